@@ -1,0 +1,37 @@
+"""cityhub settings: one typed object, `CITYHUB_` environment prefix, defaults that run embedded."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where cityhub keeps its data and how it reaches the stores.
+
+    The defaults run everything on one machine without servers; production changes URLs only.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CITYHUB_", env_file=".env", extra="ignore")
+
+    home: Path = Path(".cityhub")
+    warehouse_url: str = ""  # empty: SQLite file under `home`
+    lake_dir: Path | None = None  # empty: `home`/lake
+    sources_dir: Path | None = None  # empty: the source definitions shipped in connectors/sources
+    graph_url: str = "embedded"  # or bolt://host:7687
+    search_url: str = "embedded"  # or http://host:9200
+    index_prefix: str = "cityhub"
+
+    def resolved_warehouse_url(self) -> str:
+        return self.warehouse_url or f"sqlite:///{(self.home / 'warehouse.sqlite').resolve()}"
+
+    def resolved_lake_dir(self) -> Path:
+        return self.lake_dir or self.home / "lake"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()
