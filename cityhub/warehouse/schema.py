@@ -1,0 +1,90 @@
+"""Warehouse tables: the canonical record tables are generated from the ontology; bookkeeping
+tables (batches, watermarks, quarantine) are declared here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from ontology import RecordType, load_ontology
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_SQL_TYPES: dict[str, sa.types.TypeEngine[object]] = {
+    "integer": sa.BigInteger(),
+    "boolean": sa.Boolean(),
+    "date": sa.Date(),
+    "datetime": sa.DateTime(),
+    "text": sa.Text(),
+}
+
+
+def table_name(record_type: RecordType) -> str:
+    """Return the warehouse table of a record type: `PersonMention` -> `person_mentions`."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", record_type.name).lower()
+    return snake + "s"
+
+
+def _record_table(record_type: RecordType) -> sa.Table:
+    columns = [
+        sa.Column(
+            column.name,
+            _SQL_TYPES.get(column.type, sa.String(255 if column.type != "string" else 512)),
+            nullable=not column.required,
+            primary_key=column.name in record_type.key,
+        )
+        for column in record_type.columns
+    ]
+    table = sa.Table(table_name(record_type), metadata, *columns)
+    sa.Index(None, table.c.updated_at)
+    if "record_id" in table.c and "record_id" not in record_type.key:
+        sa.Index(None, table.c.source, table.c.record_id)
+    return table
+
+
+RECORD_TABLES: dict[str, sa.Table] = {
+    name: _record_table(record_type) for name, record_type in load_ontology().records.items()
+}
+
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("watermark_from", sa.String(32), nullable=False),
+    sa.Column("watermark_to", sa.String(32), nullable=False),
+    sa.Column("extracted", sa.Integer, nullable=False),
+    sa.Column("accepted", sa.Integer, nullable=False),
+    sa.Column("quarantined", sa.Integer, nullable=False),
+    sa.Column("schema_fingerprint", sa.String(32), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("loaded_at", sa.DateTime, nullable=False),
+)
+
+watermarks = sa.Table(
+    "watermarks",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("watermark", sa.String(32), nullable=False),
+    sa.Column("batch_id", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("row_number", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.String(128)),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+)

@@ -1,0 +1,61 @@
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from cityhub.lake import BatchManifest
+from cityhub.warehouse import Warehouse
+
+NOW = dt.datetime(2026, 11, 20, 10, 0, 0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/warehouse.sqlite"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = Warehouse(url)
+    store.create_all()
+    yield store
+    if request.param == "postgresql":
+        from cityhub.warehouse import metadata
+
+        metadata.drop_all(store.engine)
+    store.engine.dispose()
+
+
+def mention(name: str, updated_at: dt.datetime, mention_id: str = "RX1#0") -> dict:
+    return dict(source="hotline", mention_id=mention_id, record_id=mention_id.split("#")[0], role="caller",
+                name=name, id_number=None, phone="13800000000", birth_date=None, gender=None,
+                address="聚龙城3-2-501", updated_at=updated_at, deleted=False, batch_id="b1")
+
+
+def test_latest_version_wins_and_old_replays_do_not_roll_back(warehouse):
+    warehouse.upsert_records("PersonMention", pd.DataFrame([mention("张伟", NOW)]))
+    warehouse.upsert_records("PersonMention", pd.DataFrame([mention("张玮", NOW - dt.timedelta(days=1))]))
+    assert warehouse.read_table("PersonMention")["name"].tolist() == ["张伟"]
+    warehouse.upsert_records("PersonMention", pd.DataFrame([mention("張偉", NOW + dt.timedelta(days=1))]))
+    stored = warehouse.read_table("PersonMention")
+    assert stored["name"].tolist() == ["張偉"]
+    assert warehouse.count("PersonMention") == 1
+
+
+def test_watermark_only_moves_forward(warehouse):
+    def manifest(batch_id: str, to: str) -> BatchManifest:
+        return BatchManifest("hotline", batch_id, "", to, 10, "f", "s" * 64, "t")
+
+    assert warehouse.watermark("hotline") is None
+    warehouse.record_batch(manifest("b2", "2026-11-20T00:00:00"), accepted=9, quarantined=1)
+    warehouse.record_batch(manifest("b1", "2026-11-19T00:00:00"), accepted=10, quarantined=0)
+    assert warehouse.watermark("hotline") == "2026-11-20T00:00:00"
+    assert warehouse.batch_loaded("hotline", "b1") and warehouse.batch_loaded("hotline", "b2")
+    assert warehouse.count("batches") == 2
+
+
+def test_quarantine_is_idempotent(warehouse):
+    row = {"source": "petitions", "batch_id": "b1", "row_number": 3, "record_id": "XF1",
+           "reasons": "petitions XF1: 身份证号码 has 17 digits", "raw": "{}"}
+    warehouse.quarantine_rows([row])
+    warehouse.quarantine_rows([row])
+    assert warehouse.count("quarantine") == 1
