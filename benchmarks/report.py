@@ -1,0 +1,71 @@
+"""Benchmark results: printed as a table and written as JSON under benchmarks/results/."""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children_peak_rss_mb() -> float:
+    """Return the largest peak resident memory of any waited-for child process, in MB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+@contextmanager
+def stopwatch() -> Iterator[Callable[[], float]]:
+    """Yield a function that returns the seconds elapsed since entering the block."""
+    start = time.perf_counter()
+    yield lambda: time.perf_counter() - start
+
+
+def machine() -> dict[str, Any]:
+    import os
+
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+def write_result(name: str, rows: list[dict[str, Any]], parameters: dict[str, Any],
+                 out_dir: Path | None = None) -> Path:
+    """Write a benchmark's rows as JSON and return the path."""
+    folder = out_dir or RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    document = {"benchmark": name, "parameters": parameters, "machine": machine(),
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": rows}
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str), "utf-8")
+    return path
+
+
+def print_rows(title: str, rows: list[dict[str, Any]]) -> None:
+    """Print rows (dicts with the same keys) as a table."""
+    table = Table(title=title)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("what", "system", "source") else "right")
+    for row in rows:
+        table.add_row(*[_format(row.get(column)) for column in columns])
+    Console().print(table)
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)

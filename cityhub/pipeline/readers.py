@@ -1,0 +1,43 @@
+"""Pick the reader for a stream's kind of source, and read what the source's columns are now."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from connectors.database import DatabaseReader
+from connectors.file_drop import FILE_FIELD, LINE_FIELD, ROW_ERROR, FileDropReader
+from connectors.http_api import HttpApiReader
+from connectors.spec import DatabaseFetch, FileDropFetch, HttpFetch, Stream
+
+#: Columns a reader adds to raw rows; never part of the source's own schema.
+READER_COLUMNS = {FILE_FIELD, LINE_FIELD, ROW_ERROR, "_file_date"}
+
+
+class Reader(Protocol):
+    def pages(self, since: str) -> Iterator[list[dict[str, Any]]]: ...
+
+    def close(self) -> None: ...
+
+
+def open_reader(source: str, stream: Stream) -> Reader:
+    """Return a reader for the stream's fetch kind."""
+    fetch = stream.fetch
+    if isinstance(fetch, HttpFetch):
+        return HttpApiReader(source, fetch)
+    if isinstance(fetch, DatabaseFetch):
+        return DatabaseReader(source, fetch, stream.record_id)
+    if isinstance(fetch, FileDropFetch):
+        return FileDropReader(source, fetch)
+    raise TypeError(f"unknown fetch kind {type(fetch).__name__}")
+
+
+def observed_columns(reader: Reader, rows: list[dict[str, Any]]) -> set[str]:
+    """Return the columns the source delivers now (from the database catalogue, or the rows)."""
+    if isinstance(reader, DatabaseReader):
+        return set(reader.columns())
+    seen: set[str] = set()
+    for row in rows:
+        if row.get(ROW_ERROR) is None:  # a malformed line's fields say nothing about the schema
+            seen.update(row)
+    return seen - READER_COLUMNS

@@ -1,0 +1,186 @@
+"""Raw source rows -> canonical records (EventRecord, PersonMention, PlaceMention), driven by a
+source's mapping file. Source codes become unified codes through the file's code tables.
+
+A value that cannot be read (an unparseable date, a code missing from a table) becomes a
+*problem* attached to its record; the quality gate quarantines records with problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from connectors.spec import EventMap, FieldMap, PersonMap, SourceSpec, Stream
+from entity_resolution.normalize.dates import InvalidDate, parse_date, parse_datetime
+
+RECORD_ID = "_record_id"
+UPDATED_AT = "_updated_at"
+DELETED = "_deleted"
+RAW_ID = "_raw_id"  # the raw row a canonical row came from: quarantine works on raw rows
+
+
+@dataclass
+class CanonicalBatch:
+    """The canonical records made from one batch, plus what could not be read, by record id."""
+
+    events: pd.DataFrame
+    persons: pd.DataFrame
+    places: pd.DataFrame
+    problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value == ""
+
+
+def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
+    """Return raw rows as a frame with the record id, update time and delete flag made explicit."""
+    frame = pd.DataFrame(rows)
+    frame[RECORD_ID] = frame[stream.record_id].astype(str)
+    frame[UPDATED_AT] = frame[stream.updated_at]
+    deleted = frame[stream.deleted] if stream.deleted and stream.deleted in frame else False
+    frame[DELETED] = deleted.isin(stream.deleted_values) if isinstance(deleted, pd.Series) else False
+    return frame
+
+
+class _Reader:
+    """Reads one canonical value from a raw row, noting problems against the record."""
+
+    def __init__(self, spec: SourceSpec, problems: dict[str, list[str]]) -> None:
+        self.spec = spec
+        self.problems = problems
+
+    def value(self, row: dict[str, Any], fmap: FieldMap, target: str) -> Any:
+        if fmap.value is not None:
+            return fmap.value
+        if not fmap.field:
+            return None
+        raw = row.get(fmap.field)
+        if _is_missing(raw):
+            return None
+        record = row[RECORD_ID]
+        if fmap.table:
+            code = str(raw)
+            mapped = self.spec.tables.get(fmap.table, {}).get(code)
+            if mapped is None:
+                self.problems[record].append(
+                    f"{self.spec.source} {record}: {fmap.field} code {code!r} is not in table {fmap.table}"
+                )
+            return mapped
+        if fmap.parse:
+            return self._parse(raw, fmap, target, record)
+        return raw if isinstance(raw, str) else str(raw)
+
+    def _parse(self, raw: Any, fmap: FieldMap, target: str, record: str) -> Any:
+        try:
+            if isinstance(raw, dt.datetime):
+                return raw if fmap.parse == "datetime" else raw.date()
+            text = str(raw)
+            return parse_datetime(text) if fmap.parse == "datetime" else parse_date(text)
+        except (InvalidDate, ValueError):
+            self.problems[record].append(
+                f"{self.spec.source} {record}: {fmap.field} {str(raw)[:40]!r} is not a {fmap.parse}"
+            )
+            return None
+
+
+def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in frame.to_dict("records"):
+        rows.append({
+            "source": reader.spec.source,
+            RAW_ID: row[RECORD_ID],
+            "record_id": row[RECORD_ID],
+            "category": reader.value(row, emap.category, "category"),
+            "source_category_code": reader.value(row, emap.source_category_code, "code"),
+            "occurred_at": reader.value(row, emap.occurred_at, "occurred_at"),
+            "reported_at": reader.value(row, emap.reported_at, "reported_at"),
+            "status": reader.value(row, emap.status, "status"),
+            "description": reader.value(row, emap.description, "description"),
+            "address": reader.value(row, emap.address, "address"),
+            "updated_at": row["_updated_at_parsed"],
+            "deleted": bool(row[DELETED]),
+            "batch_id": batch_id,
+        })
+    return rows
+
+
+_PERSON_FIELDS = ("name", "id_number", "phone", "birth_date", "gender", "address")
+
+
+def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in frame.to_dict("records"):
+        record_id = str(row[pmap.record_id]) if pmap.record_id else row[RECORD_ID]
+        elements = row.get(pmap.each) if pmap.each else [row]
+        if elements is None or (not isinstance(elements, list) and pd.isna(elements)):
+            elements = []
+        for position, element in enumerate(elements):
+            source_row = {**element, RECORD_ID: row[RECORD_ID]} if pmap.each else row
+            mention_id = str(row[pmap.mention_id]) if pmap.mention_id else f"{record_id}#{position}"
+            mention = {
+                "source": reader.spec.source,
+                RAW_ID: row[RECORD_ID],
+                "mention_id": mention_id,
+                "record_id": record_id,
+                "role": reader.value(source_row, pmap.role, "role"),
+                "updated_at": row["_updated_at_parsed"],
+                "deleted": bool(row[DELETED]),
+                "batch_id": batch_id,
+            }
+            for name in _PERSON_FIELDS:
+                mention[name] = reader.value(source_row, getattr(pmap, name), name)
+            rows.append(mention)
+    return rows
+
+
+def _place_rows(frame: pd.DataFrame, spec: SourceSpec, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in frame.to_dict("records"):
+        for position, fmap in enumerate(spec.places):
+            address = reader.value(row, fmap, "address")
+            if address:
+                rows.append({
+                    "source": spec.source, RAW_ID: row[RECORD_ID], "mention_id": f"{row[RECORD_ID]}@{position}",
+                    "record_id": row[RECORD_ID], "address": address,
+                    "updated_at": row["_updated_at_parsed"], "deleted": bool(row[DELETED]),
+                    "batch_id": batch_id,
+                })
+    return rows
+
+
+def _parse_updated(frame: pd.DataFrame, spec: SourceSpec, stream: Stream, reader: _Reader) -> pd.DataFrame:
+    stamp = FieldMap(field=UPDATED_AT, parse="datetime")
+    frame = frame.copy()
+    frame["_updated_at_parsed"] = [reader.value(row, stamp, "updated_at") for row in
+                                   frame[[RECORD_ID, UPDATED_AT]].to_dict("records")]
+    return frame
+
+
+def map_stream(spec: SourceSpec, stream: Stream, rows: list[dict[str, Any]], batch_id: str,
+               batch: CanonicalBatch | None = None) -> CanonicalBatch:
+    """Return the canonical records one stream's raw rows make (added to `batch` if given)."""
+    problems: dict[str, list[str]] = batch.problems if batch else defaultdict(list)
+    reader = _Reader(spec, problems)
+    frame = _parse_updated(stream_frame(rows, stream), spec, stream, reader) if rows else pd.DataFrame()
+    events, persons, places = [], [], []
+    if not frame.empty:
+        if spec.events.stream == stream.name:
+            events = _event_rows(frame, spec.events, reader, batch_id)
+            places = _place_rows(frame, spec, reader, batch_id)
+        for pmap in spec.persons:
+            if pmap.stream == stream.name:
+                persons.extend(_person_rows(frame, pmap, reader, batch_id))
+    new = CanonicalBatch(pd.DataFrame(events), pd.DataFrame(persons), pd.DataFrame(places), problems)
+    if batch is None:
+        return new
+    return CanonicalBatch(
+        pd.concat([batch.events, new.events], ignore_index=True),
+        pd.concat([batch.persons, new.persons], ignore_index=True),
+        pd.concat([batch.places, new.places], ignore_index=True),
+        problems,
+    )
