@@ -42,6 +42,34 @@ def simulate(
     summary_table(f"city written to {out}", result)
 
 
+@app.command()
+def ingest(
+    source: Annotated[str | None, typer.Argument(help="Source to ingest (a file name in the sources folder).")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Ingest every configured source.")] = False,
+) -> None:
+    """Pull each source's increment into the lake, check it, and load the warehouse.
+
+    Reads: the source definitions (CITYHUB_SOURCES_DIR, default: the built-in ones) and the
+    department systems they point at. Writes: Parquet batches under the lake, canonical records,
+    quarantine and watermarks in the warehouse (CITYHUB_WAREHOUSE_URL).
+    """
+    from rich.progress import Progress
+
+    from cityhub.pipeline.run import ingest_sources, open_stores, select_sources
+
+    specs = select_sources(source, all_sources)
+    warehouse, lake = open_stores()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("ingesting", total=sum(len(s.streams) for s in specs))
+        results = ingest_sources(specs, warehouse, lake, on_stream=lambda _r: progress.advance(task))
+    table = Table(title="ingest")
+    for column in ("source", "stream", "extracted", "accepted", "quarantined", "watermark"):
+        table.add_column(column, justify="left" if column in ("source", "stream", "watermark") else "right")
+    for r in results:
+        table.add_row(r.source, r.stream, f"{r.extracted:,}", f"{r.accepted:,}", f"{r.quarantined:,}", r.watermark)
+    console.print(table)
+
+
 def main() -> None:
     """Run the CLI, turning cityhub errors into one line on stderr and a non-zero exit."""
     try:

@@ -1,0 +1,48 @@
+"""Run ingests for the configured sources against the configured stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from cityhub.config import get_settings
+from cityhub.lake import Lake
+from cityhub.pipeline.ingest import StreamResult, ingest_stream
+from cityhub.warehouse import Warehouse
+from connectors.spec import SourceSpec, load_sources
+from ontology.errors import BadInput
+
+
+def open_stores() -> tuple[Warehouse, Lake]:
+    """Return the warehouse (tables created if missing) and the lake the settings point at."""
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    warehouse.create_all()
+    return warehouse, Lake(settings.resolved_lake_dir())
+
+
+def select_sources(name: str | None, every: bool) -> list[SourceSpec]:
+    """Return the named source, or all of them with `every`; BadInput for an unknown name."""
+    specs = load_sources(get_settings().sources_dir)
+    if every:
+        return list(specs.values())
+    if name is None:
+        raise BadInput("name a source or pass --all")
+    if name not in specs:
+        raise BadInput(f"unknown source {name!r}; configured: {', '.join(sorted(specs))}")
+    return [specs[name]]
+
+
+def ingest_sources(specs: list[SourceSpec], warehouse: Warehouse, lake: Lake,
+                   on_stream: Callable[[StreamResult], None] | None = None) -> list[StreamResult]:
+    """Return one result per stream, ingesting the sources in order."""
+    now = dt.datetime.now().replace(microsecond=0)
+    results = []
+    for spec in specs:
+        for stream in spec.streams:
+            result = ingest_stream(spec, stream, warehouse, lake, now)
+            results.append(result)
+            if on_stream:
+                on_stream(result)
+    return results
