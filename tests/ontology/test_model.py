@@ -9,9 +9,10 @@ def ontology():
     return load_ontology()
 
 
-def test_taxonomy_has_a_dozen_majors_each_owned_by_a_known_department(ontology):
+def test_taxonomy_has_a_dozen_majors_and_a_catch_all_each_owned_by_a_known_department(ontology):
     taxonomy = ontology.taxonomy
-    assert len(taxonomy.majors()) == 12
+    assert len(taxonomy.majors()) == 13
+    assert "other.unclassified" in taxonomy.categories
     for category in taxonomy.categories.values():
         assert category.department in taxonomy.departments
         assert category.code.startswith(category.major_code + ".")
