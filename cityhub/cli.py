@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ontology.errors import CityhubError
+from ontology.errors import BadInput, CityhubError
 
 app = typer.Typer(help="cityhub: department silos into one knowledge graph and one search.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -68,6 +68,24 @@ def ingest(
     for r in results:
         table.add_row(r.source, r.stream, f"{r.extracted:,}", f"{r.accepted:,}", f"{r.quarantined:,}", r.watermark)
     console.print(table)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Benchmark to run: simulate, ingest, people ...")],
+) -> None:
+    """Run a benchmark from benchmarks/: prints a table and writes benchmarks/results/NAME.json.
+
+    Extra options go to the benchmark (e.g. `cityhub bench simulate --people 1000000`).
+    """
+    import importlib
+
+    try:
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+    except ModuleNotFoundError as error:
+        raise BadInput(f"no benchmark named {name!r} (looked for benchmarks/bench_{name}.py)") from error
+    module.main(list(ctx.args))
 
 
 def main() -> None:
