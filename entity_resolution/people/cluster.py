@@ -1,0 +1,231 @@
+"""Stage 4, cluster: scored pairs in, one cluster label per mention out, without chaining strangers.
+
+Links (pairs scoring at least `link`) are joined into connected components first; a component is
+accepted whole when nothing inside it objects: at most one valid ID number, one gender and no two
+far-apart birth dates among its mentions, no scored pair inside it at or below `cannot`, and no
+human not_same decision inside it. That is nearly every component, and it is all numpy.
+
+The rest are rebuilt carefully: union-find over their links in descending score order, where a
+merge of two clusters is refused when their mentions carry different valid ID numbers, genders
+or far-apart birth dates, when a not_same decision or a strongly negative pair lies between them,
+or, for a link weaker than `strong`, when the scored pairs between the two clusters do not add
+up to at least `link` (a weak link must be supported, not contradicted, by the other pairs).
+Human same decisions are links that always merge.
+
+The outcome depends only on the pairs and their scores, never on input order: labels are the
+smallest row position in each cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["ClusterOptions", "Clustering", "cluster_mentions", "components"]
+
+Ints = npt.NDArray[np.int64]
+NO_DATE = np.iinfo(np.int32).min
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterOptions:
+    """Score thresholds (log2 odds) of the clustering."""
+
+    link: float = 5.0  # a pair at or above this is a link
+    strong: float = 12.0  # a link at or above this merges without support from other pairs
+    cannot: float = -8.0  # a pair at or below this must not end up in one cluster
+
+
+@dataclass(frozen=True, slots=True)
+class Attributes:
+    """What a merge is checked against: per row, the valid ID code, birth day number and gender."""
+
+    id18: npt.NDArray[np.int32]  # code, -1 unknown
+    birth: npt.NDArray[np.int32]  # days since 1970, NO_DATE unknown
+    gender: npt.NDArray[np.int8]  # 0 / 1, -1 unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """Cluster label per row, and the links that were refused (left, right, score, reason)."""
+
+    labels: Ints
+    refused: pd.DataFrame
+
+
+def components(n: int, left: Ints, right: Ints) -> Ints:
+    """Return the connected component label of each of n rows: its smallest row position."""
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, raw = connected_components(graph, directed=False)
+    smallest = np.full(raw.max() + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(smallest, raw, np.arange(n, dtype=np.int64))
+    return smallest[raw]
+
+
+def _births_conflict(days: set[int]) -> bool:
+    """Return whether two birth dates in the set differ in more than one of year, month and day."""
+    dates = sorted(days)
+    for i, a in enumerate(dates):
+        for b in dates[i + 1:]:
+            da, db = np.datetime64(a, "D").item(), np.datetime64(b, "D").item()
+            same = (da.year == db.year) + (da.month == db.month) + (da.day == db.day)
+            swapped = da.year == db.year and da.month == db.day and da.day == db.month
+            if same < 2 and not swapped:
+                return True
+    return False
+
+
+def _conflicted(labels: Ints, attrs: Attributes, negative_left: Ints, negative_right: Ints) -> npt.NDArray[np.bool_]:
+    """Return, per row, whether its component must be rebuilt carefully."""
+    frame = pd.DataFrame({"c": labels, "id": attrs.id18, "g": attrs.gender, "b": attrs.birth})
+    bad = pd.Series(False, index=np.unique(labels))
+    for column, unknown in (("id", -1), ("g", -1), ("b", NO_DATE)):
+        known = frame[frame[column] != unknown]
+        bad |= (known.groupby("c")[column].nunique() > 1).reindex(bad.index, fill_value=False)
+    inside = labels[negative_left] == labels[negative_right]
+    bad.loc[np.unique(labels[negative_left[inside]])] = True
+    return bad.reindex(labels).to_numpy()
+
+
+@dataclass
+class _Cluster:
+    members: list[int]
+    ids: set[int] = field(default_factory=set)
+    births: set[int] = field(default_factory=set)
+    genders: set[int] = field(default_factory=set)
+    # other cluster root -> (sum of scores of pairs between, lowest score, a human not_same between)
+    between: dict[int, list[float]] = field(default_factory=dict)
+
+
+class _CarefulUnion:
+    """Union-find over one set of rows with the merge checks of the module docstring."""
+
+    def __init__(self, rows: Ints, attrs: Attributes, options: ClusterOptions) -> None:
+        self.options = options
+        self.root = {int(r): int(r) for r in rows}
+        self.clusters: dict[int, _Cluster] = {}
+        for r in rows.tolist():
+            c = _Cluster([r])
+            if attrs.id18[r] >= 0:
+                c.ids.add(int(attrs.id18[r]))
+            if attrs.birth[r] != NO_DATE:
+                c.births.add(int(attrs.birth[r]))
+            if attrs.gender[r] >= 0:
+                c.genders.add(int(attrs.gender[r]))
+            self.clusters[r] = c
+
+    def find(self, r: int) -> int:
+        while self.root[r] != r:
+            self.root[r] = self.root[self.root[r]]
+            r = self.root[r]
+        return r
+
+    def add_pair(self, a: int, b: int, score: float, human_cannot: bool) -> None:
+        ra, rb = self.find(a), self.find(b)
+        for x, y in ((ra, rb), (rb, ra)):
+            entry = self.clusters[x].between.setdefault(y, [0.0, np.inf, 0.0])
+            entry[0] += 0.0 if human_cannot else score
+            entry[1] = min(entry[1], score)
+            entry[2] = max(entry[2], float(human_cannot))
+
+    def refusal(self, ra: int, rb: int, score: float) -> str:
+        """Return why clusters ra and rb must not merge over a link of `score` ('' when they may)."""
+        a, b = self.clusters[ra], self.clusters[rb]
+        entry = a.between.get(rb, [0.0, np.inf, 0.0])
+        if entry[2]:
+            return "not_same decision"
+        if len(a.ids | b.ids) > 1:
+            return "different ID numbers"
+        if len(a.genders | b.genders) > 1:
+            return "different genders"
+        if a.births != b.births and a.births and b.births and _births_conflict(a.births | b.births):
+            return "different birth dates"
+        if entry[1] <= self.options.cannot:
+            return "a strongly negative pair"
+        if score < self.options.strong and entry[0] < self.options.link:
+            return "weak link without support"
+        return ""
+
+    def union(self, ra: int, rb: int) -> None:
+        if len(self.clusters[ra].members) < len(self.clusters[rb].members):
+            ra, rb = rb, ra
+        a, b = self.clusters[ra], self.clusters.pop(rb)
+        self.root[rb] = ra
+        a.members += b.members
+        a.ids |= b.ids
+        a.births |= b.births
+        a.genders |= b.genders
+        a.between.pop(rb, None)
+        for other, entry in b.between.items():
+            if other == ra:
+                continue
+            mine = a.between.setdefault(other, [0.0, np.inf, 0.0])
+            mine[0], mine[1], mine[2] = mine[0] + entry[0], min(mine[1], entry[1]), max(mine[2], entry[2])
+            back = self.clusters[other].between
+            theirs = back.pop(rb)
+            into = back.setdefault(ra, [0.0, np.inf, 0.0])
+            into[0], into[1], into[2] = into[0] + theirs[0], min(into[1], theirs[1]), max(into[2], theirs[2])
+
+
+def _careful(rows: Ints, pairs: pd.DataFrame, attrs: Attributes, options: ClusterOptions,
+             labels: Ints, refused: list[tuple[int, int, float, str]]) -> None:
+    """Rebuild the clusters of `rows` (whole components) from their pairs, writing into `labels`."""
+    uf = _CarefulUnion(rows, attrs, options)
+    for a, b, s, h in pairs[["left", "right", "score", "cannot"]].itertuples(index=False):
+        uf.add_pair(int(a), int(b), float(s), bool(h))
+    links = pairs[(pairs["score"] >= options.link) & ~pairs["cannot"]]
+    links = links.sort_values(["score", "left", "right"], ascending=[False, True, True])
+    for a, b, s in links[["left", "right", "score"]].itertuples(index=False):
+        ra, rb = uf.find(int(a)), uf.find(int(b))
+        if ra == rb:
+            continue
+        why = "" if s == np.inf else uf.refusal(ra, rb, float(s))
+        if why:
+            refused.append((int(a), int(b), float(s), why))
+        else:
+            uf.union(ra, rb)
+    for cluster in uf.clusters.values():
+        labels[np.asarray(cluster.members, dtype=np.int64)] = min(cluster.members)
+
+
+def cluster_mentions(n: int, pairs: pd.DataFrame, attrs: Attributes, options: ClusterOptions | None = None) -> Clustering:
+    """Return cluster labels of n rows from scored pairs (left, right, score, cannot).
+
+    `score` is +inf for a human same decision; `cannot` marks human not_same decisions and
+    pairs with different valid ID numbers.
+    """
+    options = options or ClusterOptions()
+    left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
+    score, cannot = pairs["score"].to_numpy(np.float64), pairs["cannot"].to_numpy(bool)
+    is_link = (score >= options.link) & ~cannot
+    labels = components(n, left[is_link], right[is_link])
+    negative = cannot | (score <= options.cannot)
+    conflicted = _conflicted(labels, attrs, left[negative], right[negative])
+    refused: list[tuple[int, int, float, str]] = []
+    if conflicted.any():
+        inside = conflicted[left] & (labels[left] == labels[right])
+        rows = np.flatnonzero(conflicted).astype(np.int64)
+        order = np.argsort(labels[rows], kind="stable")
+        rows, groups = rows[order], labels[rows[order]]
+        pair_groups = labels[left[inside]]
+        sub = pairs[inside].assign(_g=pair_groups).sort_values("_g", kind="stable")
+        by_group = dict(tuple(sub.groupby("_g", sort=True)))
+        for group, start, stop in _runs(groups):
+            group_pairs = by_group.get(group, pairs.iloc[:0])
+            _careful(rows[start:stop], group_pairs, attrs, options, labels, refused)
+    table = pd.DataFrame(refused, columns=["left", "right", "score", "reason"])
+    return Clustering(labels, table)
+
+
+def _runs(groups: Ints) -> list[tuple[int, int, int]]:
+    """Return (value, start, stop) of each run of equal values in a sorted array."""
+    if not len(groups):
+        return []
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    stops = np.r_[starts[1:], len(groups)]
+    return [(int(groups[s]), int(s), int(e)) for s, e in zip(starts, stops, strict=True)]

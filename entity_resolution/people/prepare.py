@@ -1,0 +1,221 @@
+"""Stage 1, normalise: person mentions in, one row of matching columns per mention out.
+
+Every raw value goes through the normalisers of `entity_resolution.normalize` once per distinct
+value (hotline callers repeat, names and birth dates repeat far more), and the results are spread
+back over the rows. The output keeps the row order of the input; stages after this one refer to
+mentions by row position.
+
+Columns of the prepared table:
+
+    record_id, source
+    name_clean      '张伟' (simplified, clean); None for 匿名 or a bare title like 王先生
+    name_key        phonetic key: 张伟, 张玮, 張偉 share 'zhangwei'
+    name_fuzzy      looser phonetic key (zh/z, n/l ...), for blocking only
+    surname         '张' (also from 王先生); a Latin name's first word; None when unknown
+    given_key       phonetic key of the given name: 'wei'
+    id18            valid 18-digit ID number (15-digit ones upgraded), else None
+    id_raw          the compacted ID text when it is not a valid resident ID (typos, foreign IDs)
+    id_birth, id_sex  what the valid ID number says
+    mobile, landline  canonical phone numbers, at most one of each
+    birth_date      recorded birth date, else the ID's (datetime64, NaT when unknown)
+    gender          'M' / 'F': recorded, else from a title (先生/女士), else from the ID
+    address_key     canonical key of the finest place the address names
+    room_key        the same key, only when the address names a room (else None)
+    estate_key      key of the estate (小区) the address names
+    address_text    the cleaned address text, for fuzzy comparison of addresses no parser reads
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from entity_resolution.normalize.address import parse_address, place_key
+from entity_resolution.normalize.dates import InvalidDate, parse_date
+from entity_resolution.normalize.id_number import InvalidIdNumber, parse_id_number
+from entity_resolution.normalize.names import MIDDLE_DOT, name_keys, phonetic_key
+from entity_resolution.normalize.phone import clean_phone, phone_kind
+
+__all__ = ["MENTION_COLUMNS", "PREPARED_COLUMNS", "PrepareOptions", "prepare_mentions"]
+
+MENTION_COLUMNS = ("record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address")
+PREPARED_COLUMNS = (
+    "record_id", "source", "name_clean", "name_key", "name_fuzzy", "surname", "given_key",
+    "id18", "id_raw", "id_birth", "id_sex", "mobile", "landline", "birth_date", "gender",
+    "address_key", "room_key", "estate_key", "address_text",
+)
+
+# Gender as departments code it: GB/T 2261.1 digits, Chinese words, English letters.
+GENDER_CODES = {"M": "M", "MALE": "M", "男": "M", "1": "M", "F": "F", "FEMALE": "F", "女": "F", "2": "F"}
+# What a call-taker types when the caller gives no name.
+NO_NAME = frozenset({"匿名", "不详", "未知", "无名", "无", "市民", "群众", "来电人", "NA", "NULL", "NONE"})
+# 王先生, 李女士, 张师傅: a surname and a form of address, not a name; the title tells the gender.
+_TITLE = re.compile(r"^(?P<surname>\w{1,2}?)(?P<title>先生|女士|小姐|老师|师傅|阿姨|大爷|大妈|老板|同志)$")
+_TITLE_GENDER = {"先生": "M", "大爷": "M", "女士": "F", "小姐": "F", "阿姨": "F", "大妈": "F"}
+# Several numbers in one phone cell; each part is cleaned on its own.
+_PHONE_PARTS = re.compile(r"[/,;，；、|]|或")
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareOptions:
+    """Settings of the normalisation stage."""
+
+    default_area_code: str = "023"  # landlines written without one are local numbers
+
+
+def _text(value: Any) -> str | None:
+    """Return a raw cell as stripped text, or None for empty / missing cells."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _per_distinct(values: pd.Series, normalise: Callable[[Any], tuple[Any, ...]], width: int) -> list[np.ndarray]:
+    """Return `width` object columns: `normalise` applied once per distinct non-missing value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [normalise(u) for u in uniques]
+    columns = []
+    for k in range(width):
+        out = np.empty(len(results) + 1, dtype=object)  # the last slot answers the missing code -1
+        out[:-1] = [r[k] for r in results]
+        out[-1] = None
+        columns.append(out[codes])
+    return columns
+
+
+def _name(raw: Any) -> tuple[str | None, str | None, str | None, str | None, str | None, str | None]:
+    """Return (clean, phonetic key, fuzzy key, surname, given-name key, title gender)."""
+    text = _text(raw)
+    if text is None:
+        return None, None, None, None, None, None
+    keys = name_keys(text)
+    if not keys.clean or keys.clean in NO_NAME:
+        return None, None, None, None, None, None
+    title = _TITLE.match(keys.clean)
+    if title is not None:
+        return None, None, None, title["surname"], None, _TITLE_GENDER.get(title["title"])
+    surname, given = keys.surname, keys.given
+    if not surname and " " in keys.clean and MIDDLE_DOT not in keys.clean:
+        # Latin names come family name first, as Chinese ones do ('BERRY LACHLAN').
+        surname, given = keys.clean.split(" ", 1)
+    given_key = phonetic_key(given) if given else None
+    return keys.clean, keys.phonetic or None, keys.fuzzy or None, surname or None, given_key or None, None
+
+
+def _id_number(raw: Any) -> tuple[str | None, str | None, dt.date | None, str | None]:
+    """Return (id18, id_raw, id birth date, id sex); id_raw keeps what is not a valid resident ID."""
+    text = _text(raw)
+    if text is None:
+        return None, None, None, None
+    try:
+        parsed = parse_id_number(text)
+    except InvalidIdNumber as error:
+        compact = "".join(ch for ch in unicodedata.normalize("NFKC", error.value or text) if ch.isalnum())
+        return None, compact.upper() or None, None, None
+    return parsed.number, None, parsed.birth_date, parsed.sex
+
+
+def _phones(raw: Any, default_area_code: str) -> tuple[str | None, str | None]:
+    """Return (mobile, landline): the first of each kind found in the cell."""
+    text = _text(raw)
+    if text is None:
+        return None, None
+    found: dict[str, str] = {}
+    for part in _PHONE_PARTS.split(text):
+        number = clean_phone(part, default_area_code) if part.strip() else None
+        if number is not None:
+            found.setdefault(phone_kind(number), number)
+    return found.get("mobile"), found.get("landline")
+
+
+def _birth(raw: Any) -> tuple[dt.date | None]:
+    if isinstance(raw, dt.datetime):
+        return (raw.date(),)
+    if isinstance(raw, dt.date):
+        return (raw,)
+    text = _text(raw)
+    if text is None:
+        return (None,)
+    try:
+        return (parse_date(text),)
+    except InvalidDate:
+        return (None,)
+
+
+def _gender(raw: Any) -> tuple[str | None]:
+    text = _text(raw)
+    return (GENDER_CODES.get(text.upper()) if text else None,)
+
+
+def _address(raw: Any) -> tuple[str | None, str | None, str | None, str | None]:
+    """Return (place key, room key, estate key, cleaned text) of a raw address.
+
+    The keys leave the district out: a grid worker's 锦绣花园3-2-501 names no district, and within
+    one person's mentions the estate, building, unit and room are what identify a home.
+    """
+    text = _text(raw)
+    if text is None:
+        return None, None, None, None
+    parts = parse_address(text)
+    key = place_key(parts)
+    site_key = key.split("|", 1)[1] if "|" in key else key
+    room_key = site_key if parts.room and (parts.estate or parts.road) else None
+    estate = parts.estate.replace("·", "") or None
+    cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    return site_key or None, room_key, estate, cleaned
+
+
+def _as_frame(mentions: pd.DataFrame | pa.Table) -> pd.DataFrame:
+    frame = mentions.to_pandas() if isinstance(mentions, pa.Table) else mentions
+    missing = [c for c in MENTION_COLUMNS if c not in frame.columns]
+    if "record_id" in missing:
+        raise ValueError("person mentions: the column 'record_id' is required")
+    frame = frame.reset_index(drop=True)
+    for column in missing:
+        frame = frame.assign(**{column: None})
+    if frame["record_id"].duplicated().any():
+        dup = frame.loc[frame["record_id"].duplicated(), "record_id"].iloc[0]
+        raise ValueError(f"person mentions: record_id {dup!r} appears more than once")
+    return frame
+
+
+def _dates(values: Sequence[dt.date | None]) -> pd.Series:
+    return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"), dtype="datetime64[ns]")
+
+
+def prepare_mentions(mentions: pd.DataFrame | pa.Table, options: PrepareOptions | None = None) -> pd.DataFrame:
+    """Return the prepared table (see the module docstring), one row per mention, in input order."""
+    options = options or PrepareOptions()
+    frame = _as_frame(mentions)
+    name_clean, name_key, name_fuzzy, surname, given_key, title_gender = _per_distinct(frame["name"], _name, 6)
+    id18, id_raw, id_birth, id_sex = _per_distinct(frame["id_number"], _id_number, 4)
+    mobile, landline = _per_distinct(frame["phone"], lambda v: _phones(v, options.default_area_code), 2)
+    (birth,) = _per_distinct(frame["birth_date"], _birth, 1)
+    (gender,) = _per_distinct(frame["gender"], _gender, 1)
+    address_key, room_key, estate_key, address_text = _per_distinct(frame["address"], _address, 4)
+    birth_dates = _dates(birth)
+    id_births = _dates(id_birth)
+    genders = pd.Series(gender, dtype=object)
+    genders = genders.where(genders.notna(), pd.Series(title_gender, dtype=object))
+    genders = genders.where(genders.notna(), pd.Series(id_sex, dtype=object))
+    return pd.DataFrame({
+        "record_id": frame["record_id"].astype(str).to_numpy(dtype=object),
+        "source": frame["source"].to_numpy(dtype=object),
+        "name_clean": name_clean, "name_key": name_key, "name_fuzzy": name_fuzzy,
+        "surname": surname, "given_key": given_key,
+        "id18": id18, "id_raw": id_raw, "id_birth": id_births, "id_sex": id_sex,
+        "mobile": mobile, "landline": landline,
+        "birth_date": birth_dates.where(birth_dates.notna(), id_births),
+        "gender": genders.to_numpy(dtype=object),
+        "address_key": address_key, "room_key": room_key, "estate_key": estate_key,
+        "address_text": address_text,
+    })

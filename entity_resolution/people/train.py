@@ -1,0 +1,184 @@
+"""Stage 3a, train: the m and u probabilities behind the comparison weights, estimated from the data.
+
+u (how often a level occurs among non-matches) comes from random pairs of mentions: almost all of
+them are different people. m (how often among matches) comes from pairs the data itself vouches
+for: pairs sharing a valid ID number give m for every other field, and pairs agreeing on name,
+birth date and a phone or a room give m for the ID field. Each estimate is smoothed towards a
+prior table with a few pseudo-pairs, so a small or ID-less data set still gets sensible weights.
+
+The prior (how many candidate pairs are matches) is then fitted by expectation-maximisation with
+m and u held fixed. The result is a `MatchModel`: plain tables, so it can be stored beside the
+resolution and reused for incremental batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, level_index
+
+__all__ = ["DEFAULT_M", "MatchModel", "TrainOptions", "name_frequencies", "train_model"]
+
+# Prior m per level (what matches look like in department records), used to smooth estimates.
+DEFAULT_M: dict[str, tuple[float, ...]] = {
+    "id": (0.97, 0.002, 0.02, 0.008),
+    "name": (0.80, 0.12, 0.03, 0.01, 0.01, 0.01, 0.02),
+    "birth": (0.95, 0.04, 0.01),
+    "gender": (0.99, 0.01),
+    "mobile": (0.85, 0.15),
+    "landline": (0.70, 0.30),
+    "address": (0.50, 0.10, 0.10, 0.05, 0.25),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainOptions:
+    """Settings of the estimation."""
+
+    random_pairs: int = 1_000_000  # pairs sampled for u
+    pseudo_pairs: float = 20.0  # weight of DEFAULT_M when smoothing m
+    strong_negative: float = -8.0  # birth or gender disagreement weighs at most this
+    conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MatchModel:
+    """Fitted Fellegi-Sunter parameters: a table of m, u and weight per (field, level) and name frequencies."""
+
+    parameters: pd.DataFrame  # field, level, level_name, m, u, weight, pairs_m (pairs behind m)
+    prior: float  # log2 odds that a candidate pair is a match
+    name_tf: pd.DataFrame  # column ('name_clean' | 'name_key'), value, tf
+    tf_floor: float
+
+    def weights(self) -> dict[str, npt.NDArray[np.float64]]:
+        """Return, per field, the weight of each level (indexed by level code)."""
+        table = self.parameters.sort_values(["field", "level"])
+        return {f: table.loc[table["field"] == f, "weight"].to_numpy(np.float64) for f in FIELDS}
+
+    def m_tf(self) -> tuple[float, float]:
+        """Return m of the exact and phonetic name levels (the levels weighted by frequency)."""
+        name = self.parameters[self.parameters["field"] == "name"].set_index("level")["m"]
+        return float(name[0]), float(name[1])
+
+    def tf_arrays(self, enc: Encoded) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Return the frequency of each name_clean and name_key code of `enc` (unseen names: the floor)."""
+        out = []
+        for column in ("name_clean", "name_key"):
+            table = self.name_tf[self.name_tf["column"] == column].set_index("value")["tf"]
+            values = pd.Series(enc.strings[column], dtype=object)
+            out.append(values.map(table).fillna(self.tf_floor).clip(lower=self.tf_floor).to_numpy(np.float64))
+        return out[0], out[1]
+
+
+def name_frequencies(prepared: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Return (column, value, tf) of names among people, and the floor tf for an unseen name.
+
+    People are approximated before resolution: mentions sharing a valid ID number, else a mobile,
+    count once, so a caller who rang forty times does not make her own name look common.
+    """
+    person = prepared["id18"].where(prepared["id18"].notna(), prepared["mobile"])
+    person = person.where(person.notna(), pd.Series(np.arange(len(prepared)).astype(str), index=prepared.index))
+    rows = []
+    total = max(int(person.nunique()), 1)
+    for column in ("name_clean", "name_key"):
+        distinct = pd.DataFrame({"value": prepared[column], "person": person}).dropna().drop_duplicates()
+        counts = distinct["value"].value_counts()
+        rows.append(pd.DataFrame({"column": column, "value": counts.index.astype(object),
+                                  "tf": counts.to_numpy(np.float64) / total}))
+    return pd.concat(rows, ignore_index=True), 1.0 / total
+
+
+def _random_pairs(n: int, size: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    rng = np.random.default_rng(seed)
+    size = min(size, n * (n - 1) // 2) if n > 1 else 0
+    left = rng.integers(0, max(n, 1), size)
+    right = rng.integers(0, max(n, 1), size)
+    keep = left != right
+    return left[keep].astype(np.int64), right[keep].astype(np.int64)
+
+
+def _distribution(levels: npt.NDArray[np.int8], count: int) -> npt.NDArray[np.float64]:
+    return np.bincount(levels[levels >= 0].astype(np.int64), minlength=count).astype(np.float64)[:count]
+
+
+def _u(enc: Encoded, options: TrainOptions) -> dict[str, npt.NDArray[np.float64]]:
+    left, right = _random_pairs(len(enc), options.random_pairs, options.seed)
+    levels = comparison_levels(enc, left, right)
+    u = {}
+    for field, names in LEVELS.items():
+        counts = _distribution(levels[field], len(names)) + 0.5  # half a pair: no level is impossible
+        u[field] = counts / counts.sum()
+    return u
+
+
+def _smoothed(counts: npt.NDArray[np.float64], prior: tuple[float, ...], weight: float) -> npt.NDArray[np.float64]:
+    m = counts + weight * np.asarray(prior)
+    return m / m.sum()
+
+
+def _confident(levels: dict[str, npt.NDArray[np.int8]]) -> npt.NDArray[np.bool_]:
+    """Return pairs that agree on name and birth date and on a phone or an address (for m of the ID)."""
+    name = levels["name"]
+    named = (name == level_index("name", "exact")) | (name == level_index("name", "phonetic"))
+    born = levels["birth"] == level_index("birth", "exact")
+    contact = (levels["mobile"] == 0) | (levels["landline"] == 0) | (levels["address"] == 0) | (levels["address"] == 1)
+    strong = named & born & contact
+    return strong if strong.sum() >= 50 else named & born
+
+
+def _m(levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, float]]:
+    same_id = levels["id"] == level_index("id", "exact")
+    confident = _confident(levels)
+    m, support = {}, {}
+    for field, names in LEVELS.items():
+        chosen = confident if field == "id" else same_id
+        counts = _distribution(levels[field][chosen], len(names))
+        m[field] = _smoothed(counts, DEFAULT_M[field], options.pseudo_pairs)
+        support[field] = float(counts.sum())
+    return m, support
+
+
+def _weights(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.float64]],
+             options: TrainOptions) -> dict[str, npt.NDArray[np.float64]]:
+    weights = {field: np.log2(m[field] / u[field]) for field in FIELDS}
+    weights["id"][level_index("id", "conflict")] = options.conflict_weight
+    for field in ("birth", "gender"):
+        differ = len(LEVELS[field]) - 1
+        weights[field][differ] = min(weights[field][differ], options.strong_negative)
+    return weights
+
+
+def _fit_prior(levels: dict[str, npt.NDArray[np.int8]], weights: dict[str, npt.NDArray[np.float64]]) -> float:
+    """Return log2 prior odds fitted by EM over candidate pairs, m and u held fixed."""
+    if not len(levels["id"]):
+        return -10.0
+    evidence = np.zeros(len(levels["id"]))
+    for field, level in levels.items():
+        evidence += np.r_[weights[field], 0.0][level]
+    share = 0.1
+    for _ in range(20):
+        odds = np.log2(share / (1 - share)) + np.clip(evidence, -60, 60)
+        share = float(np.clip((1 / (1 + np.exp2(-odds))).mean(), 1e-6, 1 - 1e-6))
+    return float(np.log2(share / (1 - share)))
+
+
+def train_model(enc: Encoded, prepared: pd.DataFrame, candidates: pd.DataFrame,
+                options: TrainOptions | None = None) -> MatchModel:
+    """Return the match model estimated from a prepared table and its candidate pairs."""
+    options = options or TrainOptions()
+    u = _u(enc, options)
+    levels = comparison_levels(enc, candidates["left"].to_numpy(np.int64), candidates["right"].to_numpy(np.int64))
+    m, support = _m(levels, options)
+    weights = _weights(m, u, options)
+    rows = [
+        {"field": f, "level": i, "level_name": name, "m": m[f][i], "u": u[f][i], "weight": weights[f][i],
+         "pairs_m": support[f]}
+        for f, names in LEVELS.items() for i, name in enumerate(names)
+    ]
+    tf, floor = name_frequencies(prepared)
+    return MatchModel(pd.DataFrame(rows), _fit_prior(levels, weights), tf, floor)

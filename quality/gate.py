@@ -1,0 +1,195 @@
+"""The row-level quality gate: a batch of canonical records in, accepted and quarantined rows out.
+
+    result = check_batch("police", "PersonMention", frame, {"id_number": "valid"}, now)
+    result.accepted          # rows that passed every check, as they came in
+    result.quarantined       # rows that failed, as they came in, plus `reasons`
+    result.report            # per expectation: GX success flag and unexpected count
+
+GX validates the batch with a suite generated from the ontology (`quality.suites`) and returns,
+for each expectation, the positions of the rows that failed it (result format COMPLETE, the
+unexpected index list); the gate turns each into a sentence naming the source, the record and
+the field. Every extracted row ends up accepted or quarantined, and that is checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+
+from ontology import RecordType, load_ontology
+from ontology.errors import BadInput, QualityError
+from quality.batch_checks import check_columns
+from quality.context import batch_definition
+from quality.derived import validation_frame
+from quality.formats import china_time
+from quality.reasons import describe_failure, failure_text
+from quality.rules import SourceRules
+from quality.suites import NOW_PARAMETER, ColumnChecks, at_column, build_suite, plan_checks
+
+__all__ = ["REASONS", "ExpectationOutcome", "GateReport", "GateResult", "check_batch"]
+
+REASONS = "reasons"
+# COMPLETE gives every failing row's position; the index query (a pandas snippet repeating every
+# position) is of no use here and costs as much as the rest of the result.
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "return_unexpected_index_query": False,
+    "partial_unexpected_count": 20,
+}
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectationOutcome:
+    """One expectation's result: which check on which field, GX's verdict, how many rows failed."""
+
+    expectation: str
+    column: str
+    field: str
+    check: str
+    success: bool
+    unexpected_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class GateReport:
+    """What the gate found in one batch, with GX's own result kept for Data Docs."""
+
+    source: str
+    record_type: str
+    suite_name: str
+    checked_at: dt.datetime
+    extracted: int
+    accepted: int
+    quarantined: int
+    success: bool
+    outcomes: tuple[ExpectationOutcome, ...]
+    validation: ExpectationSuiteValidationResult
+
+    def failed(self) -> list[ExpectationOutcome]:
+        """Return the outcomes of the expectations that failed."""
+        return [o for o in self.outcomes if not o.success]
+
+    def summary(self) -> str:
+        """Return a one-line account of the batch, with no values in it (safe for logs)."""
+        failing = ", ".join(f"{o.field} {o.check} x{o.unexpected_count}" for o in self.failed())
+        return (f"{self.suite_name}: {self.extracted} extracted, {self.accepted} accepted, "
+                f"{self.quarantined} quarantined" + (f" ({failing})" if failing else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """A batch split by the gate: accepted rows, quarantined rows with reasons, and the report."""
+
+    accepted: pd.DataFrame
+    quarantined: pd.DataFrame
+    report: GateReport
+
+
+def check_batch(source: str, record_type_name: str, frame: pd.DataFrame,
+                rules: Mapping[str, Any] | SourceRules | None, now: dt.datetime) -> GateResult:
+    """Return the batch split into accepted and quarantined rows, with the reasons and the report.
+
+    `rules` are the source's own rules for this record type (see `quality.rules`). Raises
+    SchemaDrift if the frame lacks a column of the record type, QualityError if GX could not run
+    a check or the counts do not reconcile.
+    """
+    record_type = _record_type(record_type_name)
+    names = [c.name for c in record_type.columns]
+    if len(frame) == 0:  # an empty frame may come without columns; it has nothing to check
+        frame = frame.reindex(columns=list(dict.fromkeys([*frame.columns, *names])))
+    check_columns(f"{source} {record_type_name}", names, frame.columns)
+    source_rules = SourceRules.from_mapping(rules).checked_against(source, record_type)
+    moment = china_time(now)
+    plan = plan_checks(record_type, source_rules)
+    suite = build_suite(source, record_type_name, source_rules)
+    table = validation_frame(frame, plan, moment)
+    batch = batch_definition(record_type_name).get_batch(batch_parameters={"dataframe": table})
+    validation = batch.validate(suite, result_format=RESULT_FORMAT,
+                                expectation_parameters={NOW_PARAMETER: moment})
+    reasons = _reasons(source, record_type, frame, table, validation, plan, moment)
+    failing = frame.iloc[sorted(reasons)].copy()
+    failing[REASONS] = ["; ".join(reasons[position]) for position in sorted(reasons)]
+    passing = frame.iloc[[p for p in range(len(frame)) if p not in reasons]]
+    report = _report(source, record_type_name, suite.name, moment, validation, len(frame), passing, failing)
+    logger.info(report.summary())
+    return GateResult(passing, failing, report)
+
+
+def _record_type(name: str) -> RecordType:
+    records = load_ontology().records
+    if name not in records:
+        raise BadInput(f"{name!r} is not a record type of the ontology ({', '.join(records)})")
+    return records[name]
+
+
+def _reasons(source: str, record_type: RecordType, frame: pd.DataFrame, table: pd.DataFrame,
+             validation: ExpectationSuiteValidationResult, plan: tuple[ColumnChecks, ...],
+             now: dt.datetime) -> dict[int, list[str]]:
+    """Return the failures of each failing row, by row position, in the order of the suite."""
+    label = _record_label(record_type, frame)
+    formats = {checks.column.name: checks.format for checks in plan}
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for outcome in validation.results:
+        if outcome.success:
+            continue
+        field, check = _field_and_check(outcome)
+        if outcome.exception_info.get("raised_exception"):
+            message = outcome.exception_info.get("exception_message")
+            raise QualityError(f"{source} {record_type.name}: the {check} check on {field} could not run: {message}")
+        column = record_type.column(field)
+        values = frame[field].to_numpy(dtype=object)
+        moments = table[at_column(field)].to_numpy(dtype=object) if check == "range" else None
+        for position in map(int, outcome.result.get("unexpected_index_list") or []):
+            moment = None if moments is None else moments[position]
+            detail = describe_failure(check, column, values[position], moment=moment, fmt=formats[field], now=now)
+            reasons[position].append(failure_text(source, label(position), field, detail))
+    return reasons
+
+
+def _field_and_check(outcome: ExpectationValidationResult) -> tuple[str, str]:
+    meta = outcome.expectation_config.meta or {}
+    return str(meta["field"]), str(meta["check"])
+
+
+def _record_label(record_type: RecordType, frame: pd.DataFrame) -> Callable[[int], str]:
+    """Return how a row is named in reasons: its key without the source, or else its row number."""
+    key = [k for k in record_type.key if k != "source"] or list(record_type.key)
+    columns = [frame[k].to_numpy(dtype=object) for k in key]
+
+    def label(position: int) -> str:
+        parts = [column[position] for column in columns]
+        if any(part is None or part != part for part in parts):  # part != part: NaN
+            return f"row {position}"
+        return "/".join(str(part) for part in parts)
+
+    return label
+
+
+def _report(source: str, record_type: str, suite_name: str, now: dt.datetime,
+            validation: ExpectationSuiteValidationResult, extracted: int,
+            accepted: pd.DataFrame, quarantined: pd.DataFrame) -> GateReport:
+    """Return the batch's report, after making sure every extracted row is accounted for."""
+    if len(accepted) + len(quarantined) != extracted:
+        raise QualityError(f"{source} {record_type}: {extracted} extracted but {len(accepted)} accepted "
+                           f"+ {len(quarantined)} quarantined")
+    outcomes = tuple(
+        ExpectationOutcome(
+            expectation=outcome.expectation_config.type,
+            column=str(outcome.expectation_config.kwargs.get("column")),
+            field=_field_and_check(outcome)[0],
+            check=_field_and_check(outcome)[1],
+            success=bool(outcome.success),
+            unexpected_count=int(outcome.result.get("unexpected_count") or 0),
+        )
+        for outcome in validation.results
+    )
+    return GateReport(source, record_type, suite_name, now, extracted, len(accepted), len(quarantined),
+                      bool(validation.success), outcomes, validation)

@@ -1,0 +1,9 @@
+"""A synthetic Chinese city with ground truth, and each department's records of it.
+
+`simulate_city(people=, seed=, out=, days=, end=)` writes the layout of simulators/README.md and
+returns row counts per table; the same seed gives byte-identical files.
+"""
+
+from simulators.city.simulation import Simulation, simulate, simulate_city
+
+__all__ = ["Simulation", "simulate", "simulate_city"]

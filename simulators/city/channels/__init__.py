@@ -1,0 +1,1 @@
+"""One renderer per department: each writes its records of the city the way that department does."""
