@@ -13,7 +13,11 @@ from rich.table import Table
 
 from ontology.errors import BadInput, CityhubError
 
-app = typer.Typer(help="cityhub: department silos into one knowledge graph and one search.", no_args_is_help=True)
+app = typer.Typer(
+    help="cityhub: department silos into one knowledge graph and one search.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 console = Console(stderr=True)
 
 
@@ -91,7 +95,18 @@ def bench(
 def main() -> None:
     """Run the CLI, turning cityhub errors into one line on stderr and a non-zero exit."""
     try:
-        app()
+        app(standalone_mode=False)
+    except typer.Abort:
+        console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.TyperException as error:  # usage errors: bad option, missing argument
+        show = getattr(error, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(getattr(error, "exit_code", 2))
     except CityhubError as error:
         console.print(f"[red]error:[/red] {error}")
         sys.exit(error.exit_code)

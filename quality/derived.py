@@ -57,7 +57,10 @@ def _categorical(values: pd.Series) -> pd.Series:
     objects costs far more than the checks, hashing category codes almost nothing. Set and null
     checks read a categorical column the same way.
     """
-    return values.astype("category") if values.dtype == object else values
+    if values.dtype != object:
+        return values
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)  # unsorted: sorting costs more
+    return pd.Series(pd.Categorical.from_codes(codes, categories=distinct), index=values.index, name=values.name)
 
 
 def _per_value(values: pd.Series, compute: Callable[[Any], Any]) -> pd.Series:

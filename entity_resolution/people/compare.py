@@ -32,6 +32,7 @@ __all__ = [
     "Encoded",
     "comparison_levels",
     "encode",
+    "evidence",
     "level_index",
     "score_pairs",
 ]
@@ -224,6 +225,29 @@ def comparison_levels(enc: Encoded, left: Ints, right: Ints) -> dict[str, npt.ND
     }
 
 
+def evidence(
+    enc: Encoded,
+    left: Ints,
+    levels: dict[str, npt.NDArray[np.int8]],
+    weights: dict[str, npt.NDArray[np.float64]],
+    name_tf: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    m_tf: tuple[float, float],
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Return each field's weight per pair: `weights[field][level]`, name levels adjusted for frequency.
+
+    `name_tf` holds the frequency among people of each name_clean and each name_key code of
+    `enc`; `m_tf` the m of the exact and phonetic name levels.
+    """
+    out = {}
+    for field, level in levels.items():
+        table = np.r_[weights[field], 0.0]  # index -1 (missing) reads the appended 0
+        weight = table[level]
+        if field == "name":
+            weight = _tf_weights(enc, left, level, weight, name_tf, m_tf)
+        out[field] = weight
+    return out
+
+
 def score_pairs(
     enc: Encoded,
     pairs: pd.DataFrame,
@@ -231,23 +255,20 @@ def score_pairs(
     name_tf: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
     m_tf: tuple[float, float],
     prior: float,
+    levels: dict[str, npt.NDArray[np.int8]] | None = None,
 ) -> pd.DataFrame:
     """Return `pairs` with per-field levels (l_*), weights (w_*), the score and match probability.
 
-    `weights[field][level]` is log2(m/u); `name_tf` holds, per name_clean code and per name_key
-    code, the name's frequency among people; `m_tf` the m of the exact and phonetic name levels.
+    `weights[field][level]` is log2(m/u), see `evidence`; `prior` the log2 odds that two random
+    mentions are one person. `levels` may be passed when already computed for these pairs.
     """
     left = pairs["left"].to_numpy(np.int64)
     right = pairs["right"].to_numpy(np.int64)
-    levels = comparison_levels(enc, left, right)
+    levels = levels if levels is not None else comparison_levels(enc, left, right)
     out = pairs.copy()
     score = np.full(len(left), prior, dtype=np.float64)
-    for field, level in levels.items():
-        table = np.r_[weights[field], 0.0]  # index -1 (missing) reads the appended 0
-        weight = table[level]
-        if field == "name":
-            weight = _tf_weights(enc, left, level, weight, name_tf, m_tf)
-        out[f"l_{field}"] = level
+    for field, weight in evidence(enc, left, levels, weights, name_tf, m_tf).items():
+        out[f"l_{field}"] = levels[field]
         out[f"w_{field}"] = weight.astype(np.float32)
         score += weight
     out["score"] = score.astype(np.float32)

@@ -13,13 +13,13 @@ resolution and reused for incremental batches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, level_index
+from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, evidence, level_index
 
 __all__ = ["DEFAULT_M", "MatchModel", "TrainOptions", "name_frequencies", "train_model"]
 
@@ -43,6 +43,7 @@ class TrainOptions:
     pseudo_pairs: float = 20.0  # weight of DEFAULT_M when smoothing m
     strong_negative: float = -8.0  # birth or gender disagreement weighs at most this
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
+    min_seen: float = 3.0  # a level seen fewer times among both samples carries no weight
     seed: int = 0
 
 
@@ -50,7 +51,7 @@ class TrainOptions:
 class MatchModel:
     """Fitted Fellegi-Sunter parameters: a table of m, u and weight per (field, level) and name frequencies."""
 
-    parameters: pd.DataFrame  # field, level, level_name, m, u, weight, pairs_m (pairs behind m)
+    parameters: pd.DataFrame  # field, level, level_name, m, u, weight, seen_m, seen_u (pairs behind them)
     prior: float  # log2 odds that a candidate pair is a match
     name_tf: pd.DataFrame  # column ('name_clean' | 'name_key'), value, tf
     tf_floor: float
@@ -106,14 +107,31 @@ def _distribution(levels: npt.NDArray[np.int8], count: int) -> npt.NDArray[np.fl
     return np.bincount(levels[levels >= 0].astype(np.int64), minlength=count).astype(np.float64)[:count]
 
 
-def _u(enc: Encoded, options: TrainOptions) -> dict[str, npt.NDArray[np.float64]]:
+def _merge_id_disagreement(counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Return ID level counts with 'conflict' and 'differ' pooled into both.
+
+    The two levels split disagreement by whether both numbers are valid, not by how much they
+    disagree; estimated apart, a level rarely seen among random pairs would look like evidence.
+    """
+    conflict, differ = level_index("id", "conflict"), level_index("id", "differ")
+    pooled = counts.copy()
+    pooled[conflict] = pooled[differ] = counts[conflict] + counts[differ]
+    return pooled
+
+
+def _u(enc: Encoded, options: TrainOptions) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]]:
+    """Return u per field level, and the number of random pairs seen at each level."""
     left, right = _random_pairs(len(enc), options.random_pairs, options.seed)
     levels = comparison_levels(enc, left, right)
-    u = {}
+    u, seen = {}, {}
     for field, names in LEVELS.items():
-        counts = _distribution(levels[field], len(names)) + 0.5  # half a pair: no level is impossible
-        u[field] = counts / counts.sum()
-    return u
+        counts = _distribution(levels[field], len(names))
+        if field == "id":
+            counts = _merge_id_disagreement(counts)
+        seen[field] = counts
+        smoothed = counts + 0.5  # half a pair: no level is impossible
+        u[field] = smoothed / smoothed.sum()
+    return u, seen
 
 
 def _smoothed(counts: npt.NDArray[np.float64], prior: tuple[float, ...], weight: float) -> npt.NDArray[np.float64]:
@@ -131,21 +149,29 @@ def _confident(levels: dict[str, npt.NDArray[np.int8]]) -> npt.NDArray[np.bool_]
     return strong if strong.sum() >= 50 else named & born
 
 
-def _m(levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, float]]:
+def _m(levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions
+       ) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]]:
+    """Return m per field level, and the number of vouched-for pairs seen at each level."""
     same_id = levels["id"] == level_index("id", "exact")
     confident = _confident(levels)
-    m, support = {}, {}
+    m, seen = {}, {}
     for field, names in LEVELS.items():
         chosen = confident if field == "id" else same_id
         counts = _distribution(levels[field][chosen], len(names))
+        if field == "id":
+            counts = _merge_id_disagreement(counts)
         m[field] = _smoothed(counts, DEFAULT_M[field], options.pseudo_pairs)
-        support[field] = float(counts.sum())
-    return m, support
+        seen[field] = counts
+    return m, seen
 
 
 def _weights(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.float64]],
-             options: TrainOptions) -> dict[str, npt.NDArray[np.float64]]:
-    weights = {field: np.log2(m[field] / u[field]) for field in FIELDS}
+             seen: dict[str, npt.NDArray[np.float64]], options: TrainOptions) -> dict[str, npt.NDArray[np.float64]]:
+    """Return log2(m/u) per field level; a level the data never showed (in either sample) weighs 0."""
+    weights = {}
+    for field in FIELDS:
+        weights[field] = np.log2(m[field] / u[field])
+        weights[field][seen[field] < options.min_seen] = 0.0
     weights["id"][level_index("id", "conflict")] = options.conflict_weight
     for field in ("birth", "gender"):
         differ = len(LEVELS[field]) - 1
@@ -153,32 +179,61 @@ def _weights(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.
     return weights
 
 
-def _fit_prior(levels: dict[str, npt.NDArray[np.int8]], weights: dict[str, npt.NDArray[np.float64]]) -> float:
-    """Return log2 prior odds fitted by EM over candidate pairs, m and u held fixed."""
-    if not len(levels["id"]):
-        return -10.0
-    evidence = np.zeros(len(levels["id"]))
-    for field, level in levels.items():
-        evidence += np.r_[weights[field], 0.0][level]
-    share = 0.1
-    for _ in range(20):
-        odds = np.log2(share / (1 - share)) + np.clip(evidence, -60, 60)
-        share = float(np.clip((1 / (1 + np.exp2(-odds))).mean(), 1e-6, 1 - 1e-6))
-    return float(np.log2(share / (1 - share)))
+def _fit_prior(enc: Encoded, left: npt.NDArray[np.int64], levels: dict[str, npt.NDArray[np.int8]],
+               model: MatchModel) -> float:
+    """Return log2 odds that two random mentions are one person, fitted by EM with m and u fixed.
+
+    Every match is assumed to be among the candidate pairs; the expected number of matches among
+    them, over all n(n-1)/2 pairs, is the prior.
+    """
+    n = len(enc)
+    total = max(n * (n - 1) / 2, 1.0)
+    fields = evidence(enc, left, levels, model.weights(), model.tf_arrays(enc), model.m_tf())
+    weight = np.clip(sum(fields.values(), np.zeros(len(left))), -60, 60)
+    matches = max(n / 2, 1.0)
+    for _ in range(30):
+        prior = np.log2(matches / max(total - matches, 1.0))
+        matches = float(np.clip((1 / (1 + np.exp2(-(prior + weight)))).sum(), 1.0, total / 2))
+    return float(np.log2(matches / max(total - matches, 1.0)))
 
 
-def train_model(enc: Encoded, prepared: pd.DataFrame, candidates: pd.DataFrame,
-                options: TrainOptions | None = None) -> MatchModel:
-    """Return the match model estimated from a prepared table and its candidate pairs."""
-    options = options or TrainOptions()
-    u = _u(enc, options)
-    levels = comparison_levels(enc, candidates["left"].to_numpy(np.int64), candidates["right"].to_numpy(np.int64))
-    m, support = _m(levels, options)
-    weights = _weights(m, u, options)
+def _decontaminated(u: dict[str, npt.NDArray[np.float64]], m: dict[str, npt.NDArray[np.float64]],
+                    prior: float, floor: float) -> dict[str, npt.NDArray[np.float64]]:
+    """Return u with the true matches among the random pairs taken out: (u - λm) / (1 - λ).
+
+    In a small or repetitive data set random pairs are not all non-matches; left in, the matches
+    make agreement on an ID number or a mobile look commoner among strangers than it is.
+    """
+    share = 2.0**prior / (1 + 2.0**prior)
+    out = {}
+    for field in FIELDS:
+        clean = np.maximum(u[field] - share * m[field], floor)
+        out[field] = clean / clean.sum()
+    return out
+
+
+def _model(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.float64]],
+           seen: tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]],
+           tf: pd.DataFrame, floor: float, prior: float, options: TrainOptions) -> MatchModel:
+    seen_m, seen_u = seen
+    weights = _weights(m, u, {f: seen_u[f] + seen_m[f] for f in FIELDS}, options)
     rows = [
         {"field": f, "level": i, "level_name": name, "m": m[f][i], "u": u[f][i], "weight": weights[f][i],
-         "pairs_m": support[f]}
+         "seen_m": seen_m[f][i], "seen_u": seen_u[f][i]}
         for f, names in LEVELS.items() for i, name in enumerate(names)
     ]
-    tf, floor = name_frequencies(prepared)
-    return MatchModel(pd.DataFrame(rows), _fit_prior(levels, weights), tf, floor)
+    return MatchModel(pd.DataFrame(rows), prior, tf, floor)
+
+
+def train_model(enc: Encoded, prepared: pd.DataFrame, left: npt.NDArray[np.int64],
+                levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions | None = None) -> MatchModel:
+    """Return the match model estimated from a prepared table and the levels of its candidate pairs."""
+    options = options or TrainOptions()
+    tf, tf_floor = name_frequencies(prepared)
+    u, seen_u = _u(enc, options)
+    m, seen_m = _m(levels, options)
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    prior = _fit_prior(enc, left, levels, model)
+    u = _decontaminated(u, m, prior, 0.5 / max(options.random_pairs, 1))
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    return replace(model, prior=_fit_prior(enc, left, levels, model))

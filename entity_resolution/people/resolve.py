@@ -1,0 +1,244 @@
+"""The people workflow, stage by stage: prepare → block → train → compare → cluster → stable IDs.
+
+`resolve_people` resolves a whole table; `link_people` links a new batch into an earlier
+resolution, reading only the blocks the batch falls into and re-clustering only the people it
+touches. Both read the human decision log and return a `PeopleResolution` of plain tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from entity_resolution.identity import assign_stable_ids
+from entity_resolution.people.block import DEFAULT_RULES, BlockingRule, block_against, block_pairs
+from entity_resolution.people.cluster import Attributes, ClusterOptions, cluster_mentions
+from entity_resolution.people.compare import Encoded, comparison_levels, encode, score_pairs
+from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
+from entity_resolution.people.train import MatchModel, TrainOptions, train_model
+from entity_resolution.review import current_decisions, review_queue
+
+__all__ = ["PeopleResolution", "ResolveOptions", "link_people", "resolve_people"]
+
+PERSON_PREFIX = "P"
+EXPLANATION = ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    """Settings of every stage."""
+
+    prepare: PrepareOptions = field(default_factory=PrepareOptions)
+    rules: tuple[BlockingRule, ...] = DEFAULT_RULES
+    max_block: int = 60
+    train: TrainOptions = field(default_factory=TrainOptions)
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    review_below: float = -2.0  # pairs scoring in [review_below, cluster.link) go to review
+    at: dt.datetime | str | None = None  # time stamp of ID changes (default: now)
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleResolution:
+    """The outcome of resolving person mentions, as tables.
+
+    assignments  record_id, person_id
+    links        scored pairs at or above the review band: left, right (record ids), rules, levels
+                 (l_*) and weights (w_*) per field, score, probability, decision, linked
+    review_queue pairs a person should decide (see `entity_resolution.review.review_queue`)
+    id_changes   old_id, new_id, kind (merge | split), records, at
+    prepared     the normalised mentions with their person_id: what `link_people` blocks against
+    model        the fitted match model (m, u and weights per field level, name frequencies)
+    blocking     per blocking rule: blocks, pairs, capped blocks and mentions, pairs skipped
+    """
+
+    assignments: pd.DataFrame
+    links: pd.DataFrame
+    review_queue: pd.DataFrame
+    id_changes: pd.DataFrame
+    prepared: pd.DataFrame
+    model: MatchModel
+    blocking: pd.DataFrame
+
+
+def _previous_ids(previous: PeopleResolution | pd.DataFrame | None) -> pd.DataFrame | None:
+    if previous is None:
+        return None
+    table = previous.assignments if isinstance(previous, PeopleResolution) else previous
+    return table[["record_id", "person_id"]].rename(columns={"person_id": "entity_id"})
+
+
+def _decision_pairs(decisions: pd.DataFrame | None, record_ids: pd.Series) -> pd.DataFrame:
+    """Return the decisions in force as row pairs (left, right, decision) among the given records."""
+    decided = current_decisions(decisions)
+    position = pd.Series(np.arange(len(record_ids)), index=record_ids.to_numpy())
+    left = decided["left"].map(position)
+    right = decided["right"].map(position)
+    known = left.notna() & right.notna()
+    a, b = left[known].astype(np.int64).to_numpy(), right[known].astype(np.int64).to_numpy()
+    return pd.DataFrame({"left": np.minimum(a, b), "right": np.maximum(a, b),
+                         "decision": decided.loc[known, "decision"].to_numpy()})
+
+
+def _with_decisions(pairs: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
+    """Return candidate pairs plus decided pairs not among them, with a `decision` column."""
+    extra = decided.merge(pairs[["left", "right"]], how="left", indicator=True)
+    extra = extra.loc[extra["_merge"] == "left_only", ["left", "right"]].assign(rules=0)
+    pairs = pd.concat([pairs, extra], ignore_index=True)
+    return pairs.merge(decided, on=["left", "right"], how="left")
+
+
+def _cluster_input(scored: pd.DataFrame) -> pd.DataFrame:
+    """Return (left, right, score, cannot) with human decisions overriding the model."""
+    same = (scored["decision"] == "same").to_numpy()
+    not_same = (scored["decision"] == "not_same").to_numpy()
+    score = np.where(same, np.inf, scored["score"].to_numpy(np.float64))
+    cannot = (scored["conflict"].to_numpy(bool) & ~same) | not_same
+    return pd.DataFrame({"left": scored["left"].to_numpy(), "right": scored["right"].to_numpy(),
+                         "score": score, "cannot": cannot})
+
+
+def _attributes(enc: Encoded) -> Attributes:
+    return Attributes(enc.codes["id18"], enc.birth, enc.gender)
+
+
+def _links_table(scored: pd.DataFrame, record_ids: np.ndarray, labels: np.ndarray, lower: float) -> pd.DataFrame:
+    keep = (scored["score"].to_numpy() >= lower) | scored["decision"].notna().to_numpy()
+    links = scored[keep].copy()
+    left, right = links["left"].to_numpy(np.int64), links["right"].to_numpy(np.int64)
+    links["linked"] = labels[left] == labels[right]
+    links["left"], links["right"] = record_ids[left], record_ids[right]
+    return links.reset_index(drop=True)
+
+
+def _queue(links: pd.DataFrame, refused: pd.DataFrame, record_ids: np.ndarray, options: ResolveOptions,
+           decisions: pd.DataFrame | None) -> pd.DataFrame:
+    reasons = refused.assign(left=record_ids[refused["left"].to_numpy(np.int64)],
+                             right=record_ids[refused["right"].to_numpy(np.int64)])[["left", "right", "reason"]]
+    candidates = links[links["decision"].isna()].merge(reasons, on=["left", "right"], how="left")
+    return review_queue(candidates, options.review_below, options.cluster.link, decisions)
+
+
+def _score_and_cluster(
+    enc: Encoded, pairs: pd.DataFrame, model: MatchModel, options: ResolveOptions,
+    levels: dict[str, np.ndarray] | None = None, ties: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Return (scored pairs, cluster labels, refused links) of pairs carrying their `decision`.
+
+    `ties` are (left, right) pairs that always stay together, unscored: the mentions of a person
+    resolved before.
+    """
+    scored = score_pairs(enc, pairs, model.weights(), model.tf_arrays(enc), model.m_tf(), model.prior, levels)
+    edges = _cluster_input(scored)
+    if ties is not None and len(ties):
+        edges = pd.concat([edges, ties[["left", "right"]].assign(score=np.inf, cannot=False)], ignore_index=True)
+    clustering = cluster_mentions(len(enc), edges, _attributes(enc), options.cluster)
+    return scored, clustering.labels, clustering.refused
+
+
+def resolve_people(
+    mentions: pd.DataFrame | pa.Table,
+    previous: PeopleResolution | pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
+    options: ResolveOptions | None = None,
+) -> PeopleResolution:
+    """Return who is who among person mentions (record_id, source, name, id_number, phone,
+    birth_date, gender, address); `previous` (a resolution or its record_id -> person_id table)
+    keeps person IDs stable, `decisions` is the human decision log."""
+    options = options or ResolveOptions()
+    prepared = prepare_mentions(mentions, options.prepare)
+    blocks = block_pairs(prepared, options.rules, options.max_block)
+    enc = encode(prepared)
+    decided = _decision_pairs(decisions, prepared["record_id"])
+    pairs = _with_decisions(blocks.pairs, decided)
+    left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
+    levels = comparison_levels(enc, left, right)
+    model = train_model(enc, prepared, left, levels, options.train)
+    scored, labels, refused = _score_and_cluster(enc, pairs, model, options, levels=levels)
+    record_ids = prepared["record_id"].to_numpy(dtype=object)
+    clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
+    ids = assign_stable_ids(clusters, _previous_ids(previous), PERSON_PREFIX, options.at)
+    assignments = ids.assignments.rename(columns={"entity_id": "person_id"})
+    links = _links_table(scored, record_ids, labels, options.review_below)
+    person = assignments.set_index("record_id")["person_id"]
+    return PeopleResolution(
+        assignments=assignments,
+        links=links,
+        review_queue=_queue(links, refused, record_ids, options, decisions),
+        id_changes=ids.changes,
+        prepared=prepared.assign(person_id=person.reindex(record_ids).to_numpy()),
+        model=model,
+        blocking=blocks.report,
+    )
+
+
+def _local_table(resolution: PeopleResolution, new: pd.DataFrame, cross: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the rows to re-cluster (every mention of each touched person, then the new mentions)
+    and, for the existing ones, their row positions in the resolution's prepared table."""
+    existing = resolution.prepared
+    touched = existing["person_id"].to_numpy(dtype=object)[cross["existing"].to_numpy(np.int64)]
+    rows = np.flatnonzero(existing["person_id"].isin(pd.unique(touched)).to_numpy())
+    local = pd.concat([existing.iloc[rows].drop(columns="person_id"), new], ignore_index=True)
+    return local, rows
+
+
+def _local_pairs(resolution: PeopleResolution, rows: np.ndarray, cross: pd.DataFrame, within: pd.DataFrame) -> pd.DataFrame:
+    """Return candidate pairs in local positions: new-existing, new-new, and each touched person's
+    mentions tied together (a batch adds to people, it does not split them)."""
+    offset = len(rows)
+    local_of = pd.Series(np.arange(offset), index=rows)
+    a = local_of.reindex(cross["existing"].to_numpy()).to_numpy(np.int64)
+    b = cross["new"].to_numpy(np.int64) + offset
+    person = resolution.prepared["person_id"].to_numpy(dtype=object)[rows]
+    first = pd.Series(np.arange(offset)).groupby(person).transform("min").to_numpy(np.int64)
+    tie = first != np.arange(offset)
+    return pd.concat([
+        pd.DataFrame({"left": a, "right": b, "rules": cross["rules"].to_numpy()}),
+        pd.DataFrame({"left": within["left"] + offset, "right": within["right"] + offset, "rules": within["rules"]}),
+        pd.DataFrame({"left": first[tie], "right": np.arange(offset)[tie], "rules": 0, "_tie": True}),
+    ], ignore_index=True)
+
+
+def link_people(
+    new_mentions: pd.DataFrame | pa.Table,
+    resolution: PeopleResolution,
+    decisions: pd.DataFrame | None = None,
+    options: ResolveOptions | None = None,
+) -> PeopleResolution:
+    """Return the resolution with a batch of new mentions linked in, using the resolution's model.
+
+    Only the people the batch touches are re-clustered; the others keep their mentions and IDs.
+    `links` and `review_queue` of the result cover the batch; `id_changes` lists the merges it caused.
+    """
+    options = options or ResolveOptions()
+    new = prepare_mentions(new_mentions, options.prepare)
+    if new["record_id"].isin(resolution.prepared["record_id"]).any():
+        dup = new.loc[new["record_id"].isin(resolution.prepared["record_id"]), "record_id"].iloc[0]
+        raise ValueError(f"person mentions: record_id {dup!r} was already resolved")
+    existing_person = resolution.prepared["person_id"].to_numpy(dtype=object)
+    cross, within = block_against(new, resolution.prepared, existing_person, options.rules, options.max_block)
+    local, rows = _local_table(resolution, new, cross)
+    pairs = _local_pairs(resolution, rows, cross, within)
+    ties = pairs.pop("_tie").fillna(False).to_numpy(bool)
+    pairs_ties = pairs[ties]
+    enc = encode(local)
+    pairs = _with_decisions(pairs[~ties], _decision_pairs(decisions, local["record_id"]))
+    scored, labels, refused = _score_and_cluster(enc, pairs, resolution.model, options, ties=pairs_ties)
+    record_ids = local["record_id"].to_numpy(dtype=object)
+    clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
+    before = resolution.assignments[resolution.assignments["record_id"].isin(record_ids[: len(rows)])]
+    ids = assign_stable_ids(clusters, before.rename(columns={"person_id": "entity_id"}), PERSON_PREFIX, options.at)
+    local_ids = ids.assignments.rename(columns={"entity_id": "person_id"})
+    assignments = pd.concat([resolution.assignments[~resolution.assignments["record_id"].isin(record_ids)], local_ids],
+                            ignore_index=True).sort_values("record_id", ignore_index=True)
+    person = local_ids.set_index("record_id")["person_id"]
+    prepared = resolution.prepared.copy()
+    prepared.loc[prepared.index[rows], "person_id"] = person.reindex(record_ids[: len(rows)]).to_numpy()
+    prepared = pd.concat([prepared, new.assign(person_id=person.reindex(new["record_id"]).to_numpy())],
+                         ignore_index=True)
+    links = _links_table(scored, record_ids, labels, options.review_below)
+    return PeopleResolution(assignments, links, _queue(links, refused, record_ids, options, decisions),
+                            ids.changes, prepared, resolution.model, resolution.blocking)
