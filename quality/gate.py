@@ -65,6 +65,7 @@ class GateReport:
     source: str
     record_type: str
     suite_name: str
+    batch_id: str  # the batch the rows came in (their batch_id column), "" if none
     checked_at: dt.datetime
     extracted: int
     accepted: int
@@ -191,5 +192,11 @@ def _report(source: str, record_type: str, suite_name: str, now: dt.datetime,
         )
         for outcome in validation.results
     )
-    return GateReport(source, record_type, suite_name, now, extracted, len(accepted), len(quarantined),
-                      bool(validation.success), outcomes, validation)
+    return GateReport(source, record_type, suite_name, _batch_id(accepted, quarantined), now, extracted,
+                      len(accepted), len(quarantined), bool(validation.success), outcomes, validation)
+
+
+def _batch_id(*frames: pd.DataFrame) -> str:
+    """Return the batch ids the rows carry, joined with '+' (one, normally), or "" if none."""
+    ids = sorted({str(v) for f in frames if "batch_id" in f for v in f["batch_id"].dropna().unique()})
+    return "+".join(ids)

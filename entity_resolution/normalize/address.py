@@ -70,7 +70,7 @@ def normalize_address_text(raw: str) -> str:
     '重庆市沙坪坝区聚龙城3栋-501'
     """
     text = unicodedata.normalize("NFKC", raw).translate(_CHAR_MAP)
-    return _T2S.convert(_DROPPED.sub("", text)).upper()
+    return str(_T2S.convert(_DROPPED.sub("", text))).upper()
 
 
 @lru_cache(maxsize=1 << 18)

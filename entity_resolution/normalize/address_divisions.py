@@ -176,7 +176,8 @@ class DivisionMatcher:
         if len(candidates) != 1:
             return None
         division, short = candidates[0]
-        word = next((w for w in _LEVEL_WORDS.get(division.level, ()) if short and text.startswith(w, end)), "")
+        words = _LEVEL_WORDS.get(division.level, ()) if short else ()
+        word = next((w for w in words if text.startswith(w, end)), "")
         if word:
             short, end = False, end + len(word)
         if short and _continues_longer_name(text, end):

@@ -142,7 +142,8 @@ def make_id_number(region_code: str, birth_date: dt.date, sequence: int, sex: Se
     if not 0 <= sequence <= 999:
         raise ValueError(f"sequence {sequence} is not between 0 and 999")
     if (sequence % 2 == 1) != (sex == "M"):
-        raise ValueError(f"sequence {sequence} is {'odd' if sequence % 2 else 'even'}, which is not sex {sex}")
+        parity = "odd" if sequence % 2 else "even"
+        raise ValueError(f"sequence {sequence} is {parity}, which does not fit sex {sex}")
     first17 = f"{region_code}{birth_date:%Y%m%d}{sequence:03d}"
     return first17 + id_check_digit(first17)
 

@@ -105,7 +105,7 @@ def clean_name(raw: str) -> str:
     kept = "".join(ch if ch == MIDDLE_DOT or ch.isalpha() else " " for ch in text)
     kept = _SPACE_BESIDE_WIDE.sub("", " ".join(kept.split()))
     kept = _DOT_RUNS.sub(MIDDLE_DOT, kept).strip(MIDDLE_DOT + " ")
-    return _T2S.convert(kept).upper()
+    return str(_T2S.convert(kept)).upper()
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -32,6 +32,14 @@ def records_truth(
     ).sort_by([("source", "ascending"), ("record_id", "ascending")])
 
 
+def mention_id(source: int, record_id: str, slot: int) -> str:
+    """Return the id a department gives the slot-th person of a record: the police number its
+    person rows (`rybh`), the other forms are positional (`<record_id>#<n>`)."""
+    if SOURCES[source] == "police":
+        return f"R{record_id[1:]}{slot + 1:02d}"
+    return f"{record_id}#{slot}"
+
+
 def mentions_truth(reports: Reports, record_ids: list[str], person_ids: list[str]) -> pa.Table:
     """Return (source, mention_id, record_id, person_id, role); `<record_id>#<n>` is the n-th person."""
     record, slot = np.nonzero(reports.people >= 0)
@@ -42,7 +50,9 @@ def mentions_truth(reports: Reports, record_ids: list[str], person_ids: list[str
         {
             "source": pa.array([SOURCES[s] for s in reports.source[record].tolist()], pa.string()),
             "mention_id": pa.array(
-                [f"{r}#{n}" for r, n in zip(ids, slot.tolist(), strict=True)], pa.string()
+                [mention_id(s, r, n) for s, r, n in
+                 zip(reports.source[record].tolist(), ids, slot.tolist(), strict=True)],
+                pa.string(),
             ),
             "record_id": pa.array(ids, pa.string()),
             "person_id": pa.array([person_ids[p] for p in person.tolist()], pa.string()),

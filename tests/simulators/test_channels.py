@@ -6,6 +6,8 @@ import pytest
 from ontology.model import load_ontology
 from simulators.city.channels.common import traditional
 from simulators.city.names import HOMOPHONES
+from simulators.city.reports import SOURCES
+from simulators.city.truth import mention_id
 from simulators.departments import load_code_books
 
 ROLE_NAMES = set(load_ontology().links["INVOLVED_IN"].properties[0].values)
@@ -59,7 +61,8 @@ def test_mentions_name_real_people_in_the_incident(city, truth, people):
         involved[row["incident_id"]].add(row["person_id"])
     for key, rows in mentions.items():
         assert 1 <= len(rows) <= 4
-        assert sorted(m["mention_id"] for m in rows) == [f"{key[1]}#{n}" for n in range(len(rows))]
+        expected = [mention_id(SOURCES.index(key[0]), key[1], n) for n in range(len(rows))]
+        assert sorted(m["mention_id"] for m in rows) == expected
         for m in rows:
             assert m["person_id"] in people and m["role"] in ROLE_NAMES
             assert m["person_id"] in involved[records[key]["incident_id"]]
@@ -97,8 +100,7 @@ def test_police_persons_carry_true_names_ids_and_roles(city, truth, people):
         rows[row["rybh"]] = row
     codes = {"caller": "01", "party": "02", "suspect": "03", "victim": "04", "witness": "05"}
     for row in rows.values():
-        n = int(row["rybh"][-2:]) - 1
-        mention = next(m for m in mentions["police", row["jjdbh"]] if m["mention_id"].endswith(f"#{n}"))
+        mention = next(m for m in mentions["police", row["jjdbh"]] if m["mention_id"] == row["rybh"])
         person = people[mention["person_id"]]
         assert row["xm"] == person["name"] and row["sfzh"].upper() == person["id_number"]
         assert row["csrq"] == person["birth_date"].strftime("%Y%m%d")
@@ -116,8 +118,7 @@ def test_police_write_formal_addresses_of_the_place_and_of_each_home(city, truth
     for r in city.rows("city/residences"):
         homes[r["person_id"]].add(addresses[r["place_id"]])
     for row in city.rows("channels/police_persons"):
-        n = int(row["rybh"][-2:]) - 1
-        person = mentions["police", row["jjdbh"]][n]["person_id"]
+        person = next(m for m in mentions["police", row["jjdbh"]] if m["mention_id"] == row["rybh"])["person_id"]
         assert row["xzz"] in homes[person]
 
 
