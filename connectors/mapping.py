@@ -112,15 +112,24 @@ def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: 
 _PERSON_FIELDS = ("name", "id_number", "phone", "birth_date", "gender", "address")
 
 
-def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
+def _elements(row: dict[str, Any], pmap: PersonMap) -> list[dict[str, Any]]:
+    if not pmap.each:
+        return [row]
+    elements = row.get(pmap.each)
+    if elements is None or isinstance(elements, float):
+        return []
+    return [{**element, RECORD_ID: row[RECORD_ID]} for element in elements]
+
+
+def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str,
+                 positions: dict[str, int]) -> list[dict[str, Any]]:
+    """Return the mentions one person map makes; positions number mentions per record across maps."""
     rows = []
     for row in frame.to_dict("records"):
         record_id = str(row[pmap.record_id]) if pmap.record_id else row[RECORD_ID]
-        elements = row.get(pmap.each) if pmap.each else [row]
-        if elements is None or (not isinstance(elements, list) and pd.isna(elements)):
-            elements = []
-        for position, element in enumerate(elements):
-            source_row = {**element, RECORD_ID: row[RECORD_ID]} if pmap.each else row
+        for source_row in _elements(row, pmap):
+            position = positions.get(row[RECORD_ID], 0)
+            positions[row[RECORD_ID]] = position + 1
             mention_id = str(row[pmap.mention_id]) if pmap.mention_id else f"{record_id}#{position}"
             mention = {
                 "source": reader.spec.source,
@@ -172,9 +181,10 @@ def map_stream(spec: SourceSpec, stream: Stream, rows: list[dict[str, Any]], bat
         if spec.events.stream == stream.name:
             events = _event_rows(frame, spec.events, reader, batch_id)
             places = _place_rows(frame, spec, reader, batch_id)
+        positions: dict[str, int] = {}
         for pmap in spec.persons:
             if pmap.stream == stream.name:
-                persons.extend(_person_rows(frame, pmap, reader, batch_id))
+                persons.extend(_person_rows(frame, pmap, reader, batch_id, positions))
     new = CanonicalBatch(pd.DataFrame(events), pd.DataFrame(persons), pd.DataFrame(places), problems)
     if batch is None:
         return new

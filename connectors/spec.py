@@ -153,7 +153,7 @@ def expand_env(text: str) -> str:
 
 
 def load_source(path: Path) -> SourceSpec:
-    """Return the source declared in a YAML file, with environment references expanded."""
+    """Return the source declared in a YAML file; `${NAME}` references are read when connecting."""
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
         return SourceSpec.model_validate(data)
