@@ -101,6 +101,9 @@ def load_gazetteer() -> Gazetteer:
             short = parts[2] if len(parts) > 2 else name
             if depth == 1 and code == parent:  # a municipality repeats itself as its city
                 code = code[:2] + "0100"
+            elif code == parent or code in gazetteer.divisions:
+                # a city without districts lists a placeholder district under its own code
+                code = f"{parent}D"
         else:
             counters[str(parent)] = counters.get(str(parent), 0) + 1
             code = f"{parent}{counters[str(parent)]:03d}"

@@ -11,13 +11,16 @@
 The divisions come from the gazetteer (`ontology.gazetteer`, read from jionlp's data file) through
 `address_divisions.DivisionMatcher`; the rest through `address_detail.parse_detail`. A grid
 worker's shorthand names no district; finding which 聚龙城 it means takes a registry of known
-estates, which is the job of place resolution, not of this parser.
+estates, which is the job of place resolution, not of this parser. Callers that know their city
+should pass its code: two-character district names said without 区 (渝中, 南岸) are trusted only
+inside the expected city, because across the country they are also estate names (锦江, 龙湖).
 
 Why not jionlp's `parse_location`: it costs about 5 ms a call, prints a banner on import, stops at
 the town/village level (no estate, building, unit or room), does not know short street names
 (沙坪坝回龙坝...), and matches names anywhere in the text, so '聚龙城3-2-501' comes back as
-辽宁省朝阳市龙城区. This parser costs about 20 us for a new string and well under 1 us for a
-repeat (results are cached by string), after a one-off 5 s to load the gazetteer.
+辽宁省朝阳市龙城区. This parser costs 35-60 us for a new string and 1-2 us for a repeat (results
+are cached by string, up to 262,144 of them), after a one-off 5 s to load the gazetteer: a million
+addresses with 200,000 distinct ones take 11-19 s.
 """
 
 from __future__ import annotations

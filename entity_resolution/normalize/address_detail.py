@@ -27,7 +27,8 @@ _NUMERAL_BEFORE_MARKER = re.compile(
     r"[零〇一二两三四五六七八九十百千]+(?=号楼|栋|幢|座|单元|室|号|层|楼|期|户)"
 )
 # A road and door number (汉渝路12号, 沙坪坝正街12-3号附1号); the road word ends the name.
-_ROAD = re.compile(r"\D{1,15}?(?:大道|路|街|巷|胡同|弄)\d+(?:-\d+)?号(?:附\d+号)?")
+# 号楼 is a building, so 锦江天街2号楼 is an estate (天街 is a common estate name) and building 2.
+_ROAD = re.compile(r"\D{1,15}?(?:大道|路|街|巷|胡同|弄)\d+(?:-\d+)?号(?!楼)(?:附\d+号)?")
 _ESTATE_END = re.compile(r"[A-Z]?\d|[A-Z](?=号楼|栋|幢|座|单元|区|#)|-|#")
 _SUB_ESTATE = re.compile(r"(?:\d+|[A-Z])(?:期|区)")  # 二期, B区: buildings are numbered within them
 _ESTATE_SUFFIXES = ("小区",)

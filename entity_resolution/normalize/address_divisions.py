@@ -33,7 +33,7 @@ _LEVEL_WORDS = {
     "street": ("街道办事处", "街道", "办事处", "镇", "乡"),
 }
 _PREFIXES_TO_SKIP = ("中华人民共和国", "中国")
-_CITY_FILLERS = ("市辖区", "城区")  # 重庆市市辖区沙坪坝区: a table heading copied into the address
+_CITY_FILLERS = ("市辖区",)  # 重庆市市辖区沙坪坝区: a table heading copied into the address
 
 
 @dataclass(slots=True)
@@ -135,7 +135,8 @@ class DivisionMatcher:
         parent = found.by_level.get("city") or found.by_level.get("province") or self._city
         hit = self._table(parent.code if parent else "", "district", True).match(text, pos)
         if hit is None and parent is self._city and parent is not None:
-            hit = self._table("", "district", True).match(text, pos)  # a district of another city
+            parent = None  # not a district of the expected city: look in the whole country
+            hit = self._table("", "district", True).match(text, pos)
         chosen = self._choose(hit, text, parent is not None, ("street",))
         if chosen is not None:
             found.by_level["district"], pos = chosen
@@ -151,9 +152,11 @@ class DivisionMatcher:
             return pos
         # Outside a known district only full, unique street names are trusted.
         hit = self._table(parent.code, "street", district is not None).match(text, pos)
-        chosen = self._choose(hit, text, True, ())
+        chosen = self._choose(hit, text, True, ("community",))
         if chosen is not None:
             found.by_level["street"], pos = chosen
+        elif hit is not None and district is not None and not _continues_longer_name(text, hit[0]):
+            pos = hit[0]  # 南坪 is both 南坪街道 and 南坪镇: a street of this district, but which one
         return pos
 
     def _match_community(self, text: str, pos: int, found: FoundDivisions) -> int:

@@ -27,3 +27,11 @@ def test_levels_are_consistent_with_parents(gazetteer):
         if division.parent_code is not None:
             parent = gazetteer.divisions[division.parent_code]
             assert order.index(parent.level) == order.index(division.level) - 1
+
+
+def test_cities_without_districts_keep_their_own_entry(gazetteer):
+    dongguan = gazetteer.divisions["441900"]
+    assert dongguan.name == "东莞市" and dongguan.level == "city"
+    placeholder = gazetteer.children_of("441900")[0]
+    assert placeholder.code == "441900D"
+    assert [d.code for d in gazetteer.lineage(placeholder.code)] == ["440000", "441900", "441900D"]
