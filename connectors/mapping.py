@@ -30,7 +30,17 @@ class CanonicalBatch:
     events: pd.DataFrame
     persons: pd.DataFrame
     places: pd.DataFrame
-    problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    problems: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+def dig(row: dict[str, Any], path: str) -> Any:
+    """Return a value by dotted path (`reporter.name` reads a nested object); None if absent."""
+    if path in row:
+        return row[path]
+    value: Any = row
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _is_missing(value: Any) -> bool:
@@ -40,6 +50,7 @@ def _is_missing(value: Any) -> bool:
 def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
     """Return raw rows as a frame with the record id, update time and delete flag made explicit."""
     frame = pd.DataFrame(rows)
+    frame[RAW_ID] = range(len(frame))
     frame[RECORD_ID] = frame[stream.record_id].astype(str)
     frame[UPDATED_AT] = frame[stream.updated_at]
     deleted = frame[stream.deleted] if stream.deleted and stream.deleted in frame else False
@@ -50,7 +61,7 @@ def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
 class _Reader:
     """Reads one canonical value from a raw row, noting problems against the record."""
 
-    def __init__(self, spec: SourceSpec, problems: dict[str, list[str]]) -> None:
+    def __init__(self, spec: SourceSpec, problems: dict[int, list[str]]) -> None:
         self.spec = spec
         self.problems = problems
 
@@ -59,30 +70,31 @@ class _Reader:
             return fmap.value
         if not fmap.field:
             return None
-        raw = row.get(fmap.field)
+        raw = dig(row, fmap.field)
         if _is_missing(raw):
             return None
         record = row[RECORD_ID]
+        raw_id = row[RAW_ID]
         if fmap.table:
             code = str(raw)
             mapped = self.spec.tables.get(fmap.table, {}).get(code)
             if mapped is None:
-                self.problems[record].append(
+                self.problems[raw_id].append(
                     f"{self.spec.source} {record}: {fmap.field} code {code!r} is not in table {fmap.table}"
                 )
             return mapped
         if fmap.parse:
-            return self._parse(raw, fmap, target, record)
+            return self._parse(raw, fmap, record, raw_id)
         return raw if isinstance(raw, str) else str(raw)
 
-    def _parse(self, raw: Any, fmap: FieldMap, target: str, record: str) -> Any:
+    def _parse(self, raw: Any, fmap: FieldMap, record: str, raw_id: int) -> Any:
         try:
             if isinstance(raw, dt.datetime):
                 return raw if fmap.parse == "datetime" else raw.date()
             text = str(raw)
             return parse_datetime(text) if fmap.parse == "datetime" else parse_date(text)
         except (InvalidDate, ValueError):
-            self.problems[record].append(
+            self.problems[raw_id].append(
                 f"{self.spec.source} {record}: {fmap.field} {str(raw)[:40]!r} is not a {fmap.parse}"
             )
             return None
@@ -93,7 +105,7 @@ def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: 
     for row in frame.to_dict("records"):
         rows.append({
             "source": reader.spec.source,
-            RAW_ID: row[RECORD_ID],
+            RAW_ID: row[RAW_ID],
             "record_id": row[RECORD_ID],
             "category": reader.value(row, emap.category, "category"),
             "source_category_code": reader.value(row, emap.source_category_code, "code"),
@@ -118,7 +130,7 @@ def _elements(row: dict[str, Any], pmap: PersonMap) -> list[dict[str, Any]]:
     elements = row.get(pmap.each)
     if elements is None or isinstance(elements, float):
         return []
-    return [{**element, RECORD_ID: row[RECORD_ID]} for element in elements]
+    return [{**element, RECORD_ID: row[RECORD_ID], RAW_ID: row[RAW_ID]} for element in elements]
 
 
 def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str,
@@ -128,12 +140,12 @@ def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id
     for row in frame.to_dict("records"):
         record_id = str(row[pmap.record_id]) if pmap.record_id else row[RECORD_ID]
         for source_row in _elements(row, pmap):
-            position = positions.get(row[RECORD_ID], 0)
-            positions[row[RECORD_ID]] = position + 1
+            position = positions.get(row[RAW_ID], 0)
+            positions[row[RAW_ID]] = position + 1
             mention_id = str(row[pmap.mention_id]) if pmap.mention_id else f"{record_id}#{position}"
             mention = {
                 "source": reader.spec.source,
-                RAW_ID: row[RECORD_ID],
+                RAW_ID: row[RAW_ID],
                 "mention_id": mention_id,
                 "record_id": record_id,
                 "role": reader.value(source_row, pmap.role, "role"),
@@ -154,7 +166,7 @@ def _place_rows(frame: pd.DataFrame, spec: SourceSpec, reader: _Reader, batch_id
             address = reader.value(row, fmap, "address")
             if address:
                 rows.append({
-                    "source": spec.source, RAW_ID: row[RECORD_ID], "mention_id": f"{row[RECORD_ID]}@{position}",
+                    "source": spec.source, RAW_ID: row[RAW_ID], "mention_id": f"{row[RECORD_ID]}@{position}",
                     "record_id": row[RECORD_ID], "address": address,
                     "updated_at": row["_updated_at_parsed"], "deleted": bool(row[DELETED]),
                     "batch_id": batch_id,
@@ -166,16 +178,20 @@ def _parse_updated(frame: pd.DataFrame, spec: SourceSpec, stream: Stream, reader
     stamp = FieldMap(field=UPDATED_AT, parse="datetime")
     frame = frame.copy()
     frame["_updated_at_parsed"] = [reader.value(row, stamp, "updated_at") for row in
-                                   frame[[RECORD_ID, UPDATED_AT]].to_dict("records")]
+                                   frame[[RECORD_ID, RAW_ID, UPDATED_AT]].to_dict("records")]
     return frame
 
 
-def map_stream(spec: SourceSpec, stream: Stream, rows: list[dict[str, Any]], batch_id: str,
+def map_stream(spec: SourceSpec, stream: Stream, raw: pd.DataFrame, batch_id: str,
                batch: CanonicalBatch | None = None) -> CanonicalBatch:
-    """Return the canonical records one stream's raw rows make (added to `batch` if given)."""
-    problems: dict[str, list[str]] = batch.problems if batch else defaultdict(list)
+    """Return the canonical records a stream's raw frame (from `stream_frame`) makes.
+
+    Canonical rows carry RAW_ID, the position of their raw row in the batch; problems are keyed
+    by it too, so quarantine works on raw rows (record versions), not on whole records.
+    """
+    problems: dict[int, list[str]] = batch.problems if batch else defaultdict(list)
     reader = _Reader(spec, problems)
-    frame = _parse_updated(stream_frame(rows, stream), spec, stream, reader) if rows else pd.DataFrame()
+    frame = _parse_updated(raw, spec, stream, reader) if len(raw) else pd.DataFrame()
     events, persons, places = [], [], []
     if not frame.empty:
         if spec.events.stream == stream.name:

@@ -20,7 +20,7 @@ from cityhub.lake import BatchManifest, Lake
 from cityhub.pipeline.readers import open_reader, observed_columns
 from cityhub.warehouse import Warehouse
 from connectors.file_drop import ROW_ERROR
-from connectors.mapping import RAW_ID, RECORD_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
+from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
 from connectors.spec import FileDropFetch, SourceSpec, Stream
 from ontology import load_ontology
 from ontology.errors import QualityError
@@ -73,9 +73,9 @@ def _raw_table(rows: list[dict[str, Any]]) -> pa.Table:
                                       isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows])
 
 
-def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime) -> dict[str, list[str]]:
-    """Return the reasons, by raw row id, that the quality gate and the mapping found."""
-    reasons: dict[str, list[str]] = defaultdict(list)
+def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime) -> dict[int, list[str]]:
+    """Return the reasons, by raw row position, that the quality gate and the mapping found."""
+    reasons: dict[int, list[str]] = defaultdict(list)
     for raw_id, problems in canonical.problems.items():
         reasons[raw_id].extend(problems)
     for attribute, record_type in _CANONICAL.items():
@@ -85,29 +85,29 @@ def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime) -> dict
         rules = spec.quality.get(record_type, {})
         result = check_batch(spec.source, record_type, frame, rules, now)
         for row in result.quarantined.to_dict("records"):
-            reasons[str(row[RAW_ID])].append(str(row["reasons"]))
+            reasons[int(row[RAW_ID])].append(str(row["reasons"]))
     return reasons
 
 
-def _quarantine_rows(source: str, manifest: BatchManifest, frame: pd.DataFrame,
-                     reasons: dict[str, list[str]]) -> list[dict[str, Any]]:
-    rows = []
-    for number, row in enumerate(frame.to_dict("records")):
-        record = str(row[RECORD_ID])
-        if record in reasons:
-            raw = {k: v for k, v in row.items() if not k.startswith("_") or k in ("_file", "_line")}
-            rows.append({"source": source, "batch_id": manifest.batch_id, "row_number": number,
-                         "record_id": record, "reasons": "; ".join(dict.fromkeys(reasons[record])),
-                         "raw": json.dumps(raw, ensure_ascii=False, default=str)})
-    return rows
+def _quarantine_rows(source: str, manifest: BatchManifest, rows: list[dict[str, Any]],
+                     stream: Stream, reasons: dict[int, list[str]]) -> list[dict[str, Any]]:
+    """Return the quarantine entries of the raw rows that have reasons, the raw row kept whole."""
+    entries = []
+    for position in sorted(reasons):
+        row = rows[position]
+        entries.append({"source": source, "batch_id": manifest.batch_id, "row_number": position,
+                        "record_id": str(row.get(stream.record_id) or ""),
+                        "reasons": "; ".join(dict.fromkeys(reasons[position])),
+                        "raw": json.dumps(row, ensure_ascii=False, default=str)})
+    return entries
 
 
-def _accepted(frame: pd.DataFrame, rejected: set[str], key: list[str]) -> pd.DataFrame:
+def _accepted(frame: pd.DataFrame, rejected: set[int], key: list[str]) -> pd.DataFrame:
     """Return the rows to load: not rejected, and one row per key (the newest), since a page
     served twice or a lookback re-read brings the same record more than once."""
     if frame.empty:
         return frame
-    kept = frame[~frame[RAW_ID].astype(str).isin(rejected)].drop(columns=[RAW_ID])
+    kept = frame[~frame[RAW_ID].isin(rejected)].drop(columns=[RAW_ID])
     kept = kept.sort_values("updated_at", kind="stable")
     return kept.drop_duplicates(subset=key, keep="last")
 
@@ -128,22 +128,20 @@ def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: 
     frame = stream_frame(rows, stream)
     manifest = lake.write_batch(key, _raw_table(rows), mark, _watermark_to(stream, rows, frame, mark),
                                 now.isoformat(timespec="seconds"))
-    good_rows = [r for r in rows if r.get(ROW_ERROR) is None]
-    canonical = map_stream(spec, stream, good_rows, manifest.batch_id)
+    malformed = frame[ROW_ERROR].notna() if ROW_ERROR in frame else pd.Series(False, index=frame.index)
+    canonical = map_stream(spec, stream, frame[~malformed], manifest.batch_id)
     reasons = _gate(spec, canonical, now)
-    for row in rows:
-        if row.get(ROW_ERROR) is not None:
-            reasons[str(row[stream.record_id] or f"line {row.get('_line')}")].append(
-                f"{spec.source} {row[ROW_ERROR]}")
-    quarantined = _quarantine_rows(spec.source, manifest, frame, reasons)
+    for position in frame.index[malformed]:
+        reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]}")
+    quarantined = _quarantine_rows(spec.source, manifest, rows, stream, reasons)
     accepted = len(rows) - len(quarantined)
     if accepted + len(quarantined) != manifest.row_count:
         raise QualityError(f"{key} batch {manifest.batch_id}: {manifest.row_count} extracted but "
                            f"{accepted} accepted + {len(quarantined)} quarantined")
-    rejected = {q["record_id"] for q in quarantined}
+    rejected = set(reasons)
     for attribute, record_type in _CANONICAL.items():
-        key = list(load_ontology().records[record_type].key)
-        warehouse.upsert_records(record_type, _accepted(getattr(canonical, attribute), rejected, key))
+        record_key = list(load_ontology().records[record_type].key)
+        warehouse.upsert_records(record_type, _accepted(getattr(canonical, attribute), rejected, record_key))
     warehouse.quarantine_rows(quarantined)
     warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined))
     return StreamResult(spec.source, stream.name, manifest.batch_id, manifest.row_count, accepted,
