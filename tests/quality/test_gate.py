@@ -160,7 +160,8 @@ def test_rules_from_yaml_a_mapping_or_a_source_rules_object_give_the_same_verdic
 
 @pytest.mark.parametrize(("rules", "message"), [
     ({"id_card": "valid"}, "PersonMention has no column 'id_card'"),
-    ({"id_number": "mandatory"}, "police quality rules: id_number is 'mandatory', not one of valid, valid_if_present"),
+    ({"id_number": "mandatory"},
+     "police quality rules: id_number is 'mandatory', not one of valid, valid_if_present"),
     ({"required": "name"}, "police quality rules: 'required' must be a list of columns, not 'name'"),
     ({"name": "valid"}, "no format check for PersonMention.name"),
     ({"required": ["nmae"]}, "PersonMention has no column 'nmae'"),
