@@ -60,7 +60,7 @@ class HttpApiReader:
         self.client = client or httpx.Client(
             base_url=expand_env(fetch.base_url), headers=headers, timeout=fetch.timeout_seconds
         )
-        backoff = wait_exponential_jitter(initial=0.2, max=fetch.max_backoff_seconds)
+        backoff = wait_exponential_jitter(multiplier=0.2, max=fetch.max_backoff_seconds, jitter=0.2)
 
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None

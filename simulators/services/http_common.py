@@ -59,16 +59,17 @@ class RenderedHistory:
         self._cache: dict[tuple[str, int], bytes] = {}
 
     def page(self, snapshot: Snapshot, rows: pd.DataFrame, drop_field: str | None = None) -> list[bytes]:
-        """Return the JSON bytes of each row; `drop_field` removes a field (the malformed fault)."""
+        """Return the JSON bytes of each row; `drop_field` removes a field from the first row
+        (the malformed fault: one broken record among good ones)."""
         out = []
-        for record in rows.to_dict("records"):
+        for position, record in enumerate(rows.to_dict("records")):
             key = (str(record[self.history.id_column]), int(record["version"]))
             body = self._cache.get(key)
             if body is None:
                 body = orjson.dumps(self.render({k: plain(v) for k, v in record.items()
                                                  if not k.startswith("_")}))
                 self._cache[key] = body
-            if drop_field:
+            if drop_field and position == 0:
                 document = orjson.loads(body)
                 document.pop(drop_field, None)
                 body = orjson.dumps(document)
