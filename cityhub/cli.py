@@ -74,6 +74,60 @@ def ingest(
     console.print(table)
 
 
+@app.command()
+def serve(
+    city: Annotated[Path, typer.Option(help="A city written by `cityhub simulate`.")],
+    workdir: Annotated[Path, typer.Option(help="Folder for the police database and the petition drops.")],
+    as_of: Annotated[str | None, typer.Option(help="Clock (YYYY-MM-DDTHH:MM:SS); default: end of history.")] = None,
+) -> None:
+    """Serve a simulated city's four department systems until interrupted.
+
+    Prints the CITYHUB_* variables that point `cityhub ingest` at them.
+    """
+    import datetime as dt
+    import time
+
+    from simulators.services.runner import DepartmentSystems
+
+    clock = dt.datetime.fromisoformat(as_of) if as_of else None
+    with DepartmentSystems(city, workdir, clock=clock) as systems:
+        for name, value in systems.environment().items():
+            typer.echo(f"export {name}={value}")
+        console.print(f"serving {city} at {systems.clock}; Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")
+
+
+@app.command()
+def demo(
+    home: Annotated[Path, typer.Option(help="Folder for the demo's city, lake and warehouse.")] = Path(".cityhub/demo"),
+    people: Annotated[int, typer.Option(help="Residents of the demo city.")] = 5_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the demo city.")] = 7,
+) -> None:
+    """Run the main job on the embedded default: simulate a city, serve its four department
+    systems, ingest a day, advance the city a day and ingest the increment.
+
+    Writes the city, the lake (Parquet batches) and the warehouse (SQLite) under HOME.
+    """
+    from cityhub.demo import PENDING_STAGES, run_demo, totals
+
+    result = run_demo(home, people, seed, lambda line: console.print(line))
+    table = Table(title="ingest: the day before, then the increment")
+    for column in ("run", "extracted", "accepted", "quarantined"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for run in ("first", "increment"):
+        counts = totals(result[run])  # type: ignore[arg-type]
+        table.add_row(run, *(f"{counts[k]:,}" for k in ("extracted", "accepted", "quarantined")))
+    console.print(table)
+    summary_table("warehouse", result["counts"])  # type: ignore[arg-type]
+    console.print(f"where to look: warehouse {result['warehouse']}, lake {result['lake']}, "
+                  f"city and ground truth {home / 'city'}")
+    console.print("not built yet: " + "; ".join(PENDING_STAGES))
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench(
     ctx: typer.Context,
