@@ -61,14 +61,15 @@ def check_volume(count: int, recent_counts: Sequence[int], *, factor: float = VO
     median = statistics.median(recent_counts)
     low, high = median / factor, median * factor
     expected = f"(expected {low:g} to {high:g})"
-    if count < low:
-        return BatchCheck("volume", False, f"{count} rows is far below the recent median of {median:g} {expected}")
-    if count > high:
-        return BatchCheck("volume", False, f"{count} rows is far above the recent median of {median:g} {expected}")
+    if not low <= count <= high:
+        side = "below" if count < low else "above"
+        message = f"{count} rows is far {side} the recent median of {median:g} {expected}"
+        return BatchCheck("volume", False, message)
     return BatchCheck("volume", True, f"{count} rows, recent median {median:g} {expected}")
 
 
-def check_freshness(max_updated_at: dt.datetime | None, now: dt.datetime, max_age: dt.timedelta) -> BatchCheck:
+def check_freshness(max_updated_at: dt.datetime | None, now: dt.datetime,
+                    max_age: dt.timedelta) -> BatchCheck:
     """Return whether the newest update time in a batch is at most `max_age` old.
 
     No update time at all fails; so does one more than a few minutes in the future, which means
@@ -84,10 +85,12 @@ def check_freshness(max_updated_at: dt.datetime | None, now: dt.datetime, max_ag
     if age > max_age:
         return BatchCheck("freshness", False, f"newest update {newest:%Y-%m-%d %H:%M:%S} is {age} old, "
                                               f"more than the {max_age} allowed")
-    return BatchCheck("freshness", True, f"newest update {newest:%Y-%m-%d %H:%M:%S} is {max(age, dt.timedelta(0))} old")
+    shown_age = max(age, dt.timedelta(0))
+    return BatchCheck("freshness", True, f"newest update {newest:%Y-%m-%d %H:%M:%S} is {shown_age} old")
 
 
-def check_columns(source: str, expected_columns: Iterable[str], actual_columns: Iterable[str]) -> ColumnsCheck:
+def check_columns(source: str, expected_columns: Iterable[str],
+                  actual_columns: Iterable[str]) -> ColumnsCheck:
     """Return the unexpected extra columns; raise SchemaDrift naming any expected column that is missing.
 
     A missing column with a similar new one beside it is reported as a likely rename. No columns

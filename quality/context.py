@@ -8,11 +8,12 @@ between runs; Data Docs are built separately, from the results the gate hands ba
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 import great_expectations as gx
 from great_expectations.core.batch_definition import BatchDefinition
-from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.data_context.abstract_data_context import AbstractDataContext
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -46,15 +47,15 @@ def _gate_context() -> AbstractDataContext:
     return context
 
 
-@lru_cache(maxsize=None)
-def _cached_batch_definition(record_type_name: str) -> BatchDefinition:
+@cache
+def _cached_batch_definition(record_type_name: str) -> BatchDefinition[Any]:
     source = _gate_context().data_sources.get(DATA_SOURCE)
     asset = source.add_dataframe_asset(record_type_name)  # type: ignore[attr-defined]
-    definition: BatchDefinition = asset.add_batch_definition_whole_dataframe("whole batch")
+    definition: BatchDefinition[Any] = asset.add_batch_definition_whole_dataframe("whole batch")
     return definition
 
 
-def batch_definition(record_type_name: str) -> BatchDefinition:
+def batch_definition(record_type_name: str) -> BatchDefinition[Any]:
     """Return the batch definition the gate hands a record type's frames to (made on first use)."""
     with _LOCK:
         return _cached_batch_definition(record_type_name)

@@ -24,7 +24,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from entity_resolution.normalize.dates import CHINA_TZ
 from ontology.errors import QualityError
 from quality.context import in_memory_context
-from quality.gate import GateReport, GateResult
+from quality.gate import GateReport, GateResult, expectation_config
 
 __all__ = ["SITE_NAME", "build_data_docs"]
 
@@ -57,14 +57,14 @@ def build_data_docs(results: Iterable[GateResult | GateReport], site_dir: Path |
 
 def _suite_of(validation: ExpectationSuiteValidationResult) -> gx.ExpectationSuite:
     """Return a fresh copy of the suite a validation ran (the gate's own suites are shared)."""
-    expectations = [result.expectation_config.to_domain_obj() for result in validation.results]
+    expectations = [expectation_config(result).to_domain_obj() for result in validation.results]
     return gx.ExpectationSuite(name=validation.suite_name, expectations=expectations)
 
 
 def _identifier(report: GateReport, number: int) -> ValidationResultIdentifier:
     """Return where a batch's result is filed: suite, then batch id and check time, then record type."""
     run = RunIdentifier(run_name=report.batch_id or f"batch-{number}",
-                        run_time=report.checked_at.replace(tzinfo=CHINA_TZ).astimezone(dt.timezone.utc))
+                        run_time=report.checked_at.replace(tzinfo=CHINA_TZ).astimezone(dt.UTC))
     return ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=report.suite_name),
         run_id=run,
@@ -72,9 +72,12 @@ def _identifier(report: GateReport, number: int) -> ValidationResultIdentifier:
     )
 
 
-def _trimmed(validation: ExpectationSuiteValidationResult, run: RunIdentifier) -> ExpectationSuiteValidationResult:
-    """Return a copy of a validation without the per-row lists, filed under `run` (the caller's copy
-    is untouched)."""
+def _trimmed(validation: ExpectationSuiteValidationResult,
+             run: RunIdentifier) -> ExpectationSuiteValidationResult:
+    """Return a copy of a validation without the per-row lists, filed under `run`.
+
+    The caller's copy is untouched: its lists are what the gate quarantined by.
+    """
     results = [
         ExpectationValidationResult(
             success=result.success,

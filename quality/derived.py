@@ -1,11 +1,12 @@
 """The frame GX validates: a batch's checked columns plus derived columns the normalisers compute.
 
-Why derived columns rather than custom GX expectations: both cost the same (the normaliser's
-Python call per value dominates; measured on 100,000 ID numbers, 0.47 s either way), but a custom
-column-map expectation reports the failing *values* in its results, so ID numbers and phone
-numbers would land in clear in validation results and Data Docs. A derived boolean column puts
-only True/False there. It also keeps the suite to GX's own expectations, which Data Docs render
-properly, and needs no process-wide metric registration.
+Why derived columns rather than a custom GX expectation: they cost about the same, since the
+normaliser's Python call per value dominates (100,000 distinct ID numbers, 2% invalid: 1.4 s
+derived against 1.8 s custom with cold normaliser caches, 0.5 s against 0.4 s warm). But a
+custom column-map expectation reports the failing *values* in its results, so ID numbers and
+phone numbers would land in clear in validation results and Data Docs; a derived boolean column
+puts only True/False there. It also keeps the suite to GX's own expectations, which Data Docs
+render properly, and needs no process-wide metric registration.
 
 Each normaliser runs once per distinct value (IDs, phones and dates repeat a great deal).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,8 +43,8 @@ def validation_frame(frame: pd.DataFrame, plan: tuple[ColumnChecks, ...], now: d
         values = frame[name].reset_index(drop=True)
         columns[name] = values
         if checks.format is not None:
-            value_format = FORMATS[checks.format]
-            columns[valid_column(name)] = _per_value(values, lambda v, f=value_format: f.is_valid(v, today))
+            is_valid = partial(FORMATS[checks.format].is_valid, today=today)
+            columns[valid_column(name)] = _per_value(values, is_valid)
         if checks.temporal:
             moments, readable = _moments(values, checks.column.type)
             columns[at_column(name)] = moments
@@ -60,7 +62,8 @@ def _categorical(values: pd.Series) -> pd.Series:
     if values.dtype != object:
         return values
     codes, distinct = pd.factorize(values, use_na_sentinel=True)  # unsorted: sorting costs more
-    return pd.Series(pd.Categorical.from_codes(codes, categories=distinct), index=values.index, name=values.name)
+    categorical = pd.Categorical.from_codes(codes, categories=distinct)
+    return pd.Series(categorical, index=values.index, name=values.name)
 
 
 def _per_value(values: pd.Series, compute: Callable[[Any], Any]) -> pd.Series:
@@ -75,7 +78,7 @@ def _moments(values: pd.Series, column_type: str) -> tuple[pd.Series, pd.Series]
     present = values.notna()
     moments = _native_moments(values)
     if moments is None:
-        parsed = _per_value(values, lambda v: parse_temporal(v, column_type))
+        parsed = _per_value(values, partial(parse_temporal, column_type=column_type))
         moments = pd.to_datetime(parsed, errors="coerce")
     # A value pandas cannot hold (year 1, year 9999) is unreadable too, not silently skipped.
     readable = moments.notna().astype(object).where(present, None)

@@ -32,22 +32,22 @@ class ValueFormat:
     """A format a column's values must have: a test per value and the reason a value fails it."""
 
     name: str
-    is_valid: Callable[[Any, dt.date], bool]
+    is_valid: Callable[..., bool]  # (value, today=date)
     explain: Callable[[Any, dt.date], str]
 
 
 def mask_identifier(value: Any) -> str:
     """Return `value` with all but its first 6 and last 2 digits (or X) replaced by '*'.
 
-    Shorter values (under 11 digits) keep less, so that a masked value never shows most of itself.
+    Shorter values (under 11 digits, so not a mobile or an ID number) keep at most a third.
 
     >>> mask_identifier("+86 138-1234-5678"), mask_identifier("12345")
-    ('+86 138-1***-**78', '1***5')
+    ('+86 138-1***-**78', '1****')
     """
     text = str(value)
     positions = [i for i, char in enumerate(text) if char.isdigit() or char in "xX"]
     count = len(positions)
-    head, tail = (_HEAD, _TAIL) if count >= 11 else (count // 3, min(_TAIL, count // 4))
+    head, tail = (_HEAD, _TAIL) if count >= 11 else (count // 4, min(_TAIL, count // 6))
     hidden = set(positions[head : count - tail])
     return "".join("*" if i in hidden else char for i, char in enumerate(text))
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from ontology import RecordType, load_ontology
 from ontology.errors import BadInput, QualityError
@@ -33,7 +34,7 @@ from quality.reasons import describe_failure, failure_text
 from quality.rules import SourceRules
 from quality.suites import NOW_PARAMETER, ColumnChecks, at_column, build_suite, plan_checks
 
-__all__ = ["REASONS", "ExpectationOutcome", "GateReport", "GateResult", "check_batch"]
+__all__ = ["REASONS", "ExpectationOutcome", "GateReport", "GateResult", "check_batch", "reconcile"]
 
 REASONS = "reasons"
 # COMPLETE gives every failing row's position; the index query (a pandas snippet repeating every
@@ -107,7 +108,7 @@ def check_batch(source: str, record_type_name: str, frame: pd.DataFrame,
     if len(frame) == 0:  # an empty frame may come without columns; it has nothing to check
         frame = frame.reindex(columns=list(dict.fromkeys([*frame.columns, *names])))
     check_columns(f"{source} {record_type_name}", names, frame.columns)
-    source_rules = SourceRules.from_mapping(rules).checked_against(source, record_type)
+    source_rules = SourceRules.from_mapping(rules, source).checked_against(source, record_type)
     moment = china_time(now)
     plan = plan_checks(record_type, source_rules)
     suite = build_suite(source, record_type_name, source_rules)
@@ -116,12 +117,19 @@ def check_batch(source: str, record_type_name: str, frame: pd.DataFrame,
     validation = batch.validate(suite, result_format=RESULT_FORMAT,
                                 expectation_parameters={NOW_PARAMETER: moment})
     reasons = _reasons(source, record_type, frame, table, validation, plan, moment)
-    failing = frame.iloc[sorted(reasons)].copy()
-    failing[REASONS] = ["; ".join(reasons[position]) for position in sorted(reasons)]
-    passing = frame.iloc[[p for p in range(len(frame)) if p not in reasons]]
+    passing, failing = _split(frame, reasons)
     report = _report(source, record_type_name, suite.name, moment, validation, len(frame), passing, failing)
     logger.info(report.summary())
     return GateResult(passing, failing, report)
+
+
+def _split(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (the rows without failures, the rows with failures plus their joined reasons)."""
+    failing_positions = sorted(reasons)
+    failing = frame.iloc[failing_positions].copy()
+    failing[REASONS] = ["; ".join(reasons[position]) for position in failing_positions]
+    passing = frame.iloc[[p for p in range(len(frame)) if p not in reasons]]
+    return passing, failing
 
 
 def _record_type(name: str) -> RecordType:
@@ -144,19 +152,33 @@ def _reasons(source: str, record_type: RecordType, frame: pd.DataFrame, table: p
         field, check = _field_and_check(outcome)
         if outcome.exception_info.get("raised_exception"):
             message = outcome.exception_info.get("exception_message")
-            raise QualityError(f"{source} {record_type.name}: the {check} check on {field} could not run: {message}")
+            raise QualityError(f"{source} {record_type.name}: the {check} check on {field} "
+                               f"could not run: {message}")
+        positions = outcome.result.get("unexpected_index_list")
+        if positions is None:  # without the rows, failing ones would pass unnoticed
+            raise QualityError(f"{source} {record_type.name}: GX did not say which rows failed "
+                               f"the {check} check on {field}")
         column = record_type.column(field)
         values = frame[field].to_numpy(dtype=object)
         moments = table[at_column(field)].to_numpy(dtype=object) if check == "range" else None
-        for position in map(int, outcome.result.get("unexpected_index_list") or []):
+        for position in map(int, positions):
             moment = None if moments is None else moments[position]
-            detail = describe_failure(check, column, values[position], moment=moment, fmt=formats[field], now=now)
+            detail = describe_failure(check, column, values[position], moment=moment, fmt=formats[field],
+                                      now=now)
             reasons[position].append(failure_text(source, label(position), field, detail))
     return reasons
 
 
+def expectation_config(outcome: ExpectationValidationResult) -> ExpectationConfiguration:
+    """Return the configuration of the expectation a result is for (GX always sets it)."""
+    if outcome.expectation_config is None:
+        raise QualityError("a GX validation result has no expectation configuration")
+    return outcome.expectation_config
+
+
 def _field_and_check(outcome: ExpectationValidationResult) -> tuple[str, str]:
-    meta = outcome.expectation_config.meta or {}
+    """Return the field and the kind of check an expectation's `meta` names (see quality.suites)."""
+    meta = expectation_config(outcome).meta or {}
     return str(meta["field"]), str(meta["check"])
 
 
@@ -178,13 +200,11 @@ def _report(source: str, record_type: str, suite_name: str, now: dt.datetime,
             validation: ExpectationSuiteValidationResult, extracted: int,
             accepted: pd.DataFrame, quarantined: pd.DataFrame) -> GateReport:
     """Return the batch's report, after making sure every extracted row is accounted for."""
-    if len(accepted) + len(quarantined) != extracted:
-        raise QualityError(f"{source} {record_type}: {extracted} extracted but {len(accepted)} accepted "
-                           f"+ {len(quarantined)} quarantined")
+    reconcile(f"{source} {record_type}", extracted, len(accepted), len(quarantined))
     outcomes = tuple(
         ExpectationOutcome(
-            expectation=outcome.expectation_config.type,
-            column=str(outcome.expectation_config.kwargs.get("column")),
+            expectation=expectation_config(outcome).type,
+            column=str(expectation_config(outcome).kwargs.get("column")),
             field=_field_and_check(outcome)[0],
             check=_field_and_check(outcome)[1],
             success=bool(outcome.success),
@@ -194,6 +214,17 @@ def _report(source: str, record_type: str, suite_name: str, now: dt.datetime,
     )
     return GateReport(source, record_type, suite_name, _batch_id(accepted, quarantined), now, extracted,
                       len(accepted), len(quarantined), bool(validation.success), outcomes, validation)
+
+
+def reconcile(batch: str, extracted: int, accepted: int, quarantined: int) -> None:
+    """Raise QualityError unless every extracted row was either accepted or quarantined, once.
+
+    A row lost or counted twice here would be a record silently missing from the graph, or loaded
+    despite failing its checks.
+    """
+    if accepted + quarantined != extracted:
+        raise QualityError(f"{batch}: {extracted} extracted but {accepted} accepted "
+                           f"+ {quarantined} quarantined")
 
 
 def _batch_id(*frames: pd.DataFrame) -> str:

@@ -41,21 +41,26 @@ class SourceRules:
     formats: tuple[tuple[str, str], ...] = ()  # (column, format name)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | SourceRules | None) -> SourceRules:
+    def from_mapping(cls, data: Mapping[str, Any] | SourceRules | None, source: str = "") -> SourceRules:
         """Return the rules a mapping (as read from YAML) declares; an empty mapping means none.
 
         Keys are column names whose value is "valid" or "valid_if_present", plus an optional
-        "required" list of column names.
+        "required" list of column names. `source` only names the source in error messages.
         """
         if isinstance(data, SourceRules):
             return data
-        required: list[str] = [str(name) for name in (data or {}).get("required", [])]
+        where = f"{source} quality rules".strip()
+        listed = (data or {}).get("required", [])
+        if not isinstance(listed, list | tuple):
+            raise BadInput(f"{where}: 'required' must be a list of columns, not {listed!r}")
+        required = [str(name) for name in listed]
         formats: list[tuple[str, str]] = []
         for column, requirement in (data or {}).items():
             if column == "required":
                 continue
             if requirement not in REQUIREMENTS:
-                raise BadInput(f"quality rule for {column}: {requirement!r} is not one of {', '.join(REQUIREMENTS)}")
+                allowed = ", ".join(REQUIREMENTS)
+                raise BadInput(f"{where}: {column} is {requirement!r}, not one of {allowed}")
             formats.append((str(column), str(column)))
             if requirement == "valid" and column not in required:
                 required.append(str(column))

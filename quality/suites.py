@@ -20,7 +20,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import great_expectations as gx
-from great_expectations.expectations import Expectation
+
+# The concrete modules, because GX's `expectations` package re-exports these without an
+# `__all__`, which mypy --strict refuses; they are the classes `gx.expectations.*` names.
+from great_expectations.expectations.core.expect_column_values_to_be_between import (
+    ExpectColumnValuesToBeBetween,
+)
+from great_expectations.expectations.core.expect_column_values_to_be_in_set import ExpectColumnValuesToBeInSet
+from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
+    ExpectColumnValuesToNotBeNull,
+)
+from great_expectations.expectations.expectation import Expectation
 
 from ontology import Property, RecordType, load_ontology
 from quality.rules import TEMPORAL_TYPES, SourceRules
@@ -52,12 +62,8 @@ class ColumnChecks:
 
     @property
     def temporal(self) -> bool:
+        """Return whether the column holds dates or datetimes (read, then checked for range)."""
         return self.column.type in TEMPORAL_TYPES
-
-    @property
-    def derived(self) -> bool:
-        """Whether the column needs derived columns (a format check or a date to read)."""
-        return self.temporal or self.format is not None
 
 
 def valid_column(name: str) -> str:
@@ -76,7 +82,10 @@ def suite_name(source: str, record_type_name: str) -> str:
 
 
 def plan_checks(record_type: RecordType, rules: SourceRules) -> tuple[ColumnChecks, ...]:
-    """Return the checks of every column of a record type, the ontology's and the source's."""
+    """Return the checks of every column of a record type, the ontology's and the source's.
+
+    `rules` must have been through `SourceRules.checked_against` for this record type.
+    """
     return tuple(
         ColumnChecks(c, c.required or c.name in rules.required, rules.format_of(c.name))
         for c in record_type.columns
@@ -103,16 +112,16 @@ def _column_expectations(record: str, checks: ColumnChecks) -> list[Expectation]
     name = column.name
     found: list[Expectation] = []
     if checks.required:
-        found.append(gx.expectations.ExpectColumnValuesToNotBeNull(
+        found.append(ExpectColumnValuesToNotBeNull(
             column=name, meta=_meta(name, "required"), description=f"{record}.{name} is present"))
     value_set = _value_set(column)
     if value_set is not None:
         check = column.type if column.type in ("category", "boolean") else "code"
-        found.append(gx.expectations.ExpectColumnValuesToBeInSet(
+        found.append(ExpectColumnValuesToBeInSet(
             column=name, value_set=value_set, meta=_meta(name, check),
             description=f"{record}.{name} is one of the {check} values the ontology declares"))
     if checks.format is not None:
-        found.append(gx.expectations.ExpectColumnValuesToBeInSet(
+        found.append(ExpectColumnValuesToBeInSet(
             column=valid_column(name), value_set=[True], meta=_meta(name, "format"),
             description=f"{record}.{name}, when present, is a valid {checks.format.replace('_', ' ')}"))
     if checks.temporal:
@@ -124,10 +133,10 @@ def _temporal_expectations(record: str, column: Property) -> list[Expectation]:
     name = column.name
     earliest = EARLIEST[column.type]
     return [
-        gx.expectations.ExpectColumnValuesToBeInSet(
+        ExpectColumnValuesToBeInSet(
             column=valid_column(name), value_set=[True], meta=_meta(name, "readable"),
             description=f"{record}.{name}, when present, is a readable {column.type}"),
-        gx.expectations.ExpectColumnValuesToBeBetween(
+        ExpectColumnValuesToBeBetween(
             column=at_column(name), min_value=earliest, max_value={"$PARAMETER": NOW_PARAMETER},
             meta=_meta(name, "range"),
             description=f"{record}.{name} is not before {earliest:%Y-%m-%d} and not in the future"),
@@ -137,9 +146,9 @@ def _temporal_expectations(record: str, column: Property) -> list[Expectation]:
 def _value_set(column: Property) -> list[object] | None:
     """Return the values a code, category or boolean column may hold, or None if any value may."""
     if column.type == "code":
-        return list(column.values)
+        return [*column.values]
     if column.type == "category":
-        return sorted(load_ontology().taxonomy.categories)
+        return [*sorted(load_ontology().taxonomy.categories)]
     if column.type == "boolean":
         return [True, False]
     return None

@@ -100,7 +100,7 @@ def grid_app(history: ChannelHistory, clock: Clock, api_key: str, faults: FaultP
         if fault == "duplicate":  # the platform hands back a cursor to this page: it comes again
             cursor = _cursor_before(snapshot, start, since)
             has_more = True
-        bodies = rendered.page(snapshot, rows, "reportTime" if fault == "malformed" else None)
+        bodies = rendered.page(rows, "reportTime" if fault == "malformed" else None)
         head = b'{"code":0,"msg":"ok","data":{"events":['
         tail = orjson.dumps({"nextCursor": cursor, "hasMore": has_more})[1:]
         return Response(head + b",".join(bodies) + b"]," + tail + b"}", media_type="application/json")

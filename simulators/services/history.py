@@ -18,6 +18,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 
+ROW = "_row"  # a version's position in the history, kept through snapshots
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The records visible at one clock, ordered by (updated_at, record id) for stable paging."""
@@ -46,6 +49,7 @@ class ChannelHistory:
             late = (np.arange(len(frame)) % late_every == late_every - 1) & (frame["version"] > 1).to_numpy()
             visible[late] = visible[late] + late_delay
         frame["_visible_at"] = visible
+        frame[ROW] = np.arange(len(frame))
         self.frame = frame
         self.id_column = id_column
         self.late_rows = int((frame["_visible_at"] != frame["updated_at"]).sum())

@@ -43,7 +43,7 @@ def hotline_app(history: ChannelHistory, clock: Clock, token: str, faults: Fault
         snapshot = history.snapshot(clock.now)
         changed = snapshot.since(since)
         rows = changed.iloc[(page - 1) * size: page * size]
-        bodies = rendered.page(snapshot, rows, "created_at" if fault == "malformed" else None)
+        bodies = rendered.page(rows, "created_at" if fault == "malformed" else None)
         if fault == "duplicate":
             bodies = bodies + bodies
         head = f'{{"total":{len(changed)},"page":{page},"page_size":{size},"data":['.encode()

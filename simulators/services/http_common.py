@@ -7,13 +7,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from starlette.responses import Response
 
 from simulators.services.faults import FaultPlan, HttpFault
-from simulators.services.history import ChannelHistory, Snapshot
+from simulators.services.history import ROW, ChannelHistory
 
 
 class Clock:
@@ -35,45 +36,28 @@ def parse_moment(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
 
 
-def plain(value: Any) -> Any:
-    """Return a JSON-friendly copy of a value read from Arrow (numpy arrays, timestamps)."""
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 class RenderedHistory:
-    """A channel history whose versions are rendered to JSON bytes once, on first use."""
+    """A channel history with every version rendered to JSON bytes once, up front, so serving
+    a page is slicing and joining bytes."""
 
     def __init__(self, history: ChannelHistory, render: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         self.history = history
-        self.render = render
-        self._cache: dict[tuple[str, int], bytes] = {}
+        payload = history.frame[[c for c in history.frame.columns if not c.startswith("_")]]
+        table = pa.Table.from_pandas(payload, preserve_index=False)
+        for position, field in enumerate(table.schema):
+            if pa.types.is_timestamp(field.type):
+                stamps = pc.strftime(table.column(position), format="%Y-%m-%d %H:%M:%S")
+                table = table.set_column(position, field.name, stamps)
+        self.bodies = [orjson.dumps(render(row)) for row in table.to_pylist()]
 
-    def page(self, snapshot: Snapshot, rows: pd.DataFrame, drop_field: str | None = None) -> list[bytes]:
+    def page(self, rows: pd.DataFrame, drop_field: str | None = None) -> list[bytes]:
         """Return the JSON bytes of each row; `drop_field` removes a field from the first row
         (the malformed fault: one broken record among good ones)."""
-        out = []
-        for position, record in enumerate(rows.to_dict("records")):
-            key = (str(record[self.history.id_column]), int(record["version"]))
-            body = self._cache.get(key)
-            if body is None:
-                body = orjson.dumps(self.render({k: plain(v) for k, v in record.items()
-                                                 if not k.startswith("_")}))
-                self._cache[key] = body
-            if drop_field and position == 0:
-                document = orjson.loads(body)
-                document.pop(drop_field, None)
-                body = orjson.dumps(document)
-            out.append(body)
+        out = [self.bodies[position] for position in rows[ROW].tolist()]
+        if drop_field and out:
+            document = orjson.loads(out[0])
+            document.pop(drop_field, None)
+            out[0] = orjson.dumps(document)
         return out
 
 

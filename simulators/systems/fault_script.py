@@ -21,7 +21,9 @@ _HTTP = re.compile(
     r"(?:\s+(?:(?P<word>once|twice|thrice)|(?P<count>\d+)\s+times|x(?P<x>\d+)))?"
     r"(?:\s+missing\s+(?P<field>\S+))?$"
 )
-_FILE = re.compile(r"petitions\s+(?:day\s+)?(?P<day>\d{4}-\d{2}-\d{2})\s*->\s*malformed(?:\s+row\s+(?P<row>\d+))?$")
+_FILE = re.compile(
+    r"petitions\s+(?:day\s+)?(?P<day>\d{4}-\d{2}-\d{2})\s*->\s*malformed(?:\s+row\s+(?P<row>\d+))?$"
+)
 _LATE = re.compile(
     r"(?P<channel>\w+)\s+(?P<record>\S+)\s+v(?P<version>\d+)\s*->\s*late\s+(?P<amount>\d+)(?P<unit>[smhd])$"
 )

@@ -91,7 +91,7 @@ class FaultPlan:
     late_rate: float = 0.0  # share of versions that show up late
     late_delay: dt.timedelta = dt.timedelta(hours=6)
     stall_seconds: float = 2.0
-    retry_after_seconds: int = 1
+    retry_after_seconds: float = 1  # real servers send whole seconds; tests may ask for less
     fired: list[FiredFault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _requests: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -156,14 +156,16 @@ class FaultPlan:
         for rule in self.files:
             if rule.day == day:
                 return rule.row
-        if self.file_malformed_rate and _uniform(self.seed, "petitions", day.toordinal()) < self.file_malformed_rate:
+        draw = _uniform(self.seed, "petitions", day.toordinal())
+        if self.file_malformed_rate and draw < self.file_malformed_rate:
             return 1
         return None
 
     def record_file_fault(self, day: dt.date, row: int, record_id: str) -> None:
         """Log a malformed file row that was written."""
         with self._lock:
-            self.fired.append(FiredFault("petitions", "malformed", None, None, f"{day:%Y-%m-%d} row {row} {record_id}"))
+            detail = f"{day:%Y-%m-%d} row {row} {record_id}".strip()
+            self.fired.append(FiredFault("petitions", "malformed", None, None, detail))
 
     def late_delays(self, channel: str, record_ids: np.ndarray, versions: np.ndarray) -> np.ndarray:
         """Return each version's extra delay in seconds (int64, 0 = on time) for one channel table."""
@@ -176,7 +178,7 @@ class FaultPlan:
                 continue
             hits = np.flatnonzero((record_ids == rule.record_id) & (versions == rule.version))
             if len(hits) == 0:
-                raise ValueError(f"late update for {channel} {rule.record_id} v{rule.version}: no such version")
+                raise ValueError(f"late update {channel} {rule.record_id} v{rule.version}: no such version")
             delays[hits] = int(rule.delay.total_seconds())
         return delays
 

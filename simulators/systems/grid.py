@@ -109,11 +109,12 @@ def _cursor_before(history: ChannelHistory, snapshot: Snapshot, position: int, p
     """Return a cursor that leads to the event at `position` (as page `page`)."""
     if position == 0:
         return encode_cursor(-1, "", page)
-    row = snapshot.rows[position - 1]
-    return encode_cursor(int(snapshot.updated[position - 1]), str(history.record_ids[history.codes[row]]), page)
+    event_no = str(history.record_ids[history.codes[snapshot.rows[position - 1]]])
+    return encode_cursor(int(snapshot.updated[position - 1]), event_no, page)
 
 
-def grid_app(history: ChannelHistory, clock: SimClock, api_key: str, faults: FaultPlan | None = None) -> Starlette:
+def grid_app(history: ChannelHistory, clock: SimClock, api_key: str,
+             faults: FaultPlan | None = None) -> Starlette:
     """Return the grid platform API serving `history` at `clock`."""
     plan = faults or FaultPlan()
     rendered = RenderedVersions(history, grid_event)

@@ -41,7 +41,7 @@ def seconds(moment: dt.datetime | dt.date) -> int:
     """Return a naive datetime (or a date's midnight) as whole seconds since the epoch."""
     if not isinstance(moment, dt.datetime):
         moment = dt.datetime.combine(moment, dt.time())
-    return int(np.datetime64(moment.replace(tzinfo=None), "s").astype(np.int64))
+    return int(np.datetime64(moment.replace(tzinfo=None), "s").astype(np.int64).item())
 
 
 def moment_of(secs: int) -> dt.datetime:
@@ -65,7 +65,7 @@ class Snapshot:
         """Return the position of the first record updated strictly after `since` (0 if None)."""
         if since is None:
             return 0
-        return int(np.searchsorted(self.updated, seconds(since), side="right"))
+        return int(self.updated.searchsorted(seconds(since), side="right"))
 
 
 class ChannelHistory:
@@ -93,7 +93,7 @@ class ChannelHistory:
         return cls(name, pq.read_table(Path(city_dir) / "channels" / f"{name}.parquet"), faults)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
     @property
     def payload_columns(self) -> list[str]:
@@ -155,7 +155,8 @@ def _in_order_per_record(visible: np.ndarray, codes: np.ndarray) -> np.ndarray:
     # one running maximum over (record, time) packed into one int64, so records don't leak into each other
     span = int(visible.max() - visible.min()) + 1
     packed = codes * span + (visible - visible.min())
-    return np.maximum.accumulate(packed) - codes * span + visible.min()
+    ordered: np.ndarray = np.maximum.accumulate(packed) - codes * span + visible.min()
+    return ordered
 
 
 class CityChannels:

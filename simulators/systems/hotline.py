@@ -75,7 +75,8 @@ class DuplicatePages:
         return served
 
 
-def hotline_app(history: ChannelHistory, clock: SimClock, token: str, faults: FaultPlan | None = None) -> Starlette:
+def hotline_app(history: ChannelHistory, clock: SimClock, token: str,
+                faults: FaultPlan | None = None) -> Starlette:
     """Return the hotline API serving `history` at `clock`."""
     plan = faults or FaultPlan()
     rendered = RenderedVersions(history, dict)

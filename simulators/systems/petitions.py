@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl import Workbook
 
 from simulators.systems.faults import FaultPlan
-from simulators.systems.history import ChannelHistory, CityChannels, history_start, moment_of, seconds
+from simulators.systems.history import CityChannels, history_start, moment_of, seconds
+from simulators.systems.xlsx import write_xlsx
 
 PREFIX = "信访登记_"
 UPDATED_HEADER = "更新时间"
@@ -98,9 +98,10 @@ class PetitionDrops:
             rows = self._break_row(rows, broken, day)
         staging = path.with_name(f".{path.name}.part")
         if path.suffix == ".csv":
+            # a GBK export cannot hold a character outside GBK: it writes '?' instead, as real ones do
             staging.write_bytes(_csv_text([self.header(), *rows]).encode("gbk", errors="replace"))
         else:
-            _write_xlsx(staging, [self.header(), *rows])
+            write_xlsx(staging, [self.header(), *rows], sheet_name="信访登记")
         os.replace(staging, path)  # atomic on one filesystem: the file appears whole or not at all
 
     def _break_row(self, rows: list[list[str]], row: int, day: dt.date) -> list[list[str]]:
@@ -124,11 +125,3 @@ def _csv_text(lines: list[list[str]]) -> str:
     csv.writer(buffer, lineterminator="\r\n").writerows(lines)
     return buffer.getvalue()
 
-
-def _write_xlsx(path: Path, lines: list[list[str]]) -> None:
-    """Write lines to the first sheet of a new workbook, every value as text."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("信访登记")
-    for line in lines:
-        sheet.append(line)
-    book.save(path)

@@ -135,7 +135,7 @@ def _rows(history: ChannelHistory, positions: np.ndarray) -> list[dict[str, Any]
     """Return the database rows of the given versions (deleted -> is_deleted 0/1)."""
     if len(positions) == 0:
         return []
-    rows = history.table.take(positions).to_pylist()
+    rows: list[dict[str, Any]] = history.table.take(positions).to_pylist()
     for row in rows:
         row["is_deleted"] = int(row.pop("deleted"))
     return rows

@@ -29,7 +29,8 @@ class SimClock:
 
 def json_response(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Return a JSON response serialised with orjson."""
-    return Response(orjson.dumps(document), status_code=status, media_type="application/json", headers=headers)
+    return Response(orjson.dumps(document), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
 def raw_json(body: bytes) -> Response:
@@ -55,7 +56,8 @@ def flat_records(history: ChannelHistory) -> list[dict[str, Any]]:
     table = history.table
     stamps = pc.strftime(table.column("updated_at").cast(pa.timestamp("s")), format=TIME_FORMAT)
     table = table.set_column(table.schema.get_field_index("updated_at"), "updated_at", stamps)
-    return table.to_pylist()
+    records: list[dict[str, Any]] = table.to_pylist()
+    return records
 
 
 class RenderedVersions:
@@ -63,7 +65,9 @@ class RenderedVersions:
 
     def __init__(self, history: ChannelHistory, render: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         self.history = history
-        self.bodies = np.array([orjson.dumps(render(r)) for r in flat_records(history)] or [b""], dtype=object)
+        records = flat_records(history)
+        self.bodies = np.empty(len(records), dtype=object)
+        self.bodies[:] = [orjson.dumps(render(record)) for record in records]
 
     def page(self, rows: np.ndarray) -> list[bytes]:
         """Return the JSON bytes of the given version positions."""
@@ -91,7 +95,7 @@ async def refuse_or_stall(fault: HttpFault | None, plan: FaultPlan, error: Calla
         return error(503, "service unavailable")
     if fault.kind == "429":
         response = error(429, "too many requests")
-        response.headers["Retry-After"] = str(plan.retry_after_seconds)
+        response.headers["Retry-After"] = f"{plan.retry_after_seconds:g}"
         return response
     if fault.kind == "timeout":
         # the answer comes, but later than any sensible client timeout

@@ -40,13 +40,13 @@ def _event_row(number: int = 1, **changes: Any) -> Row:
     return {**row, **changes}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def person_row() -> Callable[..., Row]:
     """Return a maker of clean PersonMention rows of police record JJ2026112000<number>."""
     return _person_row
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def event_row() -> Callable[..., Row]:
     """Return a maker of clean EventRecord rows of hotline record RX2026112000<number>."""
     return _event_row
