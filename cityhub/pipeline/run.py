@@ -9,16 +9,18 @@ from cityhub.config import get_settings
 from cityhub.lake import Lake
 from cityhub.pipeline.ingest import StreamResult, ingest_stream
 from cityhub.warehouse import Warehouse
+from cityhub.warehouse.migrate import upgrade
 from connectors.spec import SourceSpec, load_sources
 from ontology.errors import BadInput
 
 
 def open_stores() -> tuple[Warehouse, Lake]:
-    """Return the warehouse (tables created if missing) and the lake the settings point at."""
+    """Return the warehouse (migrated to the newest schema) and the lake the settings point at."""
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    warehouse = Warehouse(settings.resolved_warehouse_url())
-    warehouse.create_all()
+    url = settings.resolved_warehouse_url()
+    upgrade(url)
+    warehouse = Warehouse(url)
     return warehouse, Lake(settings.resolved_lake_dir())
 
 
