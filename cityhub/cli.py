@@ -59,7 +59,8 @@ def ingest(
     """
     from rich.progress import Progress
 
-    from cityhub.pipeline.run import ingest_sources, open_stores, select_sources
+    from cityhub.config import get_settings
+    from cityhub.pipeline.run import build_quality_docs, ingest_sources, open_stores, select_sources
 
     specs = select_sources(source, all_sources)
     warehouse, lake = open_stores()
@@ -72,6 +73,11 @@ def ingest(
     for r in results:
         table.add_row(r.source, r.stream, f"{r.extracted:,}", f"{r.accepted:,}", f"{r.quarantined:,}", r.watermark)
     console.print(table)
+    for warning in (w for r in results for w in r.warnings):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    docs = build_quality_docs(results, get_settings().home / "data_docs")
+    if docs:
+        console.print(f"data quality report: {docs}")
 
 
 @app.command()

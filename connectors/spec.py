@@ -79,6 +79,7 @@ class Stream(BaseModel):
     deleted_values: list[Any] = [True, 1, "1", "true"]
     columns: list[str]  # expected raw columns: a missing one is schema drift
     lookback_seconds: int = 3600  # re-read this far behind the watermark to catch late updates
+    max_age_hours: float | None = None  # warn when the newest record of a batch is older than this
 
 
 class FieldMap(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -24,8 +24,8 @@ from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, s
 from connectors.spec import FileDropFetch, SourceSpec, Stream
 from ontology import load_ontology
 from ontology.errors import QualityError
-from quality.batch_checks import check_columns
-from quality.gate import check_batch
+from quality.batch_checks import check_columns, check_freshness, check_volume
+from quality.gate import GateReport, check_batch
 
 _CANONICAL = {"events": "EventRecord", "persons": "PersonMention", "places": "PlaceMention"}
 
@@ -41,6 +41,8 @@ class StreamResult:
     accepted: int
     quarantined: int
     watermark: str
+    warnings: tuple[str, ...] = ()  # batch-level checks that failed (volume, freshness)
+    reports: tuple[GateReport, ...] = field(default=(), repr=False)  # for Data Docs
 
 
 def lake_source(spec: SourceSpec, stream: Stream) -> str:
@@ -73,7 +75,8 @@ def _raw_table(rows: list[dict[str, Any]]) -> pa.Table:
                                       isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows])
 
 
-def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime) -> dict[int, list[str]]:
+def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime,
+          reports: list[GateReport]) -> dict[int, list[str]]:
     """Return the reasons, by raw row position, that the quality gate and the mapping found."""
     reasons: dict[int, list[str]] = defaultdict(list)
     for raw_id, problems in canonical.problems.items():
@@ -84,6 +87,7 @@ def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime) -> dict
             continue
         rules = spec.quality.get(record_type, {})
         result = check_batch(spec.source, record_type, frame, rules, now)
+        reports.append(result.report)
         for row in result.quarantined.to_dict("records"):
             reasons[int(row[RAW_ID])].append(str(row["reasons"]))
     return reasons
@@ -130,7 +134,8 @@ def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: 
                                 now.isoformat(timespec="seconds"))
     malformed = frame[ROW_ERROR].notna() if ROW_ERROR in frame else pd.Series(False, index=frame.index)
     canonical = map_stream(spec, stream, frame[~malformed], manifest.batch_id)
-    reasons = _gate(spec, canonical, now)
+    reports: list[GateReport] = []
+    reasons = _gate(spec, canonical, now, reports)
     for position in frame.index[malformed]:
         reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]}")
     quarantined = _quarantine_rows(spec.source, manifest, rows, stream, reasons)
@@ -143,9 +148,22 @@ def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: 
         record_key = list(load_ontology().records[record_type].key)
         warehouse.upsert_records(record_type, _accepted(getattr(canonical, attribute), rejected, record_key))
     warehouse.quarantine_rows(quarantined)
+    warnings = _batch_warnings(stream, warehouse, key, frame, now)
     warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined))
     return StreamResult(spec.source, stream.name, manifest.batch_id, manifest.row_count, accepted,
-                        len(quarantined), manifest.watermark_to)
+                        len(quarantined), manifest.watermark_to, warnings, tuple(reports))
+
+
+def _batch_warnings(stream: Stream, warehouse: Warehouse, key: str, frame: pd.DataFrame,
+                    now: dt.datetime) -> tuple[str, ...]:
+    """Return the messages of the batch-level checks that failed: volume against the source's
+    recent batches, and freshness when the stream declares how old its newest record may be."""
+    checks = [check_volume(len(frame), warehouse.recent_batch_sizes(key))]
+    if stream.max_age_hours is not None:
+        newest = pd.to_datetime(frame[UPDATED_AT].astype(str), errors="coerce").max()
+        checks.append(check_freshness(None if pd.isna(newest) else newest.to_pydatetime(), now,
+                                      dt.timedelta(hours=stream.max_age_hours)))
+    return tuple(f"{key}: {c.message}" for c in checks if not c.ok)
 
 
 def ingest_source(spec: SourceSpec, warehouse: Warehouse, lake: Lake,

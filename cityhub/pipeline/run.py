@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from collections.abc import Callable
 
 from cityhub.config import get_settings
@@ -34,6 +35,14 @@ def select_sources(name: str | None, every: bool) -> list[SourceSpec]:
     if name not in specs:
         raise BadInput(f"unknown source {name!r}; configured: {', '.join(sorted(specs))}")
     return [specs[name]]
+
+
+def build_quality_docs(results: list[StreamResult], site_dir: Path) -> Path | None:
+    """Return the Data Docs index built from the runs' gate reports (None if nothing was checked)."""
+    from quality.data_docs import build_data_docs
+
+    reports = [report for result in results for report in result.reports]
+    return build_data_docs(reports, site_dir) if reports else None
 
 
 def ingest_sources(specs: list[SourceSpec], warehouse: Warehouse, lake: Lake,

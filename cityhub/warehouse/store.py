@@ -125,6 +125,13 @@ class Warehouse:
             connection.execute(batch_insert, [row])
             connection.execute(mark_upsert, [mark])
 
+    def recent_batch_sizes(self, source: str, limit: int = 10) -> list[int]:
+        """Return the row counts of the source's latest batches, newest first."""
+        query = (sa.select(batches.c.extracted).where(batches.c.source == source)
+                 .order_by(batches.c.watermark_to.desc()).limit(limit))
+        with self.engine.connect() as connection:
+            return [int(n) for n in connection.execute(query).scalars()]
+
     def watermark(self, source: str) -> str | None:
         """Return the source's watermark, or None before its first batch."""
         with self.engine.connect() as connection:

@@ -177,3 +177,20 @@ def test_the_warehouse_can_be_postgresql(small_city, tmp_path, monkeypatch, post
     finally:
         systems.__exit__(None, None, None)
         metadata.drop_all(warehouse.engine)
+
+
+def test_stale_sources_are_flagged_and_a_data_docs_site_is_built(small_city, tmp_path, monkeypatch, stores):
+    from cityhub.pipeline.run import build_quality_docs
+
+    warehouse, lake = stores
+    spec = load_sources()["hotline"]
+    spec = spec.model_copy(update={"streams": [spec.streams[0].model_copy(update={"max_age_hours": 1.0})]})
+    systems = start(small_city, tmp_path, monkeypatch)
+    try:
+        results = ingest_source(spec, warehouse, lake)
+    finally:
+        systems.__exit__(None, None, None)
+    assert any("hotline" in w and "old" in w for w in results[0].warnings), results[0].warnings
+    index = build_quality_docs(results, tmp_path / "docs")
+    assert index is not None and index.name == "index.html"
+    assert "hotline" in index.read_text("utf-8")
