@@ -1,14 +1,21 @@
-"""Shared fixtures: one small simulated city per test session, and its department systems."""
+"""Shared fixtures: one small simulated city per test session, and real servers started on demand."""
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from cityhub.testing.servers import (
+    RunningServer,
+    ServerUnavailable,
+    start_elasticsearch,
+    start_neo4j,
+    start_postgres,
+)
 from simulators.city import simulate_city
 
 CITY_PEOPLE = 2_000
@@ -24,18 +31,35 @@ def small_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Return the URL of a real PostgreSQL server started for this test session."""
-    from tests.servers import ServerUnavailable, running_postgres, unavailable
-
+def _serve(start: Callable[[], RunningServer]) -> Iterator[str]:
+    """Start a server for the session and yield its URL; skip (or fail in CI) when it can't be had."""
     try:
-        # not under pytest's temp folder: that one is private to root, and PostgreSQL runs as postgres
-        server = running_postgres(Path(tempfile.mkdtemp(prefix="cityhub-postgres-")))
-        url = server.__enter__()
+        server: RunningServer | None = start()
     except ServerUnavailable as error:
-        unavailable(str(error))
+        server, reason = None, str(error)
+    if server is None:  # outside the except block, so the report is the reason alone
+        if os.environ.get("CITYHUB_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"server required (CITYHUB_REQUIRE_SERVERS=1), unavailable: {reason}", pytrace=False)
+        pytest.skip(f"server unavailable: {reason}")
     try:
-        yield url
+        yield server.url
     finally:
-        server.__exit__(None, None, None)
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """SQLAlchemy URL (postgresql+psycopg://) of a fresh PostgreSQL server for this session."""
+    yield from _serve(start_postgres)
+
+
+@pytest.fixture(scope="session")
+def neo4j_url() -> Iterator[str]:
+    """Bolt URL of a fresh Neo4j server (auth off) for this session."""
+    yield from _serve(start_neo4j)
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> Iterator[str]:
+    """HTTP URL of a fresh single-node Elasticsearch (security off) for this session."""
+    yield from _serve(start_elasticsearch)

@@ -194,3 +194,52 @@ def test_stale_sources_are_flagged_and_a_data_docs_site_is_built(small_city, tmp
     index = build_quality_docs(results, tmp_path / "docs")
     assert index is not None and index.name == "index.html"
     assert "hotline" in index.read_text("utf-8")
+
+
+def test_a_stalled_answer_times_out_and_is_retried(small_city, tmp_path, monkeypatch, stores):
+    warehouse, lake = stores
+    plan = FaultPlan(requests={1: "timeout"}, stall_seconds=2.0)
+    spec = load_sources()["hotline"]
+    fetch = spec.streams[0].fetch.model_copy(update={"timeout_seconds": 0.5})
+    spec = spec.model_copy(update={"streams": [spec.streams[0].model_copy(update={"fetch": fetch})]})
+    systems = start(small_city, tmp_path, monkeypatch, faults={"hotline": plan})
+    try:
+        (result,) = ingest_source(spec, warehouse, lake)
+        clock = systems.clock
+    finally:
+        systems.__exit__(None, None, None)
+    assert plan.fired == [(1, "timeout")]
+    expected = expected_at(small_city, "hotline", "ticket_id", clock)
+    assert result.extracted == len(expected) == warehouse.count("EventRecord")
+
+
+def late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours: float) -> list[str]:
+    """Return the tickets the warehouse holds older than the city after ingesting every 6 hours
+    while one version in three arrives 3 hours late."""
+    warehouse, lake = stores
+    plan = FaultPlan(late_update_delay=dt.timedelta(hours=3), late_update_every=3)
+    spec = load_sources()["hotline"]
+    stream = spec.streams[0].model_copy(update={"lookback_seconds": int(lookback_hours * 3600)})
+    spec = spec.model_copy(update={"streams": [stream]})
+    clock = history_end(small_city) - dt.timedelta(days=6)
+    systems = start(small_city, tmp_path, monkeypatch, clock=clock, faults={"hotline": plan})
+    try:
+        while systems.clock < history_end(small_city):
+            ingest_source(spec, warehouse, lake)
+            systems.advance(systems.clock + dt.timedelta(hours=6))
+        ingest_source(spec, warehouse, lake)
+        final = systems.clock
+    finally:
+        systems.__exit__(None, None, None)
+    stored = warehouse.read_table("EventRecord").set_index("record_id")
+    expected = expected_at(small_city, "hotline", "ticket_id", final - dt.timedelta(hours=3))
+    return [t for t in expected.index
+            if pd.Timestamp(stored.at[t, "updated_at"]) < pd.Timestamp(expected.at[t, "updated_at"])]
+
+
+def test_late_updates_are_caught_by_the_look_back_window(small_city, tmp_path, monkeypatch, stores):
+    assert late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours=4) == []
+
+
+def test_without_a_look_back_late_updates_would_be_missed(small_city, tmp_path, monkeypatch, stores):
+    assert late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours=0) != []

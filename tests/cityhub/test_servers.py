@@ -61,7 +61,10 @@ def search(elasticsearch_url: str, run_id: str) -> Iterator[Elasticsearch]:
     try:
         yield client
     finally:
-        client.indices.delete(index=f"{run_id}-*", ignore_unavailable=True, allow_no_indices=True)
+        # deleting by wildcard is refused by default (action.destructive_requires_name): name them
+        names = list(client.indices.get(index=f"{run_id}-*", allow_no_indices=True))
+        if names:
+            client.indices.delete(index=",".join(names))
         client.close()
 
 
