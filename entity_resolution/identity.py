@@ -44,7 +44,7 @@ def new_entity_id(prefix: str, smallest_record: str, taken: set[str] | frozenset
     """Return a new ID derived from a cluster's smallest record id, avoiding IDs in `taken`.
 
     >>> new_entity_id("P", "police:J5001062026042100001#0")
-    'P-8f2b6e30c6f1d9b2'
+    'P-dc3c3326350a303e'
     """
     salt = 0
     while True:
@@ -69,14 +69,16 @@ def _inherit(votes: pd.DataFrame) -> pd.DataFrame:
         first_id = ~remaining["entity_id"].duplicated()
         take = remaining[first_cluster & first_id]
         chosen.append(take[["cluster", "entity_id"]])
-        remaining = remaining[~remaining["cluster"].isin(take["cluster"]) & ~remaining["entity_id"].isin(take["entity_id"])]
+        remaining = remaining[
+            ~remaining["cluster"].isin(take["cluster"]) & ~remaining["entity_id"].isin(take["entity_id"])
+        ]
     return pd.concat(chosen, ignore_index=True) if chosen else votes[["cluster", "entity_id"]].iloc[:0]
 
 
 def _changes(joined: pd.DataFrame, at: object) -> pd.DataFrame:
     """Return the merges and splits between the old IDs and the new ones of the same records."""
     moved = joined[joined["old_id"].notna() & (joined["old_id"] != joined["entity_id"])]
-    flows = moved.groupby(["old_id", "entity_id"]).size().reset_index(name="records")
+    flows = moved.groupby(["old_id", "entity_id"])["weight"].sum().reset_index(name="records")
     alive = set(joined["entity_id"])
     flows["kind"] = ["split" if old in alive else "merge" for old in flows["old_id"]]
     flows = flows.rename(columns={"entity_id": "new_id"}).assign(at=at)
@@ -89,13 +91,25 @@ def assign_stable_ids(
     prefix: str = "P",
     at: dt.datetime | str | None = None,
 ) -> StableIds:
-    """Return stable entity IDs for clusters (record_id, cluster) given the previous (record_id, entity_id)."""
+    """Return stable entity IDs for clusters (record_id, cluster) given the previous (record_id, entity_id).
+
+    `clusters` may carry a `weight` column: a record standing for that many records of its old
+    entity when votes are counted (an incremental run passes one record per untouched person).
+    """
     stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")
     frame = clusters[["record_id", "cluster"]].astype({"record_id": str})
-    key = frame.groupby("cluster")["record_id"].min().rename("key")
+    frame["weight"] = clusters["weight"].to_numpy() if "weight" in clusters else 1
+    # the smallest record of each cluster (a sort: string min in a groupby is a Python loop)
+    first = frame.sort_values("record_id", kind="stable").drop_duplicates("cluster")
+    key = first.set_index("cluster")["record_id"].rename("key")
     old = previous[["record_id", "entity_id"]].astype(str) if previous is not None and len(previous) else None
     joined = frame.merge(old, on="record_id", how="left") if old is not None else frame.assign(entity_id=None)
-    votes = joined.dropna(subset=["entity_id"]).groupby(["cluster", "entity_id"]).size().reset_index(name="votes")
+    votes = (
+        joined.dropna(subset=["entity_id"])
+        .groupby(["cluster", "entity_id"])["weight"]
+        .sum()
+        .reset_index(name="votes")
+    )
     votes = votes.merge(key, left_on="cluster", right_index=True)
     inherited = _inherit(votes).set_index("cluster")["entity_id"]
     taken = set(old["entity_id"]) if old is not None else set()
@@ -105,7 +119,11 @@ def assign_stable_ids(
         new_ids[cluster] = new_entity_id(prefix, smallest, taken)
         taken.add(new_ids[cluster])
     ids = pd.concat([inherited, pd.Series(new_ids, dtype=object)])
-    assignments = pd.DataFrame({"record_id": frame["record_id"], "entity_id": frame["cluster"].map(ids).to_numpy()})
-    changes = _changes(joined.rename(columns={"entity_id": "old_id"}).assign(entity_id=assignments["entity_id"].to_numpy()),
-                       stamp)
+    assignments = pd.DataFrame(
+        {"record_id": frame["record_id"], "entity_id": frame["cluster"].map(ids).to_numpy()}
+    )
+    changes = _changes(
+        joined.rename(columns={"entity_id": "old_id"}).assign(entity_id=assignments["entity_id"].to_numpy()),
+        stamp,
+    )
     return StableIds(assignments.sort_values("record_id", ignore_index=True), changes)

@@ -54,8 +54,17 @@ def record_decision(
     if str(left) == str(right):
         raise ValueError(f"decision on record {left!r} with itself")
     stamp = at if at is not None else dt.datetime.now().replace(microsecond=0)
-    row = pd.DataFrame([{"left": str(left), "right": str(right), "decision": decision, "who": who,
-                         "at": pd.Timestamp(stamp)}])
+    row = pd.DataFrame(
+        [
+            {
+                "left": str(left),
+                "right": str(right),
+                "decision": decision,
+                "who": who,
+                "at": pd.Timestamp(stamp),
+            }
+        ]
+    )
     return pd.concat([log, row], ignore_index=True) if len(log) else row
 
 
@@ -65,12 +74,18 @@ def current_decisions(log: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DECISION_COLUMNS})
     bad = ~log["decision"].isin(DECISIONS)
     if bad.any():
-        raise ValueError(f"decision log row {int(bad.idxmax())}: decision {log.loc[bad, 'decision'].iloc[0]!r}"
-                         " is neither 'same' nor 'not_same'")
-    frame = _ordered(log.reset_index(drop=True)).assign(_pos=range(len(log)), at=pd.to_datetime(log["at"]).values)
+        raise ValueError(
+            f"decision log row {int(bad.idxmax())}: decision {log.loc[bad, 'decision'].iloc[0]!r}"
+            " is neither 'same' nor 'not_same'"
+        )
+    frame = _ordered(log.reset_index(drop=True)).assign(
+        _pos=range(len(log)), at=pd.to_datetime(log["at"]).values
+    )
     frame = frame.sort_values(["at", "_pos"], kind="stable")
     latest = frame.groupby(["left", "right"], sort=True).tail(1)
-    return latest.drop(columns="_pos").sort_values(["left", "right"], ignore_index=True)[list(DECISION_COLUMNS)]
+    return latest.drop(columns="_pos").sort_values(["left", "right"], ignore_index=True)[
+        list(DECISION_COLUMNS)
+    ]
 
 
 def review_queue(
@@ -83,7 +98,9 @@ def review_queue(
     [lower, upper), or when it was a link the clustering refused; pairs already decided are not.
     """
     in_band = (pairs["score"] >= lower) & (pairs["score"] < upper)
-    refused = pairs["reason"].fillna("").astype(bool) if "reason" in pairs else pd.Series(False, index=pairs.index)
+    refused = (
+        pairs["reason"].fillna("").astype(bool) if "reason" in pairs else pd.Series(False, index=pairs.index)
+    )
     queue = _ordered(pairs[in_band | refused])
     queue = queue.assign(reason=queue["reason"].fillna("") if "reason" in queue else "")
     queue.loc[queue["reason"] == "", "reason"] = "uncertain score"

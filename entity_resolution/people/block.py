@@ -2,13 +2,15 @@
 
 Each `BlockingRule` names prepared columns; mentions whose values agree on all of them (none
 missing) share a block, and every pair inside a block is a candidate. Blocks are capped: a block
-of more than `max_block` mentions (a shared landline, a very common name with a common birth
-date) is sorted by a secondary key and each mention is paired with its next few neighbours only
-(a sorted-neighbourhood window), so one block never yields more than about max_block² / 2 pairs
-and stays connected. What was capped is counted in the `BlockingReport`.
+of more than the cap (a shared landline, a very common name) is sorted by a secondary key and
+each mention is paired with its next few neighbours only (a sorted-neighbourhood window), so one
+block never yields more than about cap² / 2 pairs and stays connected. What was capped is
+counted in the blocking report.
 
-Everything is numpy over row positions; pairs are (left, right) with left < right, deduplicated
-across rules, and carry a bit mask of the rules that produced them.
+A block key is a 64-bit hash of the rule's values, the same in any table, so `rule_keys` of a
+resolved table can be kept and a new batch blocked against them (`block_against`) without
+touching the rest. Everything is numpy over row positions; pairs are (left, right) with
+left < right, deduplicated across rules, with a bit mask of the rules that produced them.
 
     >>> prepared = pd.DataFrame({"id18": ["X", "X", None], "name_key": ["a", "a", "a"]})
     >>> block_pairs(prepared, (BlockingRule("id", ("id18",)),)).pairs[["left", "right"]].values.tolist()
@@ -25,15 +27,20 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_RULES",
-    "BlockingReport",
     "BlockingRule",
     "Blocks",
-    "block_keys",
+    "block_against",
     "block_pairs",
+    "dedupe_pairs",
     "pairs_within",
+    "rule_keys",
+    "rule_names",
 ]
 
 Ints = npt.NDArray[np.int64]
+Keys = npt.NDArray[np.uint64]
+NO_KEY = np.uint64(0)  # the key of a row missing a value of the rule (a real hash of 0 is moved to 1)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class BlockingRule:
     name: str
     on: tuple[str, ...]
     order: tuple[str, ...] = ("name_key",)  # sorts an oversized block so near-duplicates sit together
+    max_block: int | None = None  # this rule's cap, when tighter than the general one
 
 
 DEFAULT_RULES: tuple[BlockingRule, ...] = (
@@ -57,63 +65,69 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("room_given", ("room_key", "given_key")),
     BlockingRule("name_room", ("name_key", "room_key")),
     BlockingRule("fuzzy_name_estate", ("name_fuzzy", "estate_key")),
+    # Loose rules for typos in everything else, capped tighter: common names and birth dates
+    # make big blocks of strangers.
+    BlockingRule("birth", ("birth_date",), ("surname", "given_key"), max_block=30),
+    BlockingRule("name", ("name_key",), ("estate_key", "birth_date"), max_block=20),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Blocks:
-    """Candidate pairs (left, right, rules bit mask) and what each rule contributed."""
+    """Candidate pairs (left, right, rules bit mask), a report per rule, and every row's block keys."""
 
     pairs: pd.DataFrame
-    report: pd.DataFrame
-    rules: tuple[BlockingRule, ...]
+    report: pd.DataFrame  # rule, blocks, pairs, capped_blocks, capped_mentions, pairs_skipped
+    keys: pd.DataFrame  # one uint64 column per rule, NO_KEY where a value is missing
 
 
-@dataclass(frozen=True, slots=True)
-class BlockingReport:
-    """Per-rule counts, as one row of `Blocks.report`."""
+class _ColumnHashes:
+    """Per-column 64-bit value hashes of one table, each column hashed once."""
 
-    rule: str
-    blocks: int  # blocks of two or more mentions
-    pairs: int  # pairs this rule produced (before deduplication across rules)
-    capped_blocks: int  # blocks larger than max_block, windowed
-    capped_mentions: int  # mentions in those blocks
-    pairs_skipped: int  # pairs the window left out of capped blocks
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        self.cache: dict[str, tuple[Keys, npt.NDArray[np.bool_]]] = {}
+
+    def get(self, column: str) -> tuple[Keys, npt.NDArray[np.bool_]]:
+        if column not in self.cache:
+            values = self.table[column]
+            known = values.notna().to_numpy()
+            if values.dtype.kind == "M":  # dates hash by their nanosecond count
+                raw: np.ndarray = values.to_numpy("datetime64[ns]").view(np.int64)
+            else:
+                raw = values.to_numpy(object)
+            hashed = pd.util.hash_array(raw)
+            self.cache[column] = (hashed.astype(np.uint64), known)
+        return self.cache[column]
+
+    def combined(self, columns: tuple[str, ...]) -> Keys:
+        """Return the rows' key over `columns`: NO_KEY where any is missing."""
+        key = np.zeros(len(self.table), dtype=np.uint64)
+        known = np.ones(len(self.table), dtype=bool)
+        with np.errstate(over="ignore"):
+            for column in columns:
+                hashed, present = self.get(column)
+                key = key * _MIX + hashed
+                known &= present
+        key[key == NO_KEY] = np.uint64(1)
+        key[~known] = NO_KEY
+        return key
 
 
-def _hash(frame: pd.DataFrame) -> npt.NDArray[np.uint64]:
-    """Return a 64-bit hash per row; equal values hash equally in any table (dtypes must agree)."""
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
-
-
-def block_keys(prepared: pd.DataFrame, rule: BlockingRule) -> tuple[Ints, npt.NDArray[np.uint64]]:
-    """Return (row positions, 64-bit block key) of the rows where every column of the rule is known."""
-    columns = prepared[list(rule.on)]
-    rows = np.flatnonzero(columns.notna().all(axis=1).to_numpy()).astype(np.int64)
-    if not len(rows):
-        return rows, np.zeros(0, dtype=np.uint64)
-    return rows, _hash(columns.iloc[rows])
-
-
-def _sort_order(prepared: pd.DataFrame, rows: Ints, keys: npt.NDArray[np.uint64], rule: BlockingRule) -> Ints:
-    """Return a permutation sorting rows by block key, then the rule's order columns, then position.
-
-    The order columns are hashed, not collated: what matters is that equal values sit together.
-    """
-    order = [c for c in rule.order if c in prepared.columns]
-    if not order or not len(rows):
-        return np.lexsort((rows, keys)).astype(np.int64)
-    secondary = _hash(prepared[order].iloc[rows].fillna(""))
-    return np.lexsort((rows, secondary, keys)).astype(np.int64)
+def rule_keys(prepared: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES) -> pd.DataFrame:
+    """Return every row's block key under each rule (columns named after the rules)."""
+    hashes = _ColumnHashes(prepared)
+    usable = [r for r in rules if all(c in prepared.columns for c in r.on)]
+    return pd.DataFrame({r.name: hashes.combined(r.on) for r in usable}, index=prepared.index)
 
 
 def pairs_within(starts: Ints, sizes: Ints, max_block: int) -> tuple[Ints, Ints, Ints]:
     """Return (left, right, window) positions of the pairs inside consecutive groups.
 
     Groups of at most `max_block` give every pair; a larger group of n gives each member its
-    next w neighbours, w = max(2, max_block² / 2n), so it yields about max_block² / 2 pairs.
+    next w neighbours, w = max(2, max_block² / 2n): about max_block² / 2 pairs, at least a chain.
 
-    >>> l, r, _ = pairs_within(np.array([0, 3]), np.array([3, 1]), 10); list(zip(l, r))
+    >>> l, r, _ = pairs_within(np.array([0, 3]), np.array([3, 1]), 10); list(zip(l.tolist(), r.tolist()))
     [(0, 1), (0, 2), (1, 2)]
     """
     budget = max_block * (max_block - 1) // 2
@@ -121,29 +135,31 @@ def pairs_within(starts: Ints, sizes: Ints, max_block: int) -> tuple[Ints, Ints,
     member_group = np.repeat(np.arange(len(sizes)), sizes)
     position = np.arange(int(sizes.sum()), dtype=np.int64)
     offset = position - np.repeat(starts, sizes)
-    counts = np.minimum(window[member_group], sizes[member_group] - 1 - offset)
-    counts = np.maximum(counts, 0)
+    counts = np.maximum(np.minimum(window[member_group], sizes[member_group] - 1 - offset), 0)
     left = np.repeat(position, counts)
     first = np.repeat(np.cumsum(counts) - counts, counts)
     right = left + (np.arange(len(left), dtype=np.int64) - first) + 1
     return left, right, window
 
 
-def _rule_pairs(
-    prepared: pd.DataFrame, rule: BlockingRule, max_block: int
-) -> tuple[Ints, Ints, BlockingReport]:
-    rows, keys = block_keys(prepared, rule)
-    order = _sort_order(prepared, rows, keys, rule)
-    rows, keys = rows[order], keys[order]
-    boundary = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+def _rule_pairs(keys: Keys, secondary: Keys, cap: int) -> tuple[Ints, Ints, dict[str, int]]:
+    """Return the pairs of one rule from its row keys, and its report counts."""
+    rows = np.flatnonzero(keys != NO_KEY).astype(np.int64)
+    order = np.lexsort((rows, secondary[rows], keys[rows]))
+    rows = rows[order]
+    sorted_keys = keys[rows]
+    boundary = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]] if len(rows) else np.zeros(0, dtype=bool)
     starts = np.flatnonzero(boundary).astype(np.int64)
-    sizes = np.diff(np.r_[starts, len(keys)]).astype(np.int64)
-    left, right, _ = pairs_within(starts, sizes, max_block)
-    big = sizes > max_block
-    all_pairs = int((sizes * (sizes - 1) // 2).sum())
-    report = BlockingReport(
-        rule.name, int((sizes > 1).sum()), len(left), int(big.sum()), int(sizes[big].sum()), all_pairs - len(left)
-    )
+    sizes = np.diff(np.r_[starts, len(rows)]).astype(np.int64)
+    left, right, _ = pairs_within(starts, sizes, cap)
+    big = sizes > cap
+    report = {
+        "blocks": int((sizes > 1).sum()),
+        "pairs": len(left),
+        "capped_blocks": int(big.sum()),
+        "capped_mentions": int(sizes[big].sum()),
+        "pairs_skipped": int((sizes * (sizes - 1) // 2).sum()) - len(left),
+    }
     return rows[left], rows[right], report
 
 
@@ -155,85 +171,101 @@ def dedupe_pairs(left: Ints, right: Ints, bits: Ints, n: int) -> pd.DataFrame:
     bits = bits[keep]
     order = np.argsort(code, kind="stable")
     code, bits = code[order], bits[order]
-    first = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(first)
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype=np.int64)
     mask = np.bitwise_or.reduceat(bits, starts) if len(starts) else bits[:0]
     unique = code[starts]
-    return pd.DataFrame({
-        "left": (unique // n).astype(np.int64),
-        "right": (unique % n).astype(np.int64),
-        "rules": mask.astype(np.int64),
-    })
+    return pd.DataFrame({"left": unique // n, "right": unique % n, "rules": mask.astype(np.int64)})
 
 
 def block_pairs(
     prepared: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES, max_block: int = 60
 ) -> Blocks:
     """Return the candidate pairs of a prepared table under `rules` (rules on absent columns are skipped)."""
+    hashes = _ColumnHashes(prepared)
     usable = tuple(r for r in rules if all(c in prepared.columns for c in r.on))
+    keys = pd.DataFrame({r.name: hashes.combined(r.on) for r in usable}, index=prepared.index)
     lefts, rights, bits, reports = [], [], [], []
     for index, rule in enumerate(usable):
-        left, right, report = _rule_pairs(prepared, rule, max_block)
+        order = tuple(c for c in rule.order if c in prepared.columns)
+        secondary = hashes.combined(order) if order else np.zeros(len(prepared), dtype=np.uint64)
+        cap = min(max_block, rule.max_block or max_block)
+        left, right, report = _rule_pairs(keys[rule.name].to_numpy(np.uint64), secondary, cap)
         lefts.append(left)
         rights.append(right)
         bits.append(np.full(len(left), 1 << index, dtype=np.int64))
-        reports.append(report)
-    if not usable:
-        empty = np.zeros(0, dtype=np.int64)
-        return Blocks(dedupe_pairs(empty, empty, empty, max(len(prepared), 1)), pd.DataFrame(), usable)
-    pairs = dedupe_pairs(np.concatenate(lefts), np.concatenate(rights), np.concatenate(bits), max(len(prepared), 1))
-    report_frame = pd.DataFrame([_as_row(r) for r in reports])
-    return Blocks(pairs, report_frame, usable)
+        reports.append({"rule": rule.name, **report})
+    empty = np.zeros(0, dtype=np.int64)
+    pairs = dedupe_pairs(
+        np.concatenate([empty, *lefts]),
+        np.concatenate([empty, *rights]),
+        np.concatenate([empty, *bits]),
+        max(len(prepared), 1),
+    )
+    return Blocks(pairs, pd.DataFrame(reports), keys)
 
 
-def _as_row(report: BlockingReport) -> dict[str, object]:
-    return {name: getattr(report, name) for name in BlockingReport.__slots__}
-
-
-def rule_names(mask: int, rules: tuple[BlockingRule, ...]) -> list[str]:
-    """Return the names of the rules set in a pair's bit mask."""
+def rule_names(mask: int, rules: tuple[BlockingRule, ...] = DEFAULT_RULES) -> list[str]:
+    """Return the names of the rules set in a pair's bit mask (as `block_pairs` numbered them)."""
     return [rule.name for i, rule in enumerate(rules) if mask & (1 << i)]
 
 
-def _capped_existing(rows: Ints, keys: npt.NDArray[np.uint64], entity: npt.NDArray[np.object_],
-                     per_entity: int, max_block: int) -> pd.DataFrame:
+def _capped_existing(
+    rows: Ints, keys: Keys, entity: npt.NDArray[np.object_], per_entity: int, cap: int
+) -> pd.DataFrame:
     """Return existing (row, key) kept for matching: a few rows per entity, a bounded number per key."""
     frame = pd.DataFrame({"row": rows, "key": keys, "entity": entity[rows]})
     frame = frame.sort_values(["key", "row"], ascending=[True, False], kind="stable")  # newest rows first
     frame = frame[frame.groupby(["key", "entity"], sort=False).cumcount() < per_entity]
-    return frame[frame.groupby("key", sort=False).cumcount() < max_block]
+    return frame[frame.groupby("key", sort=False).cumcount() < cap]
 
 
 def block_against(
     new: pd.DataFrame,
-    existing: pd.DataFrame,
+    existing_keys: pd.DataFrame,
     existing_entity: npt.NDArray[np.object_],
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
     max_block: int = 60,
     per_entity: int = 2,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return candidate pairs of a new batch: (existing row, new row) pairs and new-new pairs.
+) -> tuple[pd.DataFrame, Blocks]:
+    """Return candidate pairs of a new batch: (existing row, new row, rules), and the batch's own blocks.
 
-    Only the blocks the new mentions fall into are read from the existing table, and within a
-    block at most `per_entity` mentions of each already resolved entity (its newest) are used:
-    the new mention joins the entity, so comparing it with every one of its mentions adds little.
+    `existing_keys` are `rule_keys` of the resolved table. Only the blocks the new mentions fall
+    into are read, and within a block at most `per_entity` mentions of each resolved entity (its
+    newest): the new mention joins the entity, comparing it with every mention adds little.
     """
-    usable = tuple(r for r in rules if all(c in new.columns for c in r.on))
+    within = block_pairs(new, rules, max_block)
+    usable = [r for r in rules if r.name in within.keys.columns and r.name in existing_keys.columns]
     found = []
     for index, rule in enumerate(usable):
-        new_rows, new_keys = block_keys(new, rule)
+        new_keys = within.keys[rule.name].to_numpy(np.uint64)
+        new_rows = np.flatnonzero(new_keys != NO_KEY)
         if not len(new_rows):
             continue
-        columns = existing[list(rule.on)]
-        candidate = np.flatnonzero(columns.notna().all(axis=1).to_numpy())
-        keys = _hash(columns.iloc[candidate]) if len(candidate) else np.zeros(0, dtype=np.uint64)
-        hit = np.isin(keys, new_keys)
-        kept = _capped_existing(candidate[hit].astype(np.int64), keys[hit], existing_entity, per_entity, max_block)
-        joined = kept.merge(pd.DataFrame({"new": new_rows, "key": new_keys}), on="key")
-        found.append(pd.DataFrame({"existing": joined["row"].to_numpy(np.int64),
-                                   "new": joined["new"].to_numpy(np.int64), "rules": 1 << index}))
-    cross = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
-        {"existing": pd.Series(dtype=np.int64), "new": pd.Series(dtype=np.int64), "rules": pd.Series(dtype=np.int64)})
-    cross = cross.groupby(["existing", "new"], as_index=False)["rules"].agg(np.bitwise_or.reduce)
-    within = block_pairs(new, usable, max_block).pairs
-    return cross, within
+        keys = existing_keys[rule.name].to_numpy(np.uint64)
+        hit = np.flatnonzero(pd.Series(keys).isin(pd.unique(new_keys[new_rows])).to_numpy())  # a hash probe
+        cap = min(max_block, rule.max_block or max_block)
+        kept = _capped_existing(hit.astype(np.int64), keys[hit], existing_entity, per_entity, cap)
+        joined = kept.merge(pd.DataFrame({"new": new_rows, "key": new_keys[new_rows]}), on="key")
+        found.append(
+            pd.DataFrame(
+                {
+                    "existing": joined["row"].to_numpy(np.int64),
+                    "new": joined["new"].to_numpy(np.int64),
+                    "rules": 1 << index,
+                }
+            )
+        )
+    if not found:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("existing", "new", "rules")}), within
+    cross = pd.concat(found, ignore_index=True)
+    # existing and new rows live in different tables: offset the new ones so pairs dedupe as one space
+    offset = len(existing_keys)
+    unique = dedupe_pairs(
+        cross["existing"].to_numpy(np.int64),
+        cross["new"].to_numpy(np.int64) + offset,
+        cross["rules"].to_numpy(np.int64),
+        offset + len(new),
+    )
+    return pd.DataFrame(
+        {"existing": unique["left"], "new": unique["right"] - offset, "rules": unique["rules"]}
+    ), within

@@ -1,15 +1,17 @@
 """Stage 4, cluster: scored pairs in, one cluster label per mention out, without chaining strangers.
 
 Links (pairs scoring at least `link`) are joined into connected components first; a component is
-accepted whole when nothing inside it objects: at most one valid ID number, one gender and no two
-far-apart birth dates among its mentions, no scored pair inside it at or below `cannot`, and no
-human not_same decision inside it. That is nearly every component, and it is all numpy.
+accepted whole when nothing inside it objects: at most one valid ID number, one gender and one
+birth date among its mentions, no scored pair inside it at or below `doubt`, and no human
+not_same decision inside it. That is nearly every component, and it is all numpy.
 
 The rest are rebuilt carefully: union-find over their links in descending score order, where a
-merge of two clusters is refused when their mentions carry different valid ID numbers, genders
-or far-apart birth dates, when a not_same decision or a strongly negative pair lies between them,
-or, for a link weaker than `strong`, when the scored pairs between the two clusters do not add
-up to at least `link` (a weak link must be supported, not contradicted, by the other pairs).
+merge of two clusters is refused when their mentions carry different valid ID numbers, or when a
+not_same decision or a strongly negative pair lies between them. A link weaker than `strong` is
+also refused when it would put two genders or far-apart birth dates into one cluster, or when
+the scored pairs between the two clusters do not add up to at least `link` (a weak link must be
+supported, not contradicted, by the other pairs). A strong link may carry a birth date typo: its
+own score has already paid for the disagreement.
 Human same decisions are links that always merge.
 
 The outcome depends only on the pairs and their scores, never on input order: labels are the
@@ -26,9 +28,19 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["ClusterOptions", "Clustering", "cluster_mentions", "components"]
+__all__ = [
+    "CANNOT_DECIDED",
+    "CANNOT_IDS",
+    "Attributes",
+    "ClusterOptions",
+    "Clustering",
+    "cluster_mentions",
+    "components",
+]
 
 Ints = npt.NDArray[np.int64]
+CANNOT_IDS = 1  # two different valid ID numbers
+CANNOT_DECIDED = 2  # a human not_same decision
 NO_DATE = np.iinfo(np.int32).min
 
 
@@ -36,9 +48,10 @@ NO_DATE = np.iinfo(np.int32).min
 class ClusterOptions:
     """Score thresholds (log2 odds) of the clustering."""
 
-    link: float = 5.0  # a pair at or above this is a link
-    strong: float = 12.0  # a link at or above this merges without support from other pairs
+    link: float = 0.0  # a pair at or above this is a link (even odds)
+    strong: float = 10.0  # a link at or above this merges without support from other pairs
     cannot: float = -8.0  # a pair at or below this must not end up in one cluster
+    doubt: float = -4.0  # a component with a pair at or below this inside is rebuilt carefully
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +77,14 @@ def components(n: int, left: Ints, right: Ints) -> Ints:
     _, raw = connected_components(graph, directed=False)
     smallest = np.full(raw.max() + 1 if n else 0, n, dtype=np.int64)
     np.minimum.at(smallest, raw, np.arange(n, dtype=np.int64))
-    return smallest[raw]
+    return np.asarray(smallest[raw], dtype=np.int64)
 
 
 def _births_conflict(days: set[int]) -> bool:
     """Return whether two birth dates in the set differ in more than one of year, month and day."""
     dates = sorted(days)
     for i, a in enumerate(dates):
-        for b in dates[i + 1:]:
+        for b in dates[i + 1 :]:
             da, db = np.datetime64(a, "D").item(), np.datetime64(b, "D").item()
             same = (da.year == db.year) + (da.month == db.month) + (da.day == db.day)
             swapped = da.year == db.year and da.month == db.day and da.day == db.month
@@ -80,16 +93,18 @@ def _births_conflict(days: set[int]) -> bool:
     return False
 
 
-def _conflicted(labels: Ints, attrs: Attributes, negative_left: Ints, negative_right: Ints) -> npt.NDArray[np.bool_]:
+def _conflicted(
+    labels: Ints, attrs: Attributes, negative_left: Ints, negative_right: Ints
+) -> npt.NDArray[np.bool_]:
     """Return, per row, whether its component must be rebuilt carefully."""
     frame = pd.DataFrame({"c": labels, "id": attrs.id18, "g": attrs.gender, "b": attrs.birth})
-    bad = pd.Series(False, index=np.unique(labels))
+    bad = pd.Series(False, index=np.sort(pd.unique(labels)))
     for column, unknown in (("id", -1), ("g", -1), ("b", NO_DATE)):
         known = frame[frame[column] != unknown]
         bad |= (known.groupby("c")[column].nunique() > 1).reindex(bad.index, fill_value=False)
     inside = labels[negative_left] == labels[negative_right]
-    bad.loc[np.unique(labels[negative_left[inside]])] = True
-    return bad.reindex(labels).to_numpy()
+    bad.loc[pd.unique(labels[negative_left[inside]])] = True
+    return np.asarray(bad.reindex(labels).to_numpy(), dtype=bool)
 
 
 @dataclass
@@ -125,25 +140,28 @@ class _CarefulUnion:
             r = self.root[r]
         return r
 
-    def add_pair(self, a: int, b: int, score: float, human_cannot: bool) -> None:
+    def add_pair(self, a: int, b: int, score: float, cannot: int) -> None:
         ra, rb = self.find(a), self.find(b)
         for x, y in ((ra, rb), (rb, ra)):
             entry = self.clusters[x].between.setdefault(y, [0.0, np.inf, 0.0])
-            entry[0] += 0.0 if human_cannot else score
+            entry[0] += 0.0 if cannot else score
             entry[1] = min(entry[1], score)
-            entry[2] = max(entry[2], float(human_cannot))
+            entry[2] = max(entry[2], float(cannot))
 
     def refusal(self, ra: int, rb: int, score: float) -> str:
         """Return why clusters ra and rb must not merge over a link of `score` ('' when they may)."""
         a, b = self.clusters[ra], self.clusters[rb]
         entry = a.between.get(rb, [0.0, np.inf, 0.0])
-        if entry[2]:
+        if entry[2] == CANNOT_DECIDED:
             return "not_same decision"
-        if len(a.ids | b.ids) > 1:
+        if len(a.ids | b.ids) > 1 or entry[2] == CANNOT_IDS:
             return "different ID numbers"
-        if len(a.genders | b.genders) > 1:
+        # A strong link has already outweighed its own disagreement on gender or birth date; a
+        # weak one must not bring two of either into one cluster.
+        weak = score < self.options.strong
+        if weak and len(a.genders | b.genders) > 1:
             return "different genders"
-        if a.births != b.births and a.births and b.births and _births_conflict(a.births | b.births):
+        if weak and a.births != b.births and a.births and b.births and _births_conflict(a.births | b.births):
             return "different birth dates"
         if entry[1] <= self.options.cannot:
             return "a strongly negative pair"
@@ -172,13 +190,19 @@ class _CarefulUnion:
             into[0], into[1], into[2] = into[0] + theirs[0], min(into[1], theirs[1]), max(into[2], theirs[2])
 
 
-def _careful(rows: Ints, pairs: pd.DataFrame, attrs: Attributes, options: ClusterOptions,
-             labels: Ints, refused: list[tuple[int, int, float, str]]) -> None:
+def _careful(
+    rows: Ints,
+    pairs: pd.DataFrame,
+    attrs: Attributes,
+    options: ClusterOptions,
+    labels: Ints,
+    refused: list[tuple[int, int, float, str]],
+) -> None:
     """Rebuild the clusters of `rows` (whole components) from their pairs, writing into `labels`."""
     uf = _CarefulUnion(rows, attrs, options)
     for a, b, s, h in pairs[["left", "right", "score", "cannot"]].itertuples(index=False):
-        uf.add_pair(int(a), int(b), float(s), bool(h))
-    links = pairs[(pairs["score"] >= options.link) & ~pairs["cannot"]]
+        uf.add_pair(int(a), int(b), float(s), int(h))
+    links = pairs[(pairs["score"] >= options.link) & (pairs["cannot"] == 0)]
     links = links.sort_values(["score", "left", "right"], ascending=[False, True, True])
     for a, b, s in links[["left", "right", "score"]].itertuples(index=False):
         ra, rb = uf.find(int(a)), uf.find(int(b))
@@ -193,19 +217,21 @@ def _careful(rows: Ints, pairs: pd.DataFrame, attrs: Attributes, options: Cluste
         labels[np.asarray(cluster.members, dtype=np.int64)] = min(cluster.members)
 
 
-def cluster_mentions(n: int, pairs: pd.DataFrame, attrs: Attributes, options: ClusterOptions | None = None) -> Clustering:
+def cluster_mentions(
+    n: int, pairs: pd.DataFrame, attrs: Attributes, options: ClusterOptions | None = None
+) -> Clustering:
     """Return cluster labels of n rows from scored pairs (left, right, score, cannot).
 
-    `score` is +inf for a human same decision; `cannot` marks human not_same decisions and
-    pairs with different valid ID numbers.
+    `score` is +inf for a human same decision; `cannot` is CANNOT_IDS for pairs with different
+    valid ID numbers, CANNOT_DECIDED for a human not_same decision, 0 otherwise.
     """
     options = options or ClusterOptions()
     left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
-    score, cannot = pairs["score"].to_numpy(np.float64), pairs["cannot"].to_numpy(bool)
+    score, cannot = pairs["score"].to_numpy(np.float64), pairs["cannot"].to_numpy(np.int8) > 0
     is_link = (score >= options.link) & ~cannot
     labels = components(n, left[is_link], right[is_link])
-    negative = cannot | (score <= options.cannot)
-    conflicted = _conflicted(labels, attrs, left[negative], right[negative])
+    doubtful = cannot | (score <= max(options.doubt, options.cannot))
+    conflicted = _conflicted(labels, attrs, left[doubtful], right[doubtful])
     refused: list[tuple[int, int, float, str]] = []
     if conflicted.any():
         inside = conflicted[left] & (labels[left] == labels[right])

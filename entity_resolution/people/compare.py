@@ -17,6 +17,7 @@ table (`encode`), fuzzy string similarity is computed once per distinct pair of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,15 +51,29 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "gender": ("agree", "differ"),
     "mobile": ("agree", "differ"),
     "landline": ("agree", "differ"),
-    "address": ("room", "place", "estate", "similar", "differ"),
+    "address": ("room", "building", "place", "estate", "estate_other", "similar", "differ"),
 }
 FIELDS: tuple[str, ...] = tuple(LEVELS)
 TF_LEVELS = {("name", 0), ("name", 1)}  # levels whose u is the name's frequency
 FUZZY_NAME = 0.92  # Jaro-Winkler / token-sort similarity of clean names for the 'fuzzy' level
 SIMILAR_NAME = 0.80
 SIMILAR_ADDRESS = 85.0  # token-set ratio (0-100) of address texts no parser could read
-_CODED = ("name_clean", "name_key", "name_fuzzy", "surname", "given_key", "id18", "id_text",
-          "mobile", "landline", "room_key", "address_key", "estate_key", "address_text")
+_CODED = (
+    "name_clean",
+    "name_key",
+    "name_fuzzy",
+    "surname",
+    "given_key",
+    "id18",
+    "id_text",
+    "mobile",
+    "landline",
+    "room_key",
+    "building_key",
+    "address_key",
+    "estate_key",
+    "address_text",
+)
 
 
 def level_index(field: str, name: str) -> int:
@@ -75,6 +90,7 @@ class Encoded:
     birth: npt.NDArray[np.int32]  # days since 1970-01-01, NO_DATE when unknown
     gender: npt.NDArray[np.int8]  # 0 M, 1 F, -1 unknown
     title_only: npt.NDArray[np.bool_]  # a surname from 王先生 and no name
+    latin_name: npt.NDArray[np.bool_]  # per name_clean code: written in ASCII letters
 
     def __len__(self) -> int:
         return len(self.birth)
@@ -94,7 +110,8 @@ def encode(prepared: pd.DataFrame) -> Encoded:
     birth = np.where(prepared["birth_date"].isna().to_numpy(), NO_DATE, birth).astype(np.int32)
     gender = prepared["gender"].map({"M": 0, "F": 1}).fillna(-1).to_numpy(np.int8)
     title_only = (prepared["name_clean"].isna() & prepared["surname"].notna()).to_numpy()
-    return Encoded(codes, strings, birth, gender, title_only)
+    latin = np.array([str(name).isascii() for name in strings["name_clean"]], dtype=bool)
+    return Encoded(codes, strings, birth, gender, title_only, latin)
 
 
 def _equal(codes: Codes, left: Ints, right: Ints) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -104,17 +121,22 @@ def _equal(codes: Codes, left: Ints, right: Ints) -> tuple[npt.NDArray[np.bool_]
     return known, known & (a == b)
 
 
-def _similarity(strings: npt.NDArray[np.object_], a: Codes, b: Codes, scorer: object) -> npt.NDArray[np.float64]:
+def _similarity(
+    strings: npt.NDArray[np.object_], a: Codes, b: Codes, scorer: Any
+) -> npt.NDArray[np.float64]:
     """Return scorer(strings[a], strings[b]) per pair, computed once per distinct (a, b)."""
     if not len(a):
         return np.zeros(0)
     pair = pd.DataFrame({"a": a, "b": b})
     distinct = pair.drop_duplicates()
-    scores = cpdist(list(strings[distinct["a"].to_numpy()]), list(strings[distinct["b"].to_numpy()]),
-                    scorer=scorer, workers=-1)
-    lookup = pd.Series(np.asarray(scores, dtype=np.float64),
-                       index=pd.MultiIndex.from_frame(distinct))
-    return lookup.reindex(pd.MultiIndex.from_frame(pair)).to_numpy(np.float64)
+    scores = cpdist(
+        list(strings[distinct["a"].to_numpy()]),
+        list(strings[distinct["b"].to_numpy()]),
+        scorer=scorer,
+        workers=-1,
+    )
+    lookup = pd.Series(np.asarray(scores, dtype=np.float64), index=pd.MultiIndex.from_frame(distinct))
+    return np.asarray(lookup.reindex(pd.MultiIndex.from_frame(pair)).to_numpy(), dtype=np.float64)
 
 
 def _name_similarity(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.float64]:
@@ -134,7 +156,11 @@ def _name_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     s_known, same_surname = _equal(c["surname"], left, right)
     level[known] = level_index("name", "differ")
     level[known & same_surname] = level_index("name", "surname_only")
+    # Spelling similarity only means something for alphabetic names: 王子涵 and 王子轩 look alike
+    # to Jaro-Winkler and are brothers. Han names get their leeway from the phonetic keys.
+    latin = enc.latin_name
     rest = np.flatnonzero(known & ~exact & ~phonetic & ~fuzzy_key)
+    rest = rest[latin[c["name_clean"][left[rest]]] & latin[c["name_clean"][right[rest]]]]
     sim = _name_similarity(enc, c["name_clean"][left[rest]], c["name_clean"][right[rest]])
     level[rest[sim >= SIMILAR_NAME]] = level_index("name", "similar")
     level[rest[sim >= FUZZY_NAME]] = level_index("name", "fuzzy")
@@ -142,7 +168,9 @@ def _name_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     level[known & phonetic] = level_index("name", "phonetic")
     level[exact] = level_index("name", "exact")
     titled = (enc.title_only[left] | enc.title_only[right]) & s_known
-    level[titled] = np.where(same_surname[titled], level_index("name", "title_surname"), level_index("name", "differ"))
+    level[titled] = np.where(
+        same_surname[titled], level_index("name", "title_surname"), level_index("name", "differ")
+    )
     return level
 
 
@@ -176,7 +204,9 @@ def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     rest = np.flatnonzero(known & ~equal & ~valid_known)
     strings = enc.strings["id_text"]
     distance = _similarity(strings, c["id_text"][left[rest]], c["id_text"][right[rest]], OSA.distance)
-    length = np.array([len(s) for s in strings], dtype=np.int64)[c["id_text"][left[rest]]] if len(rest) else rest
+    length = (
+        np.array([len(s) for s in strings], dtype=np.int64)[c["id_text"][left[rest]]] if len(rest) else rest
+    )
     close = (distance <= 1) | ((distance <= 2) & (length >= 10))
     level[rest[close]] = level_index("id", "close")
     level[valid_known & ~valid_equal] = level_index("id", "conflict")
@@ -185,20 +215,33 @@ def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
 
 
 def _address_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
+    """Return address levels; a coarser address agrees with a finer one it contains.
+
+    room: the same room. building: the same building, and no two different rooms named.
+    place: the same place key otherwise (a road and door number). estate: the same estate, one
+    side naming no building. estate_other: the same estate, different buildings or rooms.
+    similar: texts no parser could key that read alike.
+    """
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
     text_known, text_equal = _equal(c["address_text"], left, right)
     key_known, key_equal = _equal(c["address_key"], left, right)
-    _, room_equal = _equal(c["room_key"], left, right)
+    rooms_known, room_equal = _equal(c["room_key"], left, right)
+    buildings_known, building_equal = _equal(c["building_key"], left, right)
     _, estate_equal = _equal(c["estate_key"], left, right)
     level[text_known | key_known] = level_index("address", "differ")
-    # Addresses no parser could key are compared as text (Latin addresses, free descriptions).
     rest = np.flatnonzero(text_known & ~key_known & ~text_equal)
-    sim = _similarity(enc.strings["address_text"], c["address_text"][left[rest]], c["address_text"][right[rest]],
-                      fuzz.token_set_ratio)
+    sim = _similarity(
+        enc.strings["address_text"],
+        c["address_text"][left[rest]],
+        c["address_text"][right[rest]],
+        fuzz.token_set_ratio,
+    )
     level[rest[sim >= SIMILAR_ADDRESS]] = level_index("address", "similar")
-    level[estate_equal] = level_index("address", "estate")
+    level[estate_equal] = level_index("address", "estate_other")
+    level[estate_equal & ~buildings_known] = level_index("address", "estate")
     level[key_equal | (text_equal & ~key_known)] = level_index("address", "place")
+    level[building_equal & ~(rooms_known & ~room_equal)] = level_index("address", "building")
     level[room_equal] = level_index("address", "room")
     return level
 

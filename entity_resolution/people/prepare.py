@@ -19,8 +19,9 @@ Columns of the prepared table:
     mobile, landline  canonical phone numbers, at most one of each
     birth_date      recorded birth date, else the ID's (datetime64, NaT when unknown)
     gender          'M' / 'F': recorded, else from a title (先生/女士), else from the ID
-    address_key     canonical key of the finest place the address names
-    room_key        the same key, only when the address names a room (else None)
+    address_key     key of the finest place the address names: '锦绣花园|3|2|501', '锦绣花园|3'
+    building_key    estate and building: '锦绣花园|3' (None when no building is named)
+    room_key        the address key, only when the address names a room (else None)
     estate_key      key of the estate (小区) the address names
     address_text    the cleaned address text, for fuzzy comparison of addresses no parser reads
 """
@@ -32,6 +33,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -48,9 +50,26 @@ __all__ = ["MENTION_COLUMNS", "PREPARED_COLUMNS", "PrepareOptions", "prepare_men
 
 MENTION_COLUMNS = ("record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address")
 PREPARED_COLUMNS = (
-    "record_id", "source", "name_clean", "name_key", "name_fuzzy", "surname", "given_key",
-    "id18", "id_raw", "id_birth", "id_sex", "mobile", "landline", "birth_date", "gender",
-    "address_key", "room_key", "estate_key", "address_text",
+    "record_id",
+    "source",
+    "name_clean",
+    "name_key",
+    "name_fuzzy",
+    "surname",
+    "given_key",
+    "id18",
+    "id_raw",
+    "id_birth",
+    "id_sex",
+    "mobile",
+    "landline",
+    "birth_date",
+    "gender",
+    "address_key",
+    "building_key",
+    "room_key",
+    "estate_key",
+    "address_text",
 )
 
 # Gender as departments code it: GB/T 2261.1 digits, Chinese words, English letters.
@@ -68,7 +87,10 @@ _PHONE_PARTS = re.compile(r"[/,;，；、|]|或")
 class PrepareOptions:
     """Settings of the normalisation stage."""
 
-    default_area_code: str = "023"  # landlines written without one are local numbers
+    # The hub's own city: landlines written without an area code are local numbers, and district
+    # short names (江北, 渝中) are read as this city's districts.
+    default_area_code: str = "023"
+    city_code: str | None = "500100"
 
 
 def _text(value: Any) -> str | None:
@@ -79,7 +101,9 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _per_distinct(values: pd.Series, normalise: Callable[[Any], tuple[Any, ...]], width: int) -> list[np.ndarray]:
+def _per_distinct(
+    values: pd.Series, normalise: Callable[[Any], tuple[Any, ...]], width: int
+) -> list[np.ndarray]:
     """Return `width` object columns: `normalise` applied once per distinct non-missing value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     results = [normalise(u) for u in uniques]
@@ -156,22 +180,23 @@ def _gender(raw: Any) -> tuple[str | None]:
     return (GENDER_CODES.get(text.upper()) if text else None,)
 
 
-def _address(raw: Any) -> tuple[str | None, str | None, str | None, str | None]:
-    """Return (place key, room key, estate key, cleaned text) of a raw address.
+def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
+    """Return (place key, building key, room key, estate key, cleaned text) of a raw address.
 
     The keys leave the district out: a grid worker's 锦绣花园3-2-501 names no district, and within
     one person's mentions the estate, building, unit and room are what identify a home.
     """
     text = _text(raw)
     if text is None:
-        return None, None, None, None
-    parts = parse_address(text)
+        return None, None, None, None, None
+    parts = parse_address(text, city_code)
     key = place_key(parts)
     site_key = key.split("|", 1)[1] if "|" in key else key
-    room_key = site_key if parts.room and (parts.estate or parts.road) else None
-    estate = parts.estate.replace("·", "") or None
+    site = (parts.estate or parts.road).replace("·", "")
+    building_key = f"{site}|{parts.building}" if site and parts.building else None
+    room_key = site_key if parts.room and site else None
     cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
-    return site_key or None, room_key, estate, cleaned
+    return site_key or None, building_key, room_key, parts.estate.replace("·", "") or None, cleaned
 
 
 def _as_frame(mentions: pd.DataFrame | pa.Table) -> pd.DataFrame:
@@ -188,34 +213,54 @@ def _as_frame(mentions: pd.DataFrame | pa.Table) -> pd.DataFrame:
     return frame
 
 
-def _dates(values: Sequence[dt.date | None]) -> pd.Series:
+def _dates(values: Sequence[dt.date | None] | np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"), dtype="datetime64[ns]")
 
 
-def prepare_mentions(mentions: pd.DataFrame | pa.Table, options: PrepareOptions | None = None) -> pd.DataFrame:
+def prepare_mentions(
+    mentions: pd.DataFrame | pa.Table, options: PrepareOptions | None = None
+) -> pd.DataFrame:
     """Return the prepared table (see the module docstring), one row per mention, in input order."""
     options = options or PrepareOptions()
     frame = _as_frame(mentions)
-    name_clean, name_key, name_fuzzy, surname, given_key, title_gender = _per_distinct(frame["name"], _name, 6)
+    name_clean, name_key, name_fuzzy, surname, given_key, title_gender = _per_distinct(
+        frame["name"], _name, 6
+    )
     id18, id_raw, id_birth, id_sex = _per_distinct(frame["id_number"], _id_number, 4)
-    mobile, landline = _per_distinct(frame["phone"], lambda v: _phones(v, options.default_area_code), 2)
+    mobile, landline = _per_distinct(
+        frame["phone"], partial(_phones, default_area_code=options.default_area_code), 2
+    )
     (birth,) = _per_distinct(frame["birth_date"], _birth, 1)
     (gender,) = _per_distinct(frame["gender"], _gender, 1)
-    address_key, room_key, estate_key, address_text = _per_distinct(frame["address"], _address, 4)
+    address_key, building_key, room_key, estate_key, address_text = _per_distinct(
+        frame["address"], partial(_address, city_code=options.city_code), 5
+    )
     birth_dates = _dates(birth)
     id_births = _dates(id_birth)
     genders = pd.Series(gender, dtype=object)
     genders = genders.where(genders.notna(), pd.Series(title_gender, dtype=object))
     genders = genders.where(genders.notna(), pd.Series(id_sex, dtype=object))
-    return pd.DataFrame({
-        "record_id": frame["record_id"].astype(str).to_numpy(dtype=object),
-        "source": frame["source"].to_numpy(dtype=object),
-        "name_clean": name_clean, "name_key": name_key, "name_fuzzy": name_fuzzy,
-        "surname": surname, "given_key": given_key,
-        "id18": id18, "id_raw": id_raw, "id_birth": id_births, "id_sex": id_sex,
-        "mobile": mobile, "landline": landline,
-        "birth_date": birth_dates.where(birth_dates.notna(), id_births),
-        "gender": genders.to_numpy(dtype=object),
-        "address_key": address_key, "room_key": room_key, "estate_key": estate_key,
-        "address_text": address_text,
-    })
+    return pd.DataFrame(
+        {
+            "record_id": frame["record_id"].astype(str).to_numpy(dtype=object),
+            "source": frame["source"].to_numpy(dtype=object),
+            "name_clean": name_clean,
+            "name_key": name_key,
+            "name_fuzzy": name_fuzzy,
+            "surname": surname,
+            "given_key": given_key,
+            "id18": id18,
+            "id_raw": id_raw,
+            "id_birth": id_births,
+            "id_sex": id_sex,
+            "mobile": mobile,
+            "landline": landline,
+            "birth_date": birth_dates.where(birth_dates.notna(), id_births),
+            "gender": genders.to_numpy(dtype=object),
+            "address_key": address_key,
+            "building_key": building_key,
+            "room_key": room_key,
+            "estate_key": estate_key,
+            "address_text": address_text,
+        }
+    )

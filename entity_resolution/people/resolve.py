@@ -16,7 +16,13 @@ import pyarrow as pa
 
 from entity_resolution.identity import assign_stable_ids
 from entity_resolution.people.block import DEFAULT_RULES, BlockingRule, block_against, block_pairs
-from entity_resolution.people.cluster import Attributes, ClusterOptions, cluster_mentions
+from entity_resolution.people.cluster import (
+    CANNOT_DECIDED,
+    CANNOT_IDS,
+    Attributes,
+    ClusterOptions,
+    cluster_mentions,
+)
 from entity_resolution.people.compare import Encoded, comparison_levels, encode, score_pairs
 from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
 from entity_resolution.people.train import MatchModel, TrainOptions, train_model
@@ -37,7 +43,7 @@ class ResolveOptions:
     max_block: int = 60
     train: TrainOptions = field(default_factory=TrainOptions)
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
-    review_below: float = -2.0  # pairs scoring in [review_below, cluster.link) go to review
+    review_band: tuple[float, float] = (-4.0, 4.0)  # pairs scoring in [low, high) go to review
     at: dt.datetime | str | None = None  # time stamp of ID changes (default: now)
 
 
@@ -53,6 +59,7 @@ class PeopleResolution:
     prepared     the normalised mentions with their person_id: what `link_people` blocks against
     model        the fitted match model (m, u and weights per field level, name frequencies)
     blocking     per blocking rule: blocks, pairs, capped blocks and mentions, pairs skipped
+    block_keys   every prepared row's block key per rule (uint64): what a new batch is matched on
     """
 
     assignments: pd.DataFrame
@@ -62,6 +69,7 @@ class PeopleResolution:
     prepared: pd.DataFrame
     model: MatchModel
     blocking: pd.DataFrame
+    block_keys: pd.DataFrame
 
 
 def _previous_ids(previous: PeopleResolution | pd.DataFrame | None) -> pd.DataFrame | None:
@@ -79,8 +87,13 @@ def _decision_pairs(decisions: pd.DataFrame | None, record_ids: pd.Series) -> pd
     right = decided["right"].map(position)
     known = left.notna() & right.notna()
     a, b = left[known].astype(np.int64).to_numpy(), right[known].astype(np.int64).to_numpy()
-    return pd.DataFrame({"left": np.minimum(a, b), "right": np.maximum(a, b),
-                         "decision": decided.loc[known, "decision"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "left": np.minimum(a, b),
+            "right": np.maximum(a, b),
+            "decision": decided.loc[known, "decision"].to_numpy(),
+        }
+    )
 
 
 def _with_decisions(pairs: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
@@ -96,16 +109,26 @@ def _cluster_input(scored: pd.DataFrame) -> pd.DataFrame:
     same = (scored["decision"] == "same").to_numpy()
     not_same = (scored["decision"] == "not_same").to_numpy()
     score = np.where(same, np.inf, scored["score"].to_numpy(np.float64))
-    cannot = (scored["conflict"].to_numpy(bool) & ~same) | not_same
-    return pd.DataFrame({"left": scored["left"].to_numpy(), "right": scored["right"].to_numpy(),
-                         "score": score, "cannot": cannot})
+    cannot = np.where(
+        not_same, CANNOT_DECIDED, np.where(scored["conflict"].to_numpy(bool) & ~same, CANNOT_IDS, 0)
+    )
+    return pd.DataFrame(
+        {
+            "left": scored["left"].to_numpy(),
+            "right": scored["right"].to_numpy(),
+            "score": score,
+            "cannot": cannot.astype(np.int8),
+        }
+    )
 
 
 def _attributes(enc: Encoded) -> Attributes:
     return Attributes(enc.codes["id18"], enc.birth, enc.gender)
 
 
-def _links_table(scored: pd.DataFrame, record_ids: np.ndarray, labels: np.ndarray, lower: float) -> pd.DataFrame:
+def _links_table(
+    scored: pd.DataFrame, record_ids: np.ndarray, labels: np.ndarray, lower: float
+) -> pd.DataFrame:
     keep = (scored["score"].to_numpy() >= lower) | scored["decision"].notna().to_numpy()
     links = scored[keep].copy()
     left, right = links["left"].to_numpy(np.int64), links["right"].to_numpy(np.int64)
@@ -114,17 +137,28 @@ def _links_table(scored: pd.DataFrame, record_ids: np.ndarray, labels: np.ndarra
     return links.reset_index(drop=True)
 
 
-def _queue(links: pd.DataFrame, refused: pd.DataFrame, record_ids: np.ndarray, options: ResolveOptions,
-           decisions: pd.DataFrame | None) -> pd.DataFrame:
-    reasons = refused.assign(left=record_ids[refused["left"].to_numpy(np.int64)],
-                             right=record_ids[refused["right"].to_numpy(np.int64)])[["left", "right", "reason"]]
+def _queue(
+    links: pd.DataFrame,
+    refused: pd.DataFrame,
+    record_ids: np.ndarray,
+    options: ResolveOptions,
+    decisions: pd.DataFrame | None,
+) -> pd.DataFrame:
+    reasons = refused.assign(
+        left=record_ids[refused["left"].to_numpy(np.int64)],
+        right=record_ids[refused["right"].to_numpy(np.int64)],
+    )[["left", "right", "reason"]]
     candidates = links[links["decision"].isna()].merge(reasons, on=["left", "right"], how="left")
-    return review_queue(candidates, options.review_below, options.cluster.link, decisions)
+    return review_queue(candidates, options.review_band[0], options.review_band[1], decisions)
 
 
 def _score_and_cluster(
-    enc: Encoded, pairs: pd.DataFrame, model: MatchModel, options: ResolveOptions,
-    levels: dict[str, np.ndarray] | None = None, ties: pd.DataFrame | None = None,
+    enc: Encoded,
+    pairs: pd.DataFrame,
+    model: MatchModel,
+    options: ResolveOptions,
+    levels: dict[str, np.ndarray] | None = None,
+    ties: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Return (scored pairs, cluster labels, refused links) of pairs carrying their `decision`.
 
@@ -134,7 +168,9 @@ def _score_and_cluster(
     scored = score_pairs(enc, pairs, model.weights(), model.tf_arrays(enc), model.m_tf(), model.prior, levels)
     edges = _cluster_input(scored)
     if ties is not None and len(ties):
-        edges = pd.concat([edges, ties[["left", "right"]].assign(score=np.inf, cannot=False)], ignore_index=True)
+        edges = pd.concat(
+            [edges, ties[["left", "right"]].assign(score=np.inf, cannot=np.int8(0))], ignore_index=True
+        )
     clustering = cluster_mentions(len(enc), edges, _attributes(enc), options.cluster)
     return scored, clustering.labels, clustering.refused
 
@@ -162,7 +198,7 @@ def resolve_people(
     clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
     ids = assign_stable_ids(clusters, _previous_ids(previous), PERSON_PREFIX, options.at)
     assignments = ids.assignments.rename(columns={"entity_id": "person_id"})
-    links = _links_table(scored, record_ids, labels, options.review_below)
+    links = _links_table(scored, record_ids, labels, options.review_band[0])
     person = assignments.set_index("record_id")["person_id"]
     return PeopleResolution(
         assignments=assignments,
@@ -172,20 +208,33 @@ def resolve_people(
         prepared=prepared.assign(person_id=person.reindex(record_ids).to_numpy()),
         model=model,
         blocking=blocks.report,
+        block_keys=blocks.keys,
     )
 
 
-def _local_table(resolution: PeopleResolution, new: pd.DataFrame, cross: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Return the rows to re-cluster (every mention of each touched person, then the new mentions)
-    and, for the existing ones, their row positions in the resolution's prepared table."""
+def _local_table(
+    resolution: PeopleResolution, new: pd.DataFrame, cross: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the rows to re-cluster, existing ones first, and their positions in the resolution.
+
+    Of each person the batch touches, the mentions it was blocked with are kept, plus one mention
+    per distinct (ID number, birth date, gender): enough to check every merge against what the
+    person is known to be, without carrying a frequent caller's whole history along.
+    """
     existing = resolution.prepared
-    touched = existing["person_id"].to_numpy(dtype=object)[cross["existing"].to_numpy(np.int64)]
-    rows = np.flatnonzero(existing["person_id"].isin(pd.unique(touched)).to_numpy())
+    matched = cross["existing"].to_numpy(np.int64)
+    touched = pd.unique(existing["person_id"].to_numpy(dtype=object)[matched])
+    rows = np.flatnonzero(existing["person_id"].isin(touched).to_numpy())
+    facts = existing.iloc[rows][["person_id", "id18", "birth_date", "gender"]]
+    distinct = rows[~facts.duplicated().to_numpy()]
+    rows = np.union1d(np.sort(pd.unique(matched)), distinct).astype(np.int64)
     local = pd.concat([existing.iloc[rows].drop(columns="person_id"), new], ignore_index=True)
     return local, rows
 
 
-def _local_pairs(resolution: PeopleResolution, rows: np.ndarray, cross: pd.DataFrame, within: pd.DataFrame) -> pd.DataFrame:
+def _local_pairs(
+    resolution: PeopleResolution, rows: np.ndarray, cross: pd.DataFrame, within: pd.DataFrame
+) -> pd.DataFrame:
     """Return candidate pairs in local positions: new-existing, new-new, and each touched person's
     mentions tied together (a batch adds to people, it does not split them)."""
     offset = len(rows)
@@ -195,11 +244,62 @@ def _local_pairs(resolution: PeopleResolution, rows: np.ndarray, cross: pd.DataF
     person = resolution.prepared["person_id"].to_numpy(dtype=object)[rows]
     first = pd.Series(np.arange(offset)).groupby(person).transform("min").to_numpy(np.int64)
     tie = first != np.arange(offset)
-    return pd.concat([
-        pd.DataFrame({"left": a, "right": b, "rules": cross["rules"].to_numpy()}),
-        pd.DataFrame({"left": within["left"] + offset, "right": within["right"] + offset, "rules": within["rules"]}),
-        pd.DataFrame({"left": first[tie], "right": np.arange(offset)[tie], "rules": 0, "_tie": True}),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame({"left": a, "right": b, "rules": cross["rules"].to_numpy()}),
+            pd.DataFrame(
+                {"left": within["left"] + offset, "right": within["right"] + offset, "rules": within["rules"]}
+            ),
+            pd.DataFrame({"left": first[tie], "right": np.arange(offset)[tie], "rules": 0, "_tie": True}),
+        ],
+        ignore_index=True,
+    )
+
+
+def _batch_ids(
+    resolution: PeopleResolution,
+    rows: np.ndarray,
+    record_ids: np.ndarray,
+    labels: np.ndarray,
+    options: ResolveOptions,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Return the person ID of every local row, and the ID changes, voting with whole people.
+
+    Each touched person is represented by one of its local mentions, weighted by how many
+    mentions it has, so the majority rule is the one a full re-run applies.
+    """
+    existing_ids = resolution.prepared["person_id"].to_numpy(dtype=object)
+    old = existing_ids[rows]
+    first = ~pd.Series(old).duplicated().to_numpy()
+    sizes = pd.Series(existing_ids).value_counts() if first.any() else pd.Series(dtype=np.int64)
+    keep = np.r_[first, np.ones(len(record_ids) - len(rows), dtype=bool)]
+    weight = np.r_[
+        sizes.reindex(old[first]).to_numpy(np.int64), np.ones(len(record_ids) - len(rows), dtype=np.int64)
+    ]
+    clusters = pd.DataFrame({"record_id": record_ids[keep], "cluster": labels[keep], "weight": weight})
+    before = pd.DataFrame({"record_id": record_ids[: len(rows)][first], "entity_id": old[first]})
+    ids = assign_stable_ids(clusters, before, PERSON_PREFIX, options.at)
+    by_cluster = pd.Series(
+        ids.assignments["entity_id"].to_numpy(),
+        index=ids.assignments["record_id"].map(pd.Series(labels, index=record_ids)).to_numpy(),
+    )
+    by_cluster = by_cluster[~by_cluster.index.duplicated()]
+    return by_cluster.reindex(labels).to_numpy(dtype=object), ids.changes
+
+
+def _renamed(existing_ids: np.ndarray, rows: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """Return every earlier mention's person ID after the batch.
+
+    A batch only adds to people and merges them, so a merged person is renamed on all its
+    mentions, including those that were not part of the local table.
+    """
+    renamed = pd.Series(person[: len(rows)], index=existing_ids[rows])
+    renamed = renamed[renamed.index != renamed.to_numpy()]
+    renamed = renamed[~renamed.index.duplicated()]
+    updated = existing_ids.copy()
+    moved = pd.Series(existing_ids).isin(renamed.index).to_numpy()
+    updated[moved] = renamed.reindex(existing_ids[moved]).to_numpy()
+    return updated
 
 
 def link_people(
@@ -211,34 +311,44 @@ def link_people(
     """Return the resolution with a batch of new mentions linked in, using the resolution's model.
 
     Only the people the batch touches are re-clustered; the others keep their mentions and IDs.
-    `links` and `review_queue` of the result cover the batch; `id_changes` lists the merges it caused.
+    `links` and `review_queue` of the result cover the batch; `id_changes` lists the merges it caused;
+    `assignments` follow the order of `prepared` (the earlier mentions, then the batch).
     """
     options = options or ResolveOptions()
     new = prepare_mentions(new_mentions, options.prepare)
-    if new["record_id"].isin(resolution.prepared["record_id"]).any():
-        dup = new.loc[new["record_id"].isin(resolution.prepared["record_id"]), "record_id"].iloc[0]
-        raise ValueError(f"person mentions: record_id {dup!r} was already resolved")
-    existing_person = resolution.prepared["person_id"].to_numpy(dtype=object)
-    cross, within = block_against(new, resolution.prepared, existing_person, options.rules, options.max_block)
+    seen = new["record_id"].isin(resolution.prepared["record_id"]).to_numpy()
+    if seen.any():
+        raise ValueError(
+            f"person mentions: record_id {new['record_id'].iloc[int(seen.argmax())]!r} was already resolved"
+        )
+    existing_ids = resolution.prepared["person_id"].to_numpy(dtype=object)
+    cross, within = block_against(
+        new, resolution.block_keys, existing_ids, options.rules, options.max_block, per_entity=1
+    )
     local, rows = _local_table(resolution, new, cross)
-    pairs = _local_pairs(resolution, rows, cross, within)
-    ties = pairs.pop("_tie").fillna(False).to_numpy(bool)
+    pairs = _local_pairs(resolution, rows, cross, within.pairs)
+    ties = pairs.pop("_tie").eq(True).to_numpy()
     pairs_ties = pairs[ties]
     enc = encode(local)
     pairs = _with_decisions(pairs[~ties], _decision_pairs(decisions, local["record_id"]))
     scored, labels, refused = _score_and_cluster(enc, pairs, resolution.model, options, ties=pairs_ties)
     record_ids = local["record_id"].to_numpy(dtype=object)
-    clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
-    before = resolution.assignments[resolution.assignments["record_id"].isin(record_ids[: len(rows)])]
-    ids = assign_stable_ids(clusters, before.rename(columns={"person_id": "entity_id"}), PERSON_PREFIX, options.at)
-    local_ids = ids.assignments.rename(columns={"entity_id": "person_id"})
-    assignments = pd.concat([resolution.assignments[~resolution.assignments["record_id"].isin(record_ids)], local_ids],
-                            ignore_index=True).sort_values("record_id", ignore_index=True)
-    person = local_ids.set_index("record_id")["person_id"]
-    prepared = resolution.prepared.copy()
-    prepared.loc[prepared.index[rows], "person_id"] = person.reindex(record_ids[: len(rows)]).to_numpy()
-    prepared = pd.concat([prepared, new.assign(person_id=person.reindex(new["record_id"]).to_numpy())],
-                         ignore_index=True)
-    links = _links_table(scored, record_ids, labels, options.review_below)
-    return PeopleResolution(assignments, links, _queue(links, refused, record_ids, options, decisions),
-                            ids.changes, prepared, resolution.model, resolution.blocking)
+    person, changes = _batch_ids(resolution, rows, record_ids, labels, options)
+    updated = _renamed(resolution.prepared["person_id"].to_numpy(dtype=object), rows, person)
+    prepared = pd.concat(
+        [resolution.prepared.assign(person_id=updated), new.assign(person_id=person[len(rows) :])],
+        ignore_index=True,
+    )
+    assignments = prepared[["record_id", "person_id"]]
+    links = _links_table(scored, record_ids, labels, options.review_band[0])
+    keys = pd.concat([resolution.block_keys, within.keys], ignore_index=True)
+    return PeopleResolution(
+        assignments,
+        links,
+        _queue(links, refused, record_ids, options, decisions),
+        changes,
+        prepared,
+        resolution.model,
+        resolution.blocking,
+        keys,
+    )

@@ -31,7 +31,7 @@ DEFAULT_M: dict[str, tuple[float, ...]] = {
     "gender": (0.99, 0.01),
     "mobile": (0.85, 0.15),
     "landline": (0.70, 0.30),
-    "address": (0.50, 0.10, 0.10, 0.05, 0.25),
+    "address": (0.50, 0.15, 0.05, 0.10, 0.03, 0.05, 0.12),
 }
 
 
@@ -44,12 +44,15 @@ class TrainOptions:
     strong_negative: float = -8.0  # birth or gender disagreement weighs at most this
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
     min_seen: float = 3.0  # a level seen fewer times among both samples carries no weight
+    min_vouched: float = 100.0  # fields with fewer vouched-for pairs get m by EM instead
+    em_pairs: int = 2_000_000  # candidate pairs sampled for EM
+    em_iterations: int = 15
     seed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class MatchModel:
-    """Fitted Fellegi-Sunter parameters: a table of m, u and weight per (field, level) and name frequencies."""
+    """Fitted Fellegi-Sunter parameters: m, u and weight per (field, level), and name frequencies."""
 
     parameters: pd.DataFrame  # field, level, level_name, m, u, weight, seen_m, seen_u (pairs behind them)
     prior: float  # log2 odds that a candidate pair is a match
@@ -79,18 +82,33 @@ class MatchModel:
 def name_frequencies(prepared: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """Return (column, value, tf) of names among people, and the floor tf for an unseen name.
 
-    People are approximated before resolution: mentions sharing a valid ID number, else a mobile,
-    count once, so a caller who rang forty times does not make her own name look common.
+    People are approximated before resolution: mentions of one name sharing a valid ID number, else
+    a mobile, else a landline, else a room, else an estate count once, so a caller who rang forty
+    times does not make her own name look common.
     """
-    person = prepared["id18"].where(prepared["id18"].notna(), prepared["mobile"])
-    person = person.where(person.notna(), pd.Series(np.arange(len(prepared)).astype(str), index=prepared.index))
+    person = np.arange(len(prepared), dtype=np.int64)
+    offset = len(prepared)
+    for column in ("estate_key", "room_key", "landline", "mobile", "id18"):
+        if column in prepared:
+            codes = pd.factorize(prepared[column], use_na_sentinel=True)[0].astype(np.int64)
+            person = np.where(codes >= 0, codes + offset, person)
+            offset += int(codes.max()) + 1 if len(codes) else 0
+    total = max(len(pd.unique(person)), 1)
     rows = []
-    total = max(int(person.nunique()), 1)
     for column in ("name_clean", "name_key"):
-        distinct = pd.DataFrame({"value": prepared[column], "person": person}).dropna().drop_duplicates()
-        counts = distinct["value"].value_counts()
-        rows.append(pd.DataFrame({"column": column, "value": counts.index.astype(object),
-                                  "tf": counts.to_numpy(np.float64) / total}))
+        codes, values = pd.factorize(prepared[column], use_na_sentinel=True)
+        known = codes >= 0
+        pairs = pd.unique(codes[known].astype(np.int64) * offset + person[known])
+        counts = np.bincount(pairs // offset, minlength=len(values))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "column": column,
+                    "value": np.asarray(values, dtype=object),
+                    "tf": counts.astype(np.float64) / total,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True), 1.0 / total
 
 
@@ -119,7 +137,9 @@ def _merge_id_disagreement(counts: npt.NDArray[np.float64]) -> npt.NDArray[np.fl
     return pooled
 
 
-def _u(enc: Encoded, options: TrainOptions) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]]:
+def _u(
+    enc: Encoded, options: TrainOptions
+) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]]:
     """Return u per field level, and the number of random pairs seen at each level."""
     left, right = _random_pairs(len(enc), options.random_pairs, options.seed)
     levels = comparison_levels(enc, left, right)
@@ -134,9 +154,11 @@ def _u(enc: Encoded, options: TrainOptions) -> tuple[dict[str, npt.NDArray[np.fl
     return u, seen
 
 
-def _smoothed(counts: npt.NDArray[np.float64], prior: tuple[float, ...], weight: float) -> npt.NDArray[np.float64]:
+def _smoothed(
+    counts: npt.NDArray[np.float64], prior: tuple[float, ...], weight: float
+) -> npt.NDArray[np.float64]:
     m = counts + weight * np.asarray(prior)
-    return m / m.sum()
+    return np.asarray(m / m.sum(), dtype=np.float64)
 
 
 def _confident(levels: dict[str, npt.NDArray[np.int8]]) -> npt.NDArray[np.bool_]:
@@ -144,13 +166,17 @@ def _confident(levels: dict[str, npt.NDArray[np.int8]]) -> npt.NDArray[np.bool_]
     name = levels["name"]
     named = (name == level_index("name", "exact")) | (name == level_index("name", "phonetic"))
     born = levels["birth"] == level_index("birth", "exact")
-    contact = (levels["mobile"] == 0) | (levels["landline"] == 0) | (levels["address"] == 0) | (levels["address"] == 1)
+    place = (levels["address"] == level_index("address", "room")) | (
+        levels["address"] == level_index("address", "place")
+    )
+    contact = (levels["mobile"] == 0) | (levels["landline"] == 0) | place
     strong = named & born & contact
-    return strong if strong.sum() >= 50 else named & born
+    return np.asarray(strong if strong.sum() >= 50 else named & born, dtype=bool)
 
 
-def _m(levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions
-       ) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]]:
+def _m(
+    levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions
+) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]]:
     """Return m per field level, and the number of vouched-for pairs seen at each level."""
     same_id = levels["id"] == level_index("id", "exact")
     confident = _confident(levels)
@@ -165,8 +191,12 @@ def _m(levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions
     return m, seen
 
 
-def _weights(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.float64]],
-             seen: dict[str, npt.NDArray[np.float64]], options: TrainOptions) -> dict[str, npt.NDArray[np.float64]]:
+def _weights(
+    m: dict[str, npt.NDArray[np.float64]],
+    u: dict[str, npt.NDArray[np.float64]],
+    seen: dict[str, npt.NDArray[np.float64]],
+    options: TrainOptions,
+) -> dict[str, npt.NDArray[np.float64]]:
     """Return log2(m/u) per field level; a level the data never showed (in either sample) weighs 0."""
     weights = {}
     for field in FIELDS:
@@ -179,8 +209,23 @@ def _weights(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.
     return weights
 
 
-def _fit_prior(enc: Encoded, left: npt.NDArray[np.int64], levels: dict[str, npt.NDArray[np.int8]],
-               model: MatchModel) -> float:
+def _posterior_matches(weight: npt.NDArray[np.float64], prior: float) -> float:
+    return float((1 / (1 + np.exp2(-(prior + weight)))).sum())
+
+
+def _binned(weight: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return (distinct weights to 1/64 bit, pairs at each): EM then runs on a few thousand values."""
+    ticks = np.sort(np.round(np.clip(weight, -60, 60) * 64))
+    starts = (
+        np.flatnonzero(np.r_[True, ticks[1:] != ticks[:-1]]) if len(ticks) else np.zeros(0, dtype=np.int64)
+    )
+    counts = np.diff(np.r_[starts, len(ticks)]).astype(np.float64)
+    return ticks[starts] / 64, counts
+
+
+def _fit_prior(
+    enc: Encoded, left: npt.NDArray[np.int64], levels: dict[str, npt.NDArray[np.int8]], model: MatchModel
+) -> float:
     """Return log2 odds that two random mentions are one person, fitted by EM with m and u fixed.
 
     Every match is assumed to be among the candidate pairs; the expected number of matches among
@@ -189,16 +234,17 @@ def _fit_prior(enc: Encoded, left: npt.NDArray[np.int64], levels: dict[str, npt.
     n = len(enc)
     total = max(n * (n - 1) / 2, 1.0)
     fields = evidence(enc, left, levels, model.weights(), model.tf_arrays(enc), model.m_tf())
-    weight = np.clip(sum(fields.values(), np.zeros(len(left))), -60, 60)
+    values, counts = _binned(sum(fields.values(), np.zeros(len(left))))
     matches = max(n / 2, 1.0)
-    for _ in range(30):
+    for _ in range(50):
         prior = np.log2(matches / max(total - matches, 1.0))
-        matches = float(np.clip((1 / (1 + np.exp2(-(prior + weight)))).sum(), 1.0, total / 2))
+        matches = float(np.clip((counts / (1 + np.exp2(-(prior + values)))).sum(), 1.0, total / 2))
     return float(np.log2(matches / max(total - matches, 1.0)))
 
 
-def _decontaminated(u: dict[str, npt.NDArray[np.float64]], m: dict[str, npt.NDArray[np.float64]],
-                    prior: float, floor: float) -> dict[str, npt.NDArray[np.float64]]:
+def _decontaminated(
+    u: dict[str, npt.NDArray[np.float64]], m: dict[str, npt.NDArray[np.float64]], prior: float, floor: float
+) -> dict[str, npt.NDArray[np.float64]]:
     """Return u with the true matches among the random pairs taken out: (u - λm) / (1 - λ).
 
     In a small or repetitive data set random pairs are not all non-matches; left in, the matches
@@ -212,27 +258,110 @@ def _decontaminated(u: dict[str, npt.NDArray[np.float64]], m: dict[str, npt.NDAr
     return out
 
 
-def _model(m: dict[str, npt.NDArray[np.float64]], u: dict[str, npt.NDArray[np.float64]],
-           seen: tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]],
-           tf: pd.DataFrame, floor: float, prior: float, options: TrainOptions) -> MatchModel:
+def _model(
+    m: dict[str, npt.NDArray[np.float64]],
+    u: dict[str, npt.NDArray[np.float64]],
+    seen: tuple[dict[str, npt.NDArray[np.float64]], dict[str, npt.NDArray[np.float64]]],
+    tf: pd.DataFrame,
+    floor: float,
+    prior: float,
+    options: TrainOptions,
+) -> MatchModel:
     seen_m, seen_u = seen
     weights = _weights(m, u, {f: seen_u[f] + seen_m[f] for f in FIELDS}, options)
     rows = [
-        {"field": f, "level": i, "level_name": name, "m": m[f][i], "u": u[f][i], "weight": weights[f][i],
-         "seen_m": seen_m[f][i], "seen_u": seen_u[f][i]}
-        for f, names in LEVELS.items() for i, name in enumerate(names)
+        {
+            "field": f,
+            "level": i,
+            "level_name": name,
+            "m": m[f][i],
+            "u": u[f][i],
+            "weight": weights[f][i],
+            "seen_m": seen_m[f][i],
+            "seen_u": seen_u[f][i],
+        }
+        for f, names in LEVELS.items()
+        for i, name in enumerate(names)
     ]
     return MatchModel(pd.DataFrame(rows), prior, tf, floor)
 
 
-def train_model(enc: Encoded, prepared: pd.DataFrame, left: npt.NDArray[np.int64],
-                levels: dict[str, npt.NDArray[np.int8]], options: TrainOptions | None = None) -> MatchModel:
+def _em(
+    enc: Encoded,
+    left: npt.NDArray[np.int64],
+    levels: dict[str, npt.NDArray[np.int8]],
+    model: MatchModel,
+    m: dict[str, npt.NDArray[np.float64]],
+    free: list[str],
+    options: TrainOptions,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Return m re-estimated by EM over candidate pairs for the `free` fields, the others held.
+
+    For data without identifiers to vouch for pairs (RLdata, most hotline-only sets).
+    """
+    rng = np.random.default_rng(options.seed)
+    take = (
+        np.sort(rng.choice(len(left), options.em_pairs, replace=False))
+        if len(left) > options.em_pairs
+        else None
+    )
+    sample = {f: (lv[take] if take is not None else lv) for f, lv in levels.items()}
+    rows = left[take] if take is not None else left
+    m = {f: v.copy() for f, v in m.items()}
+    # Weights are relative to random pairs, so the prior is too: all matches are assumed to be
+    # among the candidates (scaled up when EM reads a sample of them).
+    n = len(enc)
+    total, scale = max(n * (n - 1) / 2, 1.0), len(left) / max(len(rows), 1)
+    matches = max(n / 2, 1.0)
+    for _ in range(options.em_iterations):
+        current = replace(model, parameters=_with_m(model.parameters, m, model))
+        fields = evidence(enc, rows, sample, current.weights(), current.tf_arrays(enc), current.m_tf())
+        prior = np.log2(matches / max(total - matches, 1.0))
+        posterior = 1 / (1 + np.exp2(-(prior + np.clip(sum(fields.values(), np.zeros(len(rows))), -60, 60))))
+        matches = float(np.clip(posterior.sum() * scale, 1.0, total / 2))
+        for field in free:
+            level = sample[field]
+            counts = np.bincount(
+                level[level >= 0].astype(np.int64),
+                weights=posterior[level >= 0],
+                minlength=len(LEVELS[field]),
+            )
+            m[field] = _smoothed(np.asarray(counts, dtype=np.float64), DEFAULT_M[field], options.pseudo_pairs)
+    return m
+
+
+def _with_m(
+    parameters: pd.DataFrame, m: dict[str, npt.NDArray[np.float64]], model: MatchModel
+) -> pd.DataFrame:
+    """Return the parameter table with new m and the weights that follow from it (u unchanged)."""
+    table = parameters.copy()
+    for field in FIELDS:
+        rows = table["field"] == field
+        old_m = table.loc[rows, "m"].to_numpy()
+        table.loc[rows, "m"] = m[field]
+        changed = table.loc[rows, "weight"].to_numpy() != 0.0
+        shift = np.log2(m[field] / old_m)
+        table.loc[rows, "weight"] = np.where(changed, table.loc[rows, "weight"].to_numpy() + shift, 0.0)
+    return table
+
+
+def train_model(
+    enc: Encoded,
+    prepared: pd.DataFrame,
+    left: npt.NDArray[np.int64],
+    levels: dict[str, npt.NDArray[np.int8]],
+    options: TrainOptions | None = None,
+) -> MatchModel:
     """Return the match model estimated from a prepared table and the levels of its candidate pairs."""
     options = options or TrainOptions()
     tf, tf_floor = name_frequencies(prepared)
     u, seen_u = _u(enc, options)
     m, seen_m = _m(levels, options)
     model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    free = [f for f in FIELDS if seen_m[f].sum() < options.min_vouched]
+    if free and len(left):
+        m = _em(enc, left, levels, model, m, free, options)
+        model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
     prior = _fit_prior(enc, left, levels, model)
     u = _decontaminated(u, m, prior, 0.5 / max(options.random_pairs, 1))
     model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)

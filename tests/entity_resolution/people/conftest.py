@@ -29,13 +29,20 @@ def _people(rng: np.random.Generator, n: int) -> pd.DataFrame:
         sex = "M" if rng.random() < 0.5 else "F"
         sequence = int(rng.integers(0, 499)) * 2 + (1 if sex == "M" else 0)
         estate = ESTATES[rng.integers(len(ESTATES))]
-        room = f"{estate}{rng.integers(1, 12)}栋{rng.integers(1, 4)}单元{rng.integers(1, 30)}0{rng.integers(1, 5)}"
-        rows.append({
-            "person": f"T{i:05d}", "name": surname + given, "birth": birth, "sex": sex,
-            "id": make_id_number("500106", birth, sequence, sex),
-            "mobile": f"13{rng.integers(100_000_000, 999_999_999)}", "home": f"023-6{rng.integers(1_000_000, 9_999_999)}",
-            "room": room,
-        })
+        floor = f"{rng.integers(1, 30)}0{rng.integers(1, 5)}"
+        room = f"{estate}{rng.integers(1, 12)}栋{rng.integers(1, 4)}单元{floor}"
+        rows.append(
+            {
+                "person": f"T{i:05d}",
+                "name": surname + given,
+                "birth": birth,
+                "sex": sex,
+                "id": make_id_number("500106", birth, sequence, sex),
+                "mobile": f"13{rng.integers(100_000_000, 999_999_999)}",
+                "home": f"023-6{rng.integers(1_000_000, 9_999_999)}",
+                "room": room,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -45,15 +52,19 @@ def _mentions(people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         for k in range(int(rng.integers(1, 4))):
             source = ("police", "hotline", "grid")[int(rng.integers(0, 3))]
             police = source == "police"
-            rows.append({
-                "record_id": f"{source}:{p.person}-{k}", "source": source, "name": p.name,
-                "id_number": p.id if police or (source == "grid" and rng.random() < 0.5) else None,
-                "phone": p.mobile if rng.random() < 0.9 else p.home,
-                "birth_date": p.birth.strftime("%Y%m%d") if police else None,
-                "gender": ("1" if p.sex == "M" else "2") if police else None,
-                "address": ("重庆市沙坪坝区" if police else "沙坪坝") + p.room,
-                "person": p.person,
-            })
+            rows.append(
+                {
+                    "record_id": f"{source}:{p.person}-{k}",
+                    "source": source,
+                    "name": p.name,
+                    "id_number": p.id if police or (source == "grid" and rng.random() < 0.5) else None,
+                    "phone": p.mobile if rng.random() < 0.9 else p.home,
+                    "birth_date": p.birth.strftime("%Y%m%d") if police else None,
+                    "gender": ("1" if p.sex == "M" else "2") if police else None,
+                    "address": ("重庆市沙坪坝区" if police else "沙坪坝") + p.room,
+                    "person": p.person,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -75,7 +86,3 @@ def background() -> tuple[pd.DataFrame, pd.DataFrame]:
 def make_town() -> object:
     """The town builder, for tests that need another town: make_town(n=, seed=)."""
     return town
-
-
-
-

@@ -26,44 +26,151 @@ FAMILY_ROOM = "重庆市沙坪坝区聚龙城3栋2单元501"
 
 CASES: list[dict[str, object]] = [
     # one man: typed by ear at the hotline, formal at the police, traditional (old 15-digit ID) on a petition
-    {"record_id": "case:zhang-hotline", "source": "hotline", "name": "张玮", "id_number": ZHANG_A.lower(),
-     "phone": "+86 138 0013 8000", "address": "沙坪坝锦绣花园三栋二单元501室"},
-    {"record_id": "case:zhang-police", "source": "police", "name": "张伟", "id_number": ZHANG_A,
-     "phone": "13800138000", "birth_date": "19900307", "gender": "1", "address": "重庆市沙坪坝区锦绣花园3栋2单元501"},
-    {"record_id": "case:zhang-petition", "source": "petitions", "name": "張偉",
-     "id_number": ZHANG_A[:6] + ZHANG_A[8:17], "birth_date": "1990年3月7日", "gender": "男",
-     "address": "重慶市沙坪壩區錦繡花園3幢2單元501號"},
+    {
+        "record_id": "case:zhang-hotline",
+        "source": "hotline",
+        "name": "张玮",
+        "id_number": ZHANG_A.lower(),
+        "phone": "+86 138 0013 8000",
+        "address": "沙坪坝锦绣花园三栋二单元501室",
+    },
+    {
+        "record_id": "case:zhang-police",
+        "source": "police",
+        "name": "张伟",
+        "id_number": ZHANG_A,
+        "phone": "13800138000",
+        "birth_date": "19900307",
+        "gender": "1",
+        "address": "重庆市沙坪坝区锦绣花园3栋2单元501",
+    },
+    {
+        "record_id": "case:zhang-petition",
+        "source": "petitions",
+        "name": "張偉",
+        "id_number": ZHANG_A[:6] + ZHANG_A[8:17],
+        "birth_date": "1990年3月7日",
+        "gender": "男",
+        "address": "重慶市沙坪壩區錦繡花園3幢2單元501號",
+    },
     # his namesake in the same district: another ID, another phone
-    {"record_id": "case:namesake-police", "source": "police", "name": "张伟", "id_number": ZHANG_B,
-     "phone": "13900139000", "birth_date": "19850601", "gender": "1", "address": "重庆市沙坪坝区学府府2栋1单元302"},
-    {"record_id": "case:namesake-grid", "source": "grid", "name": "张伟", "id_number": ZHANG_B,
-     "phone": "13900139000", "address": "学府府2-1-302"},
+    {
+        "record_id": "case:namesake-police",
+        "source": "police",
+        "name": "张伟",
+        "id_number": ZHANG_B,
+        "phone": "13900139000",
+        "birth_date": "19850601",
+        "gender": "1",
+        "address": "重庆市沙坪坝区学府府2栋1单元302",
+    },
+    {
+        "record_id": "case:namesake-grid",
+        "source": "grid",
+        "name": "张伟",
+        "id_number": ZHANG_B,
+        "phone": "13900139000",
+        "address": "学府府2-1-302",
+    },
     # twins: one surname, birth date, address and home phone, two people
-    {"record_id": "case:twin1-police", "source": "police", "name": "王子涵", "id_number": TWIN_1, "phone": HOME,
-     "birth_date": "20120520", "gender": "1", "address": FAMILY_ROOM.replace("3栋2单元501", "5栋1单元101")},
-    {"record_id": "case:twin2-police", "source": "police", "name": "王子轩", "id_number": TWIN_2, "phone": HOME,
-     "birth_date": "20120520", "gender": "1", "address": FAMILY_ROOM.replace("3栋2单元501", "5栋1单元101")},
-    {"record_id": "case:twin1-hotline", "source": "hotline", "name": "王子涵", "phone": HOME,
-     "address": "沙坪坝聚龙城五栋一单元101"},
+    {
+        "record_id": "case:twin1-police",
+        "source": "police",
+        "name": "王子涵",
+        "id_number": TWIN_1,
+        "phone": HOME,
+        "birth_date": "20120520",
+        "gender": "1",
+        "address": FAMILY_ROOM.replace("3栋2单元501", "5栋1单元101"),
+    },
+    {
+        "record_id": "case:twin2-police",
+        "source": "police",
+        "name": "王子轩",
+        "id_number": TWIN_2,
+        "phone": HOME,
+        "birth_date": "20120520",
+        "gender": "1",
+        "address": FAMILY_ROOM.replace("3栋2单元501", "5栋1单元101"),
+    },
+    {
+        "record_id": "case:twin1-hotline",
+        "source": "hotline",
+        "name": "王子涵",
+        "phone": HOME,
+        "address": "沙坪坝聚龙城五栋一单元101",
+    },
     # a family: one room, one home phone
-    {"record_id": "case:father-police", "source": "police", "name": "刘建国", "id_number": FATHER, "phone": HOME,
-     "birth_date": "19680202", "gender": "1", "address": FAMILY_ROOM},
-    {"record_id": "case:mother-police", "source": "police", "name": "陈秀英", "id_number": MOTHER, "phone": HOME,
-     "birth_date": "19700909", "gender": "2", "address": FAMILY_ROOM},
-    {"record_id": "case:son-police", "source": "police", "name": "刘洋", "id_number": SON, "phone": "13700137000",
-     "birth_date": "19950404", "gender": "1", "address": FAMILY_ROOM},
-    {"record_id": "case:father-hotline", "source": "hotline", "name": "刘建国", "phone": "65551234",
-     "address": "沙坪坝聚龙城三栋二单元501室"},
-    {"record_id": "case:mr-liu-hotline", "source": "hotline", "name": "刘先生", "phone": HOME,
-     "address": "沙坪坝聚龙城"},
+    {
+        "record_id": "case:father-police",
+        "source": "police",
+        "name": "刘建国",
+        "id_number": FATHER,
+        "phone": HOME,
+        "birth_date": "19680202",
+        "gender": "1",
+        "address": FAMILY_ROOM,
+    },
+    {
+        "record_id": "case:mother-police",
+        "source": "police",
+        "name": "陈秀英",
+        "id_number": MOTHER,
+        "phone": HOME,
+        "birth_date": "19700909",
+        "gender": "2",
+        "address": FAMILY_ROOM,
+    },
+    {
+        "record_id": "case:son-police",
+        "source": "police",
+        "name": "刘洋",
+        "id_number": SON,
+        "phone": "13700137000",
+        "birth_date": "19950404",
+        "gender": "1",
+        "address": FAMILY_ROOM,
+    },
+    {
+        "record_id": "case:father-hotline",
+        "source": "hotline",
+        "name": "刘建国",
+        "phone": "65551234",
+        "address": "沙坪坝聚龙城三栋二单元501室",
+    },
+    {
+        "record_id": "case:mr-liu-hotline",
+        "source": "hotline",
+        "name": "刘先生",
+        "phone": HOME,
+        "address": "沙坪坝聚龙城",
+    },
     # the son moved out: same ID, a new address
-    {"record_id": "case:son-moved", "source": "grid", "name": "刘洋", "id_number": SON, "phone": "13700137000",
-     "address": "江南丽景7-1-1201"},
+    {
+        "record_id": "case:son-moved",
+        "source": "grid",
+        "name": "刘洋",
+        "id_number": SON,
+        "phone": "13700137000",
+        "address": "江南丽景7-1-1201",
+    },
     # same name and home phone, but the recorded genders differ: a brother and a sister
-    {"record_id": "case:gender-m", "source": "police", "name": "李静", "phone": "023-68887777", "gender": "1",
-     "address": "重庆市沙坪坝区香榭新城1栋"},
-    {"record_id": "case:gender-f", "source": "petitions", "name": "李静", "phone": "023-68887777", "gender": "女",
-     "address": "重庆市沙坪坝区香榭新城1幢"},
+    {
+        "record_id": "case:gender-m",
+        "source": "police",
+        "name": "李静",
+        "phone": "023-68887777",
+        "gender": "1",
+        "address": "重庆市沙坪坝区香榭新城1栋",
+    },
+    {
+        "record_id": "case:gender-f",
+        "source": "petitions",
+        "name": "李静",
+        "phone": "023-68887777",
+        "gender": "女",
+        "address": "重庆市沙坪坝区香榭新城1幢",
+    },
 ]
 
 
@@ -117,7 +224,9 @@ def test_different_recorded_genders_do_not_merge(resolved: PeopleResolution) -> 
     assert not same(resolved, "case:gender-m", "case:gender-f")
 
 
-def test_background_is_resolved_well(resolved: PeopleResolution, background: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_background_is_resolved_well(
+    resolved: PeopleResolution, background: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     predicted = resolved.assignments.rename(columns={"person_id": "cluster"})
     assert pairwise_scores(predicted, background[1]).f1 > 0.97
 
@@ -126,11 +235,18 @@ def test_links_explain_every_field(resolved: PeopleResolution) -> None:
     links = resolved.links.set_index(["left", "right"])
     pair = links.loc[("case:zhang-hotline", "case:zhang-police")]
     assert pair["w_id"] > 10 and pair["w_mobile"] > 5
-    assert pair["score"] == pytest.approx(resolved.model.prior + sum(
-        pair[c] for c in ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address")), abs=1e-3)
+    assert pair["score"] == pytest.approx(
+        resolved.model.prior
+        + sum(
+            pair[c] for c in ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address")
+        ),
+        abs=1e-3,
+    )
 
 
-def test_a_rerun_gives_the_same_ids(resolved: PeopleResolution, background: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_a_rerun_gives_the_same_ids(
+    resolved: PeopleResolution, background: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
     again = resolve_people(with_cases(background, CASES), previous=resolved)
     pd.testing.assert_frame_equal(again.assignments, resolved.assignments)
     assert again.id_changes.empty
@@ -149,11 +265,13 @@ def test_ids_are_stable_when_more_mentions_arrive(
 
 
 def test_an_increment_links_into_existing_people(resolved: PeopleResolution) -> None:
-    batch = pd.DataFrame([
-        {"record_id": "new:zhang", "source": "hotline", "name": "张炜", "phone": "138-0013-8000"},
-        {"record_id": "new:stranger", "source": "hotline", "name": "欧阳娜娜", "phone": "18912345678"},
-        {"record_id": "new:stranger-again", "source": "grid", "name": "欧阳娜娜", "phone": "18912345678"},
-    ])
+    batch = pd.DataFrame(
+        [
+            {"record_id": "new:zhang", "source": "hotline", "name": "张炜", "phone": "138-0013-8000"},
+            {"record_id": "new:stranger", "source": "hotline", "name": "欧阳娜娜", "phone": "18912345678"},
+            {"record_id": "new:stranger-again", "source": "grid", "name": "欧阳娜娜", "phone": "18912345678"},
+        ]
+    )
     linked = link_people(batch, resolved)
     assert person_of(linked.assignments, "new:zhang") == person_of(resolved.assignments, "case:zhang-police")
     stranger = person_of(linked.assignments, "new:stranger")
