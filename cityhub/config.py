@@ -17,7 +17,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITYHUB_", env_file=".env", extra="ignore")
 
     home: Path = Path(".cityhub")
-    city_code: str = "500100"  # the city whose gazetteer entries win when an address is ambiguous
     warehouse_url: str = ""  # empty: SQLite file under `home`
     lake_dir: Path | None = None  # empty: `home`/lake
     sources_dir: Path | None = None  # empty: the source definitions shipped in connectors/sources

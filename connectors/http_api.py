@@ -17,6 +17,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from connectors.mapping import dig
 from connectors.spec import HttpFetch, expand_env
 from ontology.errors import SourceError
 
@@ -38,12 +39,6 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:  # an HTTP date: treat as a short wait rather than parse calendars
         return 1.0
-
-
-def _dig(document: Any, dotted: str) -> Any:
-    for part in dotted.split(".") if dotted else []:
-        document = document.get(part) if isinstance(document, dict) else None
-    return document
 
 
 class HttpApiReader:
@@ -110,7 +105,7 @@ class HttpApiReader:
         if paging.style == "page_number":
             page = 1
             while True:
-                items = _dig(self.request({**params, paging.page_param: page}), paging.items_path) or []
+                items = dig(self.request({**params, paging.page_param: page}), paging.items_path) or []
                 if items:
                     yield items
                 if len(items) < paging.page_size:
@@ -121,10 +116,10 @@ class HttpApiReader:
             while True:
                 query = {**params, paging.cursor_param: cursor} if cursor else params
                 document = self.request(query)
-                items = _dig(document, paging.items_path) or []
+                items = dig(document, paging.items_path) or []
                 if items:
                     yield items
-                cursor = _dig(document, paging.next_cursor_path)
-                has_more = _dig(document, paging.has_more_path) if paging.has_more_path else bool(cursor)
+                cursor = dig(document, paging.next_cursor_path)
+                has_more = dig(document, paging.has_more_path) if paging.has_more_path else bool(cursor)
                 if not has_more or not cursor:
                     return

@@ -33,9 +33,9 @@ class CanonicalBatch:
     problems: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
-def dig(row: dict[str, Any], path: str) -> Any:
+def dig(row: Any, path: str) -> Any:
     """Return a value by dotted path (`reporter.name` reads a nested object); None if absent."""
-    if path in row:
+    if isinstance(row, dict) and path in row:
         return row[path]
     value: Any = row
     for part in path.split("."):

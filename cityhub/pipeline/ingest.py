@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cityhub.lake import BatchManifest, Lake
-from cityhub.pipeline.readers import open_reader, observed_columns
+from cityhub.pipeline.readers import observed_columns, open_reader
 from cityhub.warehouse import Warehouse
 from connectors.file_drop import ROW_ERROR
 from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
