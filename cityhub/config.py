@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     graph_url: str = "embedded"  # or bolt://host:7687
     search_url: str = "embedded"  # or http://host:9200
     index_prefix: str = "cityhub"
+    city_code: str = "500100"  # the hub's city (GB/T 2260): district short names are read inside it
+    area_code: str = "023"  # landlines written without an area code are local numbers
 
     def resolved_warehouse_url(self) -> str:
         return self.warehouse_url or f"sqlite:///{(self.home / 'warehouse.sqlite').resolve()}"

@@ -29,6 +29,7 @@ __all__ = [
     "load_febrl",
     "load_rldata",
     "load_simulated_city",
+    "load_simulated_places",
     "pairwise_scores",
     "score_clusters",
 ]
@@ -329,3 +330,34 @@ def load_simulated_city(root: Path | str) -> Benchmark:
     return Benchmark(
         root.name, mentions, true.rename(columns={"person_id": "cluster"}).reset_index(drop=True)
     )
+
+
+_EVENT_ADDRESSES = (  # channel table, record id column, address column
+    ("hotline", "hotline", "ticket_id", "event_address"),
+    ("grid", "grid", "event_no", "address"),
+    ("police", "police_incidents", "jjdbh", "fadz"),
+    ("petitions", "petitions", "信访件编号", "问题发生地"),
+)
+
+
+def load_simulated_places(root: Path | str) -> Benchmark:
+    """Return the event addresses of a simulated city (record_id, address, grid_code) and their true places.
+
+    Every channel record names where its incident happened, at the level the incident has (a room,
+    a building or an estate); the truth is the incident's place. The last version of each record
+    that is not deleted is read; malformed records are left out.
+    """
+    root = Path(root)
+    truth = pd.read_parquet(root / "truth" / "records.parquet")
+    truth = truth[~truth["malformed"]]
+    parts = []
+    for source, table, key, column in _EVENT_ADDRESSES:
+        latest = _latest(pd.read_parquet(root / "channels" / f"{table}.parquet"), key)
+        grid_code = latest["grid_code"] if "grid_code" in latest else None
+        parts.append(pd.DataFrame({"record_id": source + ":" + latest[key], "address": latest[column],
+                                   "grid_code": grid_code}))
+    mentions = pd.concat(parts, ignore_index=True)
+    true = truth.assign(record_id=truth["source"] + ":" + truth["record_id"])[["record_id", "place_id"]]
+    mentions = mentions[mentions["record_id"].isin(true["record_id"])].sort_values("record_id", ignore_index=True)
+    true = true[true["record_id"].isin(mentions["record_id"])].rename(columns={"place_id": "cluster"})
+    return Benchmark(f"{root.name}-places", mentions, true.reset_index(drop=True))

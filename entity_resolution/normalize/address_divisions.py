@@ -25,6 +25,7 @@ _LONGER_NAME_TAILS = (
     "小区", "花园", "新村", "社区", "村", "组", "路", "街", "正街", "大道", "巷", "广场", "苑", "园", "城",
     "府", "湾", "公馆", "家园", "宿舍", "大厦", "公寓", "中学", "小学", "医院", "市场", "派出所", "-", "#",
 )
+_ROAD_TAILS = ("正街", "大道", "街", "路", "巷")
 # Level words people add to a short name (彭水县 for 彭水苗族土家族自治县, 忠州镇 for 忠州街道):
 # a short name followed by one is as good as a full name.
 _LEVEL_WORDS = {
@@ -230,4 +231,11 @@ class DivisionMatcher:
 
 
 def _continues_longer_name(text: str, end: int) -> bool:
-    return end < len(text) and (text[end].isdigit() or text.startswith(_LONGER_NAME_TAILS, end))
+    if end >= len(text) or text[end].isdigit():
+        return end < len(text)
+    road = next((t for t in _ROAD_TAILS if text.startswith(t, end)), "")
+    if road:
+        # 沙坪坝正街 and 沙坪坝正街12号 are a road; in 南岸正街新村 the road word starts an estate name
+        rest = end + len(road)
+        return rest == len(text) or text[rest].isdigit()
+    return text.startswith(_LONGER_NAME_TAILS, end)

@@ -25,7 +25,7 @@ from entity_resolution.people.cluster import (
 )
 from entity_resolution.people.compare import Encoded, comparison_levels, encode, score_pairs
 from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
-from entity_resolution.people.train import MatchModel, TrainOptions, train_model
+from entity_resolution.people.train import MatchModel, TrainOptions, reference_model, train_model
 from entity_resolution.review import current_decisions, review_queue
 
 __all__ = ["PeopleResolution", "ResolveOptions", "link_people", "resolve_people"]
@@ -45,6 +45,7 @@ class ResolveOptions:
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     review_band: tuple[float, float] = (-4.0, 4.0)  # pairs scoring in [low, high) go to review
     at: dt.datetime | str | None = None  # time stamp of ID changes (default: now)
+    min_train_mentions: int = 500  # fewer mentions are scored with the shipped reference model
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,10 @@ def resolve_people(
     pairs = _with_decisions(blocks.pairs, decided)
     left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
     levels = comparison_levels(enc, left, right)
-    model = train_model(enc, prepared, left, levels, options.train)
+    if len(prepared) < options.min_train_mentions:
+        model = reference_model()
+    else:
+        model = train_model(enc, prepared, left, levels, options.train)
     scored, labels, refused = _score_and_cluster(enc, pairs, model, options, levels=levels)
     record_ids = prepared["record_id"].to_numpy(dtype=object)
     clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})

@@ -1,0 +1,108 @@
+"""`cityhub resolve people|places` on users' files, and `cityhub eval`: results and clear errors."""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+
+def cityhub(*args: str, home) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CITYHUB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "cityhub.cli", *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+PEOPLE = pd.DataFrame({
+    "record_id": ["h1", "p1", "x1", "g1"],
+    "source": ["hotline", "police", "petitions", "grid"],
+    "name": ["张玮", "张伟", "張偉", "李秀英"],
+    "id_number": ["", "500106198503070016", "500106198503070016", ""],
+    "phone": ["+86 138-0831-2233", "13808312233", "", "13996540011"],
+    "birth_date": ["", "19850307", "1985年3月7日", ""],
+    "gender": ["", "1", "男", ""],
+    "address": ["沙坪坝锦绣花园三栋二单元501室", "重庆市沙坪坝区锦绣花园3栋2单元501", "", "聚龙城3-2-501"],
+})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_resolve_people_writes_record_and_person_ids_in_the_input_format(tmp_path, suffix):
+    source, target = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    PEOPLE.to_csv(source, index=False) if suffix == ".csv" else PEOPLE.to_parquet(source)
+    done = cityhub("resolve", "people", "--input", str(source), "--output", str(target), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = pd.read_csv(target, dtype=str) if suffix == ".csv" else pd.read_parquet(target)
+    assert list(out.columns) == ["record_id", "person_id"]
+    person = out.set_index("record_id")["person_id"]
+    assert person["h1"] == person["p1"] == person["x1"] != person["g1"]
+
+
+def test_resolve_places_writes_one_place_per_room(tmp_path):
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    PEOPLE[["record_id", "address"]].to_csv(source, index=False)
+    done = cityhub("resolve", "places", "--input", str(source), "--output", str(target), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    place = pd.read_csv(target, dtype=str).set_index("record_id")["place_id"]
+    assert place["h1"] == place["p1"] and pd.isna(place["x1"]) and place["g1"] != place["h1"]
+
+
+def _error(tmp_path, command, content, suffix=".csv"):
+    source = tmp_path / f"in{suffix}"
+    if isinstance(content, bytes):
+        source.write_bytes(content)
+    elif content is not None:
+        source.write_text(content, encoding="utf-8")
+    done = cityhub("resolve", command, "--input", str(source), "--output", str(tmp_path / f"out{suffix}"),
+                   home=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {source}")
+    assert not (tmp_path / f"out{suffix}").exists()
+    return lines[0]
+
+
+def test_a_missing_column_is_named(tmp_path):
+    assert "missing column(s) address" in _error(tmp_path, "places", "record_id,adress\n1,x\n")
+
+
+def test_a_duplicate_record_id_is_named(tmp_path):
+    message = _error(tmp_path, "people", "record_id,source,name,id_number,phone,birth_date,gender,address\n"
+                                        "a,hotline,张伟,,,,,\na,police,张伟,,,,,\n")
+    assert "duplicate record_id 'a'" in message
+
+
+def test_an_empty_record_id_is_named(tmp_path):
+    assert "row 2 has an empty record_id" in _error(tmp_path, "places", "record_id,address\nr1,x\n,y\n")
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    assert "not UTF-8" in _error(tmp_path, "places", "record_id,address\nr1,沙坪坝区\n".encode("gbk"))
+
+
+def test_a_missing_or_corrupt_file_is_named(tmp_path):
+    assert "no such file" in _error(tmp_path, "places", None)
+    assert "unreadable parquet file" in _error(tmp_path, "places", b"not parquet", suffix=".parquet")
+
+
+def test_an_unknown_file_type_is_named(tmp_path):
+    assert "unknown file type '.xlsx'" in _error(tmp_path, "places", "x", suffix=".xlsx")
+
+
+def test_eval_places_scores_a_simulated_city(tmp_path, small_city):
+    done = cityhub("eval", "places", "--city", str(small_city), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "places" in done.stdout and "f1" in done.stdout
+
+
+def test_eval_people_on_febrl1_prints_pairwise_and_bcubed_scores(tmp_path):
+    done = cityhub("eval", "people", "--dataset", "febrl1", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "febrl1" in line)
+    f1 = float(row.split("│")[6])
+    assert f1 > 0.95
+
+
+def test_eval_rejects_a_folder_that_is_not_a_city(tmp_path):
+    done = cityhub("eval", "places", "--city", str(tmp_path), home=tmp_path)
+    assert done.returncode == 2 and "not a simulated city" in done.stderr
