@@ -12,6 +12,7 @@ from cityhub.lake import Lake
 from cityhub.pipeline.ingest import StreamResult
 from cityhub.pipeline.run import ingest_sources
 from cityhub.warehouse import Warehouse
+from cityhub.warehouse.migrate import upgrade
 from connectors.spec import load_sources
 from simulators.city import simulate_city
 from simulators.services.runner import DepartmentSystems, history_end
@@ -27,8 +28,9 @@ def run_demo(home: Path, people: int, seed: int, say: Callable[[str], None]) -> 
     if not (city / "manifest.json").exists():
         say(f"simulating a city of {people:,} residents into {city}")
         simulate_city(people=people, seed=seed, out=city)
-    warehouse = Warehouse(f"sqlite:///{(home / 'warehouse.sqlite').resolve()}")
-    warehouse.create_all()
+    url = f"sqlite:///{(home / 'warehouse.sqlite').resolve()}"
+    upgrade(url)
+    warehouse = Warehouse(url)
     lake = Lake(home / "lake")
     end = history_end(city)
     with DepartmentSystems(city, home / "systems", clock=end - dt.timedelta(days=1)) as systems:

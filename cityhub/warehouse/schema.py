@@ -88,3 +88,6 @@ quarantine = sa.Table(
     sa.Column("reasons", sa.Text, nullable=False),
     sa.Column("raw", sa.Text, nullable=False),
 )
+
+# The resolved tables share this metadata (declared in their own module, imported for its effect).
+from cityhub.warehouse import resolved as _resolved  # noqa: E402, F401
