@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     index_prefix: str = "cityhub"
     city_code: str = "500100"  # the hub's city (GB/T 2260): district short names are read inside it
     area_code: str = "023"  # landlines written without an area code are local numbers
+    api_keys: str = ""  # "name:key,name:key": who may call the read API (none set: every call is refused)
 
     def resolved_warehouse_url(self) -> str:
         return self.warehouse_url or f"sqlite:///{(self.home / 'warehouse.sqlite').resolve()}"

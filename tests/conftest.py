@@ -31,6 +31,30 @@ def small_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def ingested_city_home(small_city: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a hub home whose warehouse holds the small city, ingested from its running systems."""
+    from cityhub.lake import Lake
+    from cityhub.pipeline.run import ingest_sources
+    from cityhub.warehouse import Warehouse
+    from cityhub.warehouse.migrate import upgrade
+    from connectors.spec import load_sources
+    from simulators.services.runner import DepartmentSystems
+
+    home = tmp_path_factory.mktemp("hub")
+    url = f"sqlite:///{home / 'warehouse.sqlite'}"
+    upgrade(url)
+    saved = dict(os.environ)
+    try:
+        with DepartmentSystems(small_city, home / "systems") as systems:
+            os.environ.update(systems.environment())
+            ingest_sources(list(load_sources().values()), Warehouse(url), Lake(home / "lake"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return home
+
+
 def _serve(start: Callable[[], RunningServer]) -> Iterator[str]:
     """Start a server for the session and yield its URL; skip (or fail in CI) when it can't be had."""
     try:

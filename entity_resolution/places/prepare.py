@@ -70,5 +70,5 @@ def prepare_addresses(mentions: pd.DataFrame, options: PlaceOptions | None = Non
                           index=distinct.to_numpy())
     frame = frame.join(parsed, on="address")
     grids = mentions["grid_code"] if "grid_code" in mentions else pd.Series("", index=mentions.index)
-    frame["hint_community"] = [_grid_community(g) for g in grids]
+    frame["hint_community"] = pd.Series([_grid_community(g) for g in grids], index=frame.index, dtype=object)
     return frame.reset_index(drop=True)
