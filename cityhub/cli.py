@@ -112,13 +112,16 @@ def demo(
     home: Annotated[Path, typer.Option(help="Folder for the demo's city, lake and warehouse.")] = Path(".cityhub/demo"),
     people: Annotated[int, typer.Option(help="Residents of the demo city.")] = 5_000,
     seed: Annotated[int, typer.Option(help="Random seed of the demo city.")] = 7,
+    serve: Annotated[bool, typer.Option(help="Keep serving the API after the example requests.")] = False,
+    port: Annotated[int, typer.Option(help="Port of the read API.")] = 8000,
 ) -> None:
-    """Run the main job on the embedded default: simulate a city, serve its four department
-    systems, ingest a day, advance the city a day and ingest the increment.
+    """Run the main job on the embedded default: simulate a city, serve its four department systems,
+    ingest a day, advance a day and ingest the increment, resolve, project the graph and the search
+    index, then start the read API and show example requests and their answers.
 
-    Writes the city, the lake (Parquet batches) and the warehouse (SQLite) under HOME.
+    Writes the city, the lake (Parquet), the warehouse (SQLite), the graph and the index under HOME.
     """
-    from cityhub.demo import PENDING_STAGES, run_demo, totals
+    from cityhub.demo import DEMO_KEY, run_demo, totals
 
     result = run_demo(home, people, seed, lambda line: console.print(line))
     table = Table(title="ingest: the day before, then the increment")
@@ -129,9 +132,50 @@ def demo(
         table.add_row(run, *(f"{counts[k]:,}" for k in ("extracted", "accepted", "quarantined")))
     console.print(table)
     summary_table("warehouse", result["counts"])  # type: ignore[arg-type]
+    fused = {k: v for k, v in result["fusion"].items() if "changed" not in k}  # type: ignore[union-attr]
+    summary_table("fusion", fused)  # resolved tables, graph nodes and relations, search documents
+    settings = result["settings"]
     console.print(f"where to look: warehouse {result['warehouse']}, lake {result['lake']}, "
                   f"city and ground truth {home / 'city'}")
-    console.print("not built yet: " + "; ".join(PENDING_STAGES))
+    _serve_api(settings, port, DEMO_KEY, serve)  # type: ignore[arg-type]
+
+
+def _serve_api(settings: object, port: int, key: str, keep: bool) -> None:
+    """Start the read API, run the example requests against it, and stop unless `keep`."""
+    import json
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from api.app import create_app
+    from cityhub.demo import example_requests
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    console.print(f"read API at {base} (OpenAPI: {base}/docs); every call needs the header X-API-Key: {key}")
+    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
+        for method, path, body in example_requests(settings):  # type: ignore[arg-type]
+            data = f" -H 'Content-Type: application/json' -d '{json.dumps(body, ensure_ascii=False)}'" if body else ""
+            console.print(f"\n$ curl -s -X {method} -H 'X-API-Key: {key}' '{base}{path}'{data}", soft_wrap=True,
+                          markup=False)
+            answer = client.request(method, path, json=body)
+            text = json.dumps(answer.json(), ensure_ascii=False)
+            console.print(f"{answer.status_code} {text[:400]}{' ...' if len(text) > 400 else ''}", soft_wrap=True,
+                          markup=False)
+    if keep:
+        console.print("serving; Ctrl-C to stop")
+        try:
+            thread.join()
+        except KeyboardInterrupt:
+            pass
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 resolve_app = typer.Typer(help="Resolve your own record files: who is who, which place is which.",
