@@ -1,0 +1,178 @@
+"""Benchmark graph upserts and queries: Neo4j (a real server on this machine) and the embedded store.
+
+A synthetic resolved city (people in rooms of a district > street > community > estate > building
+> unit > room hierarchy, events in the four departments with their people, cases of several events)
+is projected once (`graph.projection.project`, timed) and written into each store
+(`graph.sync.write_batches`, 10,000 rows a transaction). Reported per store: nodes, relations, write
+seconds and nodes+relations per second for a full load and for writing the same batches again
+(idempotent re-upsert), then median and p95 milliseconds of person 360, address dossier of a
+building, neighbours at depth 2 and shortest path between two people. Target: >= 20,000
+nodes+relations/s on Neo4j.
+
+Run alone: `python -m benchmarks.bench_graph --nodes 200000`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.report import print_rows, stopwatch, write_result
+from graph import GraphStore, NodeRef, open_graph, project, write_batches
+from graph.projection import GraphBatches, ResolvedTables
+
+SOURCES = ("hotline", "grid", "police", "petitions")
+ROLES = ("caller", "party", "victim", "suspect", "petitioner", "witness")
+NODES_PER_PERSON = 2.6  # people, places, events, records and cases a synthetic resident brings
+QUERIES = 50
+START = dt.datetime(2026, 1, 1)
+
+
+def _places(people: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return places (district down to room, about one room per household of 3) and grids."""
+    levels = [("district", 5), ("street", 5), ("community", 4), ("estate", 3), ("building", 10),
+              ("unit", 2), ("room", 6)]
+    rooms_wanted = max(people // 3, 1)
+    fixed = int(np.prod([n for _, n in levels[1:]]))
+    counts, rows, grids = [max(1, -(-rooms_wanted // fixed))], [], []
+    parents: list[str | None] = [None]
+    for depth, (level, fan_out) in enumerate(levels):
+        made: list[str] = []
+        for parent in parents:
+            for i in range(counts[0] if depth == 0 else fan_out):
+                place_id = f"{level[0].upper()}{len(rows):07d}"
+                grid = f"G{len(rows) // 40:06d}" if level == "building" else None
+                rows.append((place_id, level, f"{level}{i + 1}", f"{parent or ''}/{level}{i + 1}", parent, grid))
+                made.append(place_id)
+                if grid and (not grids or grids[-1][0] != grid):
+                    grids.append((grid, f"网格{grid}", parent))
+        parents = made
+    places = pd.DataFrame(rows, columns=["place_id", "level", "name", "full_address", "parent_id", "grid_id"])
+    return places, pd.DataFrame(grids, columns=["grid_id", "name", "community_id"])
+
+
+def synthetic_city(nodes: int, seed: int = 7) -> ResolvedTables:
+    """Return resolved tables whose projection has about `nodes` nodes."""
+    rng = np.random.default_rng(seed)
+    n_people = max(int(nodes / NODES_PER_PERSON), 10)
+    places, grids = _places(n_people, rng)
+    rooms = places.loc[places["level"] == "room", "place_id"].to_numpy()
+    person_ids = np.array([f"P{i:08d}" for i in range(n_people)])
+    homes = rng.choice(rooms, n_people)
+    people = pd.DataFrame({"person_id": person_ids, "name": [f"居民{i}" for i in range(n_people)],
+                           "name_pinyin": None, "id_number": None, "gender": rng.choice(["M", "F"], n_people),
+                           "birth_date": dt.date(1980, 1, 1), "phones": [[] for _ in range(n_people)],
+                           "addresses": [[h] for h in homes], "first_seen": START, "last_seen": START})
+    n_events = int(n_people * 0.45)
+    sources = rng.choice(SOURCES, n_events)
+    record_ids = [f"R{i:08d}" for i in range(n_events)]
+    occurred = START + pd.to_timedelta(rng.integers(0, 365 * 24, n_events), unit="h")
+    cases = np.where(rng.random(n_events) < 0.4, [f"K{i // 2:07d}" for i in range(n_events)], None)
+    events = pd.DataFrame({"event_id": [f"{s}:{r}" for s, r in zip(sources, record_ids, strict=True)],
+                           "source": sources, "record_id": record_ids, "category": "neighbour_dispute.noise",
+                           "occurred_at": occurred, "status": "received", "description": None, "address": None,
+                           "place_id": rng.choice(rooms, n_events), "case_id": cases,
+                           "updated_at": occurred + pd.Timedelta(hours=6)})
+    involved = pd.DataFrame({"event_id": np.repeat(events["event_id"].to_numpy(), 2),
+                             "person_id": rng.choice(person_ids, n_events * 2),
+                             "role": rng.choice(ROLES, n_events * 2)}).drop_duplicates(["event_id", "person_id"])
+    mentions = involved.merge(events[["event_id", "source", "record_id", "updated_at"]], on="event_id")
+    mentions = mentions.assign(mention_id=range(len(mentions)), name=None, id_number=None, phone=None,
+                               address=None).drop(columns=["event_id"])
+    case_ids = pd.Series(cases).dropna().unique()
+    case_table = pd.DataFrame({"case_id": case_ids, "category": "neighbour_dispute.noise", "opened_at": START,
+                               "last_activity_at": START, "escalating": False, "escalation_reason": None,
+                               "sources": [[] for _ in case_ids]})
+    return ResolvedTables(people=people, person_mentions=mentions, places=places, grids=grids, events=events,
+                          event_people=involved, cases=case_table)
+
+
+def _latency(ask: Callable[[Any], object], keys: Sequence[Any]) -> tuple[float, float]:
+    """Return median and p95 milliseconds of `ask` over `keys`."""
+    times = []
+    for key in keys:
+        began = time.perf_counter()
+        ask(key)
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+def _queries(store: GraphStore, tables: ResolvedTables, rng: np.random.Generator) -> dict[str, float]:
+    assert tables.event_people is not None and tables.places is not None
+    people = rng.choice(tables.event_people["person_id"].unique(), QUERIES)
+    buildings = rng.choice(tables.places.loc[tables.places["level"] == "building", "place_id"], QUERIES)
+    found: dict[str, float] = {}
+    asks: dict[str, tuple[Callable[[Any], object], Sequence[Any]]] = {
+        "person_360": (store.person_360, people),
+        "dossier": (store.address_dossier, buildings),
+        "neighbours_2": (lambda p: store.neighbours("Person", p, 2), people),
+        "path": (lambda pair: store.shortest_path(NodeRef("Person", pair[0]), NodeRef("Person", pair[1])),
+                 list(zip(people[:20], people[20:40], strict=True))),
+    }
+    for name, (ask, keys) in asks.items():
+        median, p95 = _latency(ask, keys)
+        found[f"{name}_ms"], found[f"{name}_p95_ms"] = round(median, 2), round(p95, 2)
+    return found
+
+
+def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTables) -> list[dict[str, Any]]:
+    nodes = sum(len(frame) for frame in batches.nodes.values())
+    relations = sum(len(frame) for frame in batches.relations.values())
+    store.ensure_schema()
+    store.clear()
+    rows = []
+    for what in ("full load", "same batches again"):
+        with stopwatch() as elapsed:
+            write_batches(store, batches)
+            seconds = elapsed()
+        rows.append({"system": name, "what": what, "nodes": nodes, "relations": relations,
+                     "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds)})
+    counts = store.counts()
+    assert sum(counts[label] for label in batches.nodes) == nodes, counts
+    rows[0].update(_queries(store, tables, np.random.default_rng(1)))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nodes", type=int, default=200_000, help="about how many nodes the city has")
+    parser.add_argument("--backend", choices=["embedded", "neo4j"], action="append",
+                        help="stores to measure (default: both)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    backends = args.backend or ["embedded", "neo4j"]
+    tables = synthetic_city(args.nodes, args.seed)
+    with stopwatch() as elapsed:
+        batches = project(tables)
+        projected = elapsed()
+    rows: list[dict[str, Any]] = [{"system": "projection", "what": "tables to batches",
+                                   "nodes": sum(len(f) for f in batches.nodes.values()),
+                                   "relations": sum(len(f) for f in batches.relations.values()),
+                                   "seconds": round(projected, 2)}]
+    with tempfile.TemporaryDirectory() as folder:
+        if "embedded" in backends:
+            with open_graph(Path(folder) / "graph.db") as store:
+                rows += _run("embedded (SQLite)", store, batches, tables)
+        if "neo4j" in backends:
+            from cityhub.testing.servers import start_neo4j
+
+            with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url) as store:
+                rows += _run("Neo4j 5.26", store, batches, tables)
+    print_rows("Graph upserts and queries", rows)
+    path = write_result("graph", rows, {"nodes": args.nodes, "seed": args.seed, "backends": backends})
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

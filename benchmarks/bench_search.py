@@ -1,0 +1,186 @@
+"""Benchmark the search index: indexing rate, query latency and relevance on both backends.
+
+A city is simulated (`--people`), documents for its people, places and cases are built from its
+ground truth (`search.evaluate.city_tables`), and each backend gets a full rebuild of every kind:
+Elasticsearch (a real 8.19 server started here, full JIT) and the embedded index. Then the judged
+query set (`search.evaluate.judged_queries`) runs on each: recall@10, MRR and per-query latency
+(p50/p99, without and with facet counts).
+
+`--scale N` adds the embedded index alone on a city of N residents (people, places and cases:
+about 1.8 documents a resident), the documents streamed into the rebuild.
+
+Run alone: `python -m benchmarks.bench_search --people 100000 --scale 1000000`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.report import peak_rss_mb, print_rows, write_result
+from search.base import SearchDocument, SearchIndex
+
+END = dt.date(2026, 11, 20)
+
+
+class Timed:
+    """Wrap a document stream and count the seconds spent producing its items."""
+
+    def __init__(self, items: Iterable[SearchDocument]) -> None:
+        self.items = items
+        self.seconds = 0.0
+        self.count = 0
+
+    def __iter__(self) -> Iterator[SearchDocument]:
+        iterator = iter(self.items)
+        while True:
+            began = time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                self.seconds += time.perf_counter() - began
+                return
+            self.seconds += time.perf_counter() - began
+            self.count += 1
+            yield item
+
+
+def simulate(people: int, seed: int, folder: Path) -> Path:
+    from simulators.city import simulate_city
+
+    city = folder / f"city-{people}"
+    if not (city / "manifest.json").exists():
+        simulate_city(people=people, seed=seed, out=city, days=365, end=END)
+    return city
+
+
+def document_streams(city: Path) -> dict[str, Iterator[SearchDocument]]:
+    """Return a lazy document stream per kind, built from the city's ground truth."""
+    from search.documents import case_documents, person_documents, place_documents
+    from search.evaluate import city_tables
+
+    t = city_tables(city)
+    return {
+        "person": person_documents(t["people"], t["person_mentions"], t["events"], t["event_people"]),
+        "place": place_documents(t["places"], t["events"]),
+        "case": case_documents(t["cases"], t["events"], t["event_people"], t["people"]),
+    }
+
+
+def index_all(index: SearchIndex, streams: dict[str, Iterable[SearchDocument]]) -> dict[str, float]:
+    """Full-rebuild every kind; return documents, seconds indexing and seconds building documents."""
+    index.ensure_index()
+    docs, total, building = 0, 0.0, 0.0
+    for kind, stream in streams.items():
+        timed = Timed(stream)
+        began = time.perf_counter()
+        index.full_rebuild(kind, timed)
+        total += time.perf_counter() - began
+        building += timed.seconds
+        docs += timed.count
+    return {"docs": docs, "index_s": total - building, "build_s": building}
+
+
+def query_rows(system: str, index: SearchIndex, city: Path, per_category: int) -> list[dict[str, Any]]:
+    """Run the judged queries: relevance and latency, then latency again with facet counts."""
+    from search.evaluate import evaluate, judged_queries
+
+    queries = judged_queries(city, per_category=per_category, seed=1)
+    evaluate(index, queries[:50])  # warm caches, as a running service has them
+    result = evaluate(index, queries)
+    faceted = []
+    for query in queries:
+        began = time.perf_counter()
+        index.search(query.text, kinds=query.kinds, facets=["source", "district", "category", "month"])
+        faceted.append((time.perf_counter() - began) * 1000)
+    p50, p99 = np.percentile(result.latencies_ms, [50, 99])
+    f50, f99 = np.percentile(faceted, [50, 99])
+    row = {"system": system, "what": "judged queries", "queries": result.queries,
+           "recall@10": round(result.recall, 4), "MRR": round(result.mrr, 4),
+           "p50 ms": round(float(p50), 2), "p99 ms": round(float(p99), 2),
+           "p50 ms (facets)": round(float(f50), 2), "p99 ms (facets)": round(float(f99), 2)}
+    per_category = [{"system": system, "what": f"  {name}", "queries": int(v["queries"]),
+                     "recall@10": round(v["recall"], 4), "MRR": round(v["mrr"], 4)}
+                    for name, v in result.by_category.items()]
+    return [row, *per_category]
+
+
+def index_row(system: str, people: int, timing: dict[str, float], **extra: Any) -> dict[str, Any]:
+    return {"system": system, "what": f"full rebuild, {people:,}-resident city", "docs": int(timing["docs"]),
+            "index s": round(timing["index_s"], 1), "docs/s": round(timing["docs"] / timing["index_s"]),
+            "doc build s": round(timing["build_s"], 1), **extra}
+
+
+def run_embedded(city: Path, people: int, folder: Path, per_category: int,
+                 docs: dict[str, list[SearchDocument]] | None = None) -> list[dict[str, Any]]:
+    from search.embedded_index import EmbeddedIndex
+
+    index = EmbeddedIndex(folder / f"embedded-{people}", "bench")
+    timing = index_all(index, docs or document_streams(city))  # type: ignore[arg-type]
+    size_mb = sum(p.stat().st_size for p in index.folder.iterdir()) / 1e6
+    rows = [index_row("embedded", people, timing, **{"disk MB": round(size_mb)})]
+    rows += query_rows("embedded", index, city, per_category)
+    index.close()
+    return rows
+
+
+def run_elasticsearch(city: Path, people: int, per_category: int,
+                      docs: dict[str, list[SearchDocument]]) -> list[dict[str, Any]]:
+    from cityhub.testing.servers import start_elasticsearch
+    from search.elasticsearch_index import ElasticsearchIndex
+
+    with start_elasticsearch(heap="2g", fast_start=False) as server:
+        index = ElasticsearchIndex(server.url, "bench")
+        timing = index_all(index, docs)
+        rows = [index_row("elasticsearch", people, timing, **{"server RSS MB": round(server.rss_bytes() / 1e6)})]
+        rows += query_rows("elasticsearch", index, city, per_category)
+        index.close()
+    return rows
+
+
+def run(people: int, seed: int, per_category: int, scale: int | None, elasticsearch: bool,
+        work: Path) -> dict[str, Any]:
+    city = simulate(people, seed, work)
+    began = time.perf_counter()
+    docs = {kind: list(stream) for kind, stream in document_streams(city).items()}
+    built = time.perf_counter() - began
+    count = sum(len(v) for v in docs.values())
+    rows: list[dict[str, Any]] = [{"system": "documents", "what": f"built, {people:,}-resident city",
+                                   "docs": count, "doc build s": round(built, 1)}]
+    if elasticsearch:
+        rows += run_elasticsearch(city, people, per_category, docs)
+    rows += run_embedded(city, people, work, per_category, docs)
+    del docs
+    if scale:
+        big = simulate(scale, seed, work)
+        rows += run_embedded(big, scale, work, per_category)
+    rows.append({"system": "bench", "what": "peak RSS MB", "docs": round(peak_rss_mb())})
+    parameters = {"people": people, "seed": seed, "queries_per_category": per_category, "scale": scale}
+    return {"rows": rows, "parameters": parameters}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=20_000, help="residents of the city both backends index")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--queries", type=int, default=200, help="judged queries per category")
+    parser.add_argument("--scale", type=int, default=None, help="also the embedded index on a city this size")
+    parser.add_argument("--no-elasticsearch", action="store_true", help="embedded index only")
+    parser.add_argument("--work", type=Path, default=None, help="folder for cities and indices (kept)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as temporary:
+        work = args.work or Path(temporary)
+        result = run(args.people, args.seed, args.queries, args.scale, not args.no_elasticsearch, work)
+    print_rows("search: indexing, latency and relevance", result["rows"])
+    print(write_result("bench_search", result["rows"], result["parameters"]))
+
+
+if __name__ == "__main__":
+    main()

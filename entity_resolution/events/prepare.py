@@ -1,0 +1,227 @@
+"""Stage 1, prepare: event records checked, and turned into the arrays the later stages read.
+
+An event is one department record about something that happened: its source, a category in the
+unified taxonomy, when it was reported, what it says, where (a place path from coarse to fine) and
+whom it names (resolved person ids). Preparing checks the columns and encodes each record once:
+time as seconds, category as major and subcategory codes, the place path as hashed prefixes, people
+as integer codes, so blocking and comparison are array operations.
+
+A place path lists place ids from coarse to fine, each the id of a place inside the one before:
+[district, street, community, estate, building, unit, room] from place resolution, or
+[district, site, building, unit, room] from an address alone (`address_place_path`). Two records
+are near in proportion to how long a prefix their paths share. `site_depth` says at which depth
+the estate (or road and door number) sits: 2 for address paths, 4 for place resolution paths.
+Below the site both kinds have building, unit and room, which is what comparisons count in.
+
+    >>> address_place_path("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501")
+    ['500106', '500106|聚龙城', '500106|聚龙城|3', '500106|聚龙城|3|2', '500106|聚龙城|3|2|501']
+    >>> address_place_path("聚龙城3-2-501")[:2]
+    ['', '|聚龙城']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from entity_resolution.normalize.address import parse_address, place_key
+from ontology.errors import BadInput
+
+__all__ = [
+    "CHANNELS",
+    "EVENT_COLUMNS",
+    "UNCLASSIFIED",
+    "Encoded",
+    "PrepareOptions",
+    "address_place_path",
+    "encode_events",
+    "prepare_events",
+]
+
+EVENT_COLUMNS = (
+    "event_id",
+    "source",
+    "record_id",
+    "category",
+    "occurred_at",
+    "description",
+    "place_id",
+    "place_path",
+    "person_ids",
+)
+CHANNELS = ("hotline", "grid", "police", "petitions")  # the escalation ladder, lowest rung first
+UNCLASSIFIED = "other.unclassified"
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareOptions:
+    """How paths are read, and the order of channels an escalating case climbs."""
+
+    site_depth: int = 2  # depth of the estate in place_path: 2 for address paths, 4 for resolved places
+    ladder: tuple[str, ...] = CHANNELS  # sources off the ladder are grouped but never climb
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """Prepared events as arrays, one row per event, in the order of the prepared table."""
+
+    source: npt.NDArray[np.int16]  # source code (same code: same department)
+    rung: npt.NDArray[np.int8]  # position on the ladder, -1 off it
+    t: npt.NDArray[np.int64]  # seconds since 1970
+    major: npt.NDArray[np.int32]  # major category code; -1 for other.unclassified
+    sub: npt.NDArray[np.int32]  # subcategory code
+    path: npt.NDArray[np.uint64]  # (n, MAX_DEPTH) hashed place-path prefixes, 0 where unknown
+    depth: npt.NDArray[np.int8]  # how many leading elements of the path are known
+    site: npt.NDArray[np.uint64]  # the prefix at site depth, 0 when the path stops above it
+    person_start: npt.NDArray[np.int64]  # people of row i: person_code[person_start[i]:person_start[i+1]]
+    person_code: npt.NDArray[np.int64]
+    site_depth: int
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def address_place_path(address: str | None, city_code: str | None = None) -> list[str]:
+    """Return the place path an address names: successive prefixes of its `place_key`.
+
+    The first element is the district code ('' when the address names none, as grid shorthand
+    does); an address that names no site gives just its division code.
+    """
+    if not address or not str(address).strip():
+        return []
+    key = place_key(parse_address(str(address), city_code))
+    if not key:
+        return []
+    fields = key.split("|")
+    return ["|".join(fields[: i + 1]) for i in range(len(fields))]
+
+
+def _as_frame(events: pd.DataFrame | pa.Table) -> pd.DataFrame:
+    frame = events.to_pandas() if isinstance(events, pa.Table) else events
+    missing = [c for c in EVENT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise BadInput(f"events: missing column(s) {', '.join(missing)}; need {', '.join(EVENT_COLUMNS)}")
+    return frame
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) if v is not None else "" for v in value]
+
+
+def _check(frame: pd.DataFrame) -> None:
+    """Raise BadInput naming the first event whose id, source, category or time is unusable."""
+    checks = (
+        ("event_id", frame["event_id"].isna() | (frame["event_id"].astype(str) == "")),
+        ("source", frame["source"].isna() | (frame["source"].astype(str) == "")),
+        ("category", ~frame["category"].astype(str).str.contains(".", regex=False)),
+        ("occurred_at", frame["occurred_at"].isna()),
+    )
+    for column, bad in checks:
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise BadInput(
+                f"events row {row} ({frame['event_id'].iloc[row]!r}): {column} "
+                f"{frame[column].iloc[row]!r} is not usable"
+            )
+    duplicated = frame["event_id"].duplicated()
+    if duplicated.any():
+        raise BadInput(f"events: event_id {frame.loc[duplicated, 'event_id'].iloc[0]!r} appears twice")
+
+
+def prepare_events(events: pd.DataFrame | pa.Table, options: PrepareOptions | None = None) -> pd.DataFrame:
+    """Return the checked events sorted by event_id, with `major`, `status` and clean lists.
+
+    Raises BadInput on a missing column, a duplicated event_id, an empty source, a category that
+    is not a taxonomy code (major.sub) or a missing or unreadable time.
+    """
+    frame = _as_frame(events).copy()
+    try:
+        times = frame["occurred_at"]
+        if not pd.api.types.is_datetime64_any_dtype(times):
+            times = pd.to_datetime(times, errors="coerce", format="mixed")
+        frame["occurred_at"] = (
+            times.astype("datetime64[ns]") if len(times) else times.astype("datetime64[ns]")
+        )
+    except (TypeError, ValueError) as error:
+        raise BadInput(f"events: occurred_at cannot be read as times ({error})") from error
+    _check(frame)
+    frame["event_id"] = frame["event_id"].astype(str)
+    frame["source"] = frame["source"].astype(str)
+    frame["record_id"] = frame["record_id"].astype(str)
+    frame["category"] = frame["category"].astype(str)
+    frame["major"] = frame["category"].str.split(".", n=1).str[0]
+    frame["description"] = frame["description"].fillna("").astype(str)
+    frame["place_path"] = [_as_list(p) for p in frame["place_path"]]
+    frame["person_ids"] = [sorted(set(_as_list(p)) - {""}) for p in frame["person_ids"]]
+    if "status" not in frame:
+        frame["status"] = None
+    columns = [*EVENT_COLUMNS, "major", "status"]
+    return frame.sort_values("event_id", ignore_index=True)[columns]
+
+
+def _hashed(values: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
+    """Return a 64-bit hash per string; the empty string hashes to 0 (unknown)."""
+    array = np.asarray(values, dtype=object)
+    hashed: npt.NDArray[np.uint64] = np.asarray(pd.util.hash_array(array, categorize=True), dtype=np.uint64)
+    hashed[array == ""] = 0
+    hashed[(hashed == 0) & (array != "")] = 1  # keep 0 for unknown
+    return hashed
+
+
+def _paths(
+    paths: Sequence[list[str]], site_depth: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int8]]:
+    """Return hashed path prefixes (n, MAX_DEPTH) and the known depth of each path."""
+    n = len(paths)
+    lengths = np.fromiter((min(len(p), MAX_DEPTH) for p in paths), dtype=np.int64, count=n)
+    flat = [element for p in paths for element in p[:MAX_DEPTH]]
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    hashed = np.zeros((n, MAX_DEPTH), dtype=np.uint64)
+    hashed[rows, cols] = _hashed(flat)
+    # the known depth ends at the first unknown element: nothing below an unknown place is comparable
+    known = np.cumprod(hashed != 0, axis=1).sum(axis=1).astype(np.int8)
+    hashed[np.arange(MAX_DEPTH)[None, :] >= known[:, None]] = 0
+    return hashed, known
+
+
+def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None) -> Encoded:
+    """Return the arrays of prepared events (see `Encoded`)."""
+    options = options or PrepareOptions()
+    source = pd.factorize(prepared["source"], sort=True)[0].astype(np.int16)
+    rung_of = {name: i for i, name in enumerate(options.ladder)}
+    rung = prepared["source"].map(rung_of).fillna(-1).to_numpy(np.int8)
+    t = prepared["occurred_at"].to_numpy("datetime64[s]").astype(np.int64)
+    major = pd.factorize(prepared["major"], sort=True)[0].astype(np.int32)
+    major[(prepared["category"] == UNCLASSIFIED).to_numpy()] = -1
+    sub = pd.factorize(prepared["category"], sort=True)[0].astype(np.int32)
+    path, depth = _paths(prepared["place_path"].tolist(), options.site_depth)
+    site = np.where(depth >= options.site_depth, path[:, options.site_depth - 1], np.uint64(0))
+    people = prepared["person_ids"].tolist()
+    counts = np.fromiter((len(p) for p in people), dtype=np.int64, count=len(people))
+    flat = [person for p in people for person in p]
+    codes = pd.factorize(pd.Series(flat, dtype=object))[0].astype(np.int64) if flat else np.zeros(0, np.int64)
+    return Encoded(
+        source=source,
+        rung=rung,
+        t=t,
+        major=major,
+        sub=sub,
+        path=path,
+        depth=depth,
+        site=site.astype(np.uint64),
+        person_start=np.r_[0, np.cumsum(counts)].astype(np.int64),
+        person_code=codes,
+        site_depth=options.site_depth,
+    )

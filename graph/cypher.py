@@ -1,0 +1,189 @@
+"""The Neo4j adapter's Cypher, built from the graph model by pure functions.
+
+Labels, relation types and property names come from `graph.model` (the ontology), never from a
+caller, so they are spliced into the text; every value travels as a parameter. Writes are one
+`UNWIND $rows AS row MERGE ...` per batch.
+
+    >>> from graph.model import graph_model
+    >>> print(upsert_relations(graph_model().relation("INVOLVED_IN")))
+    UNWIND $rows AS row
+    MATCH (a:Person {person_id: row.start})
+    MATCH (b:Event {event_id: row.end})
+    MERGE (a)-[r:INVOLVED_IN {role: row.role}]->(b)
+    SET r += row.props
+    RETURN count(r) AS written
+"""
+
+from __future__ import annotations
+
+from graph.model import GraphModel, NodeSpec, RelationSpec, graph_model
+
+__all__ = [
+    "CO_INVOLVED",
+    "DOSSIER_EVENTS",
+    "DOSSIER_RESIDENTS",
+    "PERSON_EVENTS",
+    "PERSON_HOMES",
+    "PLACES_ABOVE",
+    "PLACES_BELOW",
+    "clear",
+    "count_nodes",
+    "count_relations",
+    "delete_nodes",
+    "detach",
+    "edges_around",
+    "merge_node",
+    "node_by_key",
+    "redirect",
+    "relations_of",
+    "schema",
+    "shortest_path",
+    "upsert_nodes",
+    "upsert_relations",
+]
+
+
+def schema(model: GraphModel) -> list[str]:
+    """Return the statements creating the model's uniqueness constraints and indexes (idempotent)."""
+    statements = []
+    for spec in model.nodes.values():
+        name = spec.label.lower()
+        statements.append(f"CREATE CONSTRAINT {name}_key IF NOT EXISTS "
+                          f"FOR (n:{spec.label}) REQUIRE n.{spec.key} IS UNIQUE")
+        statements += [f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{spec.label}) ON (n.{prop})"
+                       for prop in spec.indexes]
+    return statements
+
+
+def upsert_nodes(spec: NodeSpec) -> str:
+    return f"UNWIND $rows AS row\nMERGE (n:{spec.label} {{{spec.key}: row.{spec.key}}})\nSET n += row"
+
+
+def _identity(spec: RelationSpec, source: str) -> str:
+    """Return the MERGE map of a relation's identity properties read from `source` ("row", "r")."""
+    if not spec.identity:
+        return ""
+    return " {" + ", ".join(f"{name}: {source}.{name}" for name in spec.identity) + "}"
+
+
+def upsert_relations(spec: RelationSpec) -> str:
+    start, end = graph_model().node(spec.source), graph_model().node(spec.target)
+    return (f"UNWIND $rows AS row\n"
+            f"MATCH (a:{start.label} {{{start.key}: row.start}})\n"
+            f"MATCH (b:{end.label} {{{end.key}: row.end}})\n"
+            f"MERGE (a)-[r:{spec.type}{_identity(spec, 'row')}]->(b)\n"
+            f"SET r += row.props\n"
+            f"RETURN count(r) AS written")
+
+
+def delete_nodes(spec: NodeSpec) -> str:
+    return (f"UNWIND $keys AS key\nMATCH (n:{spec.label} {{{spec.key}: key}})\n"
+            f"DETACH DELETE n\nRETURN count(*) AS deleted")
+
+
+def node_by_key(spec: NodeSpec) -> str:
+    return f"MATCH (n:{spec.label} {{{spec.key}: $key}}) RETURN properties(n) AS props"
+
+
+# provenance of a relation both the old and the new node had: sources united, the widest span
+_UNITE = (
+    "WITH r, moved, coalesce(moved.sources, []) AS had, moved.first_seen AS first, moved.last_seen AS last\n"
+    "SET moved += properties(r)\n"
+    "SET moved.sources = had + [s IN coalesce(r.sources, []) WHERE NOT s IN had],\n"
+    "    moved.first_seen = CASE WHEN first IS NULL OR r.first_seen < first THEN r.first_seen ELSE first END,\n"
+    "    moved.last_seen = CASE WHEN last IS NULL OR r.last_seen > last THEN r.last_seen ELSE last END\n"
+    "DELETE r\n"
+    "RETURN count(*) AS moved")
+
+
+def redirect(node: NodeSpec, spec: RelationSpec, outgoing: bool) -> str:
+    """Return the statement moving `spec` relations of node $old onto node $new (which exists).
+
+    `outgoing` picks the relations where the node is the start; a relation that would join the new
+    node to itself is dropped with the old node instead.
+    """
+    match = f"(old:{node.label} {{{node.key}: $old}})"
+    pattern = f"{match}-[r:{spec.type}]->(other)" if outgoing else f"(other)-[r:{spec.type}]->{match}"
+    moved = (f"(new)-[moved:{spec.type}{_identity(spec, 'r')}]->(other)" if outgoing
+             else f"(other)-[moved:{spec.type}{_identity(spec, 'r')}]->(new)")
+    return (f"MATCH {pattern}\n"
+            f"MATCH (new:{node.label} {{{node.key}: $new}})\n"
+            f"WITH r, other, new WHERE other <> new\n"
+            f"MERGE {moved}\n{_UNITE}")
+
+
+def merge_node(node: NodeSpec) -> str:
+    return f"MERGE (n:{node.label} {{{node.key}: $key}})"
+
+
+def detach(node: NodeSpec) -> str:
+    """Return the statement dropping every relation of node $old (a split: they are written again)."""
+    return f"MATCH (old:{node.label} {{{node.key}: $old}})-[r]-()\nDELETE r\nRETURN count(r) AS dropped"
+
+
+def clear(node: NodeSpec) -> str:
+    # in batches: one transaction deleting a whole city would need the heap to hold it
+    return f"MATCH (n:{node.label}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
+
+
+def count_nodes(node: NodeSpec) -> str:
+    return f"MATCH (n:{node.label}) RETURN count(n) AS n"
+
+
+def count_relations(spec: RelationSpec) -> str:
+    return f"MATCH ()-[r:{spec.type}]->() RETURN count(r) AS n"
+
+
+PERSON_HOMES = "MATCH (:Person {person_id: $key})-[:LIVES_AT]->(home:Place) RETURN properties(home) AS place"
+PERSON_EVENTS = (
+    "MATCH (:Person {person_id: $key})-[r:INVOLVED_IN]->(e:Event)\n"
+    "OPTIONAL MATCH (e)-[:OCCURRED_AT]->(place:Place)\n"
+    "OPTIONAL MATCH (e)-[:PART_OF_CASE]->(c:Case)\n"
+    "RETURN r.role AS role, properties(e) AS event, place.place_id AS place_id, c.case_id AS case_id,\n"
+    "       properties(c) AS case")
+
+PLACES_ABOVE = (
+    "MATCH path = (:Place {place_id: $key})-[:PART_OF*1..32]->(up:Place)\n"
+    "RETURN properties(up) AS place ORDER BY length(path)")
+PLACES_BELOW = "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key}) RETURN properties(below) AS place"
+DOSSIER_EVENTS = (
+    "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
+    "MATCH (e:Event)-[:OCCURRED_AT]->(below)\n"
+    "OPTIONAL MATCH (e)-[:PART_OF_CASE]->(c:Case)\n"
+    "OPTIONAL MATCH (p:Person)-[r:INVOLVED_IN]->(e)\n"
+    "RETURN properties(e) AS event, below.place_id AS place_id, c.case_id AS case_id, properties(c) AS case,\n"
+    "       collect(CASE WHEN p IS NULL THEN null ELSE [p.person_id, r.role] END) AS people")
+DOSSIER_RESIDENTS = (
+    "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
+    "MATCH (p:Person)-[:LIVES_AT]->(below)\n"
+    "RETURN properties(p) AS person, below.place_id AS place_id")
+
+# two MATCH clauses: within one, Cypher uses a relation once, and two people of one event share it
+CO_INVOLVED = (
+    "MATCH (p:Person {person_id: $key})-[:INVOLVED_IN]->(:Event)-[:PART_OF_CASE]->(c:Case)\n"
+    "WITH DISTINCT p, c\n"
+    "MATCH (c)<-[:PART_OF_CASE]-(:Event)<-[:INVOLVED_IN]-(other:Person)\n"
+    "WHERE other <> p\n"
+    "RETURN DISTINCT other.person_id AS person_id, other.name AS name, c.case_id AS case_id")
+
+
+def relations_of(node: NodeSpec) -> str:
+    """Return the statement listing every relation of node $key with the node at its other end."""
+    return (f"MATCH (n:{node.label} {{{node.key}: $key}})-[r]-(m)\n"
+            f"RETURN type(r) AS type, startNode(r) = n AS outgoing, labels(m)[0] AS label,\n"
+            f"       m[$key_of[labels(m)[0]]] AS other, properties(r) AS props")
+
+
+def edges_around(node: NodeSpec) -> str:
+    """Return the statement listing the relations of nodes $keys of one label, in either direction."""
+    return (f"MATCH (n:{node.label}) WHERE n.{node.key} IN $keys\n"
+            f"MATCH (n)-[r]-(m)\n"
+            f"WHERE type(r) IN $types\n"
+            f"RETURN n.{node.key} AS key, type(r) AS type, labels(m)[0] AS label, m[$key_of[labels(m)[0]]] AS other")
+
+
+def shortest_path(start: NodeSpec, end: NodeSpec, types: list[str], max_length: int) -> str:
+    return (f"MATCH (a:{start.label} {{{start.key}: $start}}), (b:{end.label} {{{end.key}: $end}})\n"
+            f"MATCH p = shortestPath((a)-[:{'|'.join(types)}*..{int(max_length)}]-(b))\n"
+            f"RETURN [n IN nodes(p) | [labels(n)[0], n[$key_of[labels(n)[0]]]]] AS nodes,\n"
+            f"       [r IN relationships(p) | type(r)] AS types")

@@ -1,0 +1,71 @@
+"""Candidate pairs: records of two departments near in place and time, and nothing else."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from entity_resolution.events.block import BlockOptions, block_events, window_pairs
+from entity_resolution.events.prepare import encode_events, prepare_events
+from tests.entity_resolution.events.conftest import event, table
+
+NOISE = "neighbour_dispute.noise"
+ROOM = "500106/聚龙城/3/2/501"
+
+
+def pairs_of(*rows: dict[str, object], options: BlockOptions | None = None) -> set[tuple[str, str]]:
+    prepared = prepare_events(table(*rows))
+    enc = encode_events(prepared)
+    found = block_events(enc, prepared["source"].to_numpy(dtype=object), options)
+    ids = prepared["event_id"].to_numpy()
+    return {(ids[a], ids[b]) for a, b in zip(found["left"], found["right"], strict=True)}
+
+
+def test_window_pairs_finds_equal_keys_within_the_window() -> None:
+    key = np.array([0, 0, 0, 1, -1], dtype=np.int64)
+    t = np.array([0, 10, 30, 5, 0], dtype=np.int64)
+    i, j = window_pairs(key, t, key, t, 10)
+    found = sorted(zip(i.tolist(), j.tolist(), strict=True))
+    assert found == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (3, 3)]
+
+
+def test_two_departments_at_one_site_are_candidates() -> None:
+    found = pairs_of(
+        event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM),
+        event("2", "grid", NOISE, "2026-03-20 10:00", "500106/聚龙城/7"),
+        event("3", "petitions", NOISE, "2026-06-20", ROOM),  # a petition months later: still in reach
+    )
+    assert found == {
+        ("grid:SJ2", "hotline:RX1"),
+        ("hotline:RX1", "petitions:XF3"),
+        ("grid:SJ2", "petitions:XF3"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("other", "why"),
+    [
+        (event("2", "hotline", NOISE, "2026-03-02 21:30", ROOM), "one department"),
+        (event("2", "grid", NOISE, "2026-04-10 10:00", ROOM), "more than 30 days"),
+        (event("2", "petitions", NOISE, "2026-08-10", ROOM), "more than 120 days"),
+        (event("2", "grid", NOISE, "2026-03-02 21:30", "500106/江南丽景/3/2/501"), "another site"),
+        (event("2", "grid", NOISE, "2026-03-02 21:30", "500107/聚龙城/3/2/501"), "another district"),
+        (event("2", "grid", "traffic.road_damage", "2026-03-02 21:30", ROOM), "another major category"),
+    ],
+)
+def test_what_is_never_a_candidate(other: dict[str, object], why: str) -> None:
+    assert not pairs_of(event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM), other), why
+
+
+def test_unclassified_pairs_with_any_category_and_people_reach_across_loose_addresses() -> None:
+    found = pairs_of(
+        event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM, ("P-a",)),
+        event("2", "grid", "other.unclassified", "2026-03-03 10:00", "500106/聚龙城"),
+        event("3", "police", NOISE, "2026-03-02 21:05", "500106", ("P-a",)),  # names no site
+    )
+    assert found == {("grid:SJ2", "hotline:RX1"), ("hotline:RX1", "police:J3")}
+    assert not pairs_of(
+        event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM, ("P-a",)),
+        event("3", "police", NOISE, "2026-03-02 21:05", "500106", ("P-a",)),
+        options=BlockOptions(by_people=False),
+    )

@@ -1,0 +1,88 @@
+"""Evidence levels of a pair: place, time, category, text and people."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from entity_resolution.events.block import BlockOptions, slow_rows
+from entity_resolution.events.compare import LEVEL_NAMES, EvidenceWeights, compare_pairs
+from entity_resolution.events.prepare import encode_events, prepare_events
+from entity_resolution.events.text import fit_text_model, text_vectors
+from tests.entity_resolution.events.conftest import background, event, table
+
+NOISE = "neighbour_dispute.noise"
+ROOM = "500106/聚龙城/3/2/501"
+
+
+def levels(first: dict[str, object], second: dict[str, object]) -> dict[str, str]:
+    prepared = prepare_events(table(first, second))
+    enc = encode_events(prepared)
+    texts = prepared["description"].tolist()
+    corpus = texts + [row["description"] for row in background()]  # so boilerplate is seen to be common
+    vectors = text_vectors(texts, fit_text_model(corpus))
+    slow = slow_rows(prepared["source"].to_numpy(dtype=object), BlockOptions())
+    found = compare_pairs(enc, vectors, slow, np.array([0]), np.array([1]), EvidenceWeights(), BlockOptions())
+    named = {e: LEVEL_NAMES[e][int(found.levels[e][0])] for e in found.levels}
+    if found.slow[0]:
+        named["time"] = LEVEL_NAMES["slow_time"][int(found.levels["time"][0])]
+    return named
+
+
+@pytest.mark.parametrize(
+    ("place", "level"),
+    [
+        (ROOM, "same room"),
+        ("500106/聚龙城/3/2/601", "other room"),
+        ("500106/聚龙城/4/2/501", "other building"),
+        ("500106/聚龙城/3", "one inside the other"),
+        ("500106/江南丽景/3/2/501", "other site"),
+        ("500106", "unknown"),
+    ],
+)
+def test_place_levels(place: str, level: str) -> None:
+    first = event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM)
+    assert levels(first, event("2", "grid", NOISE, "2026-03-02 22:00", place))["place"] == level
+
+
+def test_building_and_site_level_records_agree_at_their_level() -> None:
+    building = "500106/聚龙城/3"
+    first = event("1", "hotline", NOISE, "2026-03-02 21:10", building)
+    assert levels(first, event("2", "grid", NOISE, "2026-03-02 22:00", building))["place"] == "same building"
+
+
+@pytest.mark.parametrize(
+    ("source", "when", "level"),
+    [
+        ("police", "2026-03-02 21:40", "within 1 h"),
+        ("grid", "2026-03-04 09:00", "within 2 days"),
+        ("grid", "2026-03-20 09:00", "within 30 days"),
+        ("petitions", "2026-04-20", "within 75 days"),
+    ],
+)
+def test_time_levels_fit_each_department(source: str, when: str, level: str) -> None:
+    first = event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM)
+    assert levels(first, event("2", source, NOISE, when, ROOM))["time"] == level
+
+
+def test_category_text_and_people() -> None:
+    first = event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM, ("P-a",), "楼上住户深夜噪音扰民")
+    same = levels(
+        first, event("2", "grid", NOISE, "2026-03-03 09:00", ROOM, ("P-a", "P-b"), "楼上住户深夜噪音扰民")
+    )
+    assert (same["category"], same["text"], same["people"]) == (
+        "same subcategory",
+        "text >= 0.5",
+        "shared person",
+    )
+    other = levels(
+        first,
+        event("2", "grid", "neighbour_dispute.pets", "2026-03-03 09:00", ROOM, ("P-c",), "邻居的狗夜间吠叫"),
+    )
+    assert (other["category"], other["text"], other["people"]) == (
+        "same major",
+        "text < 0.1",
+        "no shared person",
+    )
+    loose = levels(first, event("2", "grid", "other.unclassified", "2026-03-03 09:00", ROOM))
+    assert (loose["category"], loose["text"], loose["people"]) == ("unclassified", "no text", "unknown")

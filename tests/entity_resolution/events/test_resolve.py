@@ -1,0 +1,174 @@
+"""Grouping records of several departments into cases: what belongs together, what stays apart, IDs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from entity_resolution.events import case_timeline, link_events, resolve_events
+from entity_resolution.review import empty_decisions, record_decision
+from ontology.errors import NotFound
+from tests.entity_resolution.events.conftest import background, event, table
+
+NOISE = "neighbour_dispute.noise"
+ROOM = "500106/聚龙城/3/2/501"
+
+
+def dispute() -> list[dict[str, object]]:
+    """A noise dispute told to the police, the hotline and the grid worker, and records around it."""
+    return [
+        event("0001", "police", NOISE, "2026-03-02 21:05", ROOM, ("P-a", "P-b"), "楼上住户深夜噪音扰民"),
+        event("0002", "hotline", NOISE, "2026-03-02 21:10", ROOM, ("P-a",), "楼上住户深夜噪音扰民"),
+        event("0003", "grid", NOISE, "2026-03-03 10:00", ROOM, ("P-a", "P-b"), "楼上住户深夜噪音扰民"),
+        # the same night, the same words, another estate: another incident
+        event(
+            "0004",
+            "grid",
+            NOISE,
+            "2026-03-02 22:00",
+            "500106/江南丽景/3/2/501",
+            ("P-c",),
+            "楼上住户深夜噪音扰民",
+        ),
+        # the same building, another room
+        event(
+            "0005",
+            "grid",
+            NOISE,
+            "2026-03-02 21:30",
+            "500106/聚龙城/3/2/601",
+            ("P-d",),
+            "楼上住户深夜噪音扰民",
+        ),
+        # the same room and people, four months later
+        event("0006", "grid", NOISE, "2026-07-15 20:00", ROOM, ("P-a", "P-b"), "楼上住户深夜噪音扰民"),
+    ]
+
+
+def cases_of(resolution: object, ids: list[str]) -> list[str]:
+    case = resolution.assignments.set_index("event_id")["case_id"]  # type: ignore[attr-defined]
+    return [case[i] for i in ids]
+
+
+@pytest.fixture(scope="module")
+def resolved() -> object:
+    return resolve_events(table(*dispute(), *background()), options=None)
+
+
+def test_one_incident_told_to_three_departments_is_one_case(resolved: object) -> None:
+    police, hotline, grid = cases_of(resolved, ["police:J0001", "hotline:RX0002", "grid:SJ0003"])
+    assert police == hotline == grid
+    case = resolved.cases.set_index("case_id").loc[police]  # type: ignore[attr-defined]
+    assert case["sources"] == ["hotline", "grid", "police"]
+    assert case["category"] == NOISE
+
+
+def test_no_grouping_across_distant_places_or_times(resolved: object) -> None:
+    ids = ["hotline:RX0002", "grid:SJ0004", "grid:SJ0005", "grid:SJ0006"]
+    assert len(set(cases_of(resolved, ids))) == 4
+
+
+def test_every_grouping_is_explained(resolved: object) -> None:
+    links = resolved.links  # type: ignore[attr-defined]
+    pair = links[(links["left"] == "grid:SJ0003") & (links["right"] == "hotline:RX0002")].iloc[0]
+    assert pair["linked"]
+    assert pair["explanation"].startswith("same room +7; within 2 days +3; same subcategory +3; text")
+    assert pair["score"] == pytest.approx(
+        sum(pair[f"w_{e}"] for e in ("place", "time", "category", "text", "people")) - 5
+    )
+    other = links[(links["left"] == "grid:SJ0005") & (links["right"] == "hotline:RX0002")]
+    assert not other["linked"].any()
+
+
+def test_case_ids_are_stable_across_reruns(resolved: object) -> None:
+    events = table(*dispute(), *background())
+    again = resolve_events(events.sample(frac=1.0, random_state=3), previous=resolved)
+    pd.testing.assert_frame_equal(again.assignments, resolved.assignments)  # type: ignore[attr-defined]
+    assert again.id_changes.empty
+    fresh = resolve_events(events)  # no previous: the same input still gives the same IDs
+    pd.testing.assert_frame_equal(fresh.assignments, resolved.assignments)  # type: ignore[attr-defined]
+
+
+def test_a_bridging_record_merges_cases_and_says_so(resolved: object) -> None:
+    split = resolve_events(table(*dispute()[1:]))  # without the police record
+    hotline, grid = cases_of(split, ["hotline:RX0002", "grid:SJ0003"])
+    assert hotline == grid
+    petition = event("0007", "petitions", NOISE, "2026-04-20", ROOM, ("P-a",), "楼上住户深夜噪音扰民")
+    grown = resolve_events(table(*dispute()[1:], petition), previous=split)
+    assert cases_of(grown, ["hotline:RX0002", "petitions:XF0007"]) == [hotline, hotline]
+    assert grown.id_changes.empty
+
+
+def test_incremental_linking_touches_only_the_cases_it_reaches() -> None:
+    first = table(*dispute()[:2], *background())
+    batch = table(*dispute()[2:])
+    before = resolve_events(first)
+    linked = link_events(batch, before)
+    full = resolve_events(table(*dispute(), *background()))
+    merged = linked.assignments.merge(full.assignments, on="event_id", suffixes=("_inc", "_full"))
+    assert len(merged) == len(full.assignments)
+    # the same grouping as a full run
+    assert merged.groupby("case_id_inc")["case_id_full"].nunique().max() == 1
+    assert merged.groupby("case_id_full")["case_id_inc"].nunique().max() == 1
+    # earlier cases keep their IDs; the batch's grid report joined the police and hotline case
+    kept = before.assignments.merge(linked.assignments, on="event_id", suffixes=("_before", "_after"))
+    assert (kept["case_id_before"] == kept["case_id_after"]).all()
+    assert len(set(cases_of(linked, ["police:J0001", "hotline:RX0002", "grid:SJ0003"]))) == 1
+    # only the dispute's case was re-linked: the links cover the batch and that case
+    assert set(linked.links["left"]) | set(linked.links["right"]) <= set(batch["event_id"]) | {
+        "police:J0001",
+        "hotline:RX0002",
+    }
+    assert len(linked.cases) == linked.assignments["case_id"].nunique()
+
+
+def test_a_batch_can_bring_a_new_version_of_a_record() -> None:
+    before = resolve_events(table(*dispute()))
+    update = table(
+        event(
+            "0003",
+            "grid",
+            NOISE,
+            "2026-03-03 10:00",
+            ROOM,
+            ("P-a", "P-b"),
+            "楼上住户深夜噪音扰民",
+            status="closed",
+        )
+    )
+    linked = link_events(update, before)
+    assert len(linked.assignments) == len(before.assignments)
+    assert cases_of(linked, ["grid:SJ0003"]) == cases_of(before, ["grid:SJ0003"])
+    timeline = case_timeline(linked, cases_of(linked, ["grid:SJ0003"])[0])
+    assert timeline.loc[timeline["source"] == "grid", "status"].tolist() == ["closed"]
+
+
+def test_human_decisions_win(resolved: object) -> None:
+    log = record_decision(
+        empty_decisions(), "grid:SJ0003", "hotline:RX0002", "not_same", who="wang", at="2026-03-05"
+    )
+    log = record_decision(log, "grid:SJ0005", "hotline:RX0002", "same", who="wang", at="2026-03-05")
+    decided = resolve_events(table(*dispute(), *background()), previous=resolved, decisions=log)
+    hotline, grid, other_room = cases_of(decided, ["hotline:RX0002", "grid:SJ0003", "grid:SJ0005"])
+    assert hotline != grid and hotline == other_room
+
+
+def test_case_timeline_is_in_report_order(resolved: object) -> None:
+    case = cases_of(resolved, ["hotline:RX0002"])[0]
+    timeline = case_timeline(resolved, case)
+    assert timeline["source"].tolist() == ["police", "hotline", "grid"]
+    assert timeline["occurred_at"].is_monotonic_increasing
+    with pytest.raises(NotFound):
+        case_timeline(resolved, "C-nonexistent")
+
+
+def test_a_wrong_earlier_grouping_is_split_and_reported() -> None:
+    events = table(*dispute())
+    previous = pd.DataFrame(
+        {"event_id": ["hotline:RX0002", "grid:SJ0005", "grid:SJ0003"], "case_id": ["C-old", "C-old", "C-old"]}
+    )
+    resolved = resolve_events(events, previous=previous, options=None)
+    hotline, other_room = cases_of(resolved, ["hotline:RX0002", "grid:SJ0005"])
+    assert hotline == "C-old" and other_room != "C-old"
+    changes = resolved.id_changes[["entity", "old_id", "new_id", "kind", "records"]].values.tolist()
+    assert changes == [["case", "C-old", other_room, "split", 1]]
