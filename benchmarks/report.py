@@ -60,7 +60,7 @@ def print_rows(title: str, rows: list[dict[str, Any]]) -> None:
         table.add_column(column, justify="left" if column in ("what", "system", "source") else "right")
     for row in rows:
         table.add_row(*[_format(row.get(column)) for column in columns])
-    Console().print(table)
+    Console(width=max(160, Console().width)).print(table)
 
 
 def _format(value: Any) -> str:
