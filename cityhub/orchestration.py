@@ -1,0 +1,297 @@
+"""What the Airflow DAGs run: one function per task, plus the names and settings the DAG files wire.
+
+The DAG files in `dags/` only connect these functions; everything here runs (and is tested)
+without Airflow. Importing this module is cheap (no pandas, no warehouse, no GX) because the
+scheduler parses the DAG files that import it every few seconds; the heavy imports happen inside
+the task functions.
+
+Ingest runs leave one JSON file per stream and batch under `<lake>/quality/runs/<day>/` with the
+counts, the batch-level warnings and the GX validation results, so that the daily quality report
+can build its Data Docs from what the gate actually saw. The files sit in the lake because the lake
+is the storage every worker shares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cityhub.config import Settings, get_settings
+from connectors.spec import SourceSpec, load_sources
+from ontology.errors import BadInput
+
+if TYPE_CHECKING:
+    from cityhub.pipeline.ingest import StreamResult
+    from cityhub.warehouse import Warehouse
+    from quality.gate import GateReport
+
+OWNER = "cityhub"
+RECORDS_ASSET_PREFIX = "cityhub://warehouse/records/"
+RESOLVED_ASSET = "cityhub://warehouse/resolved"
+GRAPH_ASSET = "cityhub://graph/entities"
+SEARCH_ASSET = "cityhub://search/entities"
+
+#: Fusion DAG task id -> function of `cityhub.pipeline.fusion`, in the order they run.
+FUSION_STEPS = {"standardise": "standardise", "quality": "check_quality", "resolve": "resolve",
+                "project_graph": "project_graph", "project_search": "project_search"}
+FULL_REBUILD = "full_rebuild"
+
+#: How often a source of each fetch kind is pulled. APIs answer incremental queries cheaply, so
+#: they are polled often; the police exchange database is refreshed by its own hourly sync; the
+#: petitions office drops one file a day.
+SCHEDULE_BY_FETCH_KIND = {"http_api": "*/15 * * * *", "database": "@hourly", "file_drop": "@daily"}
+_SCHEDULE_RANK = ("*/15 * * * *", "@hourly", "@daily")
+
+#: The quality report covers this many hours before its run; a stream whose newest record is
+#: older than that is reported stale, unless its definition sets its own `max_age_hours`.
+REPORT_WINDOW_HOURS = 24.0
+_BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestPlan:
+    """One department as its ingest DAG sees it: which DAG, how often, which Asset it updates."""
+
+    source: str
+    department: str
+    streams: tuple[str, ...]
+    schedule: str
+
+    @property
+    def dag_id(self) -> str:
+        return f"cityhub_ingest_{self.source}"
+
+    @property
+    def asset_uri(self) -> str:
+        return records_asset_uri(self.source)
+
+
+def records_asset_uri(source: str) -> str:
+    """Return the Asset URI of a source's canonical records: `cityhub://warehouse/records/hotline`."""
+    return RECORDS_ASSET_PREFIX + source
+
+
+def _plan(spec: SourceSpec) -> IngestPlan:
+    kinds = [stream.fetch.kind for stream in spec.streams]
+    # A source with several streams is pulled as often as its most frequent kind needs.
+    schedule = min((SCHEDULE_BY_FETCH_KIND[kind] for kind in kinds), key=_SCHEDULE_RANK.index)
+    return IngestPlan(spec.source, spec.department, tuple(s.name for s in spec.streams), schedule)
+
+
+def ingest_plans(sources_dir: Path | None = None) -> list[IngestPlan]:
+    """Return one plan per source definition in the sources folder (the settings' by default).
+
+    Reads the YAML files only; `${NAME}` references are resolved when a task connects, so a DAG
+    file can be parsed on a machine that has none of the sources' credentials. The settings are
+    read afresh (not the process-wide cached ones) so that every parse sees the current folder.
+    """
+    folder = sources_dir if sources_dir is not None else Settings().sources_dir
+    return [_plan(spec) for spec in sorted(load_sources(folder).values(), key=lambda s: s.source)]
+
+
+def ingest_source(source: str) -> dict[str, Any]:
+    """Return counts of one source's ingest run: pull every stream's increment into the warehouse.
+
+    Safe to re-run: a run starts from the warehouse's watermark, the lake and the warehouse are
+    idempotent per batch, and the run files are rewritten whole.
+    """
+    from cityhub.pipeline.ingest import lake_source
+    from cityhub.pipeline.run import ingest_sources, open_stores, select_sources
+
+    (spec,) = select_sources(source, every=False)
+    warehouse, lake = open_stores()
+    runs = quality_dir() / "runs"
+
+    def keep(result: StreamResult) -> None:
+        if result.batch_id:
+            key, loaded_at = lake_source(spec, spec.stream(result.stream)), dt.datetime.now()
+            _write_json(runs / loaded_at.date().isoformat() / f"{key}--{result.batch_id}.json",
+                        _result_to_json(result, key, loaded_at))
+
+    results = ingest_sources([spec], warehouse, lake, on_stream=keep)
+    return {
+        "source": source,
+        "extracted": sum(r.extracted for r in results),
+        "accepted": sum(r.accepted for r in results),
+        "quarantined": sum(r.quarantined for r in results),
+        "batches": [r.batch_id for r in results if r.batch_id],
+        "warnings": [w for r in results for w in r.warnings],
+    }
+
+
+def run_fusion_step(step: str) -> dict[str, int]:
+    """Return the counts of one step of `cityhub.pipeline.fusion` (a fusion task id or `full_rebuild`).
+
+    The module is imported here, not when the DAG file is parsed: it pulls in pandas and the
+    resolution stack, which the scheduler must not load to read a DAG's shape.
+    """
+    name = FULL_REBUILD if step == FULL_REBUILD else FUSION_STEPS.get(step)
+    if name is None:
+        raise BadInput(f"unknown fusion step {step!r}; known: {', '.join([*FUSION_STEPS, FULL_REBUILD])}")
+    fusion = importlib.import_module("cityhub.pipeline.fusion")
+    counts = getattr(fusion, name)()
+    return {str(key): int(value) for key, value in counts.items()}
+
+
+def quality_dir(settings: Settings | None = None) -> Path:
+    """Return the folder of ingest run files, quality reports and Data Docs sites."""
+    return (settings or get_settings()).resolved_lake_dir() / "quality"
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Return a moment as naive local time, as the warehouse's batch log stores it."""
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _window(until: dt.datetime, hours: float) -> tuple[dt.datetime, dt.datetime]:
+    end = _local(until)
+    return end - dt.timedelta(hours=hours), end
+
+
+def quality_report(until: dt.datetime, hours: float = REPORT_WINDOW_HOURS) -> dict[str, int]:
+    """Return the totals of the quality report of the `hours` before `until`, written as JSON.
+
+    The report names, per source stream, the batches loaded, rows extracted, accepted and
+    quarantined, the warnings the ingest runs raised (volume, freshness), and a freshness check
+    of every configured stream against its watermark. Counts only: no record values.
+    """
+    from cityhub.pipeline.run import open_stores
+    from cityhub.warehouse.schema import batches
+
+    start, end = _window(until, hours)
+    warehouse, _ = open_stores()
+    loaded = warehouse.read_table("batches", (batches.c.loaded_at >= start) & (batches.c.loaded_at < end))
+    streams: dict[str, dict[str, int]] = {}
+    for key, group in loaded.groupby("source"):
+        streams[str(key)] = {"batches": len(group), **{c: int(group[c].sum()) for c in
+                                                        ("extracted", "accepted", "quarantined")}}
+    warnings = [w for run in _runs(start, end) for w in run["warnings"]]
+    warnings += _stale_streams(warehouse, end)
+    report = {"from": start.isoformat(timespec="seconds"), "until": end.isoformat(timespec="seconds"),
+              "streams": streams, "warnings": warnings}
+    _write_json(quality_dir() / "reports" / f"{_stamp(end)}.json", report)
+    return {"batches": int(len(loaded)), "extracted": int(loaded["extracted"].sum()),
+            "quarantined": int(loaded["quarantined"].sum()), "warnings": len(warnings)}
+
+
+def _stale_streams(warehouse: Warehouse, now: dt.datetime) -> list[str]:
+    """Return a warning for each configured stream whose newest record is older than allowed
+    (its `max_age_hours`, else the report window) or that has never been loaded."""
+    from cityhub.pipeline.ingest import lake_source
+    from quality.batch_checks import check_freshness
+
+    warnings = []
+    for spec in load_sources(get_settings().sources_dir).values():
+        for stream in spec.streams:
+            key = lake_source(spec, stream)
+            max_age = dt.timedelta(hours=stream.max_age_hours or REPORT_WINDOW_HOURS)
+            check = check_freshness(_parse_watermark(warehouse.watermark(key)), now, max_age)
+            if not check.ok:
+                warnings.append(f"{key}: {check.message}")
+    return warnings
+
+
+def _parse_watermark(mark: str | None) -> dt.datetime | None:
+    """Return a watermark as a datetime (file drops keep a date), None if there is none."""
+    try:
+        return dt.datetime.fromisoformat(mark) if mark else None
+    except ValueError:
+        return None
+
+
+def quality_docs(until: dt.datetime, hours: float = REPORT_WINDOW_HOURS) -> dict[str, int]:
+    """Return how many gate validations the Data Docs site of the `hours` before `until` shows.
+
+    The site is rebuilt whole in `<lake>/quality/docs/<until>/` from the ingest run files.
+    """
+    from cityhub.pipeline.run import build_quality_docs
+
+    start, end = _window(until, hours)
+    results = [_result_from_json(run) for run in _runs(start, end)]
+    index = build_quality_docs(results, quality_dir() / "docs" / _stamp(end))
+    return {"runs": len(results), "validations": sum(len(r.reports) for r in results),
+            "site": int(index is not None)}
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def _runs(start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Return the ingest run files whose batch was loaded in [start, end), oldest first."""
+    folder = quality_dir() / "runs"
+    days = {(start + dt.timedelta(days=n)).date() for n in range((end - start).days + 2)}
+    runs = []
+    for day in sorted(days):
+        for path in sorted((folder / day.isoformat()).glob("*.json")):
+            run = json.loads(path.read_text("utf-8"))
+            if start <= dt.datetime.fromisoformat(run["loaded_at"]) < end:
+                runs.append(run)
+    return sorted(runs, key=lambda run: run["loaded_at"])
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write JSON whole or not at all, so a task killed mid-write leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    staging.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), "utf-8")
+    os.replace(staging, path)
+
+
+def _result_to_json(result: StreamResult, key: str, loaded_at: dt.datetime) -> dict[str, Any]:
+    return {"key": key, "source": result.source, "stream": result.stream, "batch_id": result.batch_id,
+            "loaded_at": loaded_at.isoformat(timespec="seconds"),
+            "extracted": result.extracted, "accepted": result.accepted, "quarantined": result.quarantined,
+            "watermark": result.watermark, "warnings": list(result.warnings),
+            "reports": [_report_to_json(report) for report in result.reports]}
+
+
+def _result_from_json(run: dict[str, Any]) -> StreamResult:
+    from cityhub.pipeline.ingest import StreamResult
+
+    return StreamResult(run["source"], run["stream"], run["batch_id"], run["extracted"], run["accepted"],
+                        run["quarantined"], run["watermark"], tuple(run["warnings"]),
+                        tuple(_report_from_json(report) for report in run["reports"]))
+
+
+def _report_to_json(report: GateReport) -> dict[str, Any]:
+    validation: dict[str, Any] = report.validation.to_json_dict()  # type: ignore[no-untyped-call]
+    for result in validation.get("results", []):
+        _drop_keys(result.get("result") or {}, _BULKY_RESULT_KEYS)
+    return {"source": report.source, "record_type": report.record_type, "suite_name": report.suite_name,
+            "batch_id": report.batch_id, "checked_at": report.checked_at.isoformat(),
+            "extracted": report.extracted, "accepted": report.accepted, "quarantined": report.quarantined,
+            "success": report.success, "outcomes": [_outcome_to_json(o) for o in report.outcomes],
+            "validation": validation}
+
+
+def _outcome_to_json(outcome: Any) -> dict[str, Any]:
+    return {name: getattr(outcome, name) for name in outcome.__dataclass_fields__}
+
+
+def _drop_keys(mapping: dict[str, Any], keys: Iterable[str]) -> None:
+    for key in keys:
+        mapping.pop(key, None)
+
+
+def _report_from_json(data: dict[str, Any]) -> GateReport:
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
+    )
+
+    from quality.gate import ExpectationOutcome, GateReport
+
+    validation = ExpectationSuiteValidationResultSchema().load(data["validation"])
+    return GateReport(source=data["source"], record_type=data["record_type"],
+                      suite_name=data["suite_name"], batch_id=data["batch_id"],
+                      checked_at=dt.datetime.fromisoformat(data["checked_at"]),
+                      extracted=data["extracted"], accepted=data["accepted"],
+                      quarantined=data["quarantined"], success=data["success"],
+                      outcomes=tuple(ExpectationOutcome(**o) for o in data["outcomes"]),
+                      validation=validation)
