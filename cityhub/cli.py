@@ -208,6 +208,18 @@ def resolve_places_command(input_file: InputFile, output_file: OutputFile) -> No
     summary_table(f"places written to {output_file}", resolve_places_file(input_file, output_file))
 
 
+@resolve_app.command("events")
+def resolve_events_command(input_file: InputFile, output_file: OutputFile) -> None:
+    """Read record_id, source, category, description, occurred_at, address, person_name, person_phone;
+    write record_id, case_id: records about one incident share a case.
+
+    Categories are taxonomy codes (ontology/schema/taxonomy.yaml); times are any common format.
+    """
+    from cityhub.resolve_files import resolve_events_file
+
+    summary_table(f"cases written to {output_file}", resolve_events_file(input_file, output_file))
+
+
 def _print_rows(title: str, rows: list[dict[str, object]]) -> None:
     table = Table(title=title)
     columns = list(dict.fromkeys(key for row in rows for key in row))
@@ -243,6 +255,56 @@ def eval_places(
     from cityhub.evaluation import evaluate_places, simulated_city
 
     _print_rows("place resolution", evaluate_places(simulated_city(city, people, seed)))
+
+
+@eval_app.command("events")
+def eval_events(
+    city: CityOption = None,
+    people: Annotated[int, typer.Option(help="Residents of the city simulated when --city is not given.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+) -> None:
+    """Cases against the simulator's incidents (pairwise, B-cubed) and the escalation signal's precision/recall."""
+    from cityhub.evaluation import evaluate_events, simulated_city
+
+    _print_rows("event resolution", evaluate_events(simulated_city(city, people, seed)))
+
+
+@eval_app.command("search")
+def eval_search(
+    city: CityOption = None,
+    people: Annotated[int, typer.Option(help="Residents of the city simulated when --city is not given.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+) -> None:
+    """Recall@10 and MRR of judged queries derived from the city's ground truth (embedded index)."""
+    from cityhub.evaluation import evaluate_search, simulated_city
+
+    _print_rows("search relevance", evaluate_search(simulated_city(city, people, seed)))
+
+
+@app.command()
+def fuse() -> None:
+    """Run the fusion steps on the warehouse: standardise, check, resolve, then project the graph and
+    the search index incrementally (what the fusion DAG runs)."""
+    from cityhub.pipeline import fusion
+
+    for step in (fusion.standardise, fusion.check_quality, fusion.resolve, fusion.project_graph,
+                 fusion.project_search):
+        summary_table(step.__name__, step())
+
+
+@app.command()
+def project(
+    target: Annotated[str, typer.Argument(help="graph or search")],
+    full: Annotated[bool, typer.Option("--full", help="Rebuild from scratch instead of the increment.")] = False,
+) -> None:
+    """Project the resolved tables into the graph or the search index: only what changed since the
+    last projection, or everything with --full (the search index swaps in a new version)."""
+    from cityhub.pipeline import fusion
+
+    steps = {"graph": fusion.project_graph, "search": fusion.project_search}
+    if target not in steps:
+        raise BadInput(f"project {target!r}: choose graph or search")
+    summary_table(f"project {target}", steps[target](full=full))
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -85,3 +85,43 @@ def evaluate_places(city: Path) -> list[dict[str, object]]:
     scores = score_clusters(predicted, benchmark.truth)
     unplaced = int(result.assignments["place_id"].isna().sum())
     return [{**_row(benchmark.name, "places", len(benchmark.mentions), seconds, scores), "unplaced": unplaced}]
+
+
+def evaluate_events(city: Path) -> list[dict[str, object]]:
+    """Return cases against the simulator's incidents, and the escalation signal's precision and recall."""
+    from entity_resolution.evaluate_events import load_simulated_events, score_events
+    from entity_resolution.events.resolve import resolve_events
+
+    benchmark = load_simulated_events(city, city_code=get_settings().city_code)
+    start = time.perf_counter()
+    result = resolve_events(benchmark.events)
+    seconds = time.perf_counter() - start
+    scores = score_events(result, benchmark)
+    return [{"dataset": benchmark.name, "what": "events", "records": len(benchmark.events),
+             "seconds": round(seconds, 2), **{k: round(float(v), 4) for k, v in scores.items()}}]
+
+
+def evaluate_search(city: Path, per_category: int = 100) -> list[dict[str, object]]:
+    """Return recall@10 and MRR of judged queries (full name, name + district, homophone, ID fragment,
+    phone, address, 3-2-501 shorthand) on an embedded index of the city's documents, per category."""
+    import tempfile
+
+    from search import open_index
+    from search.documents import case_documents, person_documents, place_documents
+    from search.evaluate import city_tables, evaluate, judged_queries
+
+    tables = city_tables(city)
+    with tempfile.TemporaryDirectory() as folder, open_index(folder) as index:
+        index.ensure_index()
+        index.full_rebuild("person", person_documents(tables["people"], tables["person_mentions"], tables["events"],
+                                                      tables["event_people"]))
+        index.full_rebuild("place", place_documents(tables["places"], tables["events"]))
+        index.full_rebuild("case", case_documents(tables["cases"], tables["events"], tables["event_people"],
+                                                  tables["people"]))
+        result = evaluate(index, judged_queries(city, per_category=per_category))
+    rows: list[dict[str, object]] = [{"dataset": city.name, "what": "all", "queries": result.queries,
+                                      "recall@10": round(result.recall, 4), "MRR": round(result.mrr, 4)}]
+    for category, scores in result.by_category.items():
+        rows.append({"dataset": city.name, "what": category, "queries": scores.get("queries"),
+                     "recall@10": round(float(scores["recall"]), 4), "MRR": round(float(scores["mrr"]), 4)})
+    return rows

@@ -5,17 +5,24 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from cityhub.config import Settings, get_settings
 from cityhub.record_files import read_records, write_records
+from entity_resolution.events.resolve import resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.people.prepare import PrepareOptions
 from entity_resolution.places import PlaceOptions, resolve_places
+from ontology.errors import BadInput
 
-__all__ = ["PEOPLE_COLUMNS", "PLACE_COLUMNS", "people_options", "place_options",
-           "resolve_people_file", "resolve_places_file"]
+__all__ = ["EVENT_COLUMNS", "PEOPLE_COLUMNS", "PLACE_COLUMNS", "people_options", "place_options",
+           "resolve_events_file", "resolve_people_file", "resolve_places_file"]
 
 PEOPLE_COLUMNS = ("record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address")
 PLACE_COLUMNS = ("record_id", "address")
+EVENT_COLUMNS = ("record_id", "source", "category", "description", "occurred_at", "address", "person_name",
+                 "person_phone")
+UNCLASSIFIED = "other.unclassified"
 
 
 def people_options(settings: Settings | None = None) -> ResolveOptions:
@@ -51,3 +58,47 @@ def resolve_places_file(source: Path, target: Path, settings: Settings | None = 
             "not recognised": int((~placed).sum())}
 
 
+
+
+def _event_people(records: pd.DataFrame, settings: Settings | None) -> pd.Series:
+    """Return each record's resolved person (a one-element list, empty without a name or phone)."""
+    named = records[records["person_name"].notna() | records["person_phone"].notna()]
+    if named.empty:
+        return pd.Series([[] for _ in range(len(records))], index=records.index)
+    mentions = pd.DataFrame({"record_id": named["record_id"], "source": named["source"].fillna(""),
+                             "name": named["person_name"], "id_number": None, "phone": named["person_phone"],
+                             "birth_date": None, "gender": None, "address": None})
+    person = resolve_people(mentions, options=people_options(settings)).assignments.set_index("record_id")["person_id"]
+    return records["record_id"].map(person).map(lambda p: [p] if isinstance(p, str) else [])
+
+
+def resolve_events_file(source: Path, target: Path, settings: Settings | None = None) -> dict[str, int]:
+    """Group the event records in `source` into cases; write record_id, case_id to `target`.
+
+    Categories are taxonomy codes (major.sub, see ontology/schema/taxonomy.yaml); an empty one counts
+    as other.unclassified. A time that cannot be read is an error naming the record.
+    """
+    records = read_records(source, EVENT_COLUMNS)
+    if records["source"].isna().any():
+        row = records[records["source"].isna()].iloc[0]
+        raise BadInput(f"{source}: record {row['record_id']!r} has an empty source")
+    times = pd.to_datetime(records["occurred_at"], errors="coerce", format="mixed")
+    if times.isna().any():
+        row = records[times.isna()].iloc[0]
+        raise BadInput(f"{source}: record {row['record_id']!r}: occurred_at {row['occurred_at']!r} is not a time")
+    places = resolve_places(records[["record_id", "address"]], place_options(settings)).assignments
+    place = places.set_index("record_id")
+    events = pd.DataFrame({
+        "event_id": records["record_id"], "source": records["source"], "record_id": records["record_id"],
+        "category": records["category"].fillna(UNCLASSIFIED), "occurred_at": times,
+        "description": records["description"].fillna(""),
+        "place_id": records["record_id"].map(place["place_id"]),
+        "place_path": records["record_id"].map(place["place_path"]).map(lambda p: p if isinstance(p, list) else []),
+        "person_ids": _event_people(records, settings),
+    })
+    result = resolve_events(events)
+    out = records[["record_id"]].merge(result.assignments.rename(columns={"event_id": "record_id"}),
+                                       on="record_id", how="left")
+    write_records(out, target, like=source)
+    return {"records": len(out), "cases": int(out["case_id"].nunique()),
+            "escalating cases": int(result.cases["escalating"].sum())}

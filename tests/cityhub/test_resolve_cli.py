@@ -106,3 +106,36 @@ def test_eval_people_on_febrl1_prints_pairwise_and_bcubed_scores(tmp_path):
 def test_eval_rejects_a_folder_that_is_not_a_city(tmp_path):
     done = cityhub("eval", "places", "--city", str(tmp_path), home=tmp_path)
     assert done.returncode == 2 and "not a simulated city" in done.stderr
+
+
+EVENTS = ("record_id,source,category,description,occurred_at,address,person_name,person_phone\n"
+          "h1,hotline,neighbour_dispute.noise,楼上装修噪音扰民,2026-03-01 09:00:00,沙坪坝锦绣花园三栋二单元501室,张玮,13808312233\n"
+          "g1,grid,neighbour_dispute.noise,装修噪音 邻里纠纷,2026-03-02 10:00,锦绣花园3-2-501,张伟,13808312233\n"
+          "p1,police,neighbour_dispute.noise,报警称楼上装修噪音,2026-03-05 21:00,"
+          "重庆市沙坪坝区回龙坝镇聚龙城社区锦绣花园3栋2单元501,张伟,13808312233\n"
+          "x1,hotline,labour.wage_arrears,拖欠工资,2026-08-01 09:00,渝北区煤建宿舍1栋,李四,13900001111\n")
+
+
+def test_resolve_events_groups_one_incident_across_channels(tmp_path):
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text(EVENTS, encoding="utf-8")
+    done = cityhub("resolve", "events", "--input", str(source), "--output", str(target), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    case = pd.read_csv(target, dtype=str).set_index("record_id")["case_id"]
+    assert case["h1"] == case["g1"] == case["p1"] != case["x1"]
+
+
+def test_resolve_events_names_an_unreadable_time(tmp_path):
+    bad = EVENTS.replace("2026-08-01 09:00", "next tuesday")
+    assert "record 'x1': occurred_at 'next tuesday' is not a time" in _error(tmp_path, "events", bad)
+
+
+def test_resolve_events_names_a_missing_column(tmp_path):
+    assert "missing column(s) person_phone" in _error(tmp_path, "events", EVENTS.replace(",person_phone", ",phone"))
+
+
+def test_eval_events_and_search_score_a_simulated_city(tmp_path, small_city):
+    for what, title in (("events", "event resolution"), ("search", "search relevance")):
+        done = cityhub("eval", what, "--city", str(small_city), home=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert title in done.stdout
