@@ -7,7 +7,8 @@ query set (`search.evaluate.judged_queries`) runs on each: recall@10, MRR and pe
 (p50/p99, without and with facet counts).
 
 `--scale N` adds the embedded index alone on a city of N residents (people, places and cases:
-about 1.8 documents a resident), the documents streamed into the rebuild.
+about 1.8 documents a resident), the documents streamed into the rebuild. `--engines N` instead
+compares the embedded engines that were considered, on N synthetic documents.
 
 Run alone: `python -m benchmarks.bench_search --people 100000 --scale 1000000`.
 """
@@ -18,7 +19,7 @@ import argparse
 import datetime as dt
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def document_streams(city: Path) -> dict[str, Iterator[SearchDocument]]:
     }
 
 
-def index_all(index: SearchIndex, streams: dict[str, Iterable[SearchDocument]]) -> dict[str, float]:
+def index_all(index: SearchIndex, streams: Mapping[str, Iterable[SearchDocument]]) -> dict[str, float]:
     """Full-rebuild every kind; return documents, seconds indexing and seconds building documents."""
     index.ensure_index()
     docs, total, building = 0, 0.0, 0.0
@@ -102,14 +103,15 @@ def query_rows(system: str, index: SearchIndex, city: Path, per_category: int) -
         faceted.append((time.perf_counter() - began) * 1000)
     p50, p99 = np.percentile(result.latencies_ms, [50, 99])
     f50, f99 = np.percentile(faceted, [50, 99])
-    row = {"system": system, "what": "judged queries", "queries": result.queries,
+    row: dict[str, Any] = {"system": system, "what": "judged queries", "queries": result.queries,
            "recall@10": round(result.recall, 4), "MRR": round(result.mrr, 4),
            "p50 ms": round(float(p50), 2), "p99 ms": round(float(p99), 2),
            "p50 ms (facets)": round(float(f50), 2), "p99 ms (facets)": round(float(f99), 2)}
-    per_category = [{"system": system, "what": f"  {name}", "queries": int(v["queries"]),
-                     "recall@10": round(v["recall"], 4), "MRR": round(v["mrr"], 4)}
-                    for name, v in result.by_category.items()]
-    return [row, *per_category]
+    categories: list[dict[str, Any]] = [
+        {"system": system, "what": f"  {name}", "queries": int(v["queries"]),
+         "recall@10": round(v["recall"], 4), "MRR": round(v["mrr"], 4)}
+        for name, v in result.by_category.items()]
+    return [row, *categories]
 
 
 def index_row(system: str, people: int, timing: dict[str, float], **extra: Any) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def run_embedded(city: Path, people: int, folder: Path, per_category: int,
     from search.embedded_index import EmbeddedIndex
 
     index = EmbeddedIndex(folder / f"embedded-{people}", "bench")
-    timing = index_all(index, docs or document_streams(city))  # type: ignore[arg-type]
+    timing = index_all(index, docs or document_streams(city))
     size_mb = sum(p.stat().st_size for p in index.folder.iterdir()) / 1e6
     rows = [index_row("embedded", people, timing, **{"disk MB": round(size_mb)})]
     rows += query_rows("embedded", index, city, per_category)
@@ -139,9 +141,86 @@ def run_elasticsearch(city: Path, people: int, per_category: int,
     with start_elasticsearch(heap="2g", fast_start=False) as server:
         index = ElasticsearchIndex(server.url, "bench")
         timing = index_all(index, docs)
-        rows = [index_row("elasticsearch", people, timing, **{"server RSS MB": round(server.rss_bytes() / 1e6)})]
+        server_mb = round(server.rss_bytes() / 1e6)
+        rows = [index_row("elasticsearch", people, timing, **{"server RSS MB": server_mb})]
         rows += query_rows("elasticsearch", index, city, per_category)
         index.close()
+    return rows
+
+
+def compare_engines(n: int, folder: Path, queries: int = 200, seed: int = 7) -> list[dict[str, Any]]:
+    """Time the embedded engines considered, on `n` synthetic documents of 30 tokens each.
+
+    Each document has 3 tokens from 20 common ones (5-15 % of documents each, like a surname
+    character or a district) and 27 rare ones; a query asks for 2 common and 8 rare tokens and
+    wants the 10 documents matching most of them. Engines: our posting-list blobs, SQLite FTS5
+    over the same pre-tokenised text (unicode61, bm25 order), one SQLite row per posting (count
+    in SQL). Also checks whether FTS5's trigram tokenizer finds a 2-character name.
+    """
+    import sqlite3
+
+    from search.base import Clause, SearchQuery
+    from search.embedded_index import EmbeddedIndex
+
+    rng = np.random.default_rng(seed)
+    common = rng.integers(0, 20, size=(n, 3))
+    rare = rng.integers(0, n // 2, size=(n, 27))
+    texts = [" ".join([*(f"c{c}" for c in common[i]), *(f"r{r}" for r in rare[i])]) for i in range(n)]
+    wanted = [[f"c{c}" for c in rng.integers(0, 20, 2)] + [f"r{r}" for r in rng.integers(0, n // 2, 8)]
+              for _ in range(queries)]
+    rows: list[dict[str, Any]] = []
+
+    def timed(engine: str, build: Any, ask: Any) -> None:
+        began = time.perf_counter()
+        build()
+        built = time.perf_counter() - began
+        ask(wanted[0])
+        latencies = []
+        for tokens in wanted:
+            began = time.perf_counter()
+            ask(tokens)
+            latencies.append((time.perf_counter() - began) * 1000)
+        p50, p99 = np.percentile(latencies, [50, 99])
+        rows.append({"system": engine, "what": f"{n:,} synthetic docs", "docs": n, "index s": round(built, 1),
+                     "p50 ms": round(float(p50), 2), "p99 ms": round(float(p99), 2)})
+
+    index = EmbeddedIndex(folder / "engines-blobs", "e")
+    docs = (SearchDocument(str(i), "person", "", tuple(t.split())) for i, t in enumerate(texts))
+    def blobs_build() -> None:
+        index.ensure_index()
+        index.full_rebuild("person", docs)
+
+    timed("posting blobs + NumPy (chosen)", blobs_build,
+          lambda tokens: index.execute(SearchQuery("", tuple(Clause("x", (t,), 1.0, t) for t in tokens),
+                                                   ("person",))))
+    fts = sqlite3.connect(folder / "engines-fts5.sqlite")
+
+    def fts_build() -> None:
+        fts.execute("CREATE VIRTUAL TABLE docs USING fts5(tokens, tokenize='unicode61')")
+        fts.executemany("INSERT INTO docs(rowid, tokens) VALUES (?, ?)", enumerate(texts))
+        fts.commit()
+
+    timed("SQLite FTS5 unicode61, bm25", fts_build, lambda tokens: fts.execute(
+        "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10", (" OR ".join(tokens),)
+    ).fetchall())
+    rowwise = sqlite3.connect(folder / "engines-rows.sqlite")
+
+    def rows_build() -> None:
+        rowwise.execute("CREATE TABLE p (token TEXT, doc INTEGER, PRIMARY KEY (token, doc)) WITHOUT ROWID")
+        rowwise.executemany("INSERT INTO p VALUES (?, ?)",
+                            ((token, i) for i, t in enumerate(texts) for token in dict.fromkeys(t.split())))
+        rowwise.commit()
+
+    timed("SQLite row per posting, GROUP BY", rows_build, lambda tokens: rowwise.execute(
+        f"SELECT doc, count(*) AS s FROM p WHERE token IN ({','.join('?' * len(tokens))}) "
+        "GROUP BY doc ORDER BY s DESC, doc LIMIT 10", tokens).fetchall())
+    trigram = sqlite3.connect(":memory:")
+    trigram.execute("CREATE VIRTUAL TABLE t USING fts5(name, tokenize='trigram')")
+    trigram.execute("INSERT INTO t VALUES ('张伟'), ('张伟强')")
+    found = trigram.execute("SELECT count(*) FROM t WHERE t MATCH '张伟'").fetchone()[0]
+    rows.append({"system": f"SQLite {sqlite3.sqlite_version} FTS5 trigram",
+                 "what": "MATCH '张伟' on 张伟, 张伟强: rows found", "docs": int(found)})
+    index.close()
     return rows
 
 
@@ -167,16 +246,25 @@ def run(people: int, seed: int, per_category: int, scale: int | None, elasticsea
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=20_000, help="residents of the city both backends index")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--people", type=int, default=20_000, help="residents of the city indexed by both")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queries", type=int, default=200, help="judged queries per category")
     parser.add_argument("--scale", type=int, default=None, help="also the embedded index on a city this size")
     parser.add_argument("--no-elasticsearch", action="store_true", help="embedded index only")
     parser.add_argument("--work", type=Path, default=None, help="folder for cities and indices (kept)")
+    parser.add_argument("--engines", type=int, default=None,
+                        help="only compare embedded engines on this many synthetic documents")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-search-") as temporary:
         work = args.work or Path(temporary)
+        if args.engines:
+            rows = compare_engines(args.engines, work)
+            print_rows("search: embedded engines", rows)
+            print(write_result("bench_search_engines", rows, {"docs": args.engines}))
+            return
         result = run(args.people, args.seed, args.queries, args.scale, not args.no_elasticsearch, work)
     print_rows("search: indexing, latency and relevance", result["rows"])
     print(write_result("bench_search", result["rows"], result["parameters"]))

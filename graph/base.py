@@ -12,6 +12,7 @@ graph does not hold raises `ontology.errors.NotFound`; an unknown label or relat
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -136,11 +137,17 @@ def not_found(label: str, key: str) -> NotFound:
 
 
 def _plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of `row` with plain values, converting only those that are not already plain."""
+    """Return a copy of `row` with plain values, converting only those that are not already plain.
+
+    Times are local times, as the warehouse keeps them: an aware datetime is refused rather than
+    stored differently by each backend.
+    """
     clean = dict(row)
     for name, value in clean.items():
         if type(value) not in PLAIN_TYPES:
-            clean[name] = plain(value)
+            value = clean[name] = plain(value)
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            raise BadInput(f"property {name}: {value.isoformat()} has a time zone; graph times are local")
     return clean
 
 

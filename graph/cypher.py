@@ -2,21 +2,27 @@
 
 Labels, relation types and property names come from `graph.model` (the ontology), never from a
 caller, so they are spliced into the text; every value travels as a parameter. Writes are one
-`UNWIND $rows AS row MERGE ...` per batch.
+`UNWIND ... MERGE ...` per batch.
 
     >>> from graph.model import graph_model
-    >>> print(upsert_relations(graph_model().relation("INVOLVED_IN")))
-    UNWIND $rows AS row
-    MATCH (a:Person {person_id: row.start})
-    MATCH (b:Event {event_id: row.end})
-    MERGE (a)-[r:INVOLVED_IN {role: row.role}]->(b)
-    SET r += row.props
+    >>> columns = [Column("start", "text", True), Column("end", "text", True), Column("role", "text", True),
+    ...            Column("last_seen", "datetime", False)]
+    >>> print(upsert_relations(graph_model().relation("INVOLVED_IN"), columns))
+    WITH split($cols.start, $row) AS c_start, split($cols.end, $row) AS c_end, split($cols.role, $row) AS c_role
+    UNWIND range(0, size(c_start) - 1) AS i
+    MATCH (a:Person {person_id: c_start[i]})
+    MATCH (b:Event {event_id: c_end[i]})
+    MERGE (a)-[r:INVOLVED_IN {role: c_role[i]}]->(b)
+    SET r.last_seen = localdatetime($cols.last_seen[i])
     RETURN count(r) AS written
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from graph.model import GraphModel, NodeSpec, RelationSpec, graph_model
+from graph.neo4j_columns import Column
 
 __all__ = [
     "CO_INVOLVED",
@@ -55,24 +61,62 @@ def schema(model: GraphModel) -> list[str]:
     return statements
 
 
-def upsert_nodes(spec: NodeSpec) -> str:
-    return f"UNWIND $rows AS row\nMERGE (n:{spec.label} {{{spec.key}: row.{spec.key}}})\nSET n += row"
+def _source(column: Column) -> str:
+    return f"c_{column.name}[i]" if column.packed else f"$cols.{column.name}[i]"
 
 
-def _identity(spec: RelationSpec, source: str) -> str:
-    """Return the MERGE map of a relation's identity properties read from `source` ("row", "r")."""
+def _value(column: Column) -> str:
+    """Return the expression reading row i of a column (see `graph.neo4j_columns`)."""
+    cell = _source(column)
+    typed = {"datetime": f"localdatetime({cell})", "date": f"date({cell})"}.get(column.kind, cell)
+    if not column.packed:
+        return typed  # localdatetime(null) and date(null) are null
+    if column.kind == "list":
+        return f"CASE {cell} WHEN $missing THEN null WHEN '' THEN [] ELSE split({cell}, $item) END"
+    return f"CASE {cell} WHEN $missing THEN null ELSE {typed} END"
+
+
+def _rows(columns: Sequence[Column], first: str) -> str:
+    """Return the clauses that split packed columns and walk the rows of a batch as i."""
+    packed = [c for c in columns if c.packed]
+    split = f"WITH {', '.join(f'split($cols.{c.name}, $row) AS c_{c.name}' for c in packed)}\n" if packed else ""
+    size = next((f"c_{c.name}" for c in columns if c.name == first and c.packed), f"$cols.{first}")
+    return f"{split}UNWIND range(0, size({size}) - 1) AS i\n"
+
+
+def _assignments(variable: str, columns: Sequence[Column]) -> str:
+    sets = [f"{variable}.{column.name} = {_value(column)}" for column in columns]
+    return "\nSET " + ",\n    ".join(sets) if sets else ""
+
+
+def upsert_nodes(spec: NodeSpec, columns: Sequence[Column]) -> str:
+    """Return the MERGE of a batch of columns (`graph.neo4j_columns`); the columns given are set."""
+    key = next(c for c in columns if c.name == spec.key)
+    others = [c for c in columns if c.name != spec.key]
+    return (f"{_rows(columns, spec.key)}"
+            f"MERGE (n:{spec.label} {{{spec.key}: {_source(key)}}})"
+            f"{_assignments('n', others)}")
+
+
+def _identity(spec: RelationSpec, columns: Sequence[Column] | None = None) -> str:
+    """Return the MERGE map of a relation's identity: from a batch's columns, or from `r` when None."""
     if not spec.identity:
         return ""
-    return " {" + ", ".join(f"{name}: {source}.{name}" for name in spec.identity) + "}"
+    by_name = {c.name: c for c in columns or ()}
+    read = (lambda name: _source(by_name[name])) if columns is not None else (lambda name: f"r.{name}")
+    return " {" + ", ".join(f"{name}: {read(name)}" for name in spec.identity) + "}"
 
 
-def upsert_relations(spec: RelationSpec) -> str:
+def upsert_relations(spec: RelationSpec, columns: Sequence[Column]) -> str:
+    """Return the MERGE of a relation batch of columns: start, end, identity, the rest set."""
     start, end = graph_model().node(spec.source), graph_model().node(spec.target)
-    return (f"UNWIND $rows AS row\n"
-            f"MATCH (a:{start.label} {{{start.key}: row.start}})\n"
-            f"MATCH (b:{end.label} {{{end.key}: row.end}})\n"
-            f"MERGE (a)-[r:{spec.type}{_identity(spec, 'row')}]->(b)\n"
-            f"SET r += row.props\n"
+    by_name = {c.name: c for c in columns}
+    others = [c for c in columns if c.name not in ("start", "end", *spec.identity)]
+    return (f"{_rows(columns, 'start')}"
+            f"MATCH (a:{start.label} {{{start.key}: {_source(by_name['start'])}}})\n"
+            f"MATCH (b:{end.label} {{{end.key}: {_source(by_name['end'])}}})\n"
+            f"MERGE (a)-[r:{spec.type}{_identity(spec, columns)}]->(b)"
+            f"{_assignments('r', others)}\n"
             f"RETURN count(r) AS written")
 
 
@@ -104,8 +148,8 @@ def redirect(node: NodeSpec, spec: RelationSpec, outgoing: bool) -> str:
     """
     match = f"(old:{node.label} {{{node.key}: $old}})"
     pattern = f"{match}-[r:{spec.type}]->(other)" if outgoing else f"(other)-[r:{spec.type}]->{match}"
-    moved = (f"(new)-[moved:{spec.type}{_identity(spec, 'r')}]->(other)" if outgoing
-             else f"(other)-[moved:{spec.type}{_identity(spec, 'r')}]->(new)")
+    moved = (f"(new)-[moved:{spec.type}{_identity(spec)}]->(other)" if outgoing
+             else f"(other)-[moved:{spec.type}{_identity(spec)}]->(new)")
     return (f"MATCH {pattern}\n"
             f"MATCH (new:{node.label} {{{node.key}: $new}})\n"
             f"WITH r, other, new WHERE other <> new\n"

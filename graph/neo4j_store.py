@@ -9,7 +9,9 @@ READ transaction: the server refuses any write there, and the refusal is `ontolo
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import neo4j
@@ -19,6 +21,7 @@ from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
 from graph import cypher
 from graph.base import GraphStore, check_depth, node_rows, not_found, relation_rows
 from graph.model import PATH_RELATIONS, NodeRef
+from graph.neo4j_columns import ITEM, MISSING, ROW, Column, column_kinds, pack_columns
 from graph.projection import IdChange
 from graph.results import (
     AddressDossier,
@@ -41,20 +44,51 @@ from ontology.errors import BadInput, Forbidden, SourceError
 __all__ = ["Neo4jGraphStore"]
 
 _T = TypeVar("_T")
+MIN_SLICE = 2_000  # below this a second transaction costs more than it saves
 # codes the server gives a write attempted in a READ transaction (5.x and the GQL-era names)
 _READ_ONLY_CODES = ("Neo.ClientError.Statement.AccessMode", "Neo.ClientError.Security.Forbidden")
+
+
+def _groups(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Return the rows grouped by the properties they name, in order of first appearance.
+
+    Rows from one projected table all name the same properties, so this is one group; rows that
+    name fewer leave the others as they are in the graph, as the contract says.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())
+
+
+def _slices(rows: list[dict[str, Any]], count: int, by: str | None) -> list[list[dict[str, Any]]]:
+    """Cut rows into at most `count` slices: in order, or by a stable hash of the column `by`."""
+    if count == 1 or len(rows) < 2 * MIN_SLICE:
+        return [rows]
+    if by is None:
+        size = -(-len(rows) // count)
+        return [rows[i:i + size] for i in range(0, len(rows), size)]
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+    for row in rows:
+        parts[zlib.crc32(row[by].encode("utf-8")) % count].append(row)
+    return parts
 
 
 class Neo4jGraphStore(GraphStore):
     """A GraphStore on a Neo4j server; `url` is its neo4j:// or bolt:// address."""
 
-    def __init__(self, url: str, *, auth: tuple[str, str] | None = None, database: str | None = "neo4j") -> None:
+    def __init__(self, url: str, *, auth: tuple[str, str] | None = None, database: str | None = "neo4j",
+                 writers: int = 2) -> None:
         self.url = url
         self.database = database
         self._driver = GraphDatabase.driver(url, auth=auth)
         self._key_of = {label: spec.key for label, spec in self.model.nodes.items()}
+        # the server runs each transaction on one thread: two at once use both cores of a small machine
+        self._pool = ThreadPoolExecutor(max_workers=max(1, writers), thread_name_prefix="neo4j-writer")
+        self._writers = max(1, writers)
 
     def close(self) -> None:
+        self._pool.shutdown()
         self._driver.close()
 
     def _session(self, mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
@@ -74,9 +108,6 @@ class Neo4jGraphStore(GraphStore):
         except ServiceUnavailable as error:
             raise SourceError(f"Neo4j at {self.url} is unavailable: {error}") from error
 
-    def _data(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        return self._read(lambda tx: tx.run(query, params).data())
-
     # --- writes -------------------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
@@ -86,19 +117,41 @@ class Neo4jGraphStore(GraphStore):
     def upsert_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
         spec = self.model.node(label)
         cleaned = node_rows(spec, rows)
-        if cleaned:
-            self._write(lambda tx: tx.run(cypher.upsert_nodes(spec), rows=cleaned).consume())
+        kinds = column_kinds(dict(spec.types), spec.multiple)
+        self._send_all(lambda columns: cypher.upsert_nodes(spec, columns), kinds, cleaned)
         return len(cleaned)
 
     def upsert_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> int:
         spec = self.model.relation(type_)
-        cleaned = [{"start": row["start"], "end": row["end"], **{name: row[name] for name in spec.identity},
-                    "props": {k: v for k, v in row.items() if k not in ("start", "end")}}
-                   for row in relation_rows(spec, rows)]
-        if not cleaned:
-            return 0
-        query = cypher.upsert_relations(spec)
-        return int(self._write(lambda tx: tx.run(query, rows=cleaned).single(strict=True)["written"]))
+        kinds = column_kinds(dict(spec.types), frozenset({"sources"}))
+        return self._send_all(lambda columns: cypher.upsert_relations(spec, columns), kinds,
+                              relation_rows(spec, rows), by="end")
+
+    def _send_all(self, build: Callable[[list[Column]], str], kinds: dict[str, str],
+                  rows: list[dict[str, Any]], by: str | None = None) -> int:
+        """Send rows in slices, `writers` transactions at once; return the total written.
+
+        Relation rows are sliced by their end node, so two transactions never add relations to
+        the same end (a place, a case, a department: the dense nodes). Two that still lock the
+        same start nodes in opposite order deadlock now and then; the server fails one with a
+        transient error and the driver retries it.
+        """
+        slices = []
+        for group in _groups(rows):
+            slices += _slices(group, self._writers, by)
+        packed = [pack_columns(kinds, part) for part in slices if part]
+        results = self._pool.map(lambda item: self._send(build(item[0]), item[1]), packed)
+        return sum(results)
+
+    def _send(self, query: str, columns: dict[str, Any]) -> int:
+        """Run one batch write; return its `written` count (0 when the statement returns none)."""
+        params = {"cols": columns, "row": ROW, "item": ITEM, "missing": MISSING}
+
+        def work(tx: ManagedTransaction) -> int:
+            record = tx.run(query, params).single()
+            return int(record[0]) if record is not None else 0
+
+        return self._write(work)
 
     def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
         query = cypher.delete_nodes(self.model.node(label))
@@ -145,12 +198,24 @@ class Neo4jGraphStore(GraphStore):
         return self._read(work)
 
     # --- queries ------------------------------------------------------------------------------------
+    # Each query is one read transaction: the node's existence and everything about it together.
+
+    def _reads(self, node: NodeRef, *queries: tuple[str, dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Run queries in one read transaction after checking `node` exists; return their rows."""
+        spec = self.model.node(node.label)
+
+        def work(tx: ManagedTransaction) -> list[list[dict[str, Any]]] | None:
+            if tx.run(cypher.node_by_key(spec), key=node.key).single() is None:
+                return None
+            return [tx.run(query, params).data() for query, params in queries]
+
+        found = self._read(work)
+        if found is None:
+            raise not_found(node.label, node.key)
+        return found
 
     def get_node(self, label: str, key: str) -> dict[str, Any]:
-        spec = self.model.node(label)
-        rows = self._data(cypher.node_by_key(spec), key=key)
-        if not rows:
-            raise not_found(label, key)
+        (rows,) = self._reads(NodeRef(label, key), (cypher.node_by_key(self.model.node(label)), {"key": key}))
         return self._shape(label, rows[0]["props"])
 
     def _shape(self, label: str, props: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -158,38 +223,41 @@ class Neo4jGraphStore(GraphStore):
 
     def relations(self, label: str, key: str) -> list[Relation]:
         spec = self.model.node(label)
-        self.get_node(label, key)
+        (rows,) = self._reads(NodeRef(label, key), (cypher.relations_of(spec), {"key": key, "key_of": self._key_of}))
         found = []
-        for row in self._data(cypher.relations_of(spec), key=key, key_of=self._key_of):
+        for row in rows:
             me, other = NodeRef(label, key), NodeRef(row["label"], row["other"])
             start, end = (me, other) if row["outgoing"] else (other, me)
-            props = shape_properties(row["props"], self.model.relation(row["type"]))
-            found.append(Relation(row["type"], start, end, props))
+            found.append(Relation(row["type"], start, end,
+                                  shape_properties(row["props"], self.model.relation(row["type"]))))
         return sorted(found, key=Relation.sort_key)
 
     def person_360(self, person_id: str) -> Person360:
-        person = self.get_node("Person", person_id)
-        homes = self._data(cypher.PERSON_HOMES, key=person_id)
-        rows = self._data(cypher.PERSON_EVENTS, key=person_id)
+        key = {"key": person_id}
+        person, homes, rows = self._reads(NodeRef("Person", person_id), (cypher.node_by_key(self.model.node("Person")),
+                                          key), (cypher.PERSON_HOMES, key), (cypher.PERSON_EVENTS, key))
         involvements = [Involvement(row["role"], self._shape("Event", row["event"]), row["place_id"],
                                     row["case_id"]) for row in rows]
         cases = {row["case_id"]: self._shape("Case", row["case"]) for row in rows if row["case_id"]}
-        return person_360(person, [self._shape("Place", row["place"]) for row in homes], involvements,
-                          list(cases.values()))
+        return person_360(self._shape("Person", person[0]["props"]),
+                          [self._shape("Place", row["place"]) for row in homes], involvements, list(cases.values()))
 
     def address_dossier(self, place_id: str) -> AddressDossier:
-        place = self.get_node("Place", place_id)
-        above = [self._shape("Place", row["place"]) for row in self._data(cypher.PLACES_ABOVE, key=place_id)]
-        below = [self._shape("Place", row["place"]) for row in self._data(cypher.PLACES_BELOW, key=place_id)]
-        rows = self._data(cypher.DOSSIER_EVENTS, key=place_id)
+        key = {"key": place_id}
+        place, above, below, rows, living = self._reads(
+            NodeRef("Place", place_id), (cypher.node_by_key(self.model.node("Place")), key),
+            (cypher.PLACES_ABOVE, key), (cypher.PLACES_BELOW, key), (cypher.DOSSIER_EVENTS, key),
+            (cypher.DOSSIER_RESIDENTS, key))
         events = [DossierEvent(self._shape("Event", row["event"]), row["place_id"], row["case_id"],
                                [(pid, role) for pid, role in row["people"]]) for row in rows]
         cases = {row["case_id"]: self._shape("Case", row["case"]) for row in rows if row["case_id"]}
-        residents = [Resident(self._shape("Person", row["person"]), row["place_id"])
-                     for row in self._data(cypher.DOSSIER_RESIDENTS, key=place_id)]
-        return address_dossier(place, above, below, events, residents, list(cases.values()))
+        residents = [Resident(self._shape("Person", row["person"]), row["place_id"]) for row in living]
+        return address_dossier(self._shape("Place", place[0]["props"]),
+                               [self._shape("Place", row["place"]) for row in above],
+                               [self._shape("Place", row["place"]) for row in below], events, residents,
+                               list(cases.values()))
 
-    def _expand(self, types: list[str]) -> Callable[[list[str]], list[Edge]]:
+    def _expand(self, tx: ManagedTransaction, types: list[str]) -> Callable[[list[str]], list[Edge]]:
         """Return the adjacency of "Label:key" refs, one query per label in the frontier."""
         def expand(frontier: list[str]) -> list[Edge]:
             by_label: dict[str, list[str]] = {}
@@ -199,7 +267,7 @@ class Neo4jGraphStore(GraphStore):
             edges: list[Edge] = []
             for label, keys in by_label.items():
                 query = cypher.edges_around(self.model.node(label))
-                for row in self._data(query, keys=keys, types=types, key_of=self._key_of):
+                for row in tx.run(query, keys=keys, types=types, key_of=self._key_of):
                     edges.append((f"{label}:{row['key']}", row["type"], f"{row['label']}:{row['other']}"))
             return edges
 
@@ -208,27 +276,27 @@ class Neo4jGraphStore(GraphStore):
     def neighbours(self, label: str, key: str, depth: int = 1,
                    relations: Sequence[str] | None = None) -> list[Neighbour]:
         check_depth(depth)
-        self.get_node(label, key)
-        found = distances(f"{label}:{key}", depth, self._expand(self._relation_types(relations)))
+        types = self._relation_types(relations)
+        self._reads(NodeRef(label, key))
+        found = self._read(lambda tx: distances(f"{label}:{key}", depth, self._expand(tx, types)))
         return sorted(Neighbour(level, *node.split(":", 1)) for node, level in found.items())
 
     def shortest_path(self, start: NodeRef, end: NodeRef, relations: Sequence[str] = PATH_RELATIONS,
                       max_length: int = 8) -> Path | None:
         check_depth(max_length)
-        for node in (start, end):
-            self.get_node(node.label, node.key)
-        if start == end:
-            return Path([start], [])
         types = self._relation_types(relations)
+        self._reads(end)
+        if start == end:
+            self._reads(start)
+            return Path([start], [])
         query = cypher.shortest_path(self.model.node(start.label), self.model.node(end.label), types, max_length)
-        rows = self._data(query, start=start.key, end=end.key, key_of=self._key_of)
+        (rows,) = self._reads(start, (query, {"start": start.key, "end": end.key, "key_of": self._key_of}))
         if not rows:
             return None
         return Path([NodeRef(label, key) for label, key in rows[0]["nodes"]], list(rows[0]["types"]))
 
     def co_involved(self, person_id: str) -> list[CoInvolvement]:
-        self.get_node("Person", person_id)
-        rows = self._data(cypher.CO_INVOLVED, key=person_id)
+        (rows,) = self._reads(NodeRef("Person", person_id), (cypher.CO_INVOLVED, {"key": person_id}))
         return co_involvements([(row["person_id"], row["name"], row["case_id"]) for row in rows])
 
     # --- trusted Cypher -----------------------------------------------------------------------------

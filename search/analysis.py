@@ -49,6 +49,8 @@ __all__ = [
     "name_tokens",
     "phone_tokens",
     "sensitive_token",
+    "site_bigrams",
+    "structured_address_tokens",
     "text_tokens",
 ]
 
@@ -95,7 +97,8 @@ def _name_tokens(raw: str) -> tuple[str, ...]:
     if not name:
         return ()
     han = "".join(_HAN.findall(name))
-    tokens = [f"nf:{name}", *(f"n2:{pair}" for pair in bigrams(han)), *(f"n1:{ch}" for ch in dict.fromkeys(han))]
+    tokens = [f"nf:{name}", *(f"n2:{pair}" for pair in bigrams(han))]
+    tokens += [f"n1:{ch}" for ch in dict.fromkeys(han)]
     key = phonetic_key(name)
     if key:
         initials = "".join(syllable[0] for syllable in name_pinyin(name).split())
@@ -182,11 +185,25 @@ def structured_address_tokens(parts: AddressParts) -> list[str]:
     return tokens
 
 
+def site_bigrams(parts: AddressParts) -> list[str]:
+    """Return the a2 tokens of an address: bigrams of its estate, road and unparsed rest.
+
+    Divisions are left out (their own tokens match them), so that 重庆, 社区 and 街道, which
+    nearly every address has, do not make every address match every query.
+
+    >>> site_bigrams(address_parts("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501"))
+    ['a2:聚龙', 'a2:龙城']
+    """
+    site = parts.estate.replace("·", "") + parts.road + parts.detail
+    return [f"a2:{pair}" for pair in bigrams(site)]
+
+
 @lru_cache(maxsize=_CACHE)
 def _address_tokens(raw: str, with_bigrams: bool) -> tuple[str, ...]:
-    tokens = structured_address_tokens(address_parts(raw))
+    parts = address_parts(raw)
+    tokens = structured_address_tokens(parts)
     if with_bigrams:
-        tokens += [f"a2:{pair}" for pair in bigrams(normalize_address_text(raw))]
+        tokens += site_bigrams(parts)
     return tuple(tokens)
 
 

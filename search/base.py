@@ -161,7 +161,15 @@ class SearchIndex(ABC):
     def count(self, kind: str) -> int:
         """Return how many documents of a kind the live index holds."""
 
-    def close(self) -> None:
+    @abstractmethod
+    def versions(self, kind: str) -> list[str]:
+        """Return the names of a kind's versioned indices (one, except while a rebuild runs)."""
+
+    @abstractmethod
+    def drop(self) -> None:
+        """Delete every index of this prefix (a test run's, a retired deployment's)."""
+
+    def close(self) -> None:  # noqa: B027 - most backends have something to release, not all
         """Release connections and files."""
 
     def search(self, text: str, kinds: Sequence[str] | None = None,
@@ -178,7 +186,8 @@ class SearchIndex(ABC):
         if not query.clauses:
             return SearchResults(hits=[], total=0, facets={name: {} for name in query.facets})
         matched, total, facet_counts = self.execute(query)
-        hits = [Hit(h.id, h.kind, h.score, h.title, highlight(h.display, [query.clauses[i] for i in h.matched]))
+        hits = [Hit(h.id, h.kind, h.score, h.title,
+                    highlight(h.display, [query.clauses[i] for i in h.matched]))
                 for h in matched]
         return SearchResults(hits=hits, total=total, facets=facet_counts)
 
@@ -207,5 +216,5 @@ def checked_documents(kind: str, docs: Iterable[SearchDocument]) -> Iterator[Sea
 def epoch_seconds(time: dt.datetime) -> int:
     """Return seconds since 1970 of a time; naive times are read as UTC (as Elasticsearch reads them)."""
     if time.tzinfo is None:
-        time = time.replace(tzinfo=dt.timezone.utc)
+        time = time.replace(tzinfo=dt.UTC)
     return int(time.timestamp())

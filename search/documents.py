@@ -40,7 +40,15 @@ from search.analysis import (
 from search.base import SearchDocument
 from search.highlight import mask_number
 
-__all__ = ["SOURCE_LABELS", "case_documents", "person_documents", "place_documents", "sensitive_fields", "source_label"]
+__all__ = [
+    "SOURCE_LABELS",
+    "case_documents",
+    "category_label",
+    "person_documents",
+    "place_documents",
+    "sensitive_fields",
+    "source_label",
+]
 
 # The four department systems cityhub reads (the connectors' `source` values). The ontology
 # declares the owning departments of categories, not the source systems, so they are named here.
@@ -79,7 +87,8 @@ def person_documents(people: pd.DataFrame, person_mentions: pd.DataFrame | None 
         addresses = _listed(getattr(row, "addresses", None))
         tokens = [key_token(person_id), *name_tokens(name)]
         tokens += id_number_tokens(id_number) if "id_number" in secret else []
-        phone_display = [{"mask": mask_number(p), "tokens": phone_tokens(p)} for p in phones if phone_tokens(p)]
+        phone_display = [{"mask": mask_number(p), "tokens": phone_tokens(p)}
+                         for p in phones if phone_tokens(p)]
         for phone in phone_display:
             tokens += phone["tokens"]
         for address in addresses:
@@ -108,7 +117,7 @@ def place_documents(places: pd.DataFrame, events: pd.DataFrame | None = None) ->
         place_id = str(row.place_id)
         address = _text(getattr(row, "full_address", None)) or _text(row.name)
         happened = at_place.get(place_id, [])
-        last = max((_time(e[2]) for e in happened if _time(e[2])), default=None)
+        last = max((t for t in (_time(e[2]) for e in happened) if t is not None), default=None)
         tokens = [key_token(place_id), *address_tokens(address, with_bigrams=True)]
         yield SearchDocument(
             id=place_id, kind="place", title=address, tokens=tuple(unique(tokens)),
@@ -142,13 +151,15 @@ def case_documents(cases: pd.DataFrame, events: pd.DataFrame, event_people: pd.D
         sources = unique([*_listed(getattr(row, "sources", None)), *(str(e.source) for e in case_events)])
         yield SearchDocument(
             id=case_id, kind="case", title=f"{label} {case_id}", tokens=tuple(unique(tokens)),
-            facets=_facets(sources, _districts(addresses), [category, *(e.category for e in case_events)], last),
+            facets=_facets(sources, _districts(addresses), [category, *(e.category for e in case_events)],
+                           last),
             time=last,
-            display={"title": label, "descriptions": descriptions, "addresses": addresses, "names": people_named})
+            display={"title": label, "descriptions": descriptions, "addresses": addresses,
+                     "names": people_named})
 
 
 def category_label(code: str) -> str:
-    """Return '邻里纠纷/噪音扰民' for 'neighbour_dispute.noise' (the code itself when the taxonomy lacks it)."""
+    """Return '邻里纠纷/噪音扰民' for 'neighbour_dispute.noise' (the code when the taxonomy lacks it)."""
     category = load_ontology().taxonomy.categories.get(code)
     return f"{category.major_name}/{category.name}" if category else code
 

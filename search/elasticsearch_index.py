@@ -50,6 +50,7 @@ def index_template(prefix: str) -> dict[str, Any]:
             "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
             "mappings": {
                 "dynamic": "strict",
+                "_source": {"excludes": ["tokens"]},  # hits say which clauses matched; tokens are not shown
                 "properties": {
                     "id": keyword,
                     "kind": keyword,
@@ -104,18 +105,22 @@ class ElasticsearchIndex(SearchIndex):
         check_kind(kind)
         self.client.indices.put_index_template(name=f"{self.prefix}-search", **index_template(self.prefix))
         name = self._version_name(kind)
-        # refresh off while loading: nobody reads this index until the alias moves to it
-        self.client.indices.create(index=name, settings={"refresh_interval": "-1"})
+        # refresh off and the translog synced in the background while loading: nobody reads this
+        # index until the alias moves to it, and a failed load is dropped and started again
+        self.client.indices.create(index=name, settings={"refresh_interval": "-1",
+                                                         "translog": {"durability": "async"}})
         try:
             self._bulk(_index_actions(name, kind, docs))
-            self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+            self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s",
+                                                                   "translog": {"durability": "request"}})
             self.client.indices.refresh(index=name)
         except BaseException:
             self.client.indices.delete(index=name, ignore_unavailable=True)
             raise
         old = list(self.client.indices.get_alias(name=self.alias(kind), ignore_unavailable=True))
         actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": self.alias(kind)}} for o in old]
-        self.client.indices.update_aliases(actions=[*actions, {"add": {"index": name, "alias": self.alias(kind)}}])
+        actions.append({"add": {"index": name, "alias": self.alias(kind)}})
+        self.client.indices.update_aliases(actions=actions)  # one call: readers see old or new
         for index in old:
             self.client.indices.delete(index=index, ignore_unavailable=True)
         return name
@@ -124,12 +129,11 @@ class ElasticsearchIndex(SearchIndex):
         return int(self.client.count(index=self.alias(kind))["count"])
 
     def versions(self, kind: str) -> list[str]:
-        """Return the names of a kind's versioned indices."""
         found = self.client.indices.get(index=f"{self.prefix}-{kind}-*", allow_no_indices=True)
         return sorted(found)
 
     def drop(self) -> None:
-        """Delete every index and the template of this prefix (tests leave nothing behind)."""
+        """Delete every index and the template of this prefix."""
         for kind in KINDS:  # deleting by wildcard is refused (action.destructive_requires_name)
             for index in self.versions(kind):
                 self.client.indices.delete(index=index, ignore_unavailable=True)
@@ -142,7 +146,7 @@ class ElasticsearchIndex(SearchIndex):
         response = self.client.search(
             index=[self.alias(kind) for kind in query.kinds], query=_bool_query(query),
             sort=[{"_score": "desc"}, {"id": "asc"}], track_scores=True, track_total_hits=True,
-            size=query.size, source=["kind", "title", "display"],
+            size=query.size, source_includes=["kind", "title", "display"],
             aggs={name: {"terms": {"field": name, "size": FACET_SIZE}} for name in query.facets} or None)
         hits = [MatchedHit(id=hit["_id"], kind=hit["_source"]["kind"], score=float(hit["_score"]),
                            title=hit["_source"]["title"], display=hit["_source"].get("display", {}),
@@ -155,7 +159,7 @@ class ElasticsearchIndex(SearchIndex):
 
     def _bulk(self, actions: Iterable[dict[str, Any]]) -> int:
         count = 0
-        for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=CHUNK_SIZE,
+        for ok, _item in helpers.streaming_bulk(self.client, actions, chunk_size=CHUNK_SIZE,
                                                max_retries=3, raise_on_error=True):
             count += ok
         return count
@@ -168,7 +172,8 @@ def _bool_query(query: SearchQuery) -> dict[str, Any]:
     should = [{"constant_score": {"filter": {"terms": {"tokens": list(c.tokens)}}, "boost": c.weight,
                                   "_name": str(i)}}
               for i, c in enumerate(query.clauses)]
-    filters: list[dict[str, Any]] = [{"terms": {name: list(values)}} for name, values in query.filters.values.items()]
+    filters: list[dict[str, Any]] = [{"terms": {name: list(values)}}
+                                     for name, values in query.filters.values.items()]
     bounds = {}
     if query.filters.time_from is not None:
         bounds["gte"] = query.filters.time_from.isoformat()

@@ -31,6 +31,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -62,6 +63,9 @@ class EmbeddedIndex(SearchIndex):
         self.folder = Path(folder)
         self.prefix = prefix
         self._stores: dict[str, VersionStore] = {}
+        self._alias_cache: dict[str, str] = {}
+        self._alias_stamp: tuple[int, int, int] | None = None
+        self._open_lock = threading.Lock()  # API worker threads share one instance
 
     @property
     def _alias_file(self) -> Path:
@@ -102,8 +106,15 @@ class EmbeddedIndex(SearchIndex):
         return self._live(kind).count()
 
     def versions(self, kind: str) -> list[str]:
-        """Return the version files of a kind on disk (one, except while a rebuild runs)."""
         return sorted(p.name for p in self.folder.glob(f"{self.prefix}-{kind}-*.sqlite"))
+
+    def drop(self) -> None:
+        self.close()
+        with self._locked():
+            for kind in KINDS:
+                for name in self.versions(kind):
+                    self._drop_version(name)
+            self._alias_file.unlink(missing_ok=True)
 
     def close(self) -> None:
         for store in self._stores.values():
@@ -134,10 +145,16 @@ class EmbeddedIndex(SearchIndex):
         return VersionStore(self.folder / f"{self.prefix}-{kind}-{version}.sqlite", create=True, kind=kind)
 
     def _aliases(self) -> dict[str, str]:
+        """Return kind -> live version file, re-read only when the alias file was replaced."""
         try:
-            return dict(json.loads(self._alias_file.read_text("utf-8")))
+            status = os.stat(self._alias_file)
         except FileNotFoundError:
             return {}
+        stamp = (status.st_ino, status.st_mtime_ns, status.st_size)
+        if stamp != self._alias_stamp:
+            self._alias_cache = dict(json.loads(self._alias_file.read_text("utf-8")))
+            self._alias_stamp = stamp
+        return dict(self._alias_cache)
 
     def _write_aliases(self, aliases: dict[str, str]) -> None:
         temporary = self._alias_file.with_suffix(f".{os.getpid()}.tmp")
@@ -147,6 +164,10 @@ class EmbeddedIndex(SearchIndex):
     def _live(self, kind: str) -> VersionStore:
         """Return the store the alias names now, opening it (and closing superseded ones) as needed."""
         check_kind(kind)
+        with self._open_lock:
+            return self._open_live(kind)
+
+    def _open_live(self, kind: str) -> VersionStore:
         for _ in range(3):
             name = self._aliases().get(kind)
             if name is None:
@@ -195,21 +216,35 @@ def _execute_on(store: VersionStore, kind: str,
         lists = [found[t] for t in clause.tokens if t in found]
         ids = None if not lists else lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
         if ids is not None:
-            ids = ids[ids < size]  # written after this reader's cache was loaded
+            ids = _below(ids, size)
             scores[ids] += clause.weight
         per_clause.append(ids)
     candidates = np.flatnonzero(scores)
     candidates = _filtered(store, cache, candidates[cache.live[candidates]], query)
     top = _top(candidates, scores, cache.rank, query.size)
     rows = store.fetch(top.tolist()) if len(top) else {}
-    matched = [np.isin(top, ids) if ids is not None else np.zeros(len(top), bool) for ids in per_clause]
+    matched = [_contains(ids, top) for ids in per_clause]
     hits = [MatchedHit(id=rows[idx][0], kind=kind, score=float(scores[idx]), title=rows[idx][1],
                        display=rows[idx][2], matched=tuple(i for i, m in enumerate(matched) if m[pos]))
             for pos, idx in enumerate(top.tolist()) if idx in rows]
     return hits, len(candidates), _facet_counts(store, cache, candidates, query.facets)
 
 
-def _filtered(store: VersionStore, cache: ReaderCache, candidates: np.ndarray, query: SearchQuery) -> np.ndarray:
+def _below(ids: np.ndarray, size: int) -> np.ndarray:
+    """Drop from a sorted idx array the documents written after this reader's arrays were loaded."""
+    return ids if not len(ids) or ids[-1] < size else ids[: np.searchsorted(ids, size)]
+
+
+def _contains(ids: np.ndarray | None, wanted: np.ndarray) -> np.ndarray:
+    """Return which of `wanted` are in the sorted array `ids` (binary search: `wanted` is short)."""
+    if ids is None or not len(ids):
+        return np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return np.asarray(ids[at] == wanted)
+
+
+def _filtered(store: VersionStore, cache: ReaderCache, candidates: np.ndarray,
+              query: SearchQuery) -> np.ndarray:
     filters = query.filters
     size = len(cache.live)
     for name, values in filters.values.items():
@@ -218,7 +253,7 @@ def _filtered(store: VersionStore, cache: ReaderCache, candidates: np.ndarray, q
         for value in values:
             ids = postings.get(value)
             if ids is not None:
-                allowed[ids[ids < size]] = True
+                allowed[_below(ids, size)] = True
         candidates = candidates[allowed[candidates]]
     if filters.time_from is not None or filters.time_to is not None:
         times = cache.times[candidates]
@@ -252,7 +287,7 @@ def _facet_counts(store: VersionStore, cache: ReaderCache, candidates: np.ndarra
     for name in fields:
         values: dict[str, int] = {}
         for value, ids in store.facet_postings(cache, name).items():
-            n = int(np.count_nonzero(chosen[ids[ids < size]]))
+            n = int(np.count_nonzero(chosen[_below(ids, size)]))
             if n:
                 values[value] = n
         counts[name] = values

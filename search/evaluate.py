@@ -95,7 +95,10 @@ def _mean(values: list[bool] | list[float]) -> float:
 
 
 def city_tables(city: Path) -> dict[str, pd.DataFrame]:
-    """Return resolved-like tables (people, person_mentions, places, events, event_people, cases) from truth."""
+    """Return resolved-like tables (people, person_mentions, places, events, event_people, cases).
+
+    Built from the city's truth; records the simulator made malformed on purpose are left out.
+    """
     people = pd.read_parquet(city / "city" / "people.parquet")
     households = pd.read_parquet(city / "city" / "households.parquet")
     places = pd.read_parquet(city / "city" / "places.parquet")
@@ -113,12 +116,14 @@ def city_tables(city: Path) -> dict[str, pd.DataFrame]:
     records = records[~records["malformed"]]
     mentions = pd.read_parquet(city / "truth" / "mentions.parquet")
     incidents = pd.read_parquet(city / "city" / "incidents.parquet")
-    events = records.merge(incidents[["incident_id", "category", "occurred_at", "description"]], on="incident_id")
+    incident_columns = ["incident_id", "category", "occurred_at", "description"]
+    events = records.merge(incidents[incident_columns], on="incident_id")
     events = events.merge(places[["place_id", "full_address"]], on="place_id", how="left")
     events = pd.DataFrame({
         "event_id": events["source"] + ":" + events["record_id"], "source": events["source"],
-        "record_id": events["record_id"], "category": events["category"], "occurred_at": events["occurred_at"],
-        "description": events["description"], "address": events["full_address"], "place_id": events["place_id"],
+        "record_id": events["record_id"], "category": events["category"],
+        "occurred_at": events["occurred_at"], "description": events["description"],
+        "address": events["full_address"], "place_id": events["place_id"],
         "case_id": events["incident_id"],
     })
     event_people = pd.DataFrame({"event_id": mentions["source"] + ":" + mentions["record_id"],
@@ -182,7 +187,8 @@ def _name_queries(people: pd.DataFrame, sample: pd.DataFrame) -> Iterator[Judged
                               by_district[(row.clean, row.district)])
 
 
-def _homophone_queries(city: Path, people: pd.DataFrame, limit: int, draw: random.Random) -> list[JudgedQuery]:
+def _homophone_queries(city: Path, people: pd.DataFrame, limit: int,
+                       draw: random.Random) -> list[JudgedQuery]:
     hotline = pd.read_parquet(city / "channels" / "hotline.parquet").drop_duplicates("ticket_id", keep="last")
     mentions = pd.read_parquet(city / "truth" / "mentions.parquet")
     typed = hotline[["ticket_id", "caller_name"]].merge(

@@ -24,12 +24,14 @@ NAME_FIELDS = frozenset({"nf", "n2", "n1", "py", "pz", "pi", "pe"})
 WHOLE_NAME_FIELDS = frozenset({"nf", "py", "pz", "pi", "pe"})
 ADDRESS_FIELDS = frozenset({"ad", "as", "ac", "ae", "ab", "au", "ar", "ao", "a2"})
 # Which digits of an 18-digit ID number a fragment token stands for (start, end; None = to the end).
-_ID_SPANS: dict[str, tuple[int, int | None]] = {"ir": (0, 6), "ib": (6, 14), "i6": (-6, None), "i4": (-4, None)}
+_ID_SPANS: dict[str, tuple[int, int | None]] = {
+    "ir": (0, 6), "ib": (6, 14), "i6": (-6, None), "i4": (-4, None),
+}
 _PHONE_TAILS = {"t4": 4, "t6": 6}
 
 
 def mask_number(value: str) -> str:
-    """Return a number with every digit and letter starred, separators kept: '023-68881234' -> '***-********'."""
+    """Return a number with its digits and letters starred, separators kept: '023-6888' -> '***-****'."""
     return "".join("*" if ch.isalnum() else ch for ch in value)
 
 

@@ -33,6 +33,7 @@ from search.analysis import (
     key_token,
     name_tokens,
     sensitive_token,
+    site_bigrams,
     structured_address_tokens,
 )
 from search.base import FACET_FIELDS, KINDS, Clause, Filters, SearchQuery
@@ -219,11 +220,13 @@ def _han_clauses(piece: str) -> Iterator[Clause]:
     if (han_count <= MAX_NAME_CHARS or "·" in piece) and not re.search(r"\d", piece):
         for token in name_tokens(piece):
             yield _clause(token.split(":", 1)[0], [token], piece)
-    for token in structured_address_tokens(address_parts(piece)):
+    parts = address_parts(piece)
+    for token in structured_address_tokens(parts):
         yield _clause(token.split(":", 1)[0], [token], piece)
+    for token in site_bigrams(parts):
+        yield _clause("a2", [token], token[3:])
     for pair in bigrams(normalize_address_text(piece)):
         yield _clause("x2", [f"x2:{pair}"], pair)
-        yield _clause("a2", [f"a2:{pair}"], pair)
 
 
 def _merge(clauses: Iterator[Clause]) -> list[Clause]:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from entity_resolution.events.block import DAY, window_pairs
-from entity_resolution.events.prepare import UNCLASSIFIED
+from entity_resolution.events.prepare import SITE_DEPTH, UNCLASSIFIED
 
 __all__ = [
     "CASE_COLUMNS",
@@ -111,24 +111,23 @@ def channel_climbs(events: pd.DataFrame, ladder: tuple[str, ...], options: Escal
     return pd.Series(reasons, dtype=object)
 
 
-def case_keys(events: pd.DataFrame, site_depth: int, options: EscalationOptions) -> pd.DataFrame:
+def case_keys(events: pd.DataFrame, options: EscalationOptions) -> pd.DataFrame:
     """Return what recurrence compares, per case: its room and its people.
 
-    `events` has case_id, category, occurred_at, place_path, person_ids. One row per (case, key):
-    kind 'place' (the place path element `recurrence_place_depth` levels below the site) or
+    `events` has case_id, category, occurred_at, place_chain, person_ids. One row per (case, key):
+    kind 'place' (the place `recurrence_place_depth` levels below the site) or
     'person', with the case's category and opening time.
     """
     opened = events.groupby("case_id")["occurred_at"].min()
     category = _categories(events).reindex(opened.index)
-    depth = events["place_path"].map(len)
-    deep = events[depth >= site_depth + options.recurrence_place_depth]
-    deepest = deep.loc[deep["place_path"].map(len).groupby(deep["case_id"]).idxmax()]
+    place_depth = SITE_DEPTH + options.recurrence_place_depth
+    depth = events["place_chain"].map(len)
+    deep = events[depth >= place_depth]
+    deepest = deep.loc[deep["place_chain"].map(len).groupby(deep["case_id"]).idxmax()]
     places = pd.DataFrame(
         {
             "case_id": deepest["case_id"].to_numpy(),
-            "key": deepest["place_path"]
-            .map(lambda p: p[site_depth + options.recurrence_place_depth - 1])
-            .to_numpy(),
+            "key": deepest["place_chain"].map(lambda p: p[place_depth - 1]).to_numpy(),
         }
     ).assign(kind="place")
     people = events[["case_id", "person_ids"]].explode("person_ids").dropna()
@@ -199,7 +198,6 @@ def case_table(
     keys: pd.DataFrame,
     ladder: tuple[str, ...],
     options: EscalationOptions,
-    site_depth: int,
 ) -> pd.DataFrame:
     """Return one row per case of `events` (CASE_COLUMNS), escalation included.
 

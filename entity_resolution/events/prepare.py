@@ -8,15 +8,21 @@ as integer codes, so blocking and comparison are array operations.
 
 A place path lists place ids from coarse to fine, each the id of a place inside the one before:
 [district, street, community, estate, building, unit, room] from place resolution, or
-[district, site, building, unit, room] from an address alone (`address_place_path`). Two records
-are near in proportion to how long a prefix their paths share. `site_depth` says at which depth
-the estate (or road and door number) sits: 2 for address paths, 4 for place resolution paths.
-Below the site both kinds have building, unit and room, which is what comparisons count in.
+[district, site, building, unit, room] from an address alone (`address_place_path`). Divisions
+keep their gazetteer codes (all digits) in both; the first element that is not one is the site
+(an estate, or a road and door number). Since writers drop the street and the community but not
+the estate, each path is read as its `place_chain` [district, site, building, unit, room]: the
+divisions between the district and the site are left out, so a path that names them and one that
+does not compare alike. A path that does not start with a district code ('' when the address
+named none, as grid shorthand does) gives no place. Two records are near in proportion to how
+long a prefix their chains share.
 
     >>> address_place_path("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501")
     ['500106', '500106|聚龙城', '500106|聚龙城|3', '500106|聚龙城|3|2', '500106|聚龙城|3|2|501']
     >>> address_place_path("聚龙城3-2-501")[:2]
     ['', '|聚龙城']
+    >>> place_chain(["500106", "500106006", "500106006001", "PL-e1", "PL-b3"])
+    ['500106', 'PL-e1', 'PL-b3']
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
     "PrepareOptions",
     "address_place_path",
     "encode_events",
+    "place_chain",
     "prepare_events",
 ]
 
@@ -58,13 +65,13 @@ EVENT_COLUMNS = (
 CHANNELS = ("hotline", "grid", "police", "petitions")  # the escalation ladder, lowest rung first
 UNCLASSIFIED = "other.unclassified"
 MAX_DEPTH = 8
+SITE_DEPTH = 2  # the site's depth in a place chain: [district, site, building, unit, room]
 
 
 @dataclass(frozen=True, slots=True)
 class PrepareOptions:
-    """How paths are read, and the order of channels an escalating case climbs."""
+    """The order of channels an escalating case climbs."""
 
-    site_depth: int = 2  # depth of the estate in place_path: 2 for address paths, 4 for resolved places
     ladder: tuple[str, ...] = CHANNELS  # sources off the ladder are grouped but never climb
 
 
@@ -101,6 +108,15 @@ def address_place_path(address: str | None, city_code: str | None = None) -> lis
         return []
     fields = key.split("|")
     return ["|".join(fields[: i + 1]) for i in range(len(fields))]
+
+
+def place_chain(path: list[str]) -> list[str]:
+    """Return a place path as [district, site, building, unit, room]: the division codes between
+    the district and the site left out; [] when it does not start with a district code."""
+    if not path or not path[0].isdigit():
+        return []
+    site = next((i for i, element in enumerate(path) if not element.isdigit()), len(path))
+    return [path[0], *path[site:]]
 
 
 def _as_frame(events: pd.DataFrame | pa.Table) -> pd.DataFrame:
@@ -163,10 +179,11 @@ def prepare_events(events: pd.DataFrame | pa.Table, options: PrepareOptions | No
     frame["major"] = frame["category"].str.split(".", n=1).str[0]
     frame["description"] = frame["description"].fillna("").astype(str)
     frame["place_path"] = [_as_list(p) for p in frame["place_path"]]
+    frame["place_chain"] = [place_chain(p) for p in frame["place_path"]]
     frame["person_ids"] = [sorted(set(_as_list(p)) - {""}) for p in frame["person_ids"]]
     if "status" not in frame:
         frame["status"] = None
-    columns = [*EVENT_COLUMNS, "major", "status"]
+    columns = [*EVENT_COLUMNS, "major", "status", "place_chain"]
     return frame.sort_values("event_id", ignore_index=True)[columns]
 
 
@@ -179,9 +196,7 @@ def _hashed(values: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
     return hashed
 
 
-def _paths(
-    paths: Sequence[list[str]], site_depth: int
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int8]]:
+def _paths(paths: Sequence[list[str]]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int8]]:
     """Return hashed path prefixes (n, MAX_DEPTH) and the known depth of each path."""
     n = len(paths)
     lengths = np.fromiter((min(len(p), MAX_DEPTH) for p in paths), dtype=np.int64, count=n)
@@ -206,8 +221,8 @@ def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None)
     major = pd.factorize(prepared["major"], sort=True)[0].astype(np.int32)
     major[(prepared["category"] == UNCLASSIFIED).to_numpy()] = -1
     sub = pd.factorize(prepared["category"], sort=True)[0].astype(np.int32)
-    path, depth = _paths(prepared["place_path"].tolist(), options.site_depth)
-    site = np.where(depth >= options.site_depth, path[:, options.site_depth - 1], np.uint64(0))
+    path, depth = _paths(prepared["place_chain"].tolist())
+    site = np.where(depth >= SITE_DEPTH, path[:, SITE_DEPTH - 1], np.uint64(0))
     people = prepared["person_ids"].tolist()
     counts = np.fromiter((len(p) for p in people), dtype=np.int64, count=len(people))
     flat = [person for p in people for person in p]
@@ -223,5 +238,5 @@ def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None)
         site=site.astype(np.uint64),
         person_start=np.r_[0, np.cumsum(counts)].astype(np.int64),
         person_code=codes,
-        site_depth=options.site_depth,
+        site_depth=SITE_DEPTH,
     )

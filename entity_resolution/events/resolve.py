@@ -19,7 +19,13 @@ from entity_resolution.events.block import RULE_NAMES, BlockOptions, block_event
 from entity_resolution.events.cluster import ClusterOptions, cluster_events
 from entity_resolution.events.compare import EVIDENCE, EvidenceWeights, compare_pairs, explain, score_pairs
 from entity_resolution.events.escalation import EscalationOptions, case_keys, case_table
-from entity_resolution.events.prepare import CHANNELS, PrepareOptions, encode_events, prepare_events
+from entity_resolution.events.prepare import (
+    CHANNELS,
+    SITE_DEPTH,
+    PrepareOptions,
+    encode_events,
+    prepare_events,
+)
 from entity_resolution.events.text import TextModel, clean_texts, fit_text_model, text_vectors
 from entity_resolution.identity import StableIds, assign_stable_ids
 from entity_resolution.review import current_decisions, review_queue
@@ -200,8 +206,8 @@ def resolve_events(
     ids = assign_stable_ids(clusters, _previous_ids(previous), CASE_PREFIX, options.at)
     case_of = ids.assignments.set_index("record_id")["entity_id"]
     prepared["case_id"] = case_of.reindex(event_ids).to_numpy()
-    keys = case_keys(prepared, options.prepare.site_depth, options.escalation)
-    cases = case_table(prepared, keys, options.prepare.ladder, options.escalation, options.prepare.site_depth)
+    keys = case_keys(prepared, options.escalation)
+    cases = case_table(prepared, keys, options.prepare.ladder, options.escalation)
     links = _links_table(linked, event_ids, options.review_band[0])
     return EventResolution(
         assignments=prepared[["event_id", "case_id"]].copy(),
@@ -226,29 +232,39 @@ def _near(existing: pd.DataFrame, new: pd.DataFrame, options: EventOptions) -> p
     close = existing[
         (times >= new["occurred_at"].min() - reach) & (times <= new["occurred_at"].max() + reach)
     ]
-    depth = options.prepare.site_depth
-    sites = set(_site_of(new["place_path"], depth).dropna())
+    sites = set(_site_of(new["place_chain"], SITE_DEPTH).dropna())
     people = {p for ps in new["person_ids"] for p in ps}
-    same_site = _site_of(close["place_path"], depth).isin(sites)
+    same_site = _site_of(close["place_chain"], SITE_DEPTH).isin(sites)
     same_person = close["person_ids"].map(lambda ps: not people.isdisjoint(ps))
     return close[same_site | same_person]
 
 
 def _touched_cases(
-    existing: pd.DataFrame, new: pd.DataFrame, decisions: pd.DataFrame | None, options: EventOptions
+    existing: pd.DataFrame,
+    new: pd.DataFrame,
+    model: TextModel,
+    decisions: pd.DataFrame | None,
+    options: EventOptions,
 ) -> set[str]:
-    """Return the cases of earlier events that a batch event is a candidate pair with, or decided with."""
+    """Return the cases of earlier events that a batch event links to (scores at least the link
+    threshold with), or is decided with: the only cases a batch can change."""
     near = _near(existing, new, options)
     local = pd.concat([near.drop(columns="case_id"), new], ignore_index=True)
     enc = encode_events(local, options.prepare)
-    pairs = block_events(enc, local["source"].to_numpy(dtype=object), options.block)
+    sources = local["source"].to_numpy(dtype=object)
+    pairs = block_events(enc, sources, options.block)
     boundary = len(near)
-    old_side = np.r_[
-        pairs["left"].to_numpy()[pairs["right"].to_numpy() >= boundary],
-        pairs["right"].to_numpy()[pairs["left"].to_numpy() < boundary],
-    ]
-    old_side = old_side[old_side < boundary]
-    touched = set(near["case_id"].to_numpy()[old_side].tolist())
+    cross = pairs[(pairs["left"] < boundary) & (pairs["right"] >= boundary)]
+    left, right = cross["left"].to_numpy(), cross["right"].to_numpy()
+    involved = np.zeros(len(local), dtype=bool)
+    involved[np.r_[left, right]] = True
+    texts = [t if keep else "" for t, keep in zip(local["description"], involved, strict=True)]
+    vectors = text_vectors(texts, model)
+    slow = slow_rows(sources, options.block)
+    comparison = compare_pairs(enc, vectors, slow, left, right, options.weights, options.block)
+    scored = score_pairs(comparison, options.weights)
+    links = (scored["score"].to_numpy() >= options.cluster.link) & ~scored["cannot"].to_numpy(bool)
+    touched = set(near["case_id"].to_numpy()[left[links]].tolist())
     decided = current_decisions(decisions)
     if len(decided):
         fresh = set(new["event_id"])
@@ -296,7 +312,7 @@ def link_events(
     new = prepare_events(new_events, options.prepare)
     replaced = previous.prepared["event_id"].isin(new["event_id"]).to_numpy()
     existing = previous.prepared[~replaced]
-    touched = _touched_cases(existing, new, decisions, options)
+    touched = _touched_cases(existing, new, previous.text_model, decisions, options)
     touched |= set(previous.prepared.loc[replaced, "case_id"])
     held = existing["case_id"].isin(touched).to_numpy()
     members = existing[held].sort_values(["case_id", "event_id"], kind="stable")
@@ -311,13 +327,11 @@ def link_events(
     keys = pd.concat(
         [
             previous.case_keys[~previous.case_keys["case_id"].isin(gone)],
-            case_keys(local, options.prepare.site_depth, options.escalation),
+            case_keys(local, options.escalation),
         ],
         ignore_index=True,
     )
-    fresh_cases = case_table(
-        local, keys, options.prepare.ladder, options.escalation, options.prepare.site_depth
-    )
+    fresh_cases = case_table(local, keys, options.prepare.ladder, options.escalation)
     cases = pd.concat([previous.cases[~previous.cases["case_id"].isin(gone)], fresh_cases], ignore_index=True)
     links = _links_table(linked, event_ids, options.review_band[0])
     return EventResolution(

@@ -78,7 +78,8 @@ def documents(tables: dict[str, pd.DataFrame]) -> dict[str, list]:  # type: igno
         "person": list(person_documents(tables["people"], tables["person_mentions"], tables["events"],
                                         tables["event_people"])),
         "place": list(place_documents(tables["places"], tables["events"])),
-        "case": list(case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"])),
+        "case": list(case_documents(tables["cases"], tables["events"], tables["event_people"],
+                                    tables["people"])),
     }
 
 
@@ -90,9 +91,7 @@ def _open(backend: str, request: pytest.FixtureRequest, folder: Path) -> SearchI
 
 
 def _drop(index: SearchIndex) -> None:
-    drop = getattr(index, "drop", None)
-    if drop is not None:
-        drop()
+    index.drop()
     index.close()
 
 
@@ -113,7 +112,8 @@ def make_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def loaded_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+def loaded_index(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
     """An index on each backend holding the hand-made documents (read-only: tests must not write)."""
     index = _open(request.param, request, tmp_path_factory.mktemp("search"))
     index.ensure_index()

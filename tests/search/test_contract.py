@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from ontology.errors import BadInput
+from search import open_index
 from search.base import SearchIndex
-from tests.search.conftest import BACKENDS, ID_OUYANG, ID_ZHANG_WEI, ROOM_101, ROOM_501, documents, resolved_tables
+from tests.search.conftest import (
+    BACKENDS,
+    ID_OUYANG,
+    ID_ZHANG_WEI,
+    ROOM_101,
+    ROOM_501,
+    documents,
+    resolved_tables,
+)
 
 
 def top(index: SearchIndex, text: str, kind: str | None = None, size: int = 10) -> list[str]:
@@ -67,7 +77,8 @@ def test_a_fragment_alone_does_not_find_unrelated_people(loaded_index: SearchInd
 
 
 def test_facets_count_every_match(loaded_index: SearchIndex) -> None:
-    results = loaded_index.search("zhangwei", kinds=["person"], facets=["source", "district", "category", "month"])
+    results = loaded_index.search("zhangwei", kinds=["person"],
+                                  facets=["source", "district", "category", "month"])
     assert results.total == 2  # 张伟, 张玮
     assert results.facets["source"] == {"hotline": 1, "police": 1, "grid": 1}
     assert results.facets["district"] == {"沙坪坝区": 1, "渝中区": 1}
@@ -82,8 +93,8 @@ def test_filters_restrict_hits_and_facets(loaded_index: SearchIndex) -> None:
     assert top_filtered(loaded_index, {"district": ["渝中区", "江北区"]}) == ["P2"]
     assert top_filtered(loaded_index, {"time_from": "2026-03-01"}) == ["P1"]
     assert top_filtered(loaded_index, {"time_to": "2026-03-01", "category": "city_appearance"}) == ["P2"]
-    results = loaded_index.search("聚龙城", kinds=["case", "place"], filters={"subcategory": "neighbour_dispute.noise"},
-                                  facets=["source"])
+    results = loaded_index.search("聚龙城", kinds=["case", "place"],
+                                  filters={"subcategory": "neighbour_dispute.noise"}, facets=["source"])
     assert [h.id for h in results.hits] == [ROOM_501, "C1"]  # equal scores: ties go by id
     assert results.facets["source"] == {"hotline": 2, "police": 2}
     with pytest.raises(BadInput):
@@ -142,16 +153,17 @@ def test_full_rebuild_swaps_the_alias(make_index: Callable[[str], SearchIndex], 
     index = make_index(backend)
     docs = documents(resolved_tables())["person"]
     first = index.full_rebuild("person", docs[:2])
-    assert index.versions("person") == [first]  # type: ignore[attr-defined]
+    assert index.versions("person") == [first]
     assert index.count("person") == 2
     second = index.full_rebuild("person", docs[2:])
     assert second != first
-    assert index.versions("person") == [second]  # type: ignore[attr-defined]  # the old one is gone
+    assert index.versions("person") == [second]  # the old one is gone
     assert top(index, "张伟", "person") == ["P3"]  # only 李伟 shares a character now
     assert index.count("person") == 3
 
 
-def test_embedded_readers_see_the_new_version_after_the_swap(make_index: Callable[[str], SearchIndex]) -> None:
+def test_embedded_readers_see_the_new_version_after_the_swap(
+        make_index: Callable[[str], SearchIndex]) -> None:
     writer = make_index("embedded")
     docs = documents(resolved_tables())["person"]
     writer.full_rebuild("person", docs[:1])
@@ -174,3 +186,25 @@ def test_kinds_are_checked(make_index: Callable[[str], SearchIndex]) -> None:
         index.bulk_upsert("place", [person])
     with pytest.raises(BadInput):
         index.full_rebuild("vehicle", [])
+
+
+def test_open_index_chooses_the_backend_by_url(tmp_path: Path) -> None:
+    from search.elasticsearch_index import ElasticsearchIndex
+    from search.embedded_index import EmbeddedIndex
+
+    assert isinstance(open_index("http://127.0.0.1:9", "p"), ElasticsearchIndex)
+    assert isinstance(open_index("https://search.example:9200"), ElasticsearchIndex)
+    embedded = open_index(tmp_path / "index", "p")
+    assert isinstance(embedded, EmbeddedIndex) and embedded.folder == tmp_path / "index"
+    with pytest.raises(BadInput, match="lower case"):
+        open_index("http://127.0.0.1:9", "Upper")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_drop_removes_every_version(make_index: Callable[[str], SearchIndex], backend: str) -> None:
+    index = make_index(backend)
+    index.full_rebuild("person", documents(resolved_tables())["person"])
+    index.drop()
+    assert all(index.versions(kind) == [] for kind in ("person", "place", "case"))
+    index.ensure_index()  # and it can start again
+    assert index.count("person") == 0

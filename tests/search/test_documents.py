@@ -29,7 +29,8 @@ def test_place_and_case_documents() -> None:
     assert room.facets["district"] == ("沙坪坝区",)
     case = {d.id: d for d in docs["case"]}["C1"]
     assert case.title == "邻里纠纷/噪音扰民 C1"
-    assert case.facets["source"] == ("hotline", "police") and case.facets["category"] == ("neighbour_dispute",)
+    assert case.facets["source"] == ("hotline", "police")
+    assert case.facets["category"] == ("neighbour_dispute",)
     assert {"k:hotline:rx1", "x2:噪音", "py:zhangwei", "ar:聚龙城|3|2|501"} <= set(case.tokens)
 
 

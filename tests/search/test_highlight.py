@@ -28,9 +28,11 @@ def test_only_the_phone_that_matched_is_shown() -> None:
 def test_names_and_addresses_are_marked() -> None:
     name = [Clause("n1", ("n1:伟",), 1, "伟")]
     assert highlight({"name": "李伟"}, name) == {"name": "李<em>伟</em>"}
-    assert highlight({"name": "张玮"}, [Clause("py", ("py:zhangwei",), 4, "张伟")]) == {"name": "<em>张玮</em>"}
+    pinyin = [Clause("py", ("py:zhangwei",), 4, "张伟")]
+    assert highlight({"name": "张玮"}, pinyin) == {"name": "<em>张玮</em>"}
     room = [Clause("ae", ("ae:聚龙城",), 3, ""), Clause("ar", ("ar:聚龙城|3|2|501",), 4, "")]
-    assert highlight({"address": "聚龙城3栋2单元501"}, room) == {"address": "<em>聚龙城</em>3栋2单元<em>501</em>"}
+    shown = highlight({"address": "聚龙城3栋2单元501"}, room)
+    assert shown == {"address": "<em>聚龙城</em>3栋2单元<em>501</em>"}
     dotted = [Clause("ae", ("ae:中海康居华府",), 3, "")]
     assert highlight({"address": "中海·康居华府1栋"}, dotted) == {"address": "<em>中海·康居华府</em>1栋"}
 

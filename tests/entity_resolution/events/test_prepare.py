@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from entity_resolution.events import EVENT_COLUMNS, address_place_path, resolve_events
-from entity_resolution.events.prepare import encode_events, prepare_events
+from entity_resolution.events.prepare import encode_events, place_chain, prepare_events
 from ontology.errors import BadInput
 from tests.entity_resolution.events.conftest import event, table
 
@@ -73,3 +73,28 @@ def test_an_empty_table_gives_an_empty_resolution() -> None:
 )
 def test_address_place_path(address: str, path: list[str]) -> None:
     assert address_place_path(address, "500100") == path
+
+
+@pytest.mark.parametrize(
+    ("path", "chain"),
+    [
+        (
+            ["500106", "500106006", "500106006001", "PL-e", "PL-b", "PL-u", "PL-r"],
+            ["500106", "PL-e", "PL-b", "PL-u", "PL-r"],
+        ),
+        (["500106", "PL-e", "PL-b"], ["500106", "PL-e", "PL-b"]),
+        (["500106", "500106006"], ["500106"]),
+        (["", "|聚龙城", "|聚龙城|3"], []),  # no district: no place
+        (["PL-e", "PL-b"], []),
+        ([], []),
+    ],
+)
+def test_place_chain_leaves_out_the_divisions_writers_drop(path: list[str], chain: list[str]) -> None:
+    assert place_chain(path) == chain
+
+
+def test_paths_with_and_without_street_and_community_meet_at_the_room() -> None:
+    resolved = ["500106", "500106006", "500106006001", "PL-e", "PL-b", "PL-u", "PL-r"]
+    frame = events().assign(place_path=[resolved, ["500106", "PL-e", "PL-b", "PL-u", "PL-r"]])
+    enc = encode_events(prepare_events(frame))
+    assert enc.depth.tolist() == [5, 5] and (enc.path[0] == enc.path[1]).all()
