@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
+    "decided_positions",
     "DECISIONS",
     "DECISION_COLUMNS",
     "QUEUE_COLUMNS",
@@ -113,3 +115,14 @@ def review_queue(
     queue = queue.sort_values(["_distance", "left", "right"], kind="stable").drop(columns="_distance")
     front = [c for c in QUEUE_COLUMNS if c in queue.columns]
     return queue[front + [c for c in queue.columns if c not in front]].reset_index(drop=True)
+
+
+def decided_positions(decisions: pd.DataFrame | None, ids: pd.Series) -> pd.DataFrame:
+    """Return the decisions in force among `ids` as row positions (left < right, decision)."""
+    decided = current_decisions(decisions)
+    position = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    left, right = decided["left"].map(position), decided["right"].map(position)
+    known = left.notna() & right.notna()
+    a, b = left[known].astype(np.int64).to_numpy(), right[known].astype(np.int64).to_numpy()
+    return pd.DataFrame({"left": np.minimum(a, b), "right": np.maximum(a, b),
+                         "decision": decided.loc[known, "decision"].to_numpy()})

@@ -28,7 +28,7 @@ from entity_resolution.events.prepare import (
 )
 from entity_resolution.events.text import TextModel, clean_texts, fit_text_model, text_vectors
 from entity_resolution.identity import StableIds, assign_stable_ids
-from entity_resolution.review import current_decisions, review_queue
+from entity_resolution.review import current_decisions, decided_positions, review_queue
 from ontology.errors import NotFound
 
 __all__ = ["EventOptions", "EventResolution", "case_timeline", "link_events", "resolve_events"]
@@ -88,22 +88,6 @@ class _Linked:
     slow: npt.NDArray[np.bool_]  # per pair: a slow source in it
 
 
-def _decided_pairs(decisions: pd.DataFrame | None, event_ids: pd.Series) -> pd.DataFrame:
-    """Return the decisions in force among these events as row pairs (left < right, decision)."""
-    decided = current_decisions(decisions)
-    position = pd.Series(np.arange(len(event_ids)), index=event_ids.to_numpy())
-    left, right = decided["left"].map(position), decided["right"].map(position)
-    known = left.notna() & right.notna()
-    a, b = left[known].astype(np.int64).to_numpy(), right[known].astype(np.int64).to_numpy()
-    return pd.DataFrame(
-        {
-            "left": np.minimum(a, b),
-            "right": np.maximum(a, b),
-            "decision": decided.loc[known, "decision"].to_numpy(),
-        }
-    )
-
-
 def _link(
     prepared: pd.DataFrame,
     model: TextModel,
@@ -119,7 +103,7 @@ def _link(
     sources = prepared["source"].to_numpy(dtype=object)
     slow = slow_rows(sources, options.block)
     pairs = block_events(enc, sources, options.block)
-    decided = _decided_pairs(decisions, prepared["event_id"])
+    decided = decided_positions(decisions, prepared["event_id"])
     pairs = pairs.merge(decided, on=["left", "right"], how="outer").fillna({"rules": 0})
     pairs = pairs.astype({"left": np.int64, "right": np.int64, "rules": np.int8})
     left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()

@@ -26,7 +26,7 @@ from entity_resolution.people.cluster import (
 from entity_resolution.people.compare import Encoded, comparison_levels, encode, score_pairs
 from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
 from entity_resolution.people.train import MatchModel, TrainOptions, reference_model, train_model
-from entity_resolution.review import current_decisions, review_queue
+from entity_resolution.review import decided_positions, review_queue
 
 __all__ = ["PeopleResolution", "ResolveOptions", "link_people", "resolve_people"]
 
@@ -78,23 +78,6 @@ def _previous_ids(previous: PeopleResolution | pd.DataFrame | None) -> pd.DataFr
         return None
     table = previous.assignments if isinstance(previous, PeopleResolution) else previous
     return table[["record_id", "person_id"]].rename(columns={"person_id": "entity_id"})
-
-
-def _decision_pairs(decisions: pd.DataFrame | None, record_ids: pd.Series) -> pd.DataFrame:
-    """Return the decisions in force as row pairs (left, right, decision) among the given records."""
-    decided = current_decisions(decisions)
-    position = pd.Series(np.arange(len(record_ids)), index=record_ids.to_numpy())
-    left = decided["left"].map(position)
-    right = decided["right"].map(position)
-    known = left.notna() & right.notna()
-    a, b = left[known].astype(np.int64).to_numpy(), right[known].astype(np.int64).to_numpy()
-    return pd.DataFrame(
-        {
-            "left": np.minimum(a, b),
-            "right": np.maximum(a, b),
-            "decision": decided.loc[known, "decision"].to_numpy(),
-        }
-    )
 
 
 def _with_decisions(pairs: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +172,7 @@ def resolve_people(
     prepared = prepare_mentions(mentions, options.prepare)
     blocks = block_pairs(prepared, options.rules, options.max_block)
     enc = encode(prepared)
-    decided = _decision_pairs(decisions, prepared["record_id"])
+    decided = decided_positions(decisions, prepared["record_id"])
     pairs = _with_decisions(blocks.pairs, decided)
     left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
     levels = comparison_levels(enc, left, right)
@@ -334,7 +317,7 @@ def link_people(
     ties = pairs.pop("_tie").eq(True).to_numpy()
     pairs_ties = pairs[ties]
     enc = encode(local)
-    pairs = _with_decisions(pairs[~ties], _decision_pairs(decisions, local["record_id"]))
+    pairs = _with_decisions(pairs[~ties], decided_positions(decisions, local["record_id"]))
     scored, labels, refused = _score_and_cluster(enc, pairs, resolution.model, options, ties=pairs_ties)
     record_ids = local["record_id"].to_numpy(dtype=object)
     person, changes = _batch_ids(resolution, rows, record_ids, labels, options)
