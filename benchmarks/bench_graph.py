@@ -17,8 +17,8 @@ Run alone: `python -m benchmarks.bench_graph --nodes 200000`.
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -48,19 +48,22 @@ def _places(people: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Dat
               ("unit", 2), ("room", 6)]
     rooms_wanted = max(people // 3, 1)
     fixed = int(np.prod([n for _, n in levels[1:]]))
-    counts, rows, grids = [max(1, -(-rooms_wanted // fixed))], [], []
+    districts = max(1, -(-rooms_wanted // fixed))
+    rows: list[tuple[str, str, str, str, str | None, str | None]] = []
+    grids: list[tuple[str, str, str | None]] = []
     parents: list[str | None] = [None]
     for depth, (level, fan_out) in enumerate(levels):
         made: list[str] = []
         for parent in parents:
-            for i in range(counts[0] if depth == 0 else fan_out):
+            for i in range(districts if depth == 0 else fan_out):
                 place_id = f"{level[0].upper()}{len(rows):07d}"
                 grid = f"G{len(rows) // 40:06d}" if level == "building" else None
-                rows.append((place_id, level, f"{level}{i + 1}", f"{parent or ''}/{level}{i + 1}", parent, grid))
+                name = f"{level}{i + 1}"
+                rows.append((place_id, level, name, f"{parent or ''}/{name}", parent, grid))
                 made.append(place_id)
                 if grid and (not grids or grids[-1][0] != grid):
                     grids.append((grid, f"网格{grid}", parent))
-        parents = made
+        parents = list(made)
     places = pd.DataFrame(rows, columns=["place_id", "level", "name", "full_address", "parent_id", "grid_id"])
     return places, pd.DataFrame(grids, columns=["grid_id", "name", "community_id"])
 
@@ -81,15 +84,18 @@ def synthetic_city(nodes: int, seed: int = 7) -> ResolvedTables:
     sources = rng.choice(SOURCES, n_events)
     record_ids = [f"R{i:08d}" for i in range(n_events)]
     occurred = START + pd.to_timedelta(rng.integers(0, 365 * 24, n_events), unit="h")
-    cases = np.where(rng.random(n_events) < 0.4, [f"K{i // 2:07d}" for i in range(n_events)], None)
+    in_case = rng.random(n_events) < 0.4
+    cases = [f"K{i // 2:07d}" if chosen else None for i, chosen in enumerate(in_case)]
     events = pd.DataFrame({"event_id": [f"{s}:{r}" for s, r in zip(sources, record_ids, strict=True)],
                            "source": sources, "record_id": record_ids, "category": "neighbour_dispute.noise",
-                           "occurred_at": occurred, "status": "received", "description": None, "address": None,
+                           "occurred_at": occurred, "status": "received", "description": None,
+                           "address": None,
                            "place_id": rng.choice(rooms, n_events), "case_id": cases,
                            "updated_at": occurred + pd.Timedelta(hours=6)})
     involved = pd.DataFrame({"event_id": np.repeat(events["event_id"].to_numpy(), 2),
                              "person_id": rng.choice(person_ids, n_events * 2),
-                             "role": rng.choice(ROLES, n_events * 2)}).drop_duplicates(["event_id", "person_id"])
+                             "role": rng.choice(ROLES, n_events * 2)})
+    involved = involved.drop_duplicates(["event_id", "person_id"])
     mentions = involved.merge(events[["event_id", "source", "record_id", "updated_at"]], on="event_id")
     mentions = mentions.assign(mention_id=range(len(mentions)), name=None, id_number=None, phone=None,
                                address=None).drop(columns=["event_id"])
@@ -112,10 +118,12 @@ def _latency(ask: Callable[[Any], object], keys: Sequence[Any]) -> tuple[float, 
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
 
 
-def _queries(store: GraphStore, tables: ResolvedTables, rng: np.random.Generator) -> dict[str, float]:
+def _queries(store: GraphStore, tables: ResolvedTables) -> dict[str, float]:
+    """Return median and p95 milliseconds of each query over the same random people and buildings."""
+    rng = np.random.default_rng(1)
     assert tables.event_people is not None and tables.places is not None
-    people = rng.choice(tables.event_people["person_id"].unique(), QUERIES)
-    buildings = rng.choice(tables.places.loc[tables.places["level"] == "building", "place_id"], QUERIES)
+    people = list(rng.choice(tables.event_people["person_id"].unique(), QUERIES))
+    buildings = list(rng.choice(tables.places.loc[tables.places["level"] == "building", "place_id"], QUERIES))
     found: dict[str, float] = {}
     asks: dict[str, tuple[Callable[[Any], object], Sequence[Any]]] = {
         "person_360": (store.person_360, people),
@@ -177,18 +185,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "embedded" in backends:
             with open_graph(Path(folder) / "graph.db") as store:
                 rows += _run("embedded (SQLite)", store, batches, tables)
-                queries.append({"system": "embedded (SQLite)", **_queries(store, tables, np.random.default_rng(1))})
+                queries.append({"system": "embedded (SQLite)", **_queries(store, tables)})
         if "neo4j" in backends:
             from cityhub.testing.servers import start_neo4j
 
             with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url) as store:
                 rows += _run("Neo4j 5.26", store, batches, tables)
-                queries.append({"system": "Neo4j 5.26", **_queries(store, tables, np.random.default_rng(1))})
+                queries.append({"system": "Neo4j 5.26", **_queries(store, tables)})
     print_rows("Graph upserts (nodes + relations per second)", rows)
     print_rows(f"Graph queries, milliseconds (median and p95 of {QUERIES})", queries)
     load = os.getloadavg()[0]
-    path = write_result("graph", rows + queries, {"nodes": args.nodes, "seed": args.seed, "backends": backends,
-                                                  "load_average_1min": round(load, 1)})
+    parameters = {"nodes": args.nodes, "seed": args.seed, "backends": backends,
+                  "load_average_1min": round(load, 1)}
+    path = write_result("graph", rows + queries, parameters)
     print(f"wrote {path} (load average {load:.1f} while measuring)")
     return 0
 

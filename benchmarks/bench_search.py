@@ -140,6 +140,8 @@ def run_elasticsearch(city: Path, people: int, per_category: int,
 
     with start_elasticsearch(heap="2g", fast_start=False) as server:
         index = ElasticsearchIndex(server.url, "bench")
+        index.ensure_index()
+        index.full_rebuild("person", docs["person"][:20_000])  # warm the JIT, as a running server is
         timing = index_all(index, docs)
         server_mb = round(server.rss_bytes() / 1e6)
         rows = [index_row("elasticsearch", people, timing, **{"server RSS MB": server_mb})]

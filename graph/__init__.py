@@ -8,6 +8,7 @@ events and cases, behind one `GraphStore` interface with a Neo4j and an embedded
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from graph.base import GraphStore
 from graph.model import NodeRef, graph_model
@@ -33,12 +34,13 @@ NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://
 
 
 def open_graph(url: str | Path, **options: object) -> GraphStore:
-    """Return the GraphStore a URL names: a Neo4j server by its neo4j:// or bolt:// URL, else a SQLite file."""
+    """Return the GraphStore a URL names: Neo4j for neo4j:// or bolt://, else a SQLite file."""
     text = str(url)
     if text.startswith(NEO4J_SCHEMES):
         from graph.neo4j_store import Neo4jGraphStore
 
-        return Neo4jGraphStore(text, **options)  # type: ignore[arg-type]
+        address, auth = _credentials(text)
+        return Neo4jGraphStore(address, auth=auth, **options)  # type: ignore[arg-type]
     from graph.embedded_store import EmbeddedGraphStore
 
     if text.startswith("sqlite:///"):
@@ -48,3 +50,17 @@ def open_graph(url: str | Path, **options: object) -> GraphStore:
     if not text:
         raise BadInput("graph URL names no file")
     return EmbeddedGraphStore(Path(text))
+
+
+def _credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """Split user:password@ out of a Neo4j URL: the driver takes credentials apart from the address.
+
+    >>> _credentials("bolt://neo4j:s3cret@db.internal:7687")
+    ('bolt://db.internal:7687', ('neo4j', 's3cret'))
+    """
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.hostname or ""
+    address = urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
+    return address, (unquote(parts.username), unquote(parts.password or ""))

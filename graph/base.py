@@ -24,7 +24,16 @@ from graph.results import AddressDossier, CoInvolvement, Neighbour, Path, Person
 from graph.values import PLAIN_TYPES, plain
 from ontology.errors import BadInput, NotFound
 
-__all__ = ["END", "MAX_PATH_LENGTH", "START", "GraphStore", "check_depth", "node_rows", "not_found", "relation_rows"]
+__all__ = [
+    "END",
+    "MAX_PATH_LENGTH",
+    "START",
+    "GraphStore",
+    "check_depth",
+    "node_rows",
+    "not_found",
+    "relation_rows",
+]
 
 START, END = "start", "end"  # the keys of a relation row's start and end nodes
 MAX_PATH_LENGTH = 8
@@ -107,6 +116,7 @@ class GraphStore(ABC):
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
+    @abstractmethod
     def close(self) -> None:
         """Release connections; the graph itself stays where it is."""
 
@@ -152,7 +162,7 @@ def _plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def node_rows(spec: NodeSpec, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Return `rows` as plain values of the label's properties; refuse rows without a key or with unknown ones."""
+    """Return `rows` as plain values; refuse rows without a key or with properties the label lacks."""
     known = set(spec.properties)
     cleaned = []
     for row in rows:

@@ -5,14 +5,14 @@ caller, so they are spliced into the text; every value travels as a parameter. W
 `UNWIND ... MERGE ...` per batch.
 
     >>> from graph.model import graph_model
-    >>> columns = [Column("start", "text", True), Column("end", "text", True), Column("role", "text", True),
+    >>> columns = [Column("start", "text", True), Column("end", "text", True), Column("role", "text", False),
     ...            Column("last_seen", "datetime", False)]
     >>> print(upsert_relations(graph_model().relation("INVOLVED_IN"), columns))
-    WITH split($cols.start, $row) AS c_start, split($cols.end, $row) AS c_end, split($cols.role, $row) AS c_role
+    WITH split($cols.start, $row) AS c_start, split($cols.end, $row) AS c_end
     UNWIND range(0, size(c_start) - 1) AS i
     MATCH (a:Person {person_id: c_start[i]})
     MATCH (b:Event {event_id: c_end[i]})
-    MERGE (a)-[r:INVOLVED_IN {role: c_role[i]}]->(b)
+    MERGE (a)-[r:INVOLVED_IN {role: $cols.role[i]}]->(b)
     SET r.last_seen = localdatetime($cols.last_seen[i])
     RETURN count(r) AS written
 """
@@ -79,7 +79,8 @@ def _value(column: Column) -> str:
 def _rows(columns: Sequence[Column], first: str) -> str:
     """Return the clauses that split packed columns and walk the rows of a batch as i."""
     packed = [c for c in columns if c.packed]
-    split = f"WITH {', '.join(f'split($cols.{c.name}, $row) AS c_{c.name}' for c in packed)}\n" if packed else ""
+    splits = ", ".join(f"split($cols.{c.name}, $row) AS c_{c.name}" for c in packed)
+    split = f"WITH {splits}\n" if packed else ""
     size = next((f"c_{c.name}" for c in columns if c.name == first and c.packed), f"$cols.{first}")
     return f"{split}UNWIND range(0, size({size}) - 1) AS i\n"
 
@@ -103,8 +104,8 @@ def _identity(spec: RelationSpec, columns: Sequence[Column] | None = None) -> st
     if not spec.identity:
         return ""
     by_name = {c.name: c for c in columns or ()}
-    read = (lambda name: _source(by_name[name])) if columns is not None else (lambda name: f"r.{name}")
-    return " {" + ", ".join(f"{name}: {read(name)}" for name in spec.identity) + "}"
+    reads = [_source(by_name[name]) if columns is not None else f"r.{name}" for name in spec.identity]
+    return " {" + ", ".join(f"{name}: {read}" for name, read in zip(spec.identity, reads, strict=True)) + "}"
 
 
 def upsert_relations(spec: RelationSpec, columns: Sequence[Column]) -> str:
@@ -134,7 +135,8 @@ _UNITE = (
     "WITH r, moved, coalesce(moved.sources, []) AS had, moved.first_seen AS first, moved.last_seen AS last\n"
     "SET moved += properties(r)\n"
     "SET moved.sources = had + [s IN coalesce(r.sources, []) WHERE NOT s IN had],\n"
-    "    moved.first_seen = CASE WHEN first IS NULL OR r.first_seen < first THEN r.first_seen ELSE first END,\n"
+    "    moved.first_seen = CASE WHEN first IS NULL OR r.first_seen < first\n"
+    "                       THEN r.first_seen ELSE first END,\n"
     "    moved.last_seen = CASE WHEN last IS NULL OR r.last_seen > last THEN r.last_seen ELSE last END\n"
     "DELETE r\n"
     "RETURN count(*) AS moved")
@@ -165,9 +167,10 @@ def detach(node: NodeSpec) -> str:
     return f"MATCH (old:{node.label} {{{node.key}: $old}})-[r]-()\nDELETE r\nRETURN count(r) AS dropped"
 
 
-def clear(node: NodeSpec) -> str:
+def clear(model: GraphModel) -> str:
     # in batches: one transaction deleting a whole city would need the heap to hold it
-    return f"MATCH (n:{node.label}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
+    labels = "|".join(model.nodes)
+    return f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
 
 
 def count_nodes(node: NodeSpec) -> str:
@@ -189,13 +192,16 @@ PERSON_EVENTS = (
 PLACES_ABOVE = (
     "MATCH path = (:Place {place_id: $key})-[:PART_OF*1..32]->(up:Place)\n"
     "RETURN properties(up) AS place ORDER BY length(path)")
-PLACES_BELOW = "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key}) RETURN properties(below) AS place"
+PLACES_BELOW = (
+    "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
+    "RETURN properties(below) AS place")
 DOSSIER_EVENTS = (
     "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
     "MATCH (e:Event)-[:OCCURRED_AT]->(below)\n"
     "OPTIONAL MATCH (e)-[:PART_OF_CASE]->(c:Case)\n"
     "OPTIONAL MATCH (p:Person)-[r:INVOLVED_IN]->(e)\n"
-    "RETURN properties(e) AS event, below.place_id AS place_id, c.case_id AS case_id, properties(c) AS case,\n"
+    "RETURN properties(e) AS event, below.place_id AS place_id, c.case_id AS case_id,\n"
+    "       properties(c) AS case,\n"
     "       collect(CASE WHEN p IS NULL THEN null ELSE [p.person_id, r.role] END) AS people")
 DOSSIER_RESIDENTS = (
     "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
@@ -223,7 +229,8 @@ def edges_around(node: NodeSpec) -> str:
     return (f"MATCH (n:{node.label}) WHERE n.{node.key} IN $keys\n"
             f"MATCH (n)-[r]-(m)\n"
             f"WHERE type(r) IN $types\n"
-            f"RETURN n.{node.key} AS key, type(r) AS type, labels(m)[0] AS label, m[$key_of[labels(m)[0]]] AS other")
+            f"RETURN n.{node.key} AS key, type(r) AS type, labels(m)[0] AS label,\n"
+            f"       m[$key_of[labels(m)[0]]] AS other")
 
 
 def shortest_path(start: NodeSpec, end: NodeSpec, types: list[str], max_length: int) -> str:

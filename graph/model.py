@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 PROVENANCE: dict[str, str] = {"sources": "string", "first_seen": "datetime", "last_seen": "datetime"}
-# Types that are looked up by value (names, categories, addresses) get an index; keys get a uniqueness constraint.
+# Types looked up by value (names, categories, addresses) get an index; keys get a uniqueness constraint.
 INDEXED_TYPES = frozenset({"name", "category", "address"})
 # The four department systems; a caller that knows other sources passes their names to the projection.
 DEPARTMENT_NAMES: dict[str, str] = {

@@ -12,10 +12,13 @@ lists of text is joined into one string that the server splits again:
 \\x1d marks a missing value. A column whose values contain one of these separators, and any
 column of numbers or booleans, travels as a plain list instead.
 
-    >>> columns, params = pack_columns({"person_id": "text", "first_seen": "datetime"},
-    ...     [{"person_id": "P1", "first_seen": None}, {"person_id": "P2", "first_seen": dt.datetime(2026, 1, 5)}])
-    >>> [(c.name, c.kind, c.packed) for c in columns], params["person_id"], params["first_seen"]
-    ([('person_id', 'text', True), ('first_seen', 'datetime', True)], 'P1\\x1fP2', '\\x1d\\x1f2026-01-05T00:00:00')
+    >>> rows = [{"person_id": "P1", "first_seen": None},
+    ...         {"person_id": "P2", "first_seen": dt.datetime(2026, 1, 5)}]
+    >>> columns, params = pack_columns({"person_id": "text", "first_seen": "datetime"}, rows)
+    >>> [(c.name, c.kind, c.packed) for c in columns]
+    [('person_id', 'text', True), ('first_seen', 'datetime', True)]
+    >>> params["person_id"], params["first_seen"]
+    ('P1\\x1fP2', '\\x1d\\x1f2026-01-05T00:00:00')
 """
 
 from __future__ import annotations
@@ -85,7 +88,8 @@ def _plain(values: list[Any], kind: str) -> list[Any]:
     return values
 
 
-def pack_columns(kinds: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> tuple[list[Column], dict[str, Any]]:
+def pack_columns(kinds: Mapping[str, str],
+                 rows: Sequence[Mapping[str, Any]]) -> tuple[list[Column], dict[str, Any]]:
     """Return the columns of rows that all name the same properties, and the parameters to send."""
     columns, params = [], {}
     for name in rows[0]:

@@ -192,8 +192,8 @@ def _departments(ctx: _Context, names: Mapping[str, str]) -> pd.DataFrame:
 
 
 def _source_records(ctx: _Context) -> pd.DataFrame:
-    parts = [f[["source", "record_id"]].astype(str) for f in (ctx.table("events"), ctx.table("person_mentions"))
-             if len(f)]
+    tables = (ctx.table("events"), ctx.table("person_mentions"))
+    parts = [f[["source", "record_id"]].astype(str) for f in tables if len(f)]
     if not parts:
         return pd.DataFrame()
     records = pd.concat(parts).drop_duplicates().reset_index(drop=True)

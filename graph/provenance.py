@@ -5,9 +5,11 @@ names from its `occurred_at` (its `updated_at` for a person mention) to its `upd
 relation named by several records carries their keys, the earliest start and the latest end.
 
     >>> times = pd.DataFrame({"start": pd.to_datetime(["2026-01-02", "2026-03-04"]),
-    ...     "end": pd.to_datetime(["2026-01-05", "2026-03-04"])}, index=pd.Index(["hotline:9", "grid:4"], name="key"))
+    ...                       "end": pd.to_datetime(["2026-01-05", "2026-03-04"])},
+    ...                      index=pd.Index(["hotline:9", "grid:4"], name="key"))
     >>> found = provenance(pd.DataFrame({"id": ["P1", "P1"], "key": ["hotline:9", "grid:4"]}), times)
-    >>> found.loc["P1", "sources"], str(found.loc["P1", "first_seen"].date()), str(found.loc["P1", "last_seen"].date())
+    >>> person = found.loc["P1"]
+    >>> person["sources"], str(person["first_seen"].date()), str(person["last_seen"].date())
     (['grid:4', 'hotline:9'], '2026-01-02', '2026-03-04')
 """
 

@@ -16,8 +16,9 @@ def schema(model: GraphModel) -> list[str]:
     statements = [
         "CREATE TABLE IF NOT EXISTS nodes (ref TEXT PRIMARY KEY, label TEXT NOT NULL, props TEXT NOT NULL)"
         " WITHOUT ROWID",
-        "CREATE TABLE IF NOT EXISTS relations (source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL,"
-        " ident TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY (source, type, target, ident)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS relations (source TEXT NOT NULL, type TEXT NOT NULL,"
+        " target TEXT NOT NULL, ident TEXT NOT NULL, props TEXT NOT NULL,"
+        " PRIMARY KEY (source, type, target, ident)) WITHOUT ROWID",
         "CREATE INDEX IF NOT EXISTS relations_in ON relations (target, type)",
     ]
     for spec in model.nodes.values():
@@ -35,8 +36,10 @@ INSERT_NODE_IF_MISSING = "INSERT INTO nodes (ref, label, props) VALUES (?, ?, ?)
 UPSERT_RELATION = (
     "INSERT INTO relations (source, type, target, ident, props) "
     "SELECT :source, :type, :target, :ident, :props "
-    "WHERE EXISTS (SELECT 1 FROM nodes WHERE ref = :source) AND EXISTS (SELECT 1 FROM nodes WHERE ref = :target) "
-    "ON CONFLICT (source, type, target, ident) DO UPDATE SET props = json_patch(relations.props, excluded.props)")
+    "WHERE EXISTS (SELECT 1 FROM nodes WHERE ref = :source) "
+    "AND EXISTS (SELECT 1 FROM nodes WHERE ref = :target) "
+    "ON CONFLICT (source, type, target, ident) "
+    "DO UPDATE SET props = json_patch(relations.props, excluded.props)")
 PUT_RELATION = ("INSERT INTO relations (source, type, target, ident, props) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (source, type, target, ident) DO UPDATE SET props = excluded.props")
 RELATION_PROPS = "SELECT props FROM relations WHERE source = ? AND type = ? AND target = ? AND ident = ?"
@@ -52,7 +55,8 @@ NODES_BY_REF = f"SELECT ref, label, props FROM nodes WHERE ref {_IN}"
 TARGETS_OF = f"SELECT source, target FROM relations WHERE source {_IN} AND type = ?"
 SOURCES_INTO = f"SELECT source, target FROM relations WHERE target {_IN} AND type = ?"
 RELATIONS_FROM = "SELECT target, props FROM relations WHERE source = ? AND type = ?"
-INVOLVED_IN_EVENTS = f"SELECT target, source, props FROM relations WHERE target {_IN} AND type = 'INVOLVED_IN'"
+INVOLVED_IN_EVENTS = (f"SELECT target, source, props FROM relations "
+                      f"WHERE target {_IN} AND type = 'INVOLVED_IN'")
 
 PLACES_BELOW = (
     "WITH RECURSIVE below(ref) AS (SELECT ? UNION "

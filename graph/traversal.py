@@ -63,7 +63,8 @@ def _walk_back(node: str, parents: _Parents) -> tuple[list[str], list[str]]:
     return nodes[::-1], types[::-1]
 
 
-def shortest_path(start: str, end: str, expand: Expand, max_length: int) -> tuple[list[str], list[str]] | None:
+def shortest_path(start: str, end: str, expand: Expand,
+                  max_length: int) -> tuple[list[str], list[str]] | None:
     """Return (nodes, relation types) of one shortest path of at most `max_length` steps, or None.
 
     Bidirectional: each round expands the smaller frontier, so a hub on one side is not walked

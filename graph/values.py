@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -57,11 +57,13 @@ def plain(value: Any) -> Any:
 
 def _column(values: pd.Series) -> list[Any]:
     """Return one column as plain values, converting whole typed columns at once."""
+    found: list[Any]
     if pd.api.types.is_datetime64_any_dtype(values) and getattr(values.dtype, "tz", None) is None:
-        return values.to_numpy().astype("datetime64[us]").tolist()  # datetimes, None for NaT
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
-        return values.tolist()
+        found = values.to_numpy().astype("datetime64[us]").tolist()  # datetimes, None for NaT
+        return found
     found = values.tolist()
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        return found
     for i, value in enumerate(found):
         if value is not None and type(value) is not str:
             found[i] = plain(value)

@@ -12,7 +12,8 @@ A token is `<field>:<value>`; the field says what kind of value it is:
     ID number  if full, ir 6-digit region, ib birth date, i6 last 6, i4 last 4
     phone      tf full, tl landline local number, t6 last 6, t4 last 4
     address    ad district, as street, ac community, ae estate, ab/au/ar estate+building(+unit(+room)),
-               ao road and door number, a2 character bigram of the normalised text
+               ak district+building+unit+room, ao road and door number, a2 bigram of the estate
+               and road
     text       x2 character bigram
     key        k the document's own id, lower-cased
 
@@ -180,6 +181,10 @@ def structured_address_tokens(parts: AddressParts) -> list[str]:
                 break
             path = f"{path}|{number}"
             tokens.append(f"{field}:{path}")
+    if parts.district and parts.building and parts.unit and parts.room:
+        # the room by district and numbers alone, for when the writer's words and the official
+        # address split the estate name differently (天府民居南花园 read as 天府镇 + 民居南花园)
+        tokens.append(f"ak:{parts.district}|{parts.building}|{parts.unit}|{parts.room}")
     if parts.road:
         tokens.append(f"ao:{parts.road}")
     return tokens

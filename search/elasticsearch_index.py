@@ -12,6 +12,9 @@ the embedded index, and ties are broken by the `id` keyword (UTF-8 order, as Pyt
                                `update_aliases` call and deletes the old index
 
 Written for the official client of the server's major version (8.x for Elasticsearch 8.19).
+Measured on this 2-core machine (client and server sharing it): a full rebuild of a
+100,000-resident city (182,548 documents) indexes 6,000 documents a second with one bulk stream
+and one shard; two concurrent streams or two shards gave about 8,000.
 """
 
 from __future__ import annotations

@@ -7,21 +7,30 @@ query and never see a half-built index. A query reads the posting lists of its t
 SQL statement and adds the clause weights into a dense NumPy score array; hits sort by score,
 then id, as on Elasticsearch.
 
-Why this design (measured on this 2-core machine, load 1-4, 1,000,000 person documents with
-about 40 tokens each; `benchmarks/bench_search.py`):
+Why this design: measured on this 2-core machine (shared, load 1-6), SQLite 3.40.1, with
+`python -m benchmarks.bench_search --engines 1000000` (1,000,000 synthetic documents of 30
+tokens; a query of 2 common tokens, each in 5-15 % of documents, and 8 rare ones; best 10 by
+the number matched) and `--scale 1000000` (the real documents of a simulated city):
 
-- SQLite FTS5's trigram tokenizer returns nothing for 2-character queries (张伟) on this
-  machine's SQLite (3.40); FTS5 with our own pre-tokenised text and `unicode61` matches, but its
-  OR queries rank every match with bm25 before LIMIT applies: a common token (a surname character
-  in 70,000 documents) took 150-300 ms, and facet counts need a GROUP BY over all matches.
-- tantivy (Rust, via tantivy-py) is fast, but cannot break score ties by id, so its top hits would
-  differ from Elasticsearch's among equal scores (namesakes), and it needs a wheel that must match
-  the platform; it was not needed to reach the target.
-- A pure-Python inverted index with one SQLite row per posting returns rows at about 5 M/s, i.e.
-  15 ms for one common token: too slow once a query has several.
-- Posting lists stored as int32 blobs, one row per token, cost one B-tree look-up per token and a
-  `np.frombuffer`; scoring a million-document index is a few milliseconds of NumPy. Measured
-  query latency at 1,000,000 documents is in the benchmark's results (p50/p99 per query kind).
+    engine                                        build     p50 ms   p99 ms
+    posting lists as int32 blobs + NumPy (this)     68 s      21       29
+    SQLite FTS5, unicode61 over our tokens, bm25    51 s     678     1006
+    SQLite, one row per posting, GROUP BY in SQL   368 s     163      278
+
+- FTS5 ranks every match (bm25) before LIMIT applies, so a common token costs a full scan of
+  its matches; facet counts would need a GROUP BY over them as well. Its trigram tokenizer
+  finds nothing for a 2-character query (MATCH '张伟' on 张伟 and 张伟强: 0 rows).
+- One row per posting pays a B-tree step and an aggregate per posting.
+- tantivy (Rust, via tantivy-py) was not measured: its TopDocs collector breaks equal scores
+  by internal document address, not by id, so among namesakes its order would differ from
+  Elasticsearch's unless every tie group were fetched and sorted again; the blobs already met
+  the target with no new dependency.
+
+On the city's documents (1,000,000 residents: 1,823,677 documents, 1.3 GB on disk, machine
+load below 1) the judged queries took p50 8.0 ms and p99 17.8 ms, 16.0 / 28.3 ms with counts of
+four facets (with load 5 from other work: 19.5 / 40.4 ms); the rebuild took 195 s (9,300
+documents a second, plus 322 s to build the documents) and peaked at 4.8 GB resident, since a
+version's posting lists are gathered in memory before they are written.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ __all__ = ["highlight", "mask_number", "mark"]
 
 NAME_FIELDS = frozenset({"nf", "n2", "n1", "py", "pz", "pi", "pe"})
 WHOLE_NAME_FIELDS = frozenset({"nf", "py", "pz", "pi", "pe"})
-ADDRESS_FIELDS = frozenset({"ad", "as", "ac", "ae", "ab", "au", "ar", "ao", "a2"})
+ADDRESS_FIELDS = frozenset({"ad", "as", "ac", "ae", "ab", "au", "ar", "ak", "ao", "a2"})
 # Which digits of an 18-digit ID number a fragment token stands for (start, end; None = to the end).
 _ID_SPANS: dict[str, tuple[int, int | None]] = {
     "ir": (0, 6), "ib": (6, 14), "i6": (-6, None), "i4": (-4, None),
@@ -137,11 +137,11 @@ def _address(address: str, matched: Sequence[Clause]) -> str:
         if clause.field not in ADDRESS_FIELDS:
             continue
         value = clause.tokens[0].split(":", 1)[1]
-        if clause.field in ("ab", "au", "ar"):
+        if clause.field in ("ab", "au", "ar", "ak"):
             number = value.rsplit("|", 1)[-1]
-            suffix = {"ab": "栋", "au": "单元", "ar": ""}[clause.field]
-            if clause.field != "ar" or address.endswith(number):
-                needles.append(number + suffix if suffix else number)
+            suffix = {"ab": "栋", "au": "单元", "ar": "", "ak": ""}[clause.field]
+            if suffix or address.endswith(number):
+                needles.append(number + suffix)
         elif clause.field == "ad":
             needles += [value, value.removesuffix("区").removesuffix("县")]
         elif clause.field == "ae":

@@ -44,7 +44,7 @@ WEIGHTS: dict[str, float] = {
     "nf": 6, "n2": 2, "n1": 1, "py": 4, "pz": 2, "pi": 1, "pe": 2,  # pe: pinyin one edit away
     "if": 16, "ir": 3, "ib": 5, "i6": 6, "i4": 4,
     "tf": 16, "tl": 8, "t6": 6, "t4": 4,
-    "ad": 2, "as": 1, "ac": 1, "ae": 3, "ab": 3, "au": 3, "ar": 4, "ao": 3, "a2": 0.5,
+    "ad": 2, "as": 1, "ac": 1, "ae": 3, "ab": 3, "au": 3, "ar": 4, "ak": 3, "ao": 3, "a2": 0.5,
     "x2": 1, "k": 16,
 }
 MAX_NAME_CHARS = 4  # longer Han pieces are read as addresses and text only (names with '·' excepted)

@@ -52,7 +52,7 @@ PLACES = [
 
 PEOPLE = [
     # person_id, name, id_number, gender, birth year, phones, addresses (R1 by its written address)
-    ("P1", "张伟", "500106198003071234", "M", 1980, ["13800000001"], ["重庆市沙坪坝区回龙坝镇聚龙城社区聚龙城3栋2单元501"]),
+    ("P1", "张伟", "500106198003071234", "M", 1980, ["13800000001"], [ADDRESS_R1]),
     ("P2", "李娜", "500106198504112345", "F", 1985, ["13800000002"], ["R2"]),
     ("P3", "王芳", None, "F", 1990, [], ["R4"]),
     ("P4", "赵强", None, "M", 1975, ["13800000004"], ["R3"]),
@@ -118,7 +118,8 @@ def _cases() -> pd.DataFrame:
         {"case_id": "K1", "category": "neighbour_dispute.noise", "opened_at": t(5), "last_activity_at": t(20),
          "escalating": True, "escalation_reason": "four departments", "sources": ["hotline", "grid", "police",
                                                                                   "petitions"]},
-        {"case_id": "K2", "category": "property_management.property_fee", "opened_at": t(6), "last_activity_at": t(9),
+        {"case_id": "K2", "category": "property_management.property_fee", "opened_at": t(6),
+         "last_activity_at": t(9),
          "escalating": False, "escalation_reason": None, "sources": ["hotline", "grid"]},
     ])
 
@@ -134,11 +135,11 @@ def city() -> ResolvedTables:
 def city_after_merge() -> ResolvedTables:
     """Return the city after resolution merged P7 into P2: P7's rows now name P2, and id_changes says so."""
     before = city()
-    people = before.people
-    mentions = before.person_mentions.replace({"person_id": {"P7": "P2"}})
-    involved = before.event_people.replace({"person_id": {"P7": "P2"}})
-    changes = pd.DataFrame([{"entity": "person", "old_id": "P7", "new_id": "P2", "kind": "merge", "at": t(26)}])
-    assert people is not None
+    people = before.table("people")
+    mentions = before.table("person_mentions").replace({"person_id": {"P7": "P2"}})
+    involved = before.table("event_people").replace({"person_id": {"P7": "P2"}})
+    changes = pd.DataFrame([{"entity": "person", "old_id": "P7", "new_id": "P2", "kind": "merge",
+                             "at": t(26)}])
     return ResolvedTables(people=people[people["person_id"] != "P7"], person_mentions=mentions,
                           places=before.places, grids=before.grids, events=before.events,
                           event_people=involved, cases=before.cases, id_changes=changes)

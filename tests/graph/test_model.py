@@ -35,8 +35,10 @@ def test_every_link_type_is_a_relation_between_the_labels_it_joins() -> None:
 
 def test_every_node_and_relation_carries_provenance() -> None:
     model = graph_model()
-    for spec in [*model.nodes.values(), *model.relations.values()]:
-        assert set(PROVENANCE) <= set(spec.properties), spec
+    for node in model.nodes.values():
+        assert set(PROVENANCE) <= set(node.properties), node
+    for relation in model.relations.values():
+        assert set(PROVENANCE) <= set(relation.properties), relation
 
 
 def test_sensitive_properties_come_from_the_ontology() -> None:
@@ -48,7 +50,8 @@ def test_each_backend_creates_a_uniqueness_constraint_per_label_and_the_model_in
     model = graph_model()
     constraints = [s for s in cypher_schema(model) if "IS UNIQUE" in s]
     assert len(constraints) == len(model.nodes)
-    assert "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (n:Person) REQUIRE n.person_id IS UNIQUE" in constraints
+    assert ("CREATE CONSTRAINT person_key IF NOT EXISTS FOR (n:Person) REQUIRE n.person_id IS UNIQUE"
+            in constraints)
     assert "CREATE INDEX person_name IF NOT EXISTS FOR (n:Person) ON (n.name)" in cypher_schema(model)
     indexes = [s for s in sqlite_schema(model) if "json_extract" in s]
     assert len(indexes) == sum(len(spec.indexes) for spec in model.nodes.values()) > 0

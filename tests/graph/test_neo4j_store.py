@@ -14,8 +14,9 @@ from tests.graph.city import city
 pytestmark = pytest.mark.servers
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def neo4j_store(neo4j_url: str) -> Iterator[Neo4jGraphStore]:
+    """The city on Neo4j, built once: every test here only reads, or shows that a write was refused."""
     store = open_graph(neo4j_url)
     assert isinstance(store, Neo4jGraphStore)
     try:
@@ -51,7 +52,8 @@ def test_bad_cypher_is_bad_input(neo4j_store: Neo4jGraphStore) -> None:
 
 def test_the_code_creates_the_uniqueness_constraints(neo4j_store: Neo4jGraphStore) -> None:
     rows = neo4j_store.run_read("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type "
-                                "WHERE type = 'UNIQUENESS' RETURN labelsOrTypes[0] AS label, properties[0] AS key")
+                                "WHERE type = 'UNIQUENESS' "
+                                "RETURN labelsOrTypes[0] AS label, properties[0] AS key")
     found = {(row["label"], row["key"]) for row in rows}
     assert {("Person", "person_id"), ("Place", "place_id"), ("Event", "event_id"), ("Case", "case_id"),
             ("Grid", "grid_id"), ("Department", "department_id"), ("SourceRecord", "record_key")} <= found

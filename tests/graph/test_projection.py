@@ -5,14 +5,26 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from graph.projection import IdChange, ResolvedTables, affected_keys, id_changes_of, project, stale_nodes
+from graph.projection import (
+    GraphBatches,
+    IdChange,
+    ResolvedTables,
+    affected_keys,
+    id_changes_of,
+    project,
+    stale_nodes,
+)
 from ontology.errors import BadInput
 from tests.graph.city import ADDRESS_R1, city, t
 
 
 @pytest.fixture(scope="module")
-def batches():
+def batches() -> GraphBatches:
     return project(city())
+
+
+def _pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    return sorted(zip(frame["start"], frame["end"], strict=True))
 
 
 def _row(frame: pd.DataFrame, **match: str) -> pd.Series:
@@ -23,21 +35,21 @@ def _row(frame: pd.DataFrame, **match: str) -> pd.Series:
     return found.iloc[0]
 
 
-def test_every_label_and_relation_type_has_its_batch(batches) -> None:
+def test_every_label_and_relation_type_has_its_batch(batches: GraphBatches) -> None:
     assert batches.sizes() == {
         "Person": 7, "Place": 14, "Grid": 2, "Event": 8, "Case": 2, "Department": 4, "SourceRecord": 8,
         "LIVES_AT": 5, "INVOLVED_IN": 13, "OCCURRED_AT": 8, "PART_OF": 13, "IN_GRID": 3, "PART_OF_CASE": 6,
         "RECORDED_IN": 8, "HANDLED_BY": 8}
 
 
-def test_node_batches_hold_only_the_model_properties(batches) -> None:
+def test_node_batches_hold_only_the_model_properties(batches: GraphBatches) -> None:
     event = _row(batches.nodes["Event"], event_id="police:J3")
     assert event["source_record_id"] == "J3" and "case_id" not in batches.nodes["Event"]
     assert "addresses" not in batches.nodes["Person"] and "escalation_reason" not in batches.nodes["Case"]
     assert _row(batches.nodes["Department"], department_id="petitions")["name"] == "信访"
 
 
-def test_provenance_lists_the_records_that_name_each_node(batches) -> None:
+def test_provenance_lists_the_records_that_name_each_node(batches: GraphBatches) -> None:
     person = _row(batches.nodes["Person"], person_id="P3")
     assert person["sources"] == ["hotline:H2"]
     room = _row(batches.nodes["Place"], place_id="R1")  # two events there, and P1's police mention
@@ -49,10 +61,9 @@ def test_provenance_lists_the_records_that_name_each_node(batches) -> None:
     assert _row(batches.nodes["Department"], department_id="police")["sources"] == []
 
 
-def test_lives_at_follows_written_addresses_and_place_ids(batches) -> None:
+def test_lives_at_follows_written_addresses_and_place_ids(batches: GraphBatches) -> None:
     homes = batches.relations["LIVES_AT"]
-    assert sorted(zip(homes["start"], homes["end"])) == [("P1", "R1"), ("P2", "R2"), ("P3", "R4"),
-                                                         ("P4", "R3"), ("P7", "R2")]
+    assert _pairs(homes) == [("P1", "R1"), ("P2", "R2"), ("P3", "R4"), ("P4", "R3"), ("P7", "R2")]
     # P1's home is named by the police record that wrote that address
     assert _row(homes, start="P1")["sources"] == ["police:J3"]
 
@@ -64,17 +75,17 @@ def test_an_address_written_differently_still_finds_its_place() -> None:
     people.loc[people["person_id"] == "P1", "addresses"] = pd.Series(
         [[ADDRESS_R1.replace("3栋", "３栋 ")]], index=people.index[people["person_id"] == "P1"])
     moved = project(ResolvedTables(**{**tables.__dict__, "people": people}))
-    assert ("P1", "R1") in set(zip(moved.relations["LIVES_AT"]["start"], moved.relations["LIVES_AT"]["end"]))
+    assert ("P1", "R1") in _pairs(moved.relations["LIVES_AT"])
 
 
-def test_hierarchy_relations_take_the_lower_places_provenance(batches) -> None:
+def test_hierarchy_relations_take_the_lower_places_provenance(batches: GraphBatches) -> None:
     part_of = batches.relations["PART_OF"]
     assert _row(part_of, start="U1")["end"] == "B1"
     assert _row(part_of, start="R2")["sources"] == ["police:J3", "police:J5"]
     assert _row(batches.relations["IN_GRID"], start="B1")["sources"] == ["grid:G7"]
 
 
-def test_involvement_rows_keep_the_role_and_the_event_record(batches) -> None:
+def test_involvement_rows_keep_the_role_and_the_event_record(batches: GraphBatches) -> None:
     involved = batches.relations["INVOLVED_IN"]
     row = _row(involved, start="P5", end="grid:G7")
     assert row["role"] == "grid_worker" and row["sources"] == ["grid:G7"]
@@ -94,7 +105,8 @@ def test_id_changes_come_in_the_order_they_happened() -> None:
         {"entity": "place", "old_id": "R8", "new_id": "R1", "kind": "split", "at": t(3)},
         {"entity": "case", "old_id": "K1", "new_id": "K1", "kind": "merge", "at": t(4)},  # no change
     ])
-    assert id_changes_of(frame) == [IdChange("Place", "R8", "R1", "split"), IdChange("Person", "P9", "P2", "merge")]
+    assert id_changes_of(frame) == [IdChange("Place", "R8", "R1", "split"),
+                                    IdChange("Person", "P9", "P2", "merge")]
     with pytest.raises(BadInput, match="vehicle"):
         id_changes_of(frame.assign(entity="vehicle"))
 

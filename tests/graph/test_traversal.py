@@ -27,12 +27,12 @@ def test_distances_stop_at_the_depth() -> None:
 
 @pytest.mark.parametrize(("start", "end", "length"), [("a", "e", 4), ("e", "a", 4), ("leaf1", "leaf2", 2),
                                                       ("leaf3", "c", 4), ("b", "b", 0)])
-def test_shortest_paths_have_the_shortest_length_and_join_their_ends(start: str, end: str, length: int) -> None:
+def test_shortest_paths_are_shortest_and_join_their_ends(start: str, end: str, length: int) -> None:
     found = shortest_path(start, end, expand, 8)
     assert found is not None
     nodes, types = found
     assert (nodes[0], nodes[-1], len(types), len(nodes)) == (start, end, length, length + 1)
-    for here, type_, there in zip(nodes, types, nodes[1:]):  # every step is a real edge
+    for here, type_, there in zip(nodes, types, nodes[1:], strict=False):  # every step is a real edge
         assert (here, type_, there) in EDGES or (there, type_, here) in EDGES
 
 

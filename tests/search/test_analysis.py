@@ -84,3 +84,11 @@ def test_old_and_new_id_numbers_and_phone_spellings_meet() -> None:
 def test_text_bigrams_keep_chinese_pairs_only() -> None:
     assert bigrams("3栋501") == ["3栋", "栋5"]
     assert text_tokens("楼上裝修") == ["x2:楼上", "x2:上装", "x2:装修"]  # folded to simplified
+
+
+def test_a_room_is_also_found_by_district_and_numbers() -> None:
+    # the caller's words split the estate name differently from the official address
+    spoken = address_tokens("北碚区天府民居南花园10号楼1单元3201")
+    official = address_tokens("重庆市北碚区东阳街道天府民居南社区天府民居南花园10栋1单元3201")
+    assert set(spoken) & set(official) >= {"ad:北碚区", "ak:北碚区|10|1|3201"}
+    assert not {t for t in spoken if t.startswith("ar:")} & set(official)
