@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
-def summary_table(title: str, rows: dict[str, object]) -> None:
+def summary_table(title: str, rows: Mapping[str, object]) -> None:
     """Print a two-column summary table to stderr."""
     table = Table(title=title)
     table.add_column("what")
@@ -109,35 +110,44 @@ def serve(
 
 @app.command()
 def demo(
-    home: Annotated[Path, typer.Option(help="Folder for the demo's city, lake and warehouse.")] = Path(".cityhub/demo"),
+    home: Annotated[Path, typer.Option(help="Folder for the demo's city, lake, warehouse and Airflow home.")] = Path(
+        ".cityhub/demo"),
     people: Annotated[int, typer.Option(help="Residents of the demo city.")] = 5_000,
     seed: Annotated[int, typer.Option(help="Random seed of the demo city.")] = 7,
     serve: Annotated[bool, typer.Option(help="Keep serving the API after the example requests.")] = False,
     port: Annotated[int, typer.Option(help="Port of the read API.")] = 8000,
 ) -> None:
     """Run the main job on the embedded default: simulate a city, serve its four department systems,
-    ingest a day, advance a day and ingest the increment, resolve, project the graph and the search
-    index, then start the read API and show example requests and their answers.
+    run each department's ingest DAG through Airflow (in this process) at the day before, advance a
+    day and run them again for the increment, run the fusion DAG (resolve, project the graph and the
+    search index), then start the read API and show example requests and their answers.
 
-    Writes the city, the lake (Parquet), the warehouse (SQLite), the graph and the index under HOME.
+    Writes the city, the lake (Parquet), the warehouse (SQLite), the graph, the index and Airflow's
+    home and metadata database (HOME/airflow) under HOME.
     """
-    from cityhub.demo import DEMO_KEY, run_demo, totals
+    import time
 
+    from cityhub.demo import DEMO_KEY, fusion_counts, run_demo, totals
+
+    started = time.perf_counter()
     result = run_demo(home, people, seed, lambda line: console.print(line))
-    table = Table(title="ingest: the day before, then the increment")
+    table = Table(title="ingest DAGs: the day before, then the increment")
     for column in ("run", "extracted", "accepted", "quarantined"):
         table.add_column(column, justify="left" if column == "run" else "right")
-    for run in ("first", "increment"):
-        counts = totals(result[run])  # type: ignore[arg-type]
+    for run, outcomes in (("first", result.first), ("increment", result.increment)):
+        counts = totals(outcomes)
         table.add_row(run, *(f"{counts[k]:,}" for k in ("extracted", "accepted", "quarantined")))
     console.print(table)
-    summary_table("warehouse", result["counts"])  # type: ignore[arg-type]
-    fused = {k: v for k, v in result["fusion"].items() if "changed" not in k}  # type: ignore[union-attr]
-    summary_table("fusion", fused)  # resolved tables, graph nodes and relations, search documents
-    settings = result["settings"]
-    console.print(f"where to look: warehouse {result['warehouse']}, lake {result['lake']}, "
-                  f"city and ground truth {home / 'city'}")
-    _serve_api(settings, port, DEMO_KEY, serve)  # type: ignore[arg-type]
+    summary_table("warehouse", result.counts)
+    if result.fusion is not None:  # resolved tables, graph nodes and relations, search documents
+        fused = fusion_counts(result.fusion)
+        summary_table("fusion DAG", {k: v for k, v in fused.items() if "changed" not in k})
+    settings = result.settings
+    console.print(f"where to look: warehouse {settings.resolved_warehouse_url()}, "
+                  f"lake {settings.resolved_lake_dir()}, city and ground truth {home / 'city'}, "
+                  f"Airflow {home / 'airflow'}")
+    console.print(f"pipeline done in {time.perf_counter() - started:.0f} s")
+    _serve_api(settings, port, DEMO_KEY, serve)
 
 
 def _serve_api(settings: object, port: int, key: str, keep: bool) -> None:
@@ -274,11 +284,14 @@ def eval_search(
     city: CityOption = None,
     people: Annotated[int, typer.Option(help="Residents of the city simulated when --city is not given.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    search_url: Annotated[str, typer.Option(help="'embedded' or an Elasticsearch URL.")] = "embedded",
 ) -> None:
-    """Recall@10 and MRR of judged queries derived from the city's ground truth (embedded index)."""
+    """Recall@10 and MRR of judged queries from the city's ground truth, on an index built from what
+    ingest and fusion produced from the city (kept under <home>/eval)."""
     from cityhub.evaluation import evaluate_search, simulated_city
 
-    _print_rows("search relevance", evaluate_search(simulated_city(city, people, seed)))
+    rows = evaluate_search(simulated_city(city, people, seed), search_url=search_url)
+    _print_rows("search relevance", rows)
 
 
 @app.command()
