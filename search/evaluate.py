@@ -16,8 +16,17 @@ simulators/README.md), using what the departments really wrote where there is su
     address         a hotline caller's words for the room where it happened
     shorthand       a grid worker's 聚龙城3-2-501
 
-`city_tables` turns the same truth into resolved-like tables, so documents can be built from
-truth until resolution output replaces it.
+Two judged sets:
+
+    resolved_judged_queries  the documents are what the pipeline produced (ingest and fusion):
+                             the queries come from the truth of people the departments mentioned
+                             (ID and phone queries only where a department wrote that number), and
+                             a hit is relevant when it is the resolved entity holding most of the
+                             truth person's mentions (for a room: most of its events). `cityhub eval
+                             search` uses this one.
+    judged_queries           documents built from the truth itself (`city_tables`): every resident,
+                             no resolution in between. `cityhub bench search` uses it, because it
+                             scales to a million residents without running the pipeline.
 """
 
 from __future__ import annotations
@@ -25,17 +34,19 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from entity_resolution.normalize.names import clean_name, fuzzy_phonetic_key
+from entity_resolution.normalize.phone import clean_phone
 from search.analysis import address_parts, structured_address_tokens
 from search.base import SearchIndex
 
-__all__ = ["CATEGORIES", "Evaluation", "JudgedQuery", "city_tables", "evaluate", "judged_queries"]
+__all__ = ["CATEGORIES", "Evaluation", "JudgedQuery", "city_tables", "evaluate", "judged_queries",
+           "resolved_judged_queries"]
 
 CATEGORIES = ("full_name", "name_district", "homophone", "id_fragment", "phone", "address", "shorthand")
 
@@ -150,8 +161,13 @@ def _current_homes(city: Path, places: pd.DataFrame) -> pd.DataFrame:
     return homes
 
 
-def judged_queries(city: Path, per_category: int = 100, seed: int = 0) -> list[JudgedQuery]:
-    """Return the judged query set of a simulated city, up to `per_category` queries of each category."""
+def judged_queries(city: Path, per_category: int = 100, seed: int = 0,
+                   populations: Mapping[str, set[str]] | None = None) -> list[JudgedQuery]:
+    """Return the judged query set of a simulated city, up to `per_category` queries of each category.
+
+    `populations` limits whom the queries are drawn for: "name", "id" and "phone" each map to the
+    person_ids to draw from (default: every resident). Who counts as relevant is never limited.
+    """
     draw = random.Random(seed)
     places = pd.read_parquet(city / "city" / "places.parquet")
     people = pd.read_parquet(city / "city" / "people.parquet").merge(
@@ -159,14 +175,73 @@ def judged_queries(city: Path, per_category: int = 100, seed: int = 0) -> list[J
     households = pd.read_parquet(city / "city" / "households.parquet")
     people = people.merge(households[["household_id", "home_phone"]], on="household_id", how="left")
     people["clean"] = people["name"].map(clean_name)
+
+    def sample(group: str) -> pd.DataFrame:
+        allowed = people if populations is None else people[people["person_id"].isin(populations[group])]
+        return allowed.sample(n=min(per_category, len(allowed)), random_state=seed)
+
     queries: list[JudgedQuery] = []
-    sample = people.sample(n=min(per_category, len(people)), random_state=seed)
-    queries += _name_queries(people, sample)
+    queries += _name_queries(people, sample("name"))
     queries += _homophone_queries(city, people, per_category, draw)
-    queries += _id_queries(people, sample)
-    queries += _phone_queries(people, sample)
+    queries += _id_queries(people, sample("id"))
+    queries += _phone_queries(people, sample("phone"))
     queries += _address_queries(city, places, per_category, draw)
     return queries
+
+
+def resolved_judged_queries(city: Path, resolved: Mapping[str, pd.DataFrame], per_category: int = 100,
+                            seed: int = 0) -> list[JudgedQuery]:
+    """Return judged queries for an index built from the pipeline's resolved tables of `city`.
+
+    Queries are drawn from the truth of people some department mentioned; ID and phone queries only
+    for people whose number a department wrote. Truth ids are replaced by the resolved entity that
+    holds most of the person's mentions (a room: most of its events); a query whose person or room
+    has no resolved entity is dropped.
+    """
+    mentions = pd.read_parquet(city / "truth" / "mentions.parquet").merge(
+        resolved["person_mentions"], on=["source", "mention_id"], suffixes=("", "_resolved"))
+    people_map = _majority(mentions, "person_id", "person_id_resolved")
+    records = pd.read_parquet(city / "truth" / "records.parquet").merge(
+        resolved["events"][["source", "record_id", "place_id"]], on=["source", "record_id"],
+        suffixes=("", "_resolved"))
+    placed = records.dropna(subset=["place_id", "place_id_resolved"])
+    place_map = _majority(placed, "place_id", "place_id_resolved")
+    truth = judged_queries(city, per_category, seed, populations=_written(city, mentions, set(people_map)))
+    mapped = (_resolved_query(q, place_map if q.kinds == ("place",) else people_map) for q in truth)
+    return [q for q in mapped if q is not None]
+
+
+def _majority(frame: pd.DataFrame, truth: str, resolved: str) -> dict[str, str]:
+    """Return truth id -> the resolved id most of its rows went to (ties: the smaller id)."""
+    counts = frame.groupby([truth, resolved]).size().rename("rows").reset_index()
+    counts = counts.sort_values([truth, "rows", resolved], ascending=[True, False, True])
+    first = counts.drop_duplicates(truth)
+    return dict(zip(first[truth].astype(str), first[resolved].astype(str), strict=True))
+
+
+def _written(city: Path, mentions: pd.DataFrame, mentioned: set[str]) -> dict[str, set[str]]:
+    """Return whom each query group may be drawn for: mentioned people, and those whose ID number
+    or phone (the one the phone queries use) a department wrote in one of their mentions."""
+    people = pd.read_parquet(city / "city" / "people.parquet")
+    households = pd.read_parquet(city / "city" / "households.parquet")
+    people = people.merge(households[["household_id", "home_phone"]], on="household_id", how="left")
+    ids = set(zip(mentions["person_id"], mentions["id_number"].fillna(""), strict=True))
+    phones = set(zip(mentions["person_id"], mentions["phone"].fillna(""), strict=True))
+    queried_phone = [m if isinstance(m, str) else h for m, h in zip(people["mobile"], people["home_phone"],
+                                                                    strict=True)]
+    return {
+        "name": mentioned,
+        "id": {p for p, n in zip(people["person_id"], people["id_number"], strict=True) if (p, n) in ids},
+        "phone": {p for p, phone in zip(people["person_id"], queried_phone, strict=True)
+                  if isinstance(phone, str) and (p, clean_phone(phone) or "") in phones},
+    }
+
+
+def _resolved_query(query: JudgedQuery, mapping: Mapping[str, str]) -> JudgedQuery | None:
+    if query.expected not in mapping:
+        return None
+    relevant = frozenset(mapping[t] for t in query.relevant if t in mapping)
+    return JudgedQuery(query.category, query.text, mapping[query.expected], relevant, query.kinds)
 
 
 def _groups(frame: pd.DataFrame, columns: list[str]) -> dict[tuple[str, ...], frozenset[str]]:

@@ -1,13 +1,14 @@
-"""Recall@k and MRR on hand-checked rankings."""
+"""Recall@k and MRR on hand-checked rankings; truth ids mapped to resolved entities."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 
 from search.base import SearchIndex
-from search.evaluate import JudgedQuery, evaluate
+from search.evaluate import JudgedQuery, _majority, _resolved_query, evaluate
 from tests.search.conftest import ROOM_501, documents, resolved_tables
 
 
@@ -30,3 +31,17 @@ def test_recall_and_mrr_by_hand(make_index: Callable[[str], SearchIndex]) -> Non
     assert len(result.latencies_ms) == 5
     one = evaluate(index, queries[1:2], k=1)
     assert one.recall == 0.0 and one.mrr == 0.0
+
+
+def test_truth_ids_become_the_resolved_entity_holding_most_of_their_mentions() -> None:
+    mentions = pd.DataFrame({
+        "person_id": ["T1", "T1", "T1", "T2", "T3", "T3"],
+        "person_id_resolved": ["P-b", "P-a", "P-b", "P-b", "P-c", "P-d"],  # T3 split evenly: smaller id
+    })
+    mapping = _majority(mentions, "person_id", "person_id_resolved")
+    assert mapping == {"T1": "P-b", "T2": "P-b", "T3": "P-c"}
+    namesakes = JudgedQuery("full_name", "张伟", "T1", frozenset({"T1", "T3", "T9"}))
+    assert _resolved_query(namesakes, mapping) == JudgedQuery("full_name", "张伟", "P-b",
+                                                               frozenset({"P-b", "P-c"}))
+    never_mentioned = JudgedQuery("full_name", "李伟", "T9", frozenset({"T9"}))
+    assert _resolved_query(never_mentioned, mapping) is None

@@ -1,17 +1,29 @@
-"""Relevance on the simulated city's judged queries, and the same answers from both backends."""
+"""Relevance on the simulated city's judged queries, and the same answers from both backends.
+
+Two judged sets: documents built from the city's truth (`judged_queries`), and documents built
+from what ingest and fusion really produced from it (`resolved_judged_queries`).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from search import open_index
 from search.base import SearchDocument, SearchIndex
 from search.documents import case_documents, person_documents, place_documents
-from search.evaluate import CATEGORIES, JudgedQuery, city_tables, evaluate, judged_queries
+from search.evaluate import (
+    CATEGORIES,
+    JudgedQuery,
+    city_tables,
+    evaluate,
+    judged_queries,
+    resolved_judged_queries,
+)
 
 QUERIES_PER_CATEGORY = 40
 
@@ -33,7 +45,7 @@ def city_queries(small_city: Path) -> list[JudgedQuery]:
     return judged_queries(small_city, per_category=QUERIES_PER_CATEGORY, seed=1)
 
 
-def _filled(index: SearchIndex, docs: dict[str, list[SearchDocument]]) -> SearchIndex:
+def _filled(index: SearchIndex, docs: Mapping[str, Iterable[SearchDocument]]) -> SearchIndex:
     index.ensure_index()
     for kind, kind_docs in docs.items():
         index.full_rebuild(kind, kind_docs)
@@ -76,3 +88,42 @@ def test_both_backends_return_the_same_top_hits(embedded: SearchIndex,
     finally:
         elastic.drop()
         elastic.close()
+
+
+@pytest.fixture(scope="module")
+def resolved(small_city: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    from cityhub.evaluation import resolved_city
+
+    return resolved_city(small_city, tmp_path_factory.mktemp("resolved-city"))
+
+
+@pytest.fixture(scope="module")
+def resolved_queries(small_city: Path, resolved: dict[str, pd.DataFrame]) -> list[JudgedQuery]:
+    return resolved_judged_queries(small_city, resolved, per_category=QUERIES_PER_CATEGORY, seed=1)
+
+
+def test_resolved_judged_set_names_resolved_entities(resolved: dict[str, pd.DataFrame],
+                                                     resolved_queries: list[JudgedQuery]) -> None:
+    assert {q.category for q in resolved_queries} == set(CATEGORIES)
+    people, places = set(resolved["people"]["person_id"]), set(resolved["places"]["place_id"])
+    for query in resolved_queries:
+        assert query.expected in query.relevant, query
+        assert query.relevant <= (places if query.kinds == ("place",) else people), query
+
+
+@pytest.mark.parametrize("backend", ["embedded", "elasticsearch"])
+def test_recall_and_mrr_on_resolved_documents(backend: str, resolved: dict[str, pd.DataFrame],
+                                              resolved_queries: list[JudgedQuery],
+                                              request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from cityhub.evaluation import search_documents
+
+    url = str(tmp_path) if backend == "embedded" else request.getfixturevalue("elasticsearch_url")
+    index = _filled(open_index(url, f"test-{uuid.uuid4().hex[:10]}"), search_documents(resolved))
+    try:
+        result = evaluate(index, resolved_queries)
+    finally:
+        index.drop()
+        index.close()
+    assert result.queries == len(resolved_queries)
+    assert result.recall >= 0.95, result.by_category
+    assert result.mrr >= 0.9, result.by_category
