@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-
 from cityhub.config import Settings, get_settings
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.resolve_files import people_options

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-
 ROW = "_row"  # a version's position in the history, kept through snapshots
 
 

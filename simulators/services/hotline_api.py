@@ -16,7 +16,13 @@ from starlette.routing import Route
 
 from simulators.services.faults import FaultPlan
 from simulators.services.history import ChannelHistory
-from simulators.services.http_common import Clock, RenderedHistory, fault_response, json_response, parse_moment
+from simulators.services.http_common import (
+    Clock,
+    RenderedHistory,
+    fault_response,
+    json_response,
+    parse_moment,
+)
 
 MAX_PAGE_SIZE = 1000
 

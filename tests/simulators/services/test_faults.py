@@ -5,7 +5,7 @@ import httpx
 
 from simulators.services.faults import FaultPlan
 from simulators.services.history import ChannelHistory
-from simulators.services.runner import DepartmentSystems, history_end
+from simulators.services.runner import DepartmentSystems
 
 
 def get(systems, **params):
