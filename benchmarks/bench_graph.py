@@ -5,8 +5,9 @@ A synthetic resolved city (people in rooms of a district > street > community > 
 is projected once (`graph.projection.project`, timed) and written into each store
 (`graph.sync.write_batches`, 10,000 rows a call). Each store first writes and clears a small city,
 so a fresh Neo4j JVM has compiled its hot paths before the clock starts. Reported per store:
-nodes, relations, write seconds and nodes+relations per second for a full load and for writing
-the same batches again (idempotent re-upsert), then median and p95 milliseconds of person 360,
+nodes, relations, write seconds and nodes+relations per second for a full load, for writing
+the same batches again (idempotent re-upsert) and for a full rebuild over the loaded graph
+(`GraphStore.rebuilding`: readers never see it half done), then median and p95 milliseconds of person 360,
 address dossier of a building, neighbours at depth 2 and shortest path between two people.
 Target: >= 20,000 nodes+relations/s on Neo4j. The load average is recorded with the results:
 on a shared machine the numbers are lower bounds.
@@ -147,18 +148,37 @@ def _warm_up(store: GraphStore) -> None:
     store.clear()
 
 
-def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTables) -> list[dict[str, Any]]:
+def _cpu_seconds(pid: int | None) -> float:
+    """Return the CPU seconds (user + system) process `pid` has used, this process when None."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTables,
+         server_pid: int | None = None) -> list[dict[str, Any]]:
     nodes = sum(len(frame) for frame in batches.nodes.values())
     relations = sum(len(frame) for frame in batches.relations.values())
     _warm_up(store)
     rows = []
-    for what in ("full load", "same batches again"):
+    for what in ("full load", "same batches again", "rebuild over it"):
+        client, server = _cpu_seconds(None), _cpu_seconds(server_pid) if server_pid else 0.0
         with stopwatch() as elapsed:
-            write_batches(store, batches)
+            if what == "rebuild over it":
+                with store.rebuilding() as target:  # stamped upserts, then the sweep (or a file swap)
+                    write_batches(target, batches)
+            else:
+                write_batches(store, batches)
             seconds = elapsed()
         print(f"{name}: {what} took {seconds:.1f} s", file=sys.stderr, flush=True)
+        server = _cpu_seconds(server_pid) - server if server_pid else None
         rows.append({"system": name, "what": what, "nodes": nodes, "relations": relations,
-                     "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds)})
+                     "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds),
+                     "client_cpu_s": round(_cpu_seconds(None) - client, 1),
+                     "server_cpu_s": None if server is None else round(server, 1),
+                     "load_1min": round(os.getloadavg()[0], 1)})
     counts = store.counts()
     assert sum(counts[label] for label in batches.nodes) == nodes, counts
     return rows
@@ -190,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cityhub.testing.servers import start_neo4j
 
             with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url) as store:
-                rows += _run("Neo4j 5.26", store, batches, tables)
+                rows += _run("Neo4j 5.26", store, batches, tables, server.process.pid)
                 queries.append({"system": "Neo4j 5.26", **_queries(store, tables)})
     print_rows("Graph upserts (nodes + relations per second)", rows)
     print_rows(f"Graph queries, milliseconds (median and p95 of {QUERIES})", queries)

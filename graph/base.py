@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
@@ -72,6 +73,15 @@ class GraphStore(ABC):
         A merge moves every relation of the old node onto the new one (provenance united) and
         deletes the old node; a split drops the old node's relations, which the batches projected
         from the resolved tables then write again for both IDs.
+        """
+
+    @abstractmethod
+    def rebuilding(self) -> AbstractContextManager[GraphStore]:
+        """Return a context yielding the store a full rebuild writes into.
+
+        On a clean exit the rebuilt graph replaces the old one, and nothing the rebuild did not
+        write is left; readers meanwhile never miss anything the old graph held that the new one
+        keeps. On an error the old graph stays as it was, plus at most what was written.
         """
 
     @abstractmethod

@@ -32,6 +32,7 @@ __all__ = [
     "PERSON_HOMES",
     "PLACES_ABOVE",
     "PLACES_BELOW",
+    "REBUILD_ID",
     "clear",
     "count_nodes",
     "count_relations",
@@ -44,9 +45,14 @@ __all__ = [
     "relations_of",
     "schema",
     "shortest_path",
+    "sweep",
     "upsert_nodes",
     "upsert_relations",
 ]
+
+
+# the property a full rebuild stamps on everything it writes (`Neo4jGraphStore.rebuilding`)
+REBUILD_ID = "rebuild_id"
 
 
 def schema(model: GraphModel) -> list[str]:
@@ -85,18 +91,22 @@ def _rows(columns: Sequence[Column], first: str) -> str:
     return f"{split}UNWIND range(0, size({size}) - 1) AS i\n"
 
 
-def _assignments(variable: str, columns: Sequence[Column]) -> str:
+def _assignments(variable: str, columns: Sequence[Column], stamped: bool) -> str:
     sets = [f"{variable}.{column.name} = {_value(column)}" for column in columns]
+    sets += [f"{variable}.{REBUILD_ID} = $rebuild"] if stamped else []
     return "\nSET " + ",\n    ".join(sets) if sets else ""
 
 
-def upsert_nodes(spec: NodeSpec, columns: Sequence[Column]) -> str:
-    """Return the MERGE of a batch of columns (`graph.neo4j_columns`); the columns given are set."""
+def upsert_nodes(spec: NodeSpec, columns: Sequence[Column], stamped: bool = False) -> str:
+    """Return the MERGE of a batch of columns (`graph.neo4j_columns`); the columns given are set.
+
+    `stamped` also sets the rebuild id, parameter $rebuild.
+    """
     key = next(c for c in columns if c.name == spec.key)
     others = [c for c in columns if c.name != spec.key]
     return (f"{_rows(columns, spec.key)}"
             f"MERGE (n:{spec.label} {{{spec.key}: {_source(key)}}})"
-            f"{_assignments('n', others)}")
+            f"{_assignments('n', others, stamped)}")
 
 
 def _identity(spec: RelationSpec, columns: Sequence[Column] | None = None) -> str:
@@ -108,7 +118,7 @@ def _identity(spec: RelationSpec, columns: Sequence[Column] | None = None) -> st
     return " {" + ", ".join(f"{name}: {read}" for name, read in zip(spec.identity, reads, strict=True)) + "}"
 
 
-def upsert_relations(spec: RelationSpec, columns: Sequence[Column]) -> str:
+def upsert_relations(spec: RelationSpec, columns: Sequence[Column], stamped: bool = False) -> str:
     """Return the MERGE of a relation batch of columns: start, end, identity, the rest set."""
     start, end = graph_model().node(spec.source), graph_model().node(spec.target)
     by_name = {c.name: c for c in columns}
@@ -117,7 +127,7 @@ def upsert_relations(spec: RelationSpec, columns: Sequence[Column]) -> str:
             f"MATCH (a:{start.label} {{{start.key}: {_source(by_name['start'])}}})\n"
             f"MATCH (b:{end.label} {{{end.key}: {_source(by_name['end'])}}})\n"
             f"MERGE (a)-[r:{spec.type}{_identity(spec, columns)}]->(b)"
-            f"{_assignments('r', others)}\n"
+            f"{_assignments('r', others, stamped)}\n"
             f"RETURN count(r) AS written")
 
 
@@ -171,6 +181,17 @@ def clear(model: GraphModel) -> str:
     # in batches: one transaction deleting a whole city would need the heap to hold it
     labels = "|".join(model.nodes)
     return f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
+
+
+def sweep(model: GraphModel) -> list[str]:
+    """Return the statements deleting every relation, then node, not stamped with $rebuild."""
+    stale = f"coalesce(x.{REBUILD_ID}, '') <> $rebuild"
+    relations = [f"MATCH ()-[x:{spec.type}]->() WHERE {stale} "
+                 f"CALL (x) {{ DELETE x }} IN TRANSACTIONS OF 10000 ROWS"
+                 for spec in model.relations.values()]
+    nodes = [f"MATCH (x:{spec.label}) WHERE {stale} "
+             f"CALL (x) {{ DETACH DELETE x }} IN TRANSACTIONS OF 10000 ROWS" for spec in model.nodes.values()]
+    return relations + nodes
 
 
 def count_nodes(node: NodeSpec) -> str:

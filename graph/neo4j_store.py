@@ -3,25 +3,32 @@
 Writes are batched `UNWIND ... MERGE ...` statements (`graph.cypher`) on keys under uniqueness
 constraints, so every write is idempotent; each batch is one managed write transaction, retried
 by the driver on transient errors. A batch travels as columns packed into strings
-(`graph.neo4j_columns`) and is cut into two slices written at once (`writers`), because the server
-runs a transaction on one thread. Queries run in one read transaction each. `run_read` takes
-Cypher from trusted callers (saved analyst queries, an expert endpoint) and runs it in a READ
-transaction: the server refuses any write there, and the refusal is `ontology.errors.Forbidden`.
+(`graph.neo4j_columns`). `writers` > 1 cuts a batch into slices written at once; the default is
+one, because two writers deadlocked on the dense nodes' relationship groups (each retry waits
+about a second) and, on a shared 2-core machine, gained nothing. A full rebuild stamps what it
+writes and then sweeps the rest (`rebuilding`). Queries run in one read transaction each.
+`run_read` takes Cypher from trusted callers (saved analyst queries, an expert endpoint) and runs
+it in a READ transaction: the server refuses any write there, and the refusal is
+`ontology.errors.Forbidden`.
 
-Measured on this machine (2 cores shared with other work, load average 3.8) writing the synthetic
-city of `benchmarks/bench_graph.py` at 60,000 nodes (164,000 nodes and relations) after a warm-up:
-a full load ran at 7,200 items/s and rewriting the same batches at 16,000 items/s. The server
-spent 175 us of CPU per item created and 58 us per item rewritten, the client 20 us: creating
-nodes and relations bounds a full load, not the driver. Before batches travelled as packed
-columns the driver's pure-Python packing cost more than the server (17 us a value, 370 us a
-datetime) and a cold load of a smaller city ran at 500 to 1,600 items/s.
+Measured with `cityhub bench graph --nodes 60000` (65,395 nodes, 98,553 relations; 2 cores shared
+with other work, load average 1.4 to 2.8): a full load into an empty graph 7,561 items/s (server
+23.8 CPU s, client 2.4), the same batches again 22,020 items/s (server 5.4 CPU s), a stamped
+rebuild over the loaded graph 11,864 items/s (server 14.2 CPU s). Creating nodes and relations
+bounds a full load, not the driver: the server spends 55 to 145 us of CPU per item created
+(less once its JIT has compiled the write paths) against 33 us per item rewritten. MERGE and
+CREATE cost the same into an empty graph, and batches of 2,500 to 50,000 rows the same per item.
+Before batches travelled as packed columns the driver's pure-Python packing cost more than the
+server (17 us a value, 370 us a datetime).
 """
 
 from __future__ import annotations
 
+import uuid
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import neo4j
@@ -88,7 +95,7 @@ class Neo4jGraphStore(GraphStore):
     """A GraphStore on a Neo4j server; `url` is its neo4j:// or bolt:// address."""
 
     def __init__(self, url: str, *, auth: tuple[str, str] | None = None, database: str | None = "neo4j",
-                 writers: int = 2) -> None:
+                 writers: int = 1) -> None:
         self.url = url
         self.database = database
         self._driver = GraphDatabase.driver(url, auth=auth)
@@ -96,6 +103,7 @@ class Neo4jGraphStore(GraphStore):
         # the server runs each transaction on one thread: two at once use both cores of a small machine
         self._pool = ThreadPoolExecutor(max_workers=max(1, writers), thread_name_prefix="neo4j-writer")
         self._writers = max(1, writers)
+        self._rebuild_id: str | None = None  # while a rebuild runs, every write stamps it
 
     def close(self) -> None:
         self._pool.shutdown()
@@ -131,13 +139,15 @@ class Neo4jGraphStore(GraphStore):
         spec = self.model.node(label)
         cleaned = node_rows(spec, rows)
         kinds = column_kinds(dict(spec.types), spec.multiple)
-        self._send_all(lambda columns: cypher.upsert_nodes(spec, columns), kinds, cleaned)
+        stamped = self._rebuild_id is not None
+        self._send_all(lambda columns: cypher.upsert_nodes(spec, columns, stamped), kinds, cleaned)
         return len(cleaned)
 
     def upsert_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> int:
         spec = self.model.relation(type_)
         kinds = column_kinds(dict(spec.types), frozenset({"sources"}))
-        return self._send_all(lambda columns: cypher.upsert_relations(spec, columns), kinds,
+        stamped = self._rebuild_id is not None
+        return self._send_all(lambda columns: cypher.upsert_relations(spec, columns, stamped), kinds,
                               relation_rows(spec, rows), by="end")
 
     def _send_all(self, build: Callable[[list[Column]], str], kinds: dict[str, str],
@@ -158,7 +168,7 @@ class Neo4jGraphStore(GraphStore):
 
     def _send(self, query: str, columns: dict[str, Any]) -> int:
         """Run one batch write; return its `written` count (0 when the statement returns none)."""
-        params = {"cols": columns, "row": ROW, "item": ITEM, "missing": MISSING}
+        params = {"cols": columns, "row": ROW, "item": ITEM, "missing": MISSING, "rebuild": self._rebuild_id}
 
         def work(tx: ManagedTransaction) -> int:
             record = tx.run(query, params).single()
@@ -194,6 +204,29 @@ class Neo4jGraphStore(GraphStore):
                 moved += int(tx.run(cypher.redirect(node, spec, outgoing), keys).single(strict=True)["moved"])
         tx.run(cypher.delete_nodes(node), keys=[change.old_key]).consume()
         return moved
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[Neo4jGraphStore]:
+        """Yield this store stamping every write with a new rebuild id; on a clean exit delete the rest.
+
+        Neo4j Community serves one user database, so there is no second graph to swap in. Readers
+        see the old graph with the rebuild's upserts over it (never a kept item missing), then the
+        sweep removes what the rebuild did not write: merged-away and deleted entities.
+        """
+        if self._rebuild_id is not None:
+            raise BadInput("a rebuild of this graph is already running")
+        self._rebuild_id = uuid.uuid4().hex
+        try:
+            yield self
+            self._sweep(self._rebuild_id)
+        finally:
+            self._rebuild_id = None
+
+    def _sweep(self, rebuild_id: str) -> None:
+        """Delete the relations, then the nodes, of the model that rebuild `rebuild_id` did not write."""
+        with self._session() as session:  # CALL ... IN TRANSACTIONS needs an auto-commit transaction
+            for statement in cypher.sweep(self.model):
+                session.run(statement, rebuild=rebuild_id).consume()
 
     def clear(self) -> None:
         with self._session() as session:  # CALL ... IN TRANSACTIONS needs an auto-commit transaction

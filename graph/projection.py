@@ -5,7 +5,9 @@ holds the label's properties (those the ontology declares and the tables have) a
 relation row holds `start` and `end` keys, identity properties and provenance (`graph.provenance`).
 A node or relation lists the records that name it directly. Relations between places take the
 provenance of the lower place, whose records wrote the whole address. A Department is named by
-every record of its source, so it keeps their time span but lists none of them.
+every record of its source, so it keeps their time span but lists none of them. A person LIVES_AT
+the finest place their mentions were resolved to (the room where the address gives one), or,
+when no mention names a place, the known places the people table's addresses spell out.
 
 The incremental part: `id_changes_of` reads the resolution's id_changes as ordered `IdChange`s
 (`GraphStore.apply_id_changes` moves a merged-away node's relations onto its new ID and deletes
@@ -26,6 +28,7 @@ import pandas as pd
 from graph.model import DEPARTMENT_NAMES, graph_model
 from graph.provenance import (
     address_index,
+    finest_places,
     mention_places,
     no_pairs,
     provenance,
@@ -257,15 +260,28 @@ def _hierarchy(ctx: _Context) -> dict[str, pd.DataFrame]:
     return relations
 
 
-def _lives_at(ctx: _Context) -> pd.DataFrame:
-    """Person -> Place for every address of a person that names a known place.
+def _homes(ctx: _Context) -> pd.DataFrame:
+    """Return person_id and place_id of where each person lives, the finest place they are named at.
 
-    Provenance: the person's mentions that gave that address; the person's own when none did.
+    A person's mentions name places through place resolution; a person none of whose mentions
+    names a place lives at the addresses of the people table that name a known place.
     """
-    people = ctx.table("people")[["person_id", "addresses"]].explode("addresses")
-    people["place_id"] = resolve_addresses(people["addresses"], ctx.addresses)
-    rows = people.dropna(subset=["place_id"])[["person_id", "place_id"]].astype(str).drop_duplicates()
-    rows = rows.rename(columns={"person_id": START, "place_id": END}).reset_index(drop=True)
+    named = mention_places(ctx.table("person_mentions"), ctx.addresses)[["person_id", "place_id"]]
+    people = ctx.table("people").reindex(columns=["person_id", "addresses"]).explode("addresses")
+    people = people[~people["person_id"].isin(named["person_id"])]
+    written = pd.DataFrame({"person_id": people["person_id"],
+                            "place_id": resolve_addresses(people["addresses"], ctx.addresses)})
+    homes = pd.concat([named, written.dropna()]).astype(str).drop_duplicates()
+    homes = homes[homes["person_id"].isin(ctx.table("people")["person_id"].astype(str))]
+    return finest_places(homes, ctx.table("places")).reset_index(drop=True)
+
+
+def _lives_at(ctx: _Context) -> pd.DataFrame:
+    """Person -> Place for where each person lives (`_homes`).
+
+    Provenance: the person's mentions that named that place; the person's own when none did.
+    """
+    rows = _homes(ctx).rename(columns={"person_id": START, "place_id": END})
     named = mention_places(ctx.table("person_mentions"), ctx.addresses)
     pairs = pd.DataFrame({"id": named["person_id"].astype(str) + "\x1f" + named["place_id"].astype(str),
                           "key": named["key"]})
@@ -282,7 +298,7 @@ def _lives_at(ctx: _Context) -> pd.DataFrame:
 
 def _relations(ctx: _Context) -> dict[str, pd.DataFrame]:
     relations: dict[str, pd.DataFrame] = {}
-    if len(ctx.table("people")) and "addresses" in ctx.table("people"):
+    if len(ctx.table("people")):
         relations["LIVES_AT"] = _lives_at(ctx)
     if len(ctx.table("event_people")):
         relations["INVOLVED_IN"] = _involvements(ctx)

@@ -20,6 +20,7 @@ import pandas as pd
 
 __all__ = [
     "address_index",
+    "finest_places",
     "mention_places",
     "provenance",
     "record_keys",
@@ -129,9 +130,38 @@ def resolve_addresses(values: pd.Series, index: dict[str, str]) -> pd.Series:
 
 
 def mention_places(mentions: pd.DataFrame, index: dict[str, str]) -> pd.DataFrame:
-    """Return person_id, place_id and record key of the person mentions whose address names a place."""
-    if mentions.empty or "address" not in mentions:
+    """Return person_id, place_id and record key of the person mentions that name a place.
+
+    The place is the one place resolution gave the mention (`place_id`, down to the room where the
+    address names one); a mention without it names the place its address spells out in full.
+    """
+    if mentions.empty or not {"address", "place_id"} & set(mentions):
         return pd.DataFrame(columns=["person_id", "place_id", "key"])
+    resolved = mentions["place_id"] if "place_id" in mentions else pd.Series(None, index=mentions.index)
+    if "address" in mentions:
+        resolved = resolved.fillna(resolve_addresses(mentions["address"], index))
     found = pd.DataFrame({"person_id": mentions["person_id"], "key": record_keys(mentions),
-                          "place_id": resolve_addresses(mentions["address"], index)})
-    return found.dropna()
+                          "place_id": resolved})
+    return found.dropna().astype(str)
+
+
+def finest_places(pairs: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Return the (person_id, place_id) pairs whose place is not above another place of that person.
+
+    A person named at their building by one record and at its room 501 by another lives in 501.
+    """
+    if pairs.empty or "parent_id" not in places:
+        return pairs
+    parent = places.dropna(subset=["parent_id"]).set_index("place_id")["parent_id"].astype(str)
+    above = pairs[["person_id", "place_id"]].drop_duplicates()
+    ancestors = []
+    for _ in range(32):  # deeper than any address; a cycle in bad data must not loop forever
+        if above.empty:
+            break
+        above = above.assign(place_id=above["place_id"].map(parent)).dropna()
+        ancestors.append(above)
+    if not ancestors:
+        return pairs
+    covered = pd.concat(ancestors).drop_duplicates().assign(covered=True)
+    marked = pairs.merge(covered, on=["person_id", "place_id"], how="left")
+    return pairs[marked["covered"].isna().to_numpy()]

@@ -20,6 +20,12 @@ BACKENDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.servers)]
 _changed = {"embedded": True, "neo4j": True}  # whether the last test may have changed the graph
 
 
+def second_reader(store: GraphStore) -> GraphStore:
+    """Return another store on the same graph, as the API in another process would open it."""
+    location = getattr(store, "url", None) or store.path  # type: ignore[attr-defined]
+    return open_graph(location)
+
+
 def _open(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> GraphStore:
     if backend == "neo4j":
         return open_graph(request.getfixturevalue("neo4j_url"))

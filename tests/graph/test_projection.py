@@ -68,6 +68,31 @@ def test_lives_at_follows_written_addresses_and_place_ids(batches: GraphBatches)
     assert _row(homes, start="P1")["sources"] == ["police:J3"]
 
 
+def _with_resolved_mentions(places: dict[tuple[str, str], str]) -> ResolvedTables:
+    """Return the city whose mentions carry place resolution's place_id, set per (person, record)."""
+    tables = city()
+    mentions = tables.table("person_mentions").assign(place_id=None)
+    for (person, record), place in places.items():
+        chosen = (mentions["person_id"] == person) & (mentions["record_id"] == record)
+        # shorthand that no text lookup resolves: only the resolved place_id can place it
+        mentions.loc[chosen, ["place_id", "address"]] = [place, "3-2-501"]
+    return ResolvedTables(**{**tables.__dict__, "person_mentions": mentions})
+
+
+def test_lives_at_follows_the_place_resolution_gave_a_mention() -> None:
+    homes = project(_with_resolved_mentions({("P4", "J4"): "R4"})).relations["LIVES_AT"]
+    # P4's people row says R3, but their police record was resolved to R4: the record wins
+    assert _row(homes, start="P4")["end"] == "R4"
+    assert _row(homes, start="P4")["sources"] == ["police:J4"]
+
+
+def test_lives_at_is_the_finest_place_a_person_is_named_at() -> None:
+    tables = _with_resolved_mentions({("P1", "J3"): "R1", ("P1", "X9"): "B1", ("P3", "H2"): "B3"})
+    homes = project(tables).relations["LIVES_AT"]
+    assert [end for start, end in _pairs(homes) if start == "P1"] == ["R1"]  # the room, not its building
+    assert [end for start, end in _pairs(homes) if start == "P3"] == ["B3"]  # no room known: the building
+
+
 def test_an_address_written_differently_still_finds_its_place() -> None:
     tables = city()
     assert tables.people is not None
