@@ -33,7 +33,7 @@ from functools import lru_cache
 from opencc import OpenCC
 
 from entity_resolution.normalize.address_detail import parse_detail
-from entity_resolution.normalize.address_divisions import DivisionMatcher
+from entity_resolution.normalize.address_divisions import DivisionMatcher, FoundDivisions
 from ontology.gazetteer import load_gazetteer
 
 __all__ = ["AddressParts", "normalize_address_text", "parse_address", "place_key"]
@@ -41,6 +41,7 @@ __all__ = ["AddressParts", "normalize_address_text", "parse_address", "place_key
 _T2S = OpenCC("t2s")
 _DROPPED = re.compile(r"[\s,，、;；:：()（）\[\]【】{}<>《》\"'“”‘’。.!！?？]+")
 _CHAR_MAP = str.maketrans({"•": "·", "‧": "·", "・": "·", "—": "-", "–": "-", "~": "-", "_": "-"})
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def parse_address(raw: str, city_code: str | None = None) -> AddressParts:
     '聚龙城'
     """
     text = normalize_address_text(raw)
-    found = _matcher(city_code).match(text)
+    found = _head_divisions(text, city_code)
     detail = parse_detail(text[found.end :])
     names = {level: division.name for level, division in found.by_level.items()}
     estate = detail.estate
@@ -130,3 +131,61 @@ def place_key(parts: AddressParts) -> str:
 @lru_cache(maxsize=16)
 def _matcher(city_code: str | None) -> DivisionMatcher:
     return DivisionMatcher(load_gazetteer(), city_code)
+
+
+def _head_divisions(text: str, city_code: str | None) -> FoundDivisions:
+    """Return the divisions a normalised address starts with, shared by addresses of one head.
+
+    The matcher reads no further than the first digit (it only asks whether a digit follows a
+    name), so '锦绣花园3栋2单元501' and '锦绣花园3栋1单元302' share one match: a city's hundreds of
+    thousands of addresses have far fewer heads. The few division names that hold digits
+    (金地2008社区) would be cut there; an address that may start one is matched whole.
+    """
+    digit = _DIGIT.search(text)
+    if digit is None:
+        return _match_head(text, city_code)
+    first = digit.start()
+    deepest = _digit_names()[1]
+    since = max(0, first - deepest)
+    window = text[since : first + _DIGIT_NAME_REACH]
+    if any(map(str.isdigit, text[:first])) or _may_start_digit_name(window, first - since):
+        return _matcher(city_code).match(text)  # a digit outside \d, or a name with digits
+    return _match_head(text[: first + 1], city_code)
+
+
+@lru_cache(maxsize=1 << 18)
+def _match_head(head: str, city_code: str | None) -> FoundDivisions:
+    return _matcher(city_code).match(head)
+
+
+# A name with digits is recognised by its text up to this many characters from its first digit.
+_DIGIT_NAME_REACH = 4
+
+
+@lru_cache(maxsize=1 << 16)
+def _may_start_digit_name(window: str, digit_at: int) -> bool:
+    """Return whether a division name with a digit may be written across `window[digit_at]`, the
+    address's first digit: whether the window holds such a name's head (see `_digit_names`)."""
+    heads = _digit_names()[0]
+    return any(
+        window[start:end] in heads
+        for start in range(digit_at + 1)
+        for end in range(digit_at + 1, digit_at + _DIGIT_NAME_REACH + 1)
+    )
+
+
+@lru_cache(maxsize=1)
+def _digit_names() -> tuple[frozenset[str], int]:
+    """Return the division names holding a digit, each cut `_DIGIT_NAME_REACH` characters from its
+    first digit on, and the furthest offset of a first digit in them."""
+    heads: set[str] = set()
+    deepest = 0
+    for division in load_gazetteer().divisions.values():
+        for name in {division.name, division.short_name}:
+            if name.isalpha():  # nearly every name: no digit, and known at C speed
+                continue
+            offset = next((i for i, ch in enumerate(name) if ch.isdigit()), -1)
+            if offset >= 0:
+                heads.add(name[: offset + _DIGIT_NAME_REACH])
+                deepest = max(deepest, offset)
+    return frozenset(heads), deepest

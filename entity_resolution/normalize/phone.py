@@ -89,7 +89,8 @@ def _national_digits(digits: str, international: bool) -> str | None:
     return digits
 
 
-@lru_cache(maxsize=1 << 16)
+# As large as clean_phone's cache: one number written several ways comes back here as the same digits.
+@lru_cache(maxsize=1 << 20)
 def _canonical(digits: str | None, default_area_code: str) -> str | None:
     if digits is None or len(digits) < 7:
         return None

@@ -69,6 +69,10 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     # make big blocks of strangers.
     BlockingRule("birth", ("birth_date",), ("surname", "given_key"), max_block=30),
     BlockingRule("name", ("name_key",), ("estate_key", "birth_date"), max_block=20),
+    # An ID number keyed with one slip keeps one half: the typo meets its correct form. Halves
+    # of resident IDs (region and birth year) make big blocks, hence the tight cap.
+    BlockingRule("id_head", ("id_head",), max_block=20),
+    BlockingRule("id_tail", ("id_tail",), max_block=20),
 )
 
 

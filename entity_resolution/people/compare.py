@@ -16,6 +16,7 @@ table (`encode`), fuzzy string similarity is computed once per distinct pair of 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ Ints = npt.NDArray[np.int64]
 Codes = npt.NDArray[np.int32]
 MISSING = -1
 NO_DATE = np.iinfo(np.int32).min
+_NOT_LETTERS = re.compile(r"[\W_]+")
 
 # Levels of each field, strongest agreement first. The position in the tuple is the level code.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -51,13 +53,16 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "gender": ("agree", "differ"),
     "mobile": ("agree", "differ"),
     "landline": ("agree", "differ"),
-    "address": ("room", "building", "place", "estate", "estate_other", "similar", "differ"),
+    "address": (
+        "room", "building", "place", "estate", "estate_other", "similar", "loosely_similar", "differ"
+    ),
 }
 FIELDS: tuple[str, ...] = tuple(LEVELS)
 TF_LEVELS = {("name", 0), ("name", 1)}  # levels whose u is the name's frequency
 FUZZY_NAME = 0.92  # Jaro-Winkler / token-sort similarity of clean names for the 'fuzzy' level
 SIMILAR_NAME = 0.80
-SIMILAR_ADDRESS = 85.0  # token-set ratio (0-100) of address texts no parser could read
+SIMILAR_ADDRESS = 85.0  # similarity (0-100) of address texts whose keys do not agree, see _address_similarity
+LOOSELY_SIMILAR_ADDRESS = 70.0
 _CODED = (
     "name_clean",
     "name_key",
@@ -109,6 +114,9 @@ def encode(prepared: pd.DataFrame) -> Encoded:
     birth = prepared["birth_date"].to_numpy("datetime64[D]").astype(np.int64)
     birth = np.where(prepared["birth_date"].isna().to_numpy(), NO_DATE, birth).astype(np.int32)
     gender = prepared["gender"].map({"M": 0, "F": 1}).fillna(-1).to_numpy(np.int8)
+    strings["address_letters"] = np.array(
+        [_NOT_LETTERS.sub("", text) for text in strings["address_text"]], dtype=object
+    )
     title_only = (prepared["name_clean"].isna() & prepared["surname"].notna()).to_numpy()
     latin = np.array([str(name).isascii() for name in strings["name_clean"]], dtype=bool)
     return Encoded(codes, strings, birth, gender, title_only, latin)
@@ -190,9 +198,26 @@ def _birth_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]
     day_b = (db - mb.astype("datetime64[D]")).astype(np.int64)
     same = (ya == yb).astype(int) + (month_a == month_b).astype(int) + (day_a == day_b).astype(int)
     swapped = (ya == yb) & (month_a == day_b) & (day_a == month_b)
-    level[rows[(same == 2) | swapped]] = level_index("birth", "close")
+    close = (same == 2) | swapped
+    close[~close] = _one_keystroke_apart(a[rows[~close]], b[rows[~close]])
+    level[rows[close]] = level_index("birth", "close")
     level[rows[same == 3]] = level_index("birth", "exact")
     return level
+
+
+def _one_keystroke_apart(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+    """Return whether two dates written YYYYMMDD are one edit or one swap of neighbours apart.
+
+    A swap across the month and day (1933-02-12 keyed as 1933-01-22) changes two parts, yet is
+    one slip of the hand.
+    """
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    codes, days = pd.factorize(np.r_[a, b])
+    written = np.datetime_as_string(days.astype("datetime64[D]"))
+    digits = np.array([text.replace("-", "") for text in written], dtype=object)
+    codes = codes.astype(np.int32)
+    return _similarity(digits, codes[: len(a)], codes[len(a) :], OSA.distance) <= 1
 
 
 def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
@@ -214,13 +239,27 @@ def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     return level
 
 
+def _address_similarity(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.float64]:
+    """Return max(token-set ratio, ratio without spaces) of address texts (0-100).
+
+    The token-set ratio forgives words left out or reordered; comparing the texts without spaces
+    forgives a space slipped into or out of a word ('bramina station', 'braminastation').
+    """
+    strings = enc.strings["address_text"]
+    words = _similarity(strings, a, b, fuzz.token_set_ratio)
+    joined = _similarity(enc.strings["address_letters"], a, b, fuzz.ratio)
+    return np.maximum(words, joined)
+
+
 def _address_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     """Return address levels; a coarser address agrees with a finer one it contains.
 
     room: the same room. building: the same building, and no two different rooms named.
     place: the same place key otherwise (a road and door number). estate: the same estate, one
     side naming no building. estate_other: the same estate, different buildings or rooms.
-    similar: texts no parser could key that read alike.
+    similar, loosely_similar: no key agrees (no parser could key the texts, or a typo gave them
+    different keys), yet the texts read alike (a typo, a word left out) or partly alike (a street
+    number, a locality or a postcode still shared).
     """
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
@@ -230,13 +269,9 @@ def _address_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int
     buildings_known, building_equal = _equal(c["building_key"], left, right)
     _, estate_equal = _equal(c["estate_key"], left, right)
     level[text_known | key_known] = level_index("address", "differ")
-    rest = np.flatnonzero(text_known & ~key_known & ~text_equal)
-    sim = _similarity(
-        enc.strings["address_text"],
-        c["address_text"][left[rest]],
-        c["address_text"][right[rest]],
-        fuzz.token_set_ratio,
-    )
+    rest = np.flatnonzero(text_known & ~key_equal & ~text_equal)
+    sim = _address_similarity(enc, c["address_text"][left[rest]], c["address_text"][right[rest]])
+    level[rest[sim >= LOOSELY_SIMILAR_ADDRESS]] = level_index("address", "loosely_similar")
     level[rest[sim >= SIMILAR_ADDRESS]] = level_index("address", "similar")
     level[estate_equal] = level_index("address", "estate_other")
     level[estate_equal & ~buildings_known] = level_index("address", "estate")

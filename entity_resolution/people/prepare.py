@@ -15,6 +15,8 @@ Columns of the prepared table:
     given_key       phonetic key of the given name: 'wei'
     id18            valid 18-digit ID number (15-digit ones upgraded), else None
     id_raw          the compacted ID text when it is not a valid resident ID (typos, foreign IDs)
+    id_head, id_tail  the first and the second half of the ID text (id18, else id_raw), for blocking:
+                    a number keyed with one slip keeps one half intact
     id_birth, id_sex  what the valid ID number says
     mobile, landline  canonical phone numbers, at most one of each
     birth_date      recorded birth date, else the ID's (datetime64, NaT when unknown)
@@ -59,6 +61,8 @@ PREPARED_COLUMNS = (
     "given_key",
     "id18",
     "id_raw",
+    "id_head",
+    "id_tail",
     "id_birth",
     "id_sex",
     "mobile",
@@ -146,6 +150,14 @@ def _id_number(raw: Any) -> tuple[str | None, str | None, dt.date | None, str | 
         compact = "".join(ch for ch in unicodedata.normalize("NFKC", error.value or text) if ch.isalnum())
         return None, compact.upper() or None, None, None
     return parsed.number, None, parsed.birth_date, parsed.sex
+
+
+def _id_halves(id18: np.ndarray[Any, Any], id_raw: np.ndarray[Any, Any]) -> tuple[pd.Series, pd.Series]:
+    """Return the first and the second half of each ID text: '1234567' -> ('123', '4567')."""
+    text = pd.Series(id18, dtype=object).combine_first(pd.Series(id_raw, dtype=object))
+    head = pd.Series([t[: len(t) // 2] if isinstance(t, str) else None for t in text], dtype=object)
+    tail = pd.Series([t[len(t) // 2 :] if isinstance(t, str) else None for t in text], dtype=object)
+    return head, tail
 
 
 def _phones(raw: Any, default_area_code: str) -> tuple[str | None, str | None]:
@@ -236,6 +248,7 @@ def prepare_mentions(
         frame["address"], partial(_address, city_code=options.city_code), 5
     )
     birth_dates = _dates(birth)
+    id_head, id_tail = _id_halves(id18, id_raw)
     id_births = _dates(id_birth)
     genders = pd.Series(gender, dtype=object)
     genders = genders.where(genders.notna(), pd.Series(title_gender, dtype=object))
@@ -251,6 +264,8 @@ def prepare_mentions(
             "given_key": given_key,
             "id18": id18,
             "id_raw": id_raw,
+            "id_head": id_head.to_numpy(dtype=object),
+            "id_tail": id_tail.to_numpy(dtype=object),
             "id_birth": id_births,
             "id_sex": id_sex,
             "mobile": mobile,

@@ -201,8 +201,9 @@ def resolve_people(
 
 def _local_table(
     resolution: PeopleResolution, new: pd.DataFrame, cross: pd.DataFrame
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Return the rows to re-cluster, existing ones first, and their positions in the resolution.
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """Return the rows to re-cluster, existing ones first, their positions in the resolution, and
+    the number of mentions of each person the batch touches.
 
     Of each person the batch touches, the mentions it was blocked with are kept, plus one mention
     per distinct (ID number, birth date, gender): enough to check every merge against what the
@@ -213,10 +214,11 @@ def _local_table(
     touched = pd.unique(existing["person_id"].to_numpy(dtype=object)[matched])
     rows = np.flatnonzero(existing["person_id"].isin(touched).to_numpy())
     facts = existing.iloc[rows][["person_id", "id18", "birth_date", "gender"]]
+    sizes = facts["person_id"].value_counts()
     distinct = rows[~facts.duplicated().to_numpy()]
     rows = np.union1d(np.sort(pd.unique(matched)), distinct).astype(np.int64)
     local = pd.concat([existing.iloc[rows].drop(columns="person_id"), new], ignore_index=True)
-    return local, rows
+    return local, rows, sizes
 
 
 def _local_pairs(
@@ -248,17 +250,17 @@ def _batch_ids(
     rows: np.ndarray,
     record_ids: np.ndarray,
     labels: np.ndarray,
+    sizes: pd.Series,
     options: ResolveOptions,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Return the person ID of every local row, and the ID changes, voting with whole people.
 
     Each touched person is represented by one of its local mentions, weighted by how many
-    mentions it has, so the majority rule is the one a full re-run applies.
+    mentions it has (`sizes`, by person ID), so the majority rule is the one a full re-run applies.
     """
     existing_ids = resolution.prepared["person_id"].to_numpy(dtype=object)
     old = existing_ids[rows]
     first = ~pd.Series(old).duplicated().to_numpy()
-    sizes = pd.Series(existing_ids).value_counts() if first.any() else pd.Series(dtype=np.int64)
     keep = np.r_[first, np.ones(len(record_ids) - len(rows), dtype=bool)]
     weight = np.r_[
         sizes.reindex(old[first]).to_numpy(np.int64), np.ones(len(record_ids) - len(rows), dtype=np.int64)
@@ -303,16 +305,18 @@ def link_people(
     """
     options = options or ResolveOptions()
     new = prepare_mentions(new_mentions, options.prepare)
-    seen = new["record_id"].isin(resolution.prepared["record_id"]).to_numpy()
+    # probing the resolved ids with the batch's, not the other way round: no table of a million ids
+    seen = resolution.prepared["record_id"].isin(new["record_id"]).to_numpy()
     if seen.any():
+        again = new["record_id"].isin(resolution.prepared["record_id"][seen]).to_numpy()
         raise ValueError(
-            f"person mentions: record_id {new['record_id'].iloc[int(seen.argmax())]!r} was already resolved"
+            f"person mentions: record_id {new['record_id'].iloc[int(again.argmax())]!r} was already resolved"
         )
     existing_ids = resolution.prepared["person_id"].to_numpy(dtype=object)
     cross, within = block_against(
         new, resolution.block_keys, existing_ids, options.rules, options.max_block, per_entity=1
     )
-    local, rows = _local_table(resolution, new, cross)
+    local, rows, sizes = _local_table(resolution, new, cross)
     pairs = _local_pairs(resolution, rows, cross, within.pairs)
     ties = pairs.pop("_tie").eq(True).to_numpy()
     pairs_ties = pairs[ties]
@@ -320,12 +324,10 @@ def link_people(
     pairs = _with_decisions(pairs[~ties], decided_positions(decisions, local["record_id"]))
     scored, labels, refused = _score_and_cluster(enc, pairs, resolution.model, options, ties=pairs_ties)
     record_ids = local["record_id"].to_numpy(dtype=object)
-    person, changes = _batch_ids(resolution, rows, record_ids, labels, options)
+    person, changes = _batch_ids(resolution, rows, record_ids, labels, sizes, options)
     updated = _renamed(resolution.prepared["person_id"].to_numpy(dtype=object), rows, person)
-    prepared = pd.concat(
-        [resolution.prepared.assign(person_id=updated), new.assign(person_id=person[len(rows) :])],
-        ignore_index=True,
-    )
+    prepared = pd.concat([resolution.prepared, new.assign(person_id=None)], ignore_index=True)
+    prepared["person_id"] = np.concatenate([updated, person[len(rows) :]])  # one copy of the table, not two
     assignments = prepared[["record_id", "person_id"]]
     links = _links_table(scored, record_ids, labels, options.review_band[0])
     keys = pd.concat([resolution.block_keys, within.keys], ignore_index=True)

@@ -167,3 +167,31 @@ def test_parse_detail(text, parts):
 )
 def test_normalize_address_text(raw, text):
     assert normalize_address_text(raw) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "community", "key"),
+    [
+        # Division names with digits in them are still found, though the matcher's work is shared
+        # by the addresses of one head (everything before the first digit).
+        (
+            "北京市丰台区丰台街道程庄路16号院社区3号楼2单元101",
+            "程庄路16号院社区",
+            "110106|程庄路16号院|3|2|101",
+        ),
+        ("北京市丰台区丰台街道程庄路15号", "", "110106|程庄路15号"),
+        ("包头市昆都仑区沼潭街道105208社区5栋", "105208社区", "150203|105208|5"),
+        ("包头市昆都仑区沼潭街道10栋", "", "150203||10"),
+        ("包头市昆都仑区沼潭街道105208社区5栋", "105208社区", "150203|105208|5"),  # now from the cache
+    ],
+)
+def test_division_names_with_digits(raw, community, key):
+    parts = parse_address(raw)
+    assert (parts.community, place_key(parts)) == (community, key)
+
+
+def test_addresses_of_one_head_keep_their_own_rooms():
+    first = parse_address("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501")
+    second = parse_address("重庆市沙坪坝区回龙坝镇聚龙城社区3栋1单元302")
+    assert first.division_code == second.division_code == "500106006010"
+    assert (place_key(first), place_key(second)) == ("500106|聚龙城|3|2|501", "500106|聚龙城|3|1|302")

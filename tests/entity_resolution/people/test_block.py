@@ -16,6 +16,7 @@ from entity_resolution.people.block import (
     rule_keys,
     rule_names,
 )
+from entity_resolution.people.prepare import prepare_mentions
 
 BY_PHONE = BlockingRule("mobile", ("mobile",))
 BY_NAME_BIRTH = BlockingRule("name_birth", ("name_key", "birth_date"))
@@ -114,3 +115,15 @@ def test_a_batch_is_blocked_against_kept_keys() -> None:
 def test_dedupe_orders_each_pair() -> None:
     pairs = dedupe_pairs(np.array([3, 1, 1]), np.array([1, 3, 1]), np.array([1, 2, 4]), 10)
     assert pair_list(pairs) == [(1, 3)] and pairs["rules"].tolist() == [3]
+
+
+@pytest.mark.parametrize("slipped", ["5405829", "1405822", "5408522"])
+def test_an_id_number_with_one_slip_meets_its_correct_form(slipped: str) -> None:
+    mentions = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "name": ["RYAN JOSHUA", "DOWDNEY JOSHUA", "WEBB KEATON"],
+            "id_number": ["5405822", slipped, "9911003"],
+        }
+    )
+    assert pair_list(block_pairs(prepare_mentions(mentions)).pairs) == [(0, 1)]

@@ -71,6 +71,7 @@ def test_id_levels(a: str, b: str | None, expected: str) -> None:
         ("19900307", "1990年3月7日", "exact"),
         ("19900307", "19900703", "close"),  # day and month swapped
         ("19900307", "19910307", "close"),
+        ("19330212", "19330122", "close"),  # neighbouring digits swapped across month and day
         ("19900307", "19850611", "differ"),
         ("19900307", "1990年13月40日", "missing"),  # an impossible date is no date
     ],
@@ -92,6 +93,16 @@ def test_birth_levels(a: str, b: str, expected: str) -> None:
         ("锦绣花园", "锦绣花园3-2-501", "estate"),
         ("锦绣花园4-1-101", "锦绣花园3-2-501", "estate_other"),
         ("4 knox street, lakewood estate", "4 knox st, lakewood estate", "similar"),
+        # spaces slipped out of and into words
+        ("79 braminastation, lakewoo destate, vermont", "79 bramina station, lakewood estate, vermont",
+         "similar"),
+        # read as two different estates by the parser, one letter apart
+        ("badimara street, tourist park, killara", "badimara street, tourist park, killaora", "similar"),
+        ("沙坪坝区锦绣花园3栋2单元501", "沙坪坝区锦秀花园3栋2单元501", "similar"),  # a typed homophone
+        # the street and the postcode still shared, the locality changed
+        ("8 lethbridge street, winston hills 2767", "8 lethbridbe street, toowoomba 2767", "loosely_similar"),
+        ("4 knox street, lakewood estate", "17 hearn street, miami, acton 5166 nsw", "differ"),
+        ("锦绣花园3-2-501", "龙湖花园5-1-101", "differ"),
     ],
 )
 def test_address_levels(a: str, b: str, expected: str) -> None:
