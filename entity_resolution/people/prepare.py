@@ -33,9 +33,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -77,6 +80,9 @@ PREPARED_COLUMNS = (
 )
 
 # Gender as departments code it: GB/T 2261.1 digits, Chinese words, English letters.
+# Distinct addresses from which parsing them in a second process pays for starting it (about 2 s
+# with the gazetteer load); a million mentions hold about 500,000.
+PARALLEL_ADDRESSES = 100_000
 GENDER_CODES = {"M": "M", "MALE": "M", "男": "M", "1": "M", "F": "F", "FEMALE": "F", "女": "F", "2": "F"}
 # What a call-taker types when the caller gives no name.
 NO_NAME = frozenset({"匿名", "不详", "未知", "无名", "无", "市民", "群众", "来电人", "NA", "NULL", "NONE"})
@@ -105,12 +111,38 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _normalise_all(normalise: Callable[[Any], tuple[Any, ...]], values: list[Any]) -> list[tuple[Any, ...]]:
+    return [normalise(value) for value in values]
+
+
+class _Distinct:
+    """The distinct non-missing values of a column, normalised in this process or, when there are
+    many, in a second one while this process normalises the other columns (`spread` reads them)."""
+
+    def __init__(self, values: pd.Series, normalise: Callable[[Any], tuple[Any, ...]],
+                 pool: ProcessPoolExecutor | None = None) -> None:
+        self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.pending: Future[list[tuple[Any, ...]]] | None = None
+        self.results: list[tuple[Any, ...]] = []
+        if pool is not None:
+            self.pending = pool.submit(_normalise_all, normalise, list(uniques))
+        else:
+            self.results = _normalise_all(normalise, list(uniques))
+
+    def spread(self, width: int) -> list[np.ndarray]:
+        """Return `width` object columns, one value per row of the column."""
+        results = self.pending.result() if self.pending is not None else self.results
+        return _columns(results, self.codes, width)
+
+
 def _per_distinct(
     values: pd.Series, normalise: Callable[[Any], tuple[Any, ...]], width: int
 ) -> list[np.ndarray]:
     """Return `width` object columns: `normalise` applied once per distinct non-missing value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    results = [normalise(u) for u in uniques]
+    return _Distinct(values, normalise).spread(width)
+
+
+def _columns(results: list[tuple[Any, ...]], codes: np.ndarray, width: int) -> list[np.ndarray]:
     columns = []
     for k in range(width):
         out = np.empty(len(results) + 1, dtype=object)  # the last slot answers the missing code -1
@@ -235,6 +267,27 @@ def prepare_mentions(
     """Return the prepared table (see the module docstring), one row per mention, in input order."""
     options = options or PrepareOptions()
     frame = _as_frame(mentions)
+    with _address_pool(frame["address"]) as pool:
+        addresses = _Distinct(frame["address"], partial(_address, city_code=options.city_code), pool)
+        prepared = _prepare_columns(frame, addresses, options)
+    return prepared
+
+
+@contextmanager
+def _address_pool(addresses: pd.Series) -> Iterator[ProcessPoolExecutor | None]:
+    """Yield a one-process pool when the column has enough distinct addresses to pay for it.
+
+    Parsing addresses is the largest normalising cost (about half of it at a million mentions);
+    a spawned process (no inherited threads or locks) parses them while this one does the rest.
+    """
+    if addresses.nunique() < PARALLEL_ADDRESSES:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        yield pool
+
+
+def _prepare_columns(frame: pd.DataFrame, addresses: _Distinct, options: PrepareOptions) -> pd.DataFrame:
     name_clean, name_key, name_fuzzy, surname, given_key, title_gender = _per_distinct(
         frame["name"], _name, 6
     )
@@ -244,9 +297,7 @@ def prepare_mentions(
     )
     (birth,) = _per_distinct(frame["birth_date"], _birth, 1)
     (gender,) = _per_distinct(frame["gender"], _gender, 1)
-    address_key, building_key, room_key, estate_key, address_text = _per_distinct(
-        frame["address"], partial(_address, city_code=options.city_code), 5
-    )
+    address_key, building_key, room_key, estate_key, address_text = addresses.spread(5)
     birth_dates = _dates(birth)
     id_head, id_tail = _id_halves(id18, id_raw)
     id_births = _dates(id_birth)
