@@ -139,7 +139,9 @@ def mention_places(mentions: pd.DataFrame, index: dict[str, str]) -> pd.DataFram
         return pd.DataFrame(columns=["person_id", "place_id", "key"])
     resolved = mentions["place_id"] if "place_id" in mentions else pd.Series(None, index=mentions.index)
     if "address" in mentions:
-        resolved = resolved.fillna(resolve_addresses(mentions["address"], index))
+        spelled = resolve_addresses(mentions["address"], index).to_numpy(dtype=object)
+        resolved = pd.Series(np.where(resolved.notna(), resolved.to_numpy(dtype=object), spelled),
+                             index=mentions.index, dtype=object)
     found = pd.DataFrame({"person_id": mentions["person_id"], "key": record_keys(mentions),
                           "place_id": resolved})
     return found.dropna().astype(str)
