@@ -29,10 +29,10 @@ from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.people.prepare import PrepareOptions
 from entity_resolution.places import resolve_places
 from ontology.errors import BadInput
-from search.base import SearchDocument, SearchIndex
+from search.base import SearchIndex
 
 __all__ = ["PEOPLE_DATASETS", "evaluate_people", "evaluate_places", "evaluate_search", "resolved_city",
-           "search_documents", "simulated_city"]
+           "simulated_city"]
 
 PEOPLE_DATASETS = ("city", "febrl1", "febrl2", "febrl3", "febrl4", "rldata500", "rldata10000")
 
@@ -164,6 +164,7 @@ def evaluate_search(city: Path, per_category: int = 100, *, home: Path | None = 
     tables; a hit is relevant when it is the resolved entity holding most of the truth person's
     mentions (or the truth room's events). `search_url` is "embedded" or an Elasticsearch URL.
     """
+    from cityhub.projections import search_documents
     from search.evaluate import evaluate, resolved_judged_queries
 
     home = home or get_settings().home / "eval" / f"resolved-{city.name}"
@@ -184,18 +185,6 @@ def evaluate_search(city: Path, per_category: int = 100, *, home: Path | None = 
         rows.append({"dataset": name, "what": category, "queries": scores.get("queries"),
                      "recall@10": round(float(scores["recall"]), 4), "MRR": round(float(scores["mrr"]), 4)})
     return rows
-
-
-def search_documents(tables: dict[str, pd.DataFrame]) -> dict[str, Iterator[SearchDocument]]:
-    """Return the document stream of each kind built from resolved tables, as `project_search` builds them."""
-    from search.documents import case_documents, person_documents, place_documents
-
-    return {
-        "person": person_documents(tables["people"], tables["person_mentions"], tables["events"],
-                                   tables["event_people"]),
-        "place": place_documents(tables["places"], tables["events"]),
-        "case": case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"]),
-    }
 
 
 @contextmanager

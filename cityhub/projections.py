@@ -15,6 +15,7 @@ import pandas as pd
 from cityhub.config import Settings, get_settings
 from graph import GraphStore, ResolvedTables, apply_increment, open_graph, rebuild
 from search import SearchIndex, open_index
+from search.base import SearchDocument
 from search.documents import case_documents, person_documents, place_documents
 
 __all__ = ["open_graph_store", "open_search_index", "write_graph", "write_search"]
@@ -77,7 +78,8 @@ def write_graph(settings: Settings, tables: dict[str, pd.DataFrame], increment: 
         return written
 
 
-def _documents(tables: dict[str, pd.DataFrame]) -> dict[str, Iterator[object]]:
+def search_documents(tables: dict[str, pd.DataFrame]) -> dict[str, Iterator[SearchDocument]]:
+    """Return the document stream of each kind built from the resolved tables."""
     return {
         "person": person_documents(tables["people"], tables["person_mentions"], tables["events"],
                                    tables["event_people"]),
@@ -91,11 +93,11 @@ def write_search(settings: Settings, tables: dict[str, pd.DataFrame], increment:
     written: dict[str, int] = {}
     with open_search_index(settings) as index:
         index.ensure_index()
-        for kind, docs in _documents(tables).items():
+        for kind, docs in search_documents(tables).items():
             if increment:
-                written[kind] = index.bulk_upsert(kind, docs)  # type: ignore[arg-type]
+                written[kind] = index.bulk_upsert(kind, docs)
             else:
-                index.full_rebuild(kind, docs)  # type: ignore[arg-type]
+                index.full_rebuild(kind, docs)
                 written[kind] = index.count(kind)
         if increment:
             moves, removals = _split_changes(tables.get("id_changes"))

@@ -115,7 +115,7 @@ def test_resolved_judged_set_names_resolved_entities(resolved: dict[str, pd.Data
 def test_recall_and_mrr_on_resolved_documents(backend: str, resolved: dict[str, pd.DataFrame],
                                               resolved_queries: list[JudgedQuery],
                                               request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    from cityhub.evaluation import search_documents
+    from cityhub.projections import search_documents
 
     url = str(tmp_path) if backend == "embedded" else request.getfixturevalue("elasticsearch_url")
     index = _filled(open_index(url, f"test-{uuid.uuid4().hex[:10]}"), search_documents(resolved))
