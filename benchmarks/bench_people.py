@@ -68,6 +68,7 @@ def _splink_input(mentions: pd.DataFrame) -> pd.DataFrame:
             "building_key",
             "estate_key",
             "address_text",
+            "address_head",
         ]
     ].copy()
     out["id_text"] = p["id18"].where(p["id18"].notna(), p["id_raw"])
@@ -134,6 +135,8 @@ def _splink_settings(city: bool) -> Any:
             block_on("surname", "landline"),
             block_on("room_key", "given_key"),
             block_on("name_fuzzy", "estate_key"),
+            block_on("address_head", "surname"),
+            block_on("address_head", "given_key"),
             block_on("id_tail"),
             *loose,
         ],

@@ -65,6 +65,9 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("room_given", ("room_key", "given_key")),
     BlockingRule("name_room", ("name_key", "room_key")),
     BlockingRule("fuzzy_name_estate", ("name_fuzzy", "estate_key")),
+    # Addresses no parser keyed (foreign, free text): a typo later in the text keeps the head.
+    BlockingRule("address_head_surname", ("address_head", "surname"), ("given_key",), max_block=20),
+    BlockingRule("address_head_given", ("address_head", "given_key"), ("surname",), max_block=20),
     # Loose rules for typos in everything else, capped tighter: common names and birth dates
     # make big blocks of strangers.
     BlockingRule("birth", ("birth_date",), ("surname", "given_key"), max_block=30),

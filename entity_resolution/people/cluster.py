@@ -11,7 +11,9 @@ not_same decision or a strongly negative pair lies between them. A link weaker t
 also refused when it would put two genders or far-apart birth dates into one cluster, or when
 the scored pairs between the two clusters do not add up to at least `link` (a weak link must be
 supported, not contradicted, by the other pairs). A strong link may carry a birth date typo: its
-own score has already paid for the disagreement.
+own score has already paid for the disagreement. The birth date check assumes one person's
+recorded birth dates agree; where the data shows they often do not (`births_reliable` off, see
+`resolve.py`), a birth date disagreement counts only through the pair scores.
 Human same decisions are links that always merge.
 
 The outcome depends only on the pairs and their scores, never on input order: labels are the
@@ -52,6 +54,7 @@ class ClusterOptions:
     strong: float = 10.0  # a link at or above this merges without support from other pairs
     cannot: float = -8.0  # a pair at or below this must not end up in one cluster
     doubt: float = -4.0  # a component with a pair at or below this inside is rebuilt carefully
+    births_reliable: bool = True  # a weak link may not join far-apart birth dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,8 @@ class _CarefulUnion:
         weak = score < self.options.strong
         if weak and len(a.genders | b.genders) > 1:
             return "different genders"
-        if weak and a.births != b.births and a.births and b.births and _births_conflict(a.births | b.births):
+        births = self.options.births_reliable and a.births != b.births and a.births and b.births
+        if weak and births and _births_conflict(a.births | b.births):
             return "different birth dates"
         if entry[1] <= self.options.cannot:
             return "a strongly negative pair"

@@ -26,6 +26,8 @@ Columns of the prepared table:
     room_key        the address key, only when the address names a room (else None)
     estate_key      key of the estate (小区) the address names
     address_text    the cleaned address text, for fuzzy comparison of addresses no parser reads
+    address_head    for an address no parser could key: its first letters and digits
+                    ('14wynns' of '14 wynn street, ...'), for blocking typos in the rest of it
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ PREPARED_COLUMNS = (
     "room_key",
     "estate_key",
     "address_text",
+    "address_head",
 )
 
 # Gender as departments code it: GB/T 2261.1 digits, Chinese words, English letters.
@@ -119,8 +122,12 @@ class _Distinct:
     """The distinct non-missing values of a column, normalised in this process or, when there are
     many, in a second one while this process normalises the other columns (`spread` reads them)."""
 
-    def __init__(self, values: pd.Series, normalise: Callable[[Any], tuple[Any, ...]],
-                 pool: ProcessPoolExecutor | None = None) -> None:
+    def __init__(
+        self,
+        values: pd.Series,
+        normalise: Callable[[Any], tuple[Any, ...]],
+        pool: ProcessPoolExecutor | None = None,
+    ) -> None:
         self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
         self.pending: Future[list[tuple[Any, ...]]] | None = None
         self.results: list[tuple[Any, ...]] = []
@@ -224,15 +231,19 @@ def _gender(raw: Any) -> tuple[str | None]:
     return (GENDER_CODES.get(text.upper()) if text else None,)
 
 
+ADDRESS_HEAD = 7  # letters and digits: a door number and the start of a street name
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
 def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
-    """Return (place key, building key, room key, estate key, cleaned text) of a raw address.
+    """Return (place key, building key, room key, estate key, cleaned text, head) of a raw address.
 
     The keys leave the district out: a grid worker's 锦绣花园3-2-501 names no district, and within
     one person's mentions the estate, building, unit and room are what identify a home.
     """
     text = _text(raw)
     if text is None:
-        return None, None, None, None, None
+        return None, None, None, None, None, None
     parts = parse_address(text, city_code)
     key = place_key(parts)
     site_key = key.split("|", 1)[1] if "|" in key else key
@@ -240,7 +251,8 @@ def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
     building_key = f"{site}|{parts.building}" if site and parts.building else None
     room_key = site_key if parts.room and site else None
     cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
-    return site_key or None, building_key, room_key, parts.estate.replace("·", "") or None, cleaned
+    head = None if site_key else _NOT_LETTERS.sub("", cleaned)[:ADDRESS_HEAD] or None
+    return site_key or None, building_key, room_key, parts.estate.replace("·", "") or None, cleaned, head
 
 
 def _as_frame(mentions: pd.DataFrame | pa.Table) -> pd.DataFrame:
@@ -297,7 +309,7 @@ def _prepare_columns(frame: pd.DataFrame, addresses: _Distinct, options: Prepare
     )
     (birth,) = _per_distinct(frame["birth_date"], _birth, 1)
     (gender,) = _per_distinct(frame["gender"], _gender, 1)
-    address_key, building_key, room_key, estate_key, address_text = addresses.spread(5)
+    address_key, building_key, room_key, estate_key, address_text, address_head = addresses.spread(6)
     birth_dates = _dates(birth)
     id_head, id_tail = _id_halves(id18, id_raw)
     id_births = _dates(id_birth)
@@ -328,5 +340,6 @@ def _prepare_columns(frame: pd.DataFrame, addresses: _Distinct, options: Prepare
             "room_key": room_key,
             "estate_key": estate_key,
             "address_text": address_text,
+            "address_head": address_head,
         }
     )

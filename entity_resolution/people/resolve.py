@@ -8,7 +8,7 @@ touches. Both read the human decision log and return a `PeopleResolution` of pla
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ class ResolveOptions:
     review_band: tuple[float, float] = (-4.0, 4.0)  # pairs scoring in [low, high) go to review
     at: dt.datetime | str | None = None  # time stamp of ID changes (default: now)
     min_train_mentions: int = 500  # fewer mentions are scored with the shipped reference model
+    # Recorded birth dates of one person that disagree this often (m of the 'differ' level) are
+    # noise, not a sign of two people: the clustering then leaves them to the pair scores.
+    unreliable_births: float = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,13 @@ def _queue(
     return review_queue(candidates, options.review_band[0], options.review_band[1], decisions)
 
 
+def _cluster_options(model: MatchModel, options: ResolveOptions) -> ClusterOptions:
+    """Return the clustering options, with the birth date check off where births are noisy."""
+    birth = model.parameters.set_index(["field", "level_name"])["m"]
+    reliable = float(birth[("birth", "differ")]) < options.unreliable_births
+    return replace(options.cluster, births_reliable=options.cluster.births_reliable and reliable)
+
+
 def _score_and_cluster(
     enc: Encoded,
     pairs: pd.DataFrame,
@@ -155,7 +165,7 @@ def _score_and_cluster(
         edges = pd.concat(
             [edges, ties[["left", "right"]].assign(score=np.inf, cannot=np.int8(0))], ignore_index=True
         )
-    clustering = cluster_mentions(len(enc), edges, _attributes(enc), options.cluster)
+    clustering = cluster_mentions(len(enc), edges, _attributes(enc), _cluster_options(model, options))
     return scored, clustering.labels, clustering.refused
 
 

@@ -127,3 +127,27 @@ def test_an_id_number_with_one_slip_meets_its_correct_form(slipped: str) -> None
         }
     )
     assert pair_list(block_pairs(prepare_mentions(mentions)).pairs) == [(0, 1)]
+
+
+def test_a_free_text_address_with_a_late_typo_meets_its_correct_form() -> None:
+    mentions = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "d"],
+            "name": ["RYAN JOSHUA", "DOWDNEY JOSHUA", "RYAN KEATON", "WEBB KEATON"],
+            "address": [
+                "14 wynn street, tathra, bilpin 2529 vic",
+                "14 wynn street, tathra, bilpiw 2529 vic",
+                "85 smiths road, moolooboola 4560 nsw",
+                "14 wynn street, tathra, bilpin 2529 vic",
+            ],
+        }
+    )
+    prepared = prepare_mentions(mentions)
+    assert prepared["address_head"].tolist() == ["14wynns", "14wynns", "85smith", "14wynns"]
+    # a and b share the given name, a and d nothing but the address
+    assert pair_list(block_pairs(prepared).pairs) == [(0, 1)]
+
+
+def test_a_keyed_address_has_no_head() -> None:
+    prepared = prepare_mentions(pd.DataFrame({"record_id": ["a"], "address": ["聚龙城3-2-501"]}))
+    assert prepared["address_head"].isna().all()

@@ -121,3 +121,11 @@ def test_the_outcome_does_not_depend_on_pair_order() -> None:
     first = cluster_mentions(n, scored, attrs(n, ids=ids), OPTIONS).labels
     shuffled = scored.sample(frac=1.0, random_state=1).reset_index(drop=True)
     assert (cluster_mentions(n, shuffled, attrs(n, ids=ids), OPTIONS).labels == first).all()
+
+
+def test_where_births_are_noisy_a_weak_link_may_join_two_birth_dates() -> None:
+    noisy = ClusterOptions(link=0.0, strong=10.0, cannot=-8.0, births_reliable=False)
+    result = cluster_mentions(2, pairs((0, 1, 5.0)), attrs(2, births={0: 7_000, 1: 9_000}), noisy)
+    assert groups(result.labels) == {frozenset({0, 1})}
+    result = cluster_mentions(2, pairs((0, 1, 6.0)), attrs(2, genders={0: 0, 1: 1}), noisy)
+    assert len(groups(result.labels)) == 2  # genders still may not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -11,6 +12,8 @@ import pytest
 from entity_resolution.evaluate import pairwise_scores
 from entity_resolution.normalize.id_number import make_id_number
 from entity_resolution.people import PeopleResolution, link_people, resolve_people
+from entity_resolution.people.resolve import ResolveOptions, _cluster_options
+from entity_resolution.people.train import reference_model
 
 COLUMNS = ["record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address"]
 ZHANG_A = make_id_number("500106", dt.date(1990, 3, 7), 157, "M")
@@ -285,3 +288,13 @@ def test_an_increment_links_into_existing_people(resolved: PeopleResolution) -> 
 def test_an_increment_that_repeats_a_record_is_refused(resolved: PeopleResolution) -> None:
     with pytest.raises(ValueError, match="already resolved"):
         link_people(pd.DataFrame([{"record_id": "case:zhang-police", "name": "张伟"}]), resolved)
+
+
+def test_the_birth_date_check_is_lifted_where_one_persons_births_often_disagree() -> None:
+    model = reference_model()
+    assert _cluster_options(model, ResolveOptions()).births_reliable
+    parameters = model.parameters.copy()
+    differ = (parameters["field"] == "birth") & (parameters["level_name"] == "differ")
+    parameters.loc[differ, "m"] = 0.05  # FEBRL's duplicates: one in twenty births mistyped
+    noisy = dataclasses.replace(model, parameters=parameters)
+    assert not _cluster_options(noisy, ResolveOptions()).births_reliable
