@@ -3,8 +3,11 @@
 A synthetic resolved city (people in rooms of a district > street > community > estate > building
 > unit > room hierarchy, events in the four departments with their people, cases of several events)
 is projected once (`graph.projection.project`, timed) and written into each store
-(`graph.sync.write_batches`, 10,000 rows a call). Each store first writes and clears a small city,
-so a fresh Neo4j JVM has compiled its hot paths before the clock starts. Reported per store:
+(`graph.sync.write_batches`, 10,000 rows a call). Each store first writes and clears a small city
+until the server's JIT compilers are nearly idle (`--warm-up-rounds` at most), so the numbers are
+those of a running server rather than of a JVM still compiling: on Neo4j the C2 compiler took as
+much CPU as the Bolt worker through the first three loads of a fresh JVM. The compiler CPU of
+each measured phase is reported too (Linux: per-thread CPU from /proc). Reported per store:
 nodes, relations, write seconds and nodes+relations per second for a full load, for writing
 the same batches again (idempotent re-upsert) and for a full rebuild over the loaded graph
 (`GraphStore.rebuilding`: readers never see it half done), then median and p95 milliseconds of person 360,
@@ -139,13 +142,38 @@ def _queries(store: GraphStore, tables: ResolvedTables) -> dict[str, float]:
     return found
 
 
-def _warm_up(store: GraphStore) -> None:
-    """Write a small city twice and clear it: a fresh JVM compiles its hot paths on the first batches."""
+def _warm_up(store: GraphStore, server_pid: int | None, rounds: int) -> int:
+    """Write a small city and clear it until the JIT compilers are nearly idle; return the rounds run.
+
+    A round is idle when the compiler threads used under a tenth of the server's CPU in it.
+    """
     small = project(synthetic_city(WARM_UP_NODES, seed=1))
     store.ensure_schema()
-    for _ in range(2):
+    for done in range(1, rounds + 1):
+        compiling, total = _jit_seconds(server_pid), _cpu_seconds(server_pid) if server_pid else 0.0
         write_batches(store, small)
-    store.clear()
+        store.clear()
+        if server_pid is None:
+            return done  # an embedded store has no JIT to warm
+        if _jit_seconds(server_pid) - compiling < 0.1 * (_cpu_seconds(server_pid) - total):
+            return done
+    return rounds
+
+
+def _jit_seconds(pid: int | None) -> float:
+    """Return the CPU seconds the JIT compiler threads of JVM `pid` have used (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            if "CompilerThre" not in (task / "comm").read_text():
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a thread that ended between listing and reading
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _cpu_seconds(pid: int | None) -> float:
@@ -158,13 +186,14 @@ def _cpu_seconds(pid: int | None) -> float:
 
 
 def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTables,
-         server_pid: int | None = None) -> list[dict[str, Any]]:
+         server_pid: int | None = None, warm_up_rounds: int = 6) -> list[dict[str, Any]]:
     nodes = sum(len(frame) for frame in batches.nodes.values())
     relations = sum(len(frame) for frame in batches.relations.values())
-    _warm_up(store)
+    warmed = _warm_up(store, server_pid, warm_up_rounds)
     rows = []
     for what in ("full load", "same batches again", "rebuild over it"):
         client, server = _cpu_seconds(None), _cpu_seconds(server_pid) if server_pid else 0.0
+        compiling = _jit_seconds(server_pid)
         with stopwatch() as elapsed:
             if what == "rebuild over it":
                 with store.rebuilding() as target:  # stamped upserts, then the sweep (or a file swap)
@@ -178,6 +207,8 @@ def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTa
                      "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds),
                      "client_cpu_s": round(_cpu_seconds(None) - client, 1),
                      "server_cpu_s": None if server is None else round(server, 1),
+                     "server_jit_cpu_s": round(_jit_seconds(server_pid) - compiling, 1) if server_pid else None,
+                     "warm_up_rounds": warmed,
                      "load_1min": round(os.getloadavg()[0], 1)})
     counts = store.counts()
     assert sum(counts[label] for label in batches.nodes) == nodes, counts
@@ -190,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["embedded", "neo4j"], action="append",
                         help="stores to measure (default: both)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--warm-up-rounds", type=int, default=6,
+                        help="at most this many writes of a small city before measuring (JIT warm-up)")
     args = parser.parse_args(argv)
     backends = args.backend or ["embedded", "neo4j"]
     tables = synthetic_city(args.nodes, args.seed)
@@ -204,18 +237,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         if "embedded" in backends:
             with open_graph(Path(folder) / "graph.db") as store:
-                rows += _run("embedded (SQLite)", store, batches, tables)
+                rows += _run("embedded (SQLite)", store, batches, tables, warm_up_rounds=args.warm_up_rounds)
                 queries.append({"system": "embedded (SQLite)", **_queries(store, tables)})
         if "neo4j" in backends:
             from cityhub.testing.servers import start_neo4j
 
             with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url) as store:
-                rows += _run("Neo4j 5.26", store, batches, tables, server.process.pid)
+                rows += _run("Neo4j 5.26", store, batches, tables, server.process.pid, args.warm_up_rounds)
                 queries.append({"system": "Neo4j 5.26", **_queries(store, tables)})
     print_rows("Graph upserts (nodes + relations per second)", rows)
     print_rows(f"Graph queries, milliseconds (median and p95 of {QUERIES})", queries)
     load = os.getloadavg()[0]
     parameters = {"nodes": args.nodes, "seed": args.seed, "backends": backends,
+                  "warm_up_rounds": args.warm_up_rounds, "warm_up_nodes": WARM_UP_NODES,
                   "load_average_1min": round(load, 1)}
     path = write_result("graph", rows + queries, parameters)
     print(f"wrote {path} (load average {load:.1f} while measuring)")
