@@ -11,15 +11,14 @@ writes and then sweeps the rest (`rebuilding`). Queries run in one read transact
 it in a READ transaction: the server refuses any write there, and the refusal is
 `ontology.errors.Forbidden`.
 
-Measured with `cityhub bench graph --nodes 60000` (65,395 nodes, 98,553 relations; 2 cores shared
-with other work, load average 1.4 to 2.8): a full load into an empty graph 7,561 items/s (server
-23.8 CPU s, client 2.4), the same batches again 22,020 items/s (server 5.4 CPU s), a stamped
-rebuild over the loaded graph 11,864 items/s (server 14.2 CPU s). Creating nodes and relations
-bounds a full load, not the driver: the server spends 55 to 145 us of CPU per item created
-(less once its JIT has compiled the write paths) against 33 us per item rewritten. MERGE and
-CREATE cost the same into an empty graph, and batches of 2,500 to 50,000 rows the same per item.
-Before batches travelled as packed columns the driver's pure-Python packing cost more than the
-server (17 us a value, 370 us a datetime).
+Measured with `cityhub bench graph --nodes 60000` (65,395 nodes, 98,553 relations, the JVM's JIT
+warmed first, load average 1.6): a full load into an empty graph 11,005 items/s (server 12.5 CPU s,
+client 4.0), the same batches again 14,906 items/s, a stamped rebuild over the loaded graph 9,589
+items/s. The server's one Bolt worker bounds a load: about 76 us of CPU per item created, half of it
+committing (extracting and applying the record commands), the rest index seeks, property writes and
+reading the packed columns. MERGE and CREATE cost the same into an empty graph, and batches of 2,500
+to 50,000 rows the same per item. Before batches travelled as packed columns the driver's
+pure-Python packing cost more than the server (17 us a value, 370 us a datetime).
 """
 
 from __future__ import annotations
