@@ -42,6 +42,7 @@ _T2S = OpenCC("t2s")
 _DROPPED = re.compile(r"[\s,，、;；:：()（）\[\]【】{}<>《》\"'“”‘’。.!！?？]+")
 _CHAR_MAP = str.maketrans({"•": "·", "‧": "·", "・": "·", "—": "-", "–": "-", "~": "-", "_": "-"})
 _DIGIT = re.compile(r"\d")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,14 @@ def _head_divisions(text: str, city_code: str | None) -> FoundDivisions:
     name), so '锦绣花园3栋2单元501' and '锦绣花园3栋1单元302' share one match: a city's hundreds of
     thousands of addresses have far fewer heads. The few division names that hold digits
     (金地2008社区) would be cut there; an address that may start one is matched whole.
+
+    A text with no Han character (a foreign or transliterated address) names no division, and is
+    not matched, so resolving such records never loads the gazetteer: the only division names
+    without one are the short names of seven numbered communities ('1201' of 1201社区), and a
+    bare number is a door number.
     """
+    if _HAN.search(text) is None:
+        return FoundDivisions()
     digit = _DIGIT.search(text)
     if digit is None:
         return _match_head(text, city_code)

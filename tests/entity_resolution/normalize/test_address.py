@@ -195,3 +195,18 @@ def test_addresses_of_one_head_keep_their_own_rooms():
     second = parse_address("重庆市沙坪坝区回龙坝镇聚龙城社区3栋1单元302")
     assert first.division_code == second.division_code == "500106006010"
     assert (place_key(first), place_key(second)) == ("500106|聚龙城|3|2|501", "500106|聚龙城|3|1|302")
+
+
+def test_an_address_without_han_characters_names_no_division_and_needs_no_gazetteer(monkeypatch) -> None:
+    from entity_resolution.normalize import address
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the gazetteer was read for a Latin address")
+
+    monkeypatch.setattr(address, "_matcher", refuse)
+    monkeypatch.setattr(address, "_digit_names", refuse)
+    text = normalize_address_text("1201 smiths road, kinglake west 4560")
+    found = address._head_divisions(text, None)
+    assert found.by_level == {} and found.end == 0
+    with pytest.raises(AssertionError, match="gazetteer"):  # a Han address is still matched
+        address._head_divisions(normalize_address_text("沙坪坝区聚龙城3-2-501"), None)
