@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.report import print_rows, stopwatch, write_result
+from benchmarks.report import print_rows, process_tree_cpu_seconds, stopwatch, write_result
 from graph import GraphStore, NodeRef, open_graph, project, write_batches
 from graph.projection import GraphBatches, ResolvedTables
 
@@ -161,28 +161,28 @@ def _warm_up(store: GraphStore, server_pid: int | None, rounds: int) -> int:
 
 
 def _jit_seconds(pid: int | None) -> float:
-    """Return the CPU seconds the JIT compiler threads of JVM `pid` have used (0 when unknown)."""
+    """Return the CPU seconds the JIT compiler threads of JVM `pid` have used (0 when unknown).
+
+    psutil gives each thread's CPU time but not its name, which Linux keeps in /proc.
+    """
+    import psutil
+
     if pid is None:
         return 0.0
     total = 0.0
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    for thread in psutil.Process(pid).threads():
         try:
-            if "CompilerThre" not in (task / "comm").read_text():
-                continue
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            name = Path(f"/proc/{pid}/task/{thread.id}/comm").read_text()
         except OSError:  # a thread that ended between listing and reading
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if "CompilerThre" in name:
+            total += thread.user_time + thread.system_time
     return total
 
 
 def _cpu_seconds(pid: int | None) -> float:
-    """Return the CPU seconds (user + system) process `pid` has used, this process when None."""
-    if pid is None:
-        times = os.times()
-        return times.user + times.system
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """Return the CPU seconds process `pid` (and its children) has used, this process when None."""
+    return time.process_time() if pid is None else process_tree_cpu_seconds(pid)
 
 
 def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTables,
@@ -202,12 +202,13 @@ def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTa
                 write_batches(store, batches)
             seconds = elapsed()
         print(f"{name}: {what} took {seconds:.1f} s", file=sys.stderr, flush=True)
-        server = _cpu_seconds(server_pid) - server if server_pid else None
+        server_cpu = _cpu_seconds(server_pid) - server if server_pid else None
+        jit_cpu = _jit_seconds(server_pid) - compiling if server_pid else None
         rows.append({"system": name, "what": what, "nodes": nodes, "relations": relations,
                      "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds),
                      "client_cpu_s": round(_cpu_seconds(None) - client, 1),
-                     "server_cpu_s": None if server is None else round(server, 1),
-                     "server_jit_cpu_s": round(_jit_seconds(server_pid) - compiling, 1) if server_pid else None,
+                     "server_cpu_s": None if server_cpu is None else round(server_cpu, 1),
+                     "server_jit_cpu_s": None if jit_cpu is None else round(jit_cpu, 1),
                      "warm_up_rounds": warmed,
                      "load_1min": round(os.getloadavg()[0], 1)})
     counts = store.counts()

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.report import print_rows, write_result
+from benchmarks.report import children_peak_rss_mb, peak_rss_mb, print_rows, write_result
 
 INCREMENT = 10_000
 _CHILD = (
@@ -48,7 +48,7 @@ def _cityhub(mentions: pd.DataFrame) -> pd.DataFrame:
 
 def _splink_input(mentions: pd.DataFrame) -> pd.DataFrame:
     """Return the normalised mentions in the columns the Splink model below reads."""
-    from entity_resolution.people.prepare import prepare_mentions
+    from entity_resolution.people.prepare import letters_and_digits, prepare_mentions
 
     p = prepare_mentions(mentions)
     out = p[
@@ -72,7 +72,7 @@ def _splink_input(mentions: pd.DataFrame) -> pd.DataFrame:
         ]
     ].copy()
     out["id_text"] = p["id18"].where(p["id18"].notna(), p["id_raw"])
-    out["address_letters"] = p["address_text"].str.replace(r"[\W_]+", "", regex=True)
+    out["address_letters"] = p["address_text"].map(letters_and_digits, na_action="ignore")
     out["birth_date"] = p["birth_date"].dt.strftime("%Y-%m-%d")
     out = out.rename(columns={"record_id": "unique_id"}).astype(object)
     return out.where(out.notna(), None)
@@ -176,11 +176,7 @@ def _cpu_seconds() -> float:
 
 def _peak_mb() -> float:
     """Peak resident memory of this process plus that of its largest child (an upper bound)."""
-    import resource
-
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round((own + children) / 1024, 1)
+    return round(peak_rss_mb() + children_peak_rss_mb(), 1)
 
 
 def _child(system: str, mentions_path: str, truth_path: str, city: str) -> dict[str, Any]:

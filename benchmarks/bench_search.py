@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report import peak_rss_mb, print_rows, write_result
+from benchmarks.report import peak_rss_mb, print_rows, process_tree_cpu_seconds, write_result
 from search.base import SearchDocument, SearchIndex
 
 END = dt.date(2026, 11, 20)
@@ -136,21 +136,6 @@ def run_embedded(city: Path, people: int, folder: Path, per_category: int,
     rows += query_rows("embedded", index, city, per_category)
     index.close()
     return rows
-
-
-def process_tree_cpu_seconds(pid: int) -> float:
-    """Return the user and system CPU seconds of a process and its descendants so far."""
-    import psutil
-
-    root = psutil.Process(pid)
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-        except psutil.Error:  # a child that ended between listing and reading
-            continue
-        total += times.user + times.system
-    return total
 
 
 def measured_rebuild(index: SearchIndex, streams: Mapping[str, Iterable[SearchDocument]], server_pid: int,

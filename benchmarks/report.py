@@ -27,6 +27,21 @@ def children_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def process_tree_cpu_seconds(pid: int) -> float:
+    """Return the user and system CPU seconds of a process and its descendants so far."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # a child that ended between listing and reading
+            continue
+        total += times.user + times.system
+    return total
+
+
 @contextmanager
 def stopwatch() -> Iterator[Callable[[], float]]:
     """Yield a function that returns the seconds elapsed since entering the block."""

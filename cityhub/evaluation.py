@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import pandas as pd
 
@@ -117,7 +118,7 @@ def resolved_city(city: Path, home: Path) -> dict[str, pd.DataFrame]:
     """
     from cityhub.lake import Lake
     from cityhub.pipeline import fusion
-    from cityhub.pipeline.ingest import ingest_source
+    from cityhub.pipeline.run import ingest_sources
     from cityhub.warehouse import Warehouse
     from cityhub.warehouse.migrate import upgrade
     from connectors.spec import load_sources
@@ -130,28 +131,13 @@ def resolved_city(city: Path, home: Path) -> dict[str, pd.DataFrame]:
         url = settings.resolved_warehouse_url()
         upgrade(url)
         warehouse, lake = Warehouse(url), Lake(settings.resolved_lake_dir())
-        with DepartmentSystems(city, home / "systems") as systems, _environment(systems.environment()):
-            for spec in load_sources().values():
-                ingest_source(spec, warehouse, lake)
+        systems = DepartmentSystems(city, home / "systems")
+        with systems, patch.dict(os.environ, systems.environment()):
+            ingest_sources(list(load_sources().values()), warehouse, lake)
         for step in (fusion.standardise, fusion.check_quality, fusion.resolve):
             step(settings)
         done.touch()
     return fusion.read_resolved(Warehouse(settings.resolved_warehouse_url()))
-
-
-@contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for a block and restore what was there before."""
-    before = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def evaluate_search(city: Path, per_category: int = 100, *, home: Path | None = None,

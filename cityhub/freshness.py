@@ -210,11 +210,13 @@ def prepare_home(home: Path, people: int, seed: int, say: Callable[[str], None])
     return settings
 
 
-def systems_with_call(city: Path, home: Path, call: dict[str, Any]) -> DepartmentSystems:
-    """Return the city's systems (not started) at a few minutes before the call, the call in the
-    hotline's history: the hotline lists it once the clock reaches the call."""
-    systems = DepartmentSystems(city, home / "systems", clock=call["updated_at"] - CALL_AFTER)
-    systems.histories["hotline"] = with_call(systems.histories["hotline"], call)
+def systems_with_call(city: Path, home: Path, caller: RepeatCaller, ticket_id: str,
+                      at: dt.datetime) -> DepartmentSystems:
+    """Return the city's systems (not started) a few minutes before `at`, with the caller's new
+    call in the hotline's history: the hotline lists it once the clock reaches the call."""
+    systems = DepartmentSystems(city, home / "systems", clock=at - CALL_AFTER)
+    hotline = systems.histories["hotline"]
+    systems.histories["hotline"] = with_call(hotline, new_call(hotline, caller, ticket_id, at))
     return systems
 
 
@@ -244,7 +246,7 @@ def measure_freshness(home: Path, people: int, seed: int, say: Callable[[str], N
     at = call_moment(warehouse, history_end(city))
     ticket_id = next_ticket_id(hotline_call_ids(city, warehouse), at.date())
     event_id = f"hotline:{ticket_id}"
-    systems = systems_with_call(city, home, new_call(systems_history(city), caller, ticket_id, at))
+    systems = systems_with_call(city, home, caller, ticket_id, at)
     with systems:
         os.environ.update(systems.environment())
         warm_up = previous_cycle(dags, say) if warm else 0.0
@@ -268,11 +270,6 @@ def measure_freshness(home: Path, people: int, seed: int, say: Callable[[str], N
         fusion_dag_seconds=fusion.seconds, fusion_task_seconds=fusion.task_seconds,
         searchable_seconds=searchable, attached_seconds=attached, cpu_seconds=_cpu_seconds() - cpu,
         load_average_1m=os.getloadavg()[0])
-
-
-def systems_history(city: Path) -> ChannelHistory:
-    """Return the hotline's history as the simulator serves it."""
-    return ChannelHistory.read(city / "channels" / "hotline.parquet", "ticket_id")
 
 
 def as_row(result: Freshness) -> dict[str, Any]:

@@ -16,7 +16,6 @@ table (`encode`), fuzzy string similarity is computed once per distinct pair of 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,8 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
+
+from entity_resolution.people.prepare import letters_and_digits
 
 __all__ = [
     "FIELDS",
@@ -43,7 +44,6 @@ Ints = npt.NDArray[np.int64]
 Codes = npt.NDArray[np.int32]
 MISSING = -1
 NO_DATE = np.iinfo(np.int32).min
-_NOT_LETTERS = re.compile(r"[\W_]+")
 
 # Levels of each field, strongest agreement first. The position in the tuple is the level code.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -115,7 +115,7 @@ def encode(prepared: pd.DataFrame) -> Encoded:
     birth = np.where(prepared["birth_date"].isna().to_numpy(), NO_DATE, birth).astype(np.int32)
     gender = prepared["gender"].map({"M": 0, "F": 1}).fillna(-1).to_numpy(np.int8)
     strings["address_letters"] = np.array(
-        [_NOT_LETTERS.sub("", text) for text in strings["address_text"]], dtype=object
+        [letters_and_digits(text) for text in strings["address_text"]], dtype=object
     )
     title_only = (prepared["name_clean"].isna() & prepared["surname"].notna()).to_numpy()
     latin = np.array([str(name).isascii() for name in strings["name_clean"]], dtype=bool)

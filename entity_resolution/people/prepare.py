@@ -53,7 +53,7 @@ from entity_resolution.normalize.id_number import InvalidIdNumber, parse_id_numb
 from entity_resolution.normalize.names import MIDDLE_DOT, name_keys, phonetic_key
 from entity_resolution.normalize.phone import clean_phone, phone_kind
 
-__all__ = ["MENTION_COLUMNS", "PREPARED_COLUMNS", "PrepareOptions", "prepare_mentions"]
+__all__ = ["MENTION_COLUMNS", "PREPARED_COLUMNS", "PrepareOptions", "letters_and_digits", "prepare_mentions"]
 
 MENTION_COLUMNS = ("record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address")
 PREPARED_COLUMNS = (
@@ -82,10 +82,10 @@ PREPARED_COLUMNS = (
     "address_head",
 )
 
-# Gender as departments code it: GB/T 2261.1 digits, Chinese words, English letters.
 # Distinct addresses from which parsing them in a second process pays for starting it (about 2 s
 # with the gazetteer load); a million mentions hold about 500,000.
 PARALLEL_ADDRESSES = 100_000
+# Gender as departments code it: GB/T 2261.1 digits, Chinese words, English letters.
 GENDER_CODES = {"M": "M", "MALE": "M", "男": "M", "1": "M", "F": "F", "FEMALE": "F", "女": "F", "2": "F"}
 # What a call-taker types when the caller gives no name.
 NO_NAME = frozenset({"匿名", "不详", "未知", "无名", "无", "市民", "群众", "来电人", "NA", "NULL", "NONE"})
@@ -235,6 +235,11 @@ ADDRESS_HEAD = 7  # letters and digits: a door number and the start of a street 
 _NOT_LETTERS = re.compile(r"[\W_]+")
 
 
+def letters_and_digits(text: str) -> str:
+    """Return the text without spaces, punctuation and symbols: '14 wynn st.' -> '14wynnst'."""
+    return _NOT_LETTERS.sub("", text)
+
+
 def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
     """Return (place key, building key, room key, estate key, cleaned text, head) of a raw address.
 
@@ -251,7 +256,7 @@ def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
     building_key = f"{site}|{parts.building}" if site and parts.building else None
     room_key = site_key if parts.room and site else None
     cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
-    head = None if site_key else _NOT_LETTERS.sub("", cleaned)[:ADDRESS_HEAD] or None
+    head = None if site_key else letters_and_digits(cleaned)[:ADDRESS_HEAD] or None
     return site_key or None, building_key, room_key, parts.estate.replace("·", "") or None, cleaned, head
 
 
