@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import sqlite_queries as sql
-from graph.base import GraphStore, check_depth, node_rows, not_found, relation_rows
+from graph.base import GraphStore, Write, check_depth, node_rows, not_found, relation_rows
 from graph.model import PATH_RELATIONS, NodeRef
 from graph.projection import IdChange
 from graph.results import (
@@ -162,14 +162,23 @@ class EmbeddedGraphStore(GraphStore):
                 db.execute(statement)
 
     def upsert_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        spec = self.model.node(label)
-        cleaned = node_rows(spec, rows)
-        params = [(ref(label, row[spec.key]), label, json_text(row)) for row in cleaned]
-        with self._write() as db:
-            db.executemany(sql.UPSERT_NODE, params)
-        return len(params)
+        return self.prepare_nodes(label, rows)()
 
     def upsert_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        return self.prepare_relations(type_, rows)()
+
+    def prepare_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> Write:
+        spec = self.model.node(label)
+        params = [(ref(label, row[spec.key]), label, json_text(row)) for row in node_rows(spec, rows)]
+
+        def write() -> int:
+            with self._write() as db:
+                db.executemany(sql.UPSERT_NODE, params)
+            return len(params)
+
+        return write
+
+    def prepare_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> Write:
         spec = self.model.relation(type_)
         params = []
         for row in relation_rows(spec, rows):
@@ -177,10 +186,14 @@ class EmbeddedGraphStore(GraphStore):
             source, target = ref(spec.source, row.pop("start")), ref(spec.target, row.pop("end"))
             params.append({"source": source, "type": type_, "target": target, "ident": ident,
                            "props": json_text(row)})
-        with self._write() as db:
-            before = db.total_changes
-            db.executemany(sql.UPSERT_RELATION, params)
-            return db.total_changes - before
+
+        def write() -> int:
+            with self._write() as db:
+                before = db.total_changes
+                db.executemany(sql.UPSERT_RELATION, params)
+                return db.total_changes - before
+
+        return write
 
     def delete_nodes(self, label: str, keys: Sequence[str]) -> int:
         self.model.node(label)

@@ -35,7 +35,7 @@ from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
 
 from graph import cypher
-from graph.base import GraphStore, check_depth, node_rows, not_found, relation_rows
+from graph.base import GraphStore, Write, check_depth, node_rows, not_found, relation_rows
 from graph.model import PATH_RELATIONS, NodeRef
 from graph.neo4j_columns import ITEM, MISSING, ROW, Column, column_kinds, pack_columns
 from graph.projection import IdChange
@@ -135,23 +135,34 @@ class Neo4jGraphStore(GraphStore):
         self._write(work)
 
     def upsert_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        return self.prepare_nodes(label, rows)()
+
+    def upsert_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        return self.prepare_relations(type_, rows)()
+
+    def prepare_nodes(self, label: str, rows: Sequence[Mapping[str, Any]]) -> Write:
         spec = self.model.node(label)
         cleaned = node_rows(spec, rows)
         kinds = column_kinds(dict(spec.types), spec.multiple)
         stamped = self._rebuild_id is not None
-        self._send_all(lambda columns: cypher.upsert_nodes(spec, columns, stamped), kinds, cleaned)
-        return len(cleaned)
+        send = self._prepare_all(lambda columns: cypher.upsert_nodes(spec, columns, stamped), kinds, cleaned)
 
-    def upsert_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        def write() -> int:
+            send()  # a node MERGE returns no count: every row is written
+            return len(cleaned)
+
+        return write
+
+    def prepare_relations(self, type_: str, rows: Sequence[Mapping[str, Any]]) -> Write:
         spec = self.model.relation(type_)
         kinds = column_kinds(dict(spec.types), frozenset({"sources"}))
         stamped = self._rebuild_id is not None
-        return self._send_all(lambda columns: cypher.upsert_relations(spec, columns, stamped), kinds,
-                              relation_rows(spec, rows), by="end")
+        return self._prepare_all(lambda columns: cypher.upsert_relations(spec, columns, stamped), kinds,
+                                 relation_rows(spec, rows), by="end")
 
-    def _send_all(self, build: Callable[[list[Column]], str], kinds: dict[str, str],
-                  rows: list[dict[str, Any]], by: str | None = None) -> int:
-        """Send rows in slices, `writers` transactions at once; return the total written.
+    def _prepare_all(self, build: Callable[[list[Column]], str], kinds: dict[str, str],
+                     rows: list[dict[str, Any]], by: str | None = None) -> Write:
+        """Pack rows in slices; return the call sending them, `writers` transactions at once.
 
         Relation rows are sliced by their end node, so two transactions never add relations to
         the same end (a place, a case, a department: the dense nodes). Two that still lock the
@@ -162,8 +173,8 @@ class Neo4jGraphStore(GraphStore):
         for group in _groups(rows):
             slices += _slices(group, self._writers, by)
         packed = [pack_columns(kinds, part) for part in slices if part]
-        results = self._pool.map(lambda item: self._send(build(item[0]), item[1]), packed)
-        return sum(results)
+        statements = [(build(columns), params) for columns, params in packed]
+        return lambda: sum(self._pool.map(lambda item: self._send(*item), statements))
 
     def _send(self, query: str, columns: dict[str, Any]) -> int:
         """Run one batch write; return its `written` count (0 when the statement returns none)."""

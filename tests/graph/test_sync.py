@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from graph import GraphStore, project, rebuild
+from graph import GraphStore, project, rebuild, write_batches
 from graph.projection import GraphBatches, ResolvedTables
-from ontology.errors import NotFound
+from ontology.errors import BadInput, NotFound
 from tests.graph.city import city, city_after_merge
 from tests.graph.conftest import second_reader
 
@@ -98,3 +98,18 @@ def test_rebuilding_twice_from_the_same_tables_changes_nothing(store: GraphStore
     rebuild(store, _rebuilt_city())
     assert store.counts() == counts and store.person_360("P2") == person
     assert counts["Person"] == len(pd.unique(_rebuilt_city().table("people")["person_id"]))
+
+
+def test_a_bad_row_stops_the_write_at_its_chunk_with_its_label_named(store: GraphStore) -> None:
+    """The next chunk is prepared while one is written: its error still surfaces, and nothing after it."""
+    batches = project(city())
+    people = batches.nodes["Person"].copy()
+    assert len(people) > CHUNK
+    people.loc[people.index[-1], "person_id"] = None
+    batches.nodes["Person"] = people
+    store.clear()
+    with pytest.raises(BadInput, match="Person row without person_id"):
+        write_batches(store, batches, chunk=CHUNK)
+    counts = store.counts()
+    assert 0 < counts["Person"] < len(people)
+    assert all(counts[type_] == 0 for type_ in batches.relations), counts
