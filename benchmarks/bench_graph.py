@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import statistics
 import sys
@@ -179,6 +180,18 @@ def _write_phases(store: GraphStore, batches: GraphBatches) -> None:
         _write_phase(store, batches, phase)
 
 
+class _RetryCount(logging.Handler):
+    """Count the transactions the Neo4j driver retried (it logs each, with the server's error code)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.retries = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "will be retried" in record.getMessage():
+            self.retries += 1
+
+
 def _jit_seconds(pid: int | None) -> float:
     """Return the CPU seconds the JIT compiler threads of JVM `pid` have used (0 when unknown).
 
@@ -210,9 +223,11 @@ def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTa
     relations = sum(len(frame) for frame in batches.relations.values())
     warmed = _warm_up(store, server_pid, warm_up_rounds)
     rows = []
+    retried = _RetryCount()
+    logging.getLogger("neo4j").addHandler(retried)
     for what in PHASES:
         client, server = _cpu_seconds(None), _cpu_seconds(server_pid) if server_pid else 0.0
-        compiling = _jit_seconds(server_pid)
+        compiling, retried.retries = _jit_seconds(server_pid), 0
         with stopwatch() as elapsed:
             _write_phase(store, batches, what)
             seconds = elapsed()
@@ -224,8 +239,10 @@ def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTa
                      "client_cpu_s": round(_cpu_seconds(None) - client, 1),
                      "server_cpu_s": None if server_cpu is None else round(server_cpu, 1),
                      "server_jit_cpu_s": None if jit_cpu is None else round(jit_cpu, 1),
-                     "warm_up_rounds": warmed,
+                     "warm_up_rounds": warmed, "writers": store.writers,
+                     "retried_transactions": retried.retries if server_pid else None,
                      "load_1min": round(os.getloadavg()[0], 1)})
+    logging.getLogger("neo4j").removeHandler(retried)
     counts = store.counts()
     assert sum(counts[label] for label in batches.nodes) == nodes, counts
     return rows
@@ -237,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["embedded", "neo4j"], action="append",
                         help="stores to measure (default: both)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--writers", type=int, default=2, help="Neo4j transactions at once (graph.lanes)")
     parser.add_argument("--warm-up-rounds", type=int, default=6,
                         help="at most this many writes of a small city before measuring (JIT warm-up)")
     args = parser.parse_args(argv)
@@ -258,14 +276,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "neo4j" in backends:
             from cityhub.testing.servers import start_neo4j
 
-            with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url) as store:
+            with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url, writers=args.writers) as store:
                 rows += _run("Neo4j 5.26", store, batches, tables, server.process.pid, args.warm_up_rounds)
                 queries.append({"system": "Neo4j 5.26", **_queries(store, tables)})
     print_rows("Graph upserts (nodes + relations per second)", rows)
     print_rows(f"Graph queries, milliseconds (median and p95 of {QUERIES})", queries)
     load = os.getloadavg()[0]
     parameters = {"nodes": args.nodes, "seed": args.seed, "backends": backends,
-                  "warm_up_rounds": args.warm_up_rounds, "warm_up_nodes": WARM_UP_NODES,
+                  "warm_up_rounds": args.warm_up_rounds, "writers": args.writers, "warm_up_nodes": WARM_UP_NODES,
                   "load_average_1min": round(load, 1)}
     path = write_result("graph", rows + queries, parameters)
     print(f"wrote {path} (load average {load:.1f} while measuring)")

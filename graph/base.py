@@ -47,6 +47,7 @@ class GraphStore(ABC):
     """A property graph of cityhub's entities, written from projections and read by the API."""
 
     model: GraphModel = graph_model()
+    writers: int = 1  # batches written at once, when they share no label (`graph.lanes`)
 
     # --- writes -------------------------------------------------------------------------------------
 

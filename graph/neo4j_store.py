@@ -24,9 +24,7 @@ pure-Python packing cost more than the server (17 us a value, 370 us a datetime)
 from __future__ import annotations
 
 import uuid
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -60,7 +58,6 @@ from ontology.errors import BadInput, Forbidden, SourceError
 __all__ = ["Neo4jGraphStore"]
 
 _T = TypeVar("_T")
-MIN_SLICE = 2_000  # below this a second transaction costs more than it saves
 # codes the server gives a write attempted in a READ transaction (5.x and the GQL-era names)
 _READ_ONLY_CODES = ("Neo.ClientError.Statement.AccessMode", "Neo.ClientError.Security.Forbidden")
 
@@ -77,35 +74,20 @@ def _groups(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-def _slices(rows: list[dict[str, Any]], count: int, by: str | None) -> list[list[dict[str, Any]]]:
-    """Cut rows into at most `count` slices: in order, or by a stable hash of the column `by`."""
-    if count == 1 or len(rows) < 2 * MIN_SLICE:
-        return [rows]
-    if by is None:
-        size = -(-len(rows) // count)
-        return [rows[i:i + size] for i in range(0, len(rows), size)]
-    parts: list[list[dict[str, Any]]] = [[] for _ in range(count)]
-    for row in rows:
-        parts[zlib.crc32(row[by].encode("utf-8")) % count].append(row)
-    return parts
-
-
 class Neo4jGraphStore(GraphStore):
     """A GraphStore on a Neo4j server; `url` is its neo4j:// or bolt:// address."""
 
     def __init__(self, url: str, *, auth: tuple[str, str] | None = None, database: str | None = "neo4j",
-                 writers: int = 1) -> None:
+                 writers: int = 2) -> None:
         self.url = url
         self.database = database
         self._driver = GraphDatabase.driver(url, auth=auth)
         self._key_of = {label: spec.key for label, spec in self.model.nodes.items()}
         # the server runs each transaction on one thread: two at once use both cores of a small machine
-        self._pool = ThreadPoolExecutor(max_workers=max(1, writers), thread_name_prefix="neo4j-writer")
-        self._writers = max(1, writers)
+        self.writers = max(1, writers)
         self._rebuild_id: str | None = None  # while a rebuild runs, every write stamps it
 
     def close(self) -> None:
-        self._pool.shutdown()
         self._driver.close()
 
     def _session(self, mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
@@ -158,23 +140,15 @@ class Neo4jGraphStore(GraphStore):
         kinds = column_kinds(dict(spec.types), frozenset({"sources"}))
         stamped = self._rebuild_id is not None
         return self._prepare_all(lambda columns: cypher.upsert_relations(spec, columns, stamped), kinds,
-                                 relation_rows(spec, rows), by="end")
+                                 relation_rows(spec, rows))
 
     def _prepare_all(self, build: Callable[[list[Column]], str], kinds: dict[str, str],
-                     rows: list[dict[str, Any]], by: str | None = None) -> Write:
-        """Pack rows in slices; return the call sending them, `writers` transactions at once.
-
-        Relation rows are sliced by their end node, so two transactions never add relations to
-        the same end (a place, a case, a department: the dense nodes). Two that still lock the
-        same start nodes in opposite order deadlock now and then; the server fails one with a
-        transient error and the driver retries it.
-        """
-        slices = []
-        for group in _groups(rows):
-            slices += _slices(group, self._writers, by)
-        packed = [pack_columns(kinds, part) for part in slices if part]
-        statements = [(build(columns), params) for columns, params in packed]
-        return lambda: sum(self._pool.map(lambda item: self._send(*item), statements))
+                     rows: list[dict[str, Any]]) -> Write:
+        """Pack rows into columns, a statement per group of rows naming the same properties; return
+        the call sending them, in one transaction each."""
+        statements = [(build(columns), params) for columns, params in
+                      (pack_columns(kinds, group) for group in _groups(rows))]
+        return lambda: sum(self._send(query, params) for query, params in statements)
 
     def _send(self, query: str, columns: dict[str, Any]) -> int:
         """Run one batch write; return its `written` count (0 when the statement returns none)."""
