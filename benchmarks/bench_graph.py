@@ -276,14 +276,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "neo4j" in backends:
             from cityhub.testing.servers import start_neo4j
 
-            with start_neo4j(heap="2g", fast_start=False) as server, open_graph(server.url, writers=args.writers) as store:
+            with (start_neo4j(heap="2g", fast_start=False) as server,
+                  open_graph(server.url, writers=args.writers) as store):
                 rows += _run("Neo4j 5.26", store, batches, tables, server.process.pid, args.warm_up_rounds)
                 queries.append({"system": "Neo4j 5.26", **_queries(store, tables)})
     print_rows("Graph upserts (nodes + relations per second)", rows)
     print_rows(f"Graph queries, milliseconds (median and p95 of {QUERIES})", queries)
     load = os.getloadavg()[0]
     parameters = {"nodes": args.nodes, "seed": args.seed, "backends": backends,
-                  "warm_up_rounds": args.warm_up_rounds, "writers": args.writers, "warm_up_nodes": WARM_UP_NODES,
+                  "warm_up_rounds": args.warm_up_rounds, "writers": args.writers,
+                  "warm_up_nodes": WARM_UP_NODES,
                   "load_average_1min": round(load, 1)}
     path = write_result("graph", rows + queries, parameters)
     print(f"wrote {path} (load average {load:.1f} while measuring)")

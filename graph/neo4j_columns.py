@@ -66,13 +66,36 @@ def _text(value: Any, kind: str) -> str | None:
         return value.isoformat()
     if kind == "list" and isinstance(value, list) and all(isinstance(v, str) and v for v in value):
         text = ITEM.join(value)
-        return None if any(s in v for v in value for s in (ROW, MISSING)) else text
+        return None if any(s in v for v in value for s in _SEPARATORS) else text
     if kind == "text" and isinstance(value, str):
         return None if any(s in value for s in _SEPARATORS) else value
     return None
 
 
+def _joined(values: list[Any], kind: str) -> str | None:
+    """Return the packed column of values of the usual shapes in a few passes, else None.
+
+    Checking the joined string for separators costs one count each instead of a test per value
+    (a tenth of a Neo4j load's time was spent testing values one by one).
+    """
+    missing = sum(value is None for value in values)
+    if kind == "text" and all(type(value) is str for value in values if value is not None):
+        joined = ROW.join([MISSING if value is None else value for value in values])
+        items = 0
+    elif kind == "list" and all(type(value) is list for value in values if value is not None):
+        if not all(type(item) is str and item for value in values if value for item in value):
+            return None  # an empty item would vanish on the server's side
+        joined = ROW.join([MISSING if value is None else ITEM.join(value) for value in values])
+        items = sum(len(value) - 1 for value in values if value)
+    else:
+        return None
+    separators = (joined.count(ROW), joined.count(MISSING), joined.count(ITEM))
+    return joined if separators == (len(values) - 1, missing, items) else None
+
+
 def _packed(values: list[Any], kind: str) -> str | None:
+    if kind in ("text", "list") and (joined := _joined(values, kind)) is not None:
+        return joined
     texts = []
     for value in values:
         text = _text(value, kind)
