@@ -35,7 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.report import print_rows, process_tree_cpu_seconds, stopwatch, write_result
+from benchmarks.report import (
+    jit_cpu_seconds,
+    print_rows,
+    process_tree_cpu_seconds,
+    stopwatch,
+    write_result,
+)
 from graph import GraphStore, NodeRef, open_graph, project, write_batches
 from graph.projection import GraphBatches, ResolvedTables
 
@@ -193,23 +199,7 @@ class _RetryCount(logging.Handler):
 
 
 def _jit_seconds(pid: int | None) -> float:
-    """Return the CPU seconds the JIT compiler threads of JVM `pid` have used (0 when unknown).
-
-    psutil gives each thread's CPU time but not its name, which Linux keeps in /proc.
-    """
-    import psutil
-
-    if pid is None:
-        return 0.0
-    total = 0.0
-    for thread in psutil.Process(pid).threads():
-        try:
-            name = Path(f"/proc/{pid}/task/{thread.id}/comm").read_text()
-        except OSError:  # a thread that ended between listing and reading
-            continue
-        if "CompilerThre" in name:
-            total += thread.user_time + thread.system_time
-    return total
+    return 0.0 if pid is None else jit_cpu_seconds(pid)
 
 
 def _cpu_seconds(pid: int | None) -> float:

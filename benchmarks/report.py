@@ -42,6 +42,30 @@ def process_tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def jit_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds the JIT compiler threads of the JVMs in a process tree have used.
+
+    psutil gives each thread's CPU time but not its name, which Linux keeps in /proc.
+    """
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            threads = process.threads()
+        except psutil.Error:
+            continue
+        for thread in threads:
+            try:
+                name = Path(f"/proc/{process.pid}/task/{thread.id}/comm").read_text()
+            except OSError:  # a thread that ended between listing and reading
+                continue
+            if "CompilerThre" in name:
+                total += thread.user_time + thread.system_time
+    return total
+
+
 @contextmanager
 def stopwatch() -> Iterator[Callable[[], float]]:
     """Yield a function that returns the seconds elapsed since entering the block."""

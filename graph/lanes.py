@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
+import pandas as pd
+
 from graph.model import GraphModel
 
-__all__ = ["Wave", "waves", "write_plan"]
+__all__ = ["Wave", "disjoint_slices", "waves", "write_plan"]
 
 Wave = list[list[str]]  # lanes of batch names; the lanes of a wave run at once
 
@@ -77,3 +79,16 @@ def write_plan(model: GraphModel, nodes: Mapping[str, int], relations: Mapping[s
     node_labels = {label: {label} for label in nodes}
     relation_labels = {name: {model.relation(name).source, model.relation(name).target} for name in relations}
     return waves(nodes, node_labels, lanes) + waves(relations, relation_labels, lanes)
+
+
+def disjoint_slices(relations: pd.DataFrame, count: int) -> list[pd.DataFrame]:
+    """Cut relation rows into at most `count` slices that share no node, when the rows allow it.
+
+    They do when every start appears once and never as an end (OCCURRED_AT: an event occurs at
+    one place): rows grouped by their end then share nothing. Otherwise the rows stay whole.
+    """
+    starts, ends = relations["start"], relations["end"]
+    if count < 2 or len(relations) < 2 * count or not starts.is_unique or starts.isin(ends).any():
+        return [relations]
+    slot = pd.util.hash_array(ends.to_numpy(dtype=object)) % count
+    return [relations[slot == i] for i in range(count) if (slot == i).any()]

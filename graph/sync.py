@@ -19,7 +19,7 @@ from itertools import islice
 import pandas as pd
 
 from graph.base import GraphStore, Write
-from graph.lanes import write_plan
+from graph.lanes import Wave, disjoint_slices, write_plan
 from graph.model import DEPARTMENT_NAMES
 from graph.projection import GraphBatches, ResolvedTables, id_changes_of, project
 from graph.values import plain_rows
@@ -36,13 +36,14 @@ def _prepared(prepare: Prepare, name: str, frame: pd.DataFrame) -> Write:
     return prepare(name, plain_rows(frame))
 
 
-def _chunks(store: GraphStore, batches: GraphBatches, names: list[str],
+Part = tuple[str, pd.DataFrame]  # a batch's name and its rows, or some of them
+
+
+def _chunks(store: GraphStore, batches: GraphBatches, parts: list[Part],
             chunk: int) -> Iterator[tuple[str, Callable[[], Write]]]:
-    """Yield each chunk of the named batches with the call preparing its write."""
-    for name in names:
-        nodes = name in batches.nodes
-        frame = batches.nodes[name] if nodes else batches.relations[name]
-        prepare = store.prepare_nodes if nodes else store.prepare_relations
+    """Yield each chunk of the parts with the call preparing its write."""
+    for name, frame in parts:
+        prepare = store.prepare_nodes if name in batches.nodes else store.prepare_relations
         for start in range(0, len(frame), chunk):
             yield name, partial(_prepared, prepare, name, frame.iloc[start:start + chunk])
 
@@ -62,10 +63,10 @@ class _Progress:
                 self._checkpoint(name, self.written[name])
 
 
-def _write_lane(store: GraphStore, batches: GraphBatches, names: list[str], chunk: int,
+def _write_lane(store: GraphStore, batches: GraphBatches, parts: list[Part], chunk: int,
                 progress: _Progress) -> None:
-    """Write the named batches in order, preparing the next chunk while the store writes this one."""
-    chunks = _chunks(store, batches, names, chunk)
+    """Write the parts in order, preparing the next chunk while the store writes this one."""
+    chunks = _chunks(store, batches, parts, chunk)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-prepare") as preparer:
         pending = [(name, preparer.submit(prepare)) for name, prepare in islice(chunks, 1)]
         while pending:
@@ -89,14 +90,25 @@ def write_batches(store: GraphStore, batches: GraphBatches, chunk: int = CHUNK_R
     plan = write_plan(store.model, {name: sizes[name] for name in batches.nodes},
                       {name: sizes[name] for name in batches.relations}, store.writers)
     for wave in plan:
-        if len(wave) == 1:  # on this thread: an embedded store's connection may belong to it
-            _write_lane(store, batches, wave[0], chunk, progress)
+        lanes = _lanes(batches, wave, store.writers)
+        if len(lanes) == 1:  # on this thread: an embedded store's connection may belong to it
+            _write_lane(store, batches, lanes[0], chunk, progress)
             continue
-        with ThreadPoolExecutor(max_workers=len(wave), thread_name_prefix="graph-lane") as lanes:
-            running = [lanes.submit(_write_lane, store, batches, lane, chunk, progress) for lane in wave]
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="graph-lane") as pool:
+            running = [pool.submit(_write_lane, store, batches, lane, chunk, progress) for lane in lanes]
             for lane in running:
                 lane.result()
     return progress.written
+
+
+def _lanes(batches: GraphBatches, wave: Wave, writers: int) -> list[list[Part]]:
+    """Return the parts each lane of a wave writes; a relation batch alone in its wave is cut into
+    slices that share no node when its rows allow (`graph.lanes.disjoint_slices`)."""
+    if len(wave) == 1 and len(wave[0]) == 1 and wave[0][0] in batches.relations:
+        name = wave[0][0]
+        return [[(name, part)] for part in disjoint_slices(batches.relations[name], writers)]
+    frames = {**batches.nodes, **batches.relations}
+    return [[(name, frames[name]) for name in lane] for lane in wave]
 
 
 def rebuild(store: GraphStore, tables: ResolvedTables, departments: Mapping[str, str] = DEPARTMENT_NAMES,

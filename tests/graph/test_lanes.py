@@ -1,10 +1,11 @@
-"""Write plans (`graph.lanes`): batches written at once never share a label."""
+"""Write plans (`graph.lanes`): what is written at once never shares a node."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from graph.lanes import waves, write_plan
+from graph.lanes import disjoint_slices, waves, write_plan
 from graph.model import graph_model
 
 # row counts of a projected city of about 60,000 nodes (benchmarks/bench_graph.py)
@@ -59,3 +60,30 @@ def test_a_batch_that_would_only_lengthen_a_wave_waits_for_the_next() -> None:
     labels = {"LIVES_AT": {"Person", "Place"}, "INVOLVED_IN": {"Person", "Event"},
               "HANDLED_BY": {"Event", "Department"}}
     assert waves(sizes, labels, 2) == [[["LIVES_AT"], ["HANDLED_BY"]], [["INVOLVED_IN"]]]
+
+
+def _frame(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(pairs, columns=["start", "end"])
+
+
+def test_rows_with_one_row_per_start_are_cut_into_slices_sharing_no_node() -> None:
+    occurred = _frame([(f"E{i}", f"R{i % 7}") for i in range(100)])  # 100 events in 7 rooms
+    slices = disjoint_slices(occurred, 2)
+    assert len(slices) == 2 and sum(len(part) for part in slices) == 100
+    first, second = ({*part["start"], *part["end"]} for part in slices)
+    assert not first & second
+    assert pd.concat(slices).sort_index().equals(occurred)
+
+
+@pytest.mark.parametrize("pairs", [
+    [(f"P{i % 10}", f"E{i}") for i in range(100)],  # a person in several events
+    [(f"U{i}", f"B{i % 5}") for i in range(50)] + [(f"B{i}", "estate") for i in range(5)],  # a tree
+])
+def test_rows_that_share_a_start_or_chain_stay_whole(pairs: list[tuple[str, str]]) -> None:
+    rows = _frame(pairs)
+    assert [len(part) for part in disjoint_slices(rows, 2)] == [len(rows)]
+
+
+def test_one_writer_or_a_handful_of_rows_stay_whole() -> None:
+    rows = _frame([("E1", "R1"), ("E2", "R2"), ("E3", "R3")])
+    assert len(disjoint_slices(rows, 1)) == 1 and len(disjoint_slices(rows[:2], 2)) == 1
