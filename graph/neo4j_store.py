@@ -3,22 +3,23 @@
 Writes are batched `UNWIND ... MERGE ...` statements (`graph.cypher`) on keys under uniqueness
 constraints, so every write is idempotent; each batch is one managed write transaction, retried
 by the driver on transient errors. A batch travels as columns packed into strings
-(`graph.neo4j_columns`). `writers` > 1 cuts a batch into slices written at once; the default is
-one, because two writers deadlocked on the dense nodes' relationship groups (each retry waits
-about a second) and, on a shared 2-core machine, gained nothing. A full rebuild stamps what it
-writes and then sweeps the rest (`rebuilding`). Queries run in one read transaction each.
-`run_read` takes Cypher from trusted callers (saved analyst queries, an expert endpoint) and runs
-it in a READ transaction: the server refuses any write there, and the refusal is
-`ontology.errors.Forbidden`.
+(`graph.neo4j_columns`), prepared while the previous batch is written (`graph.sync`). `writers`
+(default 2) is how many batches `graph.sync.write_batches` sends at once: only batches that share
+no node (`graph.lanes`), because two transactions adding relations to the same nodes deadlock on
+locks the server takes at commit. A full rebuild stamps what it writes and then sweeps the rest
+(`rebuilding`). Queries run in one read transaction each. `run_read` takes Cypher from trusted
+callers (saved analyst queries, an expert endpoint) and runs it in a READ transaction: the server
+refuses any write there, and the refusal is `ontology.errors.Forbidden`.
 
-Measured with `cityhub bench graph --nodes 60000` (65,395 nodes, 98,553 relations, the JVM's JIT
-warmed first, load average 1.6): a full load into an empty graph 11,005 items/s (server 12.5 CPU s,
-client 4.0), the same batches again 14,906 items/s, a stamped rebuild over the loaded graph 9,589
-items/s. The server's one Bolt worker bounds a load: about 76 us of CPU per item created, half of it
-committing (extracting and applying the record commands), the rest index seeks, property writes and
-reading the packed columns. MERGE and CREATE cost the same into an empty graph, and batches of 2,500
-to 50,000 rows the same per item. Before batches travelled as packed columns the driver's
-pure-Python packing cost more than the server (17 us a value, 370 us a datetime).
+Where a load's time goes (`cityhub bench graph --nodes 60000`, 65,395 nodes and 98,553 relations,
+JIT warmed first): the server spends about 60-75 us of CPU per item created on the Bolt worker
+thread that runs the transaction, half of it committing (extracting and applying the record
+commands), the rest index seeks, property writes and reading the packed columns; the client
+about 20 us preparing it. Each transaction runs on one server thread, so one writer leaves a core
+idle; README has the measured rates. CREATE instead of MERGE saved about a tenth of the server's
+time into an empty graph, but a write must stay idempotent; batches of 2,500 to 50,000 rows cost
+the same per item. Before batches travelled as packed columns
+the driver's pure-Python packing cost more than the server (17 us a value, 370 us a datetime).
 """
 
 from __future__ import annotations
