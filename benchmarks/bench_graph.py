@@ -10,10 +10,11 @@ much CPU as the Bolt worker through the first three loads of a fresh JVM. The co
 each measured phase is reported too (Linux: per-thread CPU from /proc). Reported per store:
 nodes, relations, write seconds and nodes+relations per second for a full load, for writing
 the same batches again (idempotent re-upsert) and for a full rebuild over the loaded graph
-(`GraphStore.rebuilding`: readers never see it half done), then median and p95 milliseconds of person 360,
-address dossier of a building, neighbours at depth 2 and shortest path between two people.
-Target: >= 20,000 nodes+relations/s on Neo4j. The load average is recorded with the results:
-on a shared machine the numbers are lower bounds.
+(`GraphStore.rebuilding`: readers never see it half done), each `--repeats` times with the graph
+cleared in between, and their medians (the same run varied by a fifth on this shared machine);
+then median and p95 milliseconds of person 360, address dossier of a building, neighbours at
+depth 2 and shortest path between two people. Target: >= 20,000 nodes+relations/s on Neo4j.
+The load average is recorded with the results: on a shared machine the numbers are lower bounds.
 
 Run alone: `python -m benchmarks.bench_graph --nodes 200000`.
 """
@@ -207,35 +208,49 @@ def _cpu_seconds(pid: int | None) -> float:
     return time.process_time() if pid is None else process_tree_cpu_seconds(pid)
 
 
-def _run(name: str, store: GraphStore, batches: GraphBatches, tables: ResolvedTables,
-         server_pid: int | None = None, warm_up_rounds: int = 6) -> list[dict[str, Any]]:
-    nodes = sum(len(frame) for frame in batches.nodes.values())
-    relations = sum(len(frame) for frame in batches.relations.values())
+def _run(name: str, store: GraphStore, batches: GraphBatches, server_pid: int | None = None,
+         warm_up_rounds: int = 6, repeats: int = 3) -> list[dict[str, Any]]:
+    """Measure the phases `repeats` times over (the graph cleared in between); rows and medians."""
     warmed = _warm_up(store, server_pid, warm_up_rounds)
-    rows = []
     retried = _RetryCount()
     logging.getLogger("neo4j").addHandler(retried)
-    for what in PHASES:
-        client, server = _cpu_seconds(None), _cpu_seconds(server_pid) if server_pid else 0.0
-        compiling, retried.retries = _jit_seconds(server_pid), 0
-        with stopwatch() as elapsed:
-            _write_phase(store, batches, what)
-            seconds = elapsed()
-        print(f"{name}: {what} took {seconds:.1f} s", file=sys.stderr, flush=True)
-        server_cpu = _cpu_seconds(server_pid) - server if server_pid else None
-        jit_cpu = _jit_seconds(server_pid) - compiling if server_pid else None
-        rows.append({"system": name, "what": what, "nodes": nodes, "relations": relations,
-                     "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds),
-                     "client_cpu_s": round(_cpu_seconds(None) - client, 1),
-                     "server_cpu_s": None if server_cpu is None else round(server_cpu, 1),
-                     "server_jit_cpu_s": None if jit_cpu is None else round(jit_cpu, 1),
-                     "warm_up_rounds": warmed, "writers": store.writers,
-                     "retried_transactions": retried.retries if server_pid else None,
-                     "load_1min": round(os.getloadavg()[0], 1)})
+    rows = []
+    for repeat in range(1, repeats + 1):
+        if repeat > 1:
+            store.clear()
+        for what in PHASES:
+            rows.append(_phase(name, store, batches, what, server_pid, retried)
+                        | {"repeat": repeat, "warm_up_rounds": warmed})
     logging.getLogger("neo4j").removeHandler(retried)
     counts = store.counts()
-    assert sum(counts[label] for label in batches.nodes) == nodes, counts
-    return rows
+    assert all(counts[label] == len(frame) for label, frame in batches.nodes.items()), counts
+    medians = []
+    for what in PHASES:
+        rates = sorted(row["items_per_s"] for row in rows if row["what"] == what)
+        medians.append({"system": name, "what": f"{what}: median of {repeats}", "writers": store.writers,
+                        "items_per_s": rates[len(rates) // 2]})
+    return rows + medians
+
+
+def _phase(name: str, store: GraphStore, batches: GraphBatches, what: str, server_pid: int | None,
+           retried: _RetryCount) -> dict[str, Any]:
+    nodes = sum(len(frame) for frame in batches.nodes.values())
+    relations = sum(len(frame) for frame in batches.relations.values())
+    client, server = _cpu_seconds(None), _cpu_seconds(server_pid) if server_pid else 0.0
+    compiling, retried.retries = _jit_seconds(server_pid), 0
+    with stopwatch() as elapsed:
+        _write_phase(store, batches, what)
+        seconds = elapsed()
+    print(f"{name}: {what} took {seconds:.1f} s", file=sys.stderr, flush=True)
+    server_cpu = _cpu_seconds(server_pid) - server if server_pid else None
+    jit_cpu = _jit_seconds(server_pid) - compiling if server_pid else None
+    return {"system": name, "what": what, "nodes": nodes, "relations": relations,
+            "seconds": round(seconds, 2), "items_per_s": round((nodes + relations) / seconds),
+            "client_cpu_s": round(_cpu_seconds(None) - client, 1),
+            "server_cpu_s": None if server_cpu is None else round(server_cpu, 1),
+            "server_jit_cpu_s": None if jit_cpu is None else round(jit_cpu, 1),
+            "writers": store.writers, "retried_transactions": retried.retries if server_pid else None,
+            "load_1min": round(os.getloadavg()[0], 1)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -245,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="stores to measure (default: both)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--writers", type=int, default=2, help="Neo4j transactions at once (graph.lanes)")
+    parser.add_argument("--repeats", type=int, default=3, help="measure the phases this many times")
     parser.add_argument("--warm-up-rounds", type=int, default=6,
                         help="at most this many writes of a small city before measuring (JIT warm-up)")
     args = parser.parse_args(argv)
@@ -261,20 +277,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         if "embedded" in backends:
             with open_graph(Path(folder) / "graph.db") as store:
-                rows += _run("embedded (SQLite)", store, batches, tables, warm_up_rounds=args.warm_up_rounds)
+                rows += _run("embedded (SQLite)", store, batches, warm_up_rounds=args.warm_up_rounds,
+                             repeats=args.repeats)
                 queries.append({"system": "embedded (SQLite)", **_queries(store, tables)})
         if "neo4j" in backends:
             from cityhub.testing.servers import start_neo4j
 
             with (start_neo4j(heap="2g", fast_start=False) as server,
                   open_graph(server.url, writers=args.writers) as store):
-                rows += _run("Neo4j 5.26", store, batches, tables, server.process.pid, args.warm_up_rounds)
+                rows += _run("Neo4j 5.26", store, batches, server.process.pid, args.warm_up_rounds,
+                             args.repeats)
                 queries.append({"system": "Neo4j 5.26", **_queries(store, tables)})
     print_rows("Graph upserts (nodes + relations per second)", rows)
     print_rows(f"Graph queries, milliseconds (median and p95 of {QUERIES})", queries)
     load = os.getloadavg()[0]
     parameters = {"nodes": args.nodes, "seed": args.seed, "backends": backends,
-                  "warm_up_rounds": args.warm_up_rounds, "writers": args.writers,
+                  "warm_up_rounds": args.warm_up_rounds, "writers": args.writers, "repeats": args.repeats,
                   "warm_up_nodes": WARM_UP_NODES,
                   "load_average_1min": round(load, 1)}
     path = write_result("graph", rows + queries, parameters)
