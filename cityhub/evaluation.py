@@ -158,8 +158,7 @@ def evaluate_search(city: Path, per_category: int = 100, *, home: Path | None = 
     queries = resolved_judged_queries(city, tables, per_category=per_category)
     with _search_index(search_url, home) as index:
         index.ensure_index()
-        for kind, docs in search_documents(tables).items():
-            index.full_rebuild(kind, docs)
+        index.rebuild_kinds(search_documents(tables))
         result = evaluate(index, queries)
         if search_url != "embedded":
             index.drop()

@@ -93,12 +93,11 @@ def write_search(settings: Settings, tables: dict[str, pd.DataFrame], increment:
     written: dict[str, int] = {}
     with open_search_index(settings) as index:
         index.ensure_index()
-        for kind, docs in search_documents(tables).items():
-            if increment:
+        if increment:
+            for kind, docs in search_documents(tables).items():
                 written[kind] = index.bulk_upsert(kind, docs)
-            else:
-                index.full_rebuild(kind, docs)
-                written[kind] = index.count(kind)
+        else:
+            written = {kind: index.count(kind) for kind in index.rebuild_kinds(search_documents(tables))}
         if increment:
             moves, removals = _split_changes(tables.get("id_changes"))
             gone = pd.concat([moves[moves["kind"] == "merge"], removals], ignore_index=True)

@@ -153,6 +153,13 @@ class SearchIndex(ABC):
         Returns the new version's name. Readers keep seeing the old version until the swap.
         """
 
+    def rebuild_kinds(self, streams: Mapping[str, Iterable[SearchDocument]]) -> dict[str, str]:
+        """Full-rebuild each kind from its stream (`full_rebuild`); return each kind's new version.
+
+        One kind after another here; a backend that indexes kinds side by side says so.
+        """
+        return {kind: self.full_rebuild(kind, docs) for kind, docs in streams.items()}
+
     @abstractmethod
     def execute(self, query: SearchQuery) -> tuple[list[MatchedHit], int, dict[str, dict[str, int]]]:
         """Run an analysed query: the best `size` hits, the total matched, facet counts."""

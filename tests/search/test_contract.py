@@ -162,6 +162,25 @@ def test_full_rebuild_swaps_the_alias(make_index: Callable[[str], SearchIndex], 
     assert index.count("person") == 3
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rebuilding_every_kind_at_once_swaps_each_alias(make_index: Callable[[str], SearchIndex],
+                                                         backend: str) -> None:
+    index = make_index(backend)
+    built = documents(resolved_tables())
+    versions = index.rebuild_kinds(built)
+    assert set(versions) == set(built)
+    for kind, docs in built.items():
+        assert index.versions(kind) == [versions[kind]]
+        assert index.count(kind) == len(list(docs))
+    assert top(index, "张伟", "person")[0] == "P1"
+
+
+def test_a_kind_that_fails_to_rebuild_fails_the_whole_call(make_index: Callable[[str], SearchIndex]) -> None:
+    index = make_index("elasticsearch")
+    with pytest.raises(BadInput):
+        index.rebuild_kinds({"person": documents(resolved_tables())["person"], "vehicle": []})
+
+
 def test_embedded_readers_see_the_new_version_after_the_swap(
         make_index: Callable[[str], SearchIndex]) -> None:
     writer = make_index("embedded")
