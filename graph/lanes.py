@@ -5,7 +5,9 @@ relation's locks at commit, in an order no client controls (measured: two writer
 relation type deadlocked on `NODE_RELATIONSHIP_GROUP_DELETE` 1-3 times a load, each retry
 costing about a second). Batches whose labels are disjoint cannot share a node, so they are what
 runs at once: every node label is disjoint from every other, and a relation type touches the
-labels of its two ends (LIVES_AT: Person and Place; HANDLED_BY: Event and Department).
+labels of its two ends (LIVES_AT: Person and Place; HANDLED_BY: Event and Department). A
+relation already joining nodes of two lanes can still make them wait on each other; a deadlock
+from that was seen once in dozens of loads, and the driver retried it.
 
 A plan is a list of waves, run one after another (all nodes before any relation); a wave is a
 list of lanes run at once; a lane is a list of batch names written in order. Lanes are filled

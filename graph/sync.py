@@ -27,7 +27,8 @@ from graph.values import plain_rows
 __all__ = ["CHUNK_ROWS", "Checkpoint", "apply_increment", "rebuild", "write_batches"]
 
 CHUNK_ROWS = 10_000
-# called after each chunk with the label or relation type and how many of its rows are written so far
+# called after each chunk with the label or relation type and how many of its rows are written so
+# far; with several writers, from the thread that wrote the chunk, one call at a time
 Checkpoint = Callable[[str, int], None]
 Prepare = Callable[[str, list[dict[str, object]]], Write]  # GraphStore.prepare_nodes or prepare_relations
 
