@@ -18,8 +18,8 @@ commands), the rest index seeks, property writes and reading the packed columns;
 about 20 us preparing it. Each transaction runs on one server thread, so one writer leaves a core
 idle; README has the measured rates. CREATE instead of MERGE saved about a tenth of the server's
 time into an empty graph, but a write must stay idempotent; batches of 2,500 to 50,000 rows cost
-the same per item. Before batches travelled as packed columns
-the driver's pure-Python packing cost more than the server (17 us a value, 370 us a datetime).
+the same per item. Before batches travelled as packed columns the driver's pure-Python packing
+cost more than the server (17 us a value, 370 us a datetime).
 """
 
 from __future__ import annotations
