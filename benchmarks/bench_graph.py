@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["embedded", "neo4j"], action="append",
                         help="stores to measure (default: both)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--writers", type=int, default=2, help="Neo4j transactions at once (graph.lanes)")
+    parser.add_argument("--writers", type=int, default=3, help="Neo4j transactions at once (graph.lanes)")
     parser.add_argument("--repeats", type=int, default=3, help="measure the phases this many times")
     parser.add_argument("--warm-up-rounds", type=int, default=6,
                         help="at most this many writes of a small city before measuring (JIT warm-up)")
