@@ -25,7 +25,7 @@ from cityhub.orchestration import FUSION_STEPS
 from cityhub.warehouse import Warehouse
 from ontology.errors import CityhubError
 from simulators.city import simulate_city
-from simulators.services.runner import DepartmentSystems, history_end
+from simulators.services.runner import DepartmentSystems, history_end, sources_pointed_at
 
 DEMO_KEY = "demo-officer-key"
 DAGS_FOLDER = Path(__file__).resolve().parents[1] / "dags"
@@ -150,8 +150,7 @@ def ingest_all(dags: dict[str, Any], say: Callable[[str], None]) -> list[DagOutc
 @contextmanager
 def department_systems(city: Path, home: Path, clock: dt.datetime) -> Iterator[DepartmentSystems]:
     """Yield the city's four systems at `clock`, with the environment pointing the sources at them."""
-    with DepartmentSystems(city, home / "systems", clock=clock) as systems:
-        os.environ.update(systems.environment())
+    with sources_pointed_at(DepartmentSystems(city, home / "systems", clock=clock)) as systems:
         yield systems
 
 

