@@ -39,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "servers: $(java -version 2>&1 | head -n 1), $(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g') ($(took "$started"))"
 
-# Neo4j: the same freshness rule as cityhub.testing.servers.build_neo4j_launcher (target/.built
+# Neo4j: the same freshness rule as proving.servers.build_neo4j_launcher (target/.built
 # newer than the pom and sources), under the same lock
 started=$(now)
 launcher=docker/launchers/neo4j

@@ -18,7 +18,7 @@ from cityhub.config import Settings, get_settings
 from cityhub.read import Reader, audit, caller_of
 from ontology.errors import CityhubError
 
-__all__ = ["app", "create_app"]
+__all__ = ["app", "create_app"]  # noqa: F822  (`app` is built on first use, by __getattr__)
 
 
 class PersonRecord(BaseModel):
@@ -51,9 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"error": str(error)}, status_code=error.http_status)
 
     @api.get("/search", summary="Search people, places and cases")
-    def search(who: Caller, q: Annotated[str, Query(min_length=1)],
-               kind: Annotated[list[str] | None, Query()] = None, size: int = 10,
-               source: str | None = None, district: str | None = None, category: str | None = None) -> Any:
+    def search(
+        who: Caller,
+        q: Annotated[str, Query(min_length=1)],
+        kind: Annotated[list[str] | None, Query()] = None,
+        size: int = 10,
+        source: str | None = None,
+        district: str | None = None,
+        category: str | None = None,
+    ) -> Any:
         audit(settings, who, "search", f"{len(q)} characters")
         filters = {k: v for k, v in (("source", source), ("district", district), ("category", category)) if v}
         return reader.search(q, kind, min(size, 100), filters)

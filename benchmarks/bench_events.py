@@ -1,7 +1,7 @@
 """Benchmark event resolution: cases against a simulated city's incidents, and speed at scale.
 
 For each simulated city (one year of history, seed 7 unless told), its records are turned into the
-`resolve_events` input by `entity_resolution.evaluate_events.load_simulated_events` (hub code
+`resolve_events` input by `proving.event_scores.load_simulated_events` (hub code
 tables, addresses parsed into place paths, people resolved by `resolve_people`); that step is
 timed on its own. `resolve_events` then runs in a child process, so its time and peak memory are
 its own, and is scored: pairwise and B-cubed precision, recall and F1 of cases against incidents,
@@ -51,7 +51,7 @@ SCORES = (
 def _prepared(people: int, seed: int, days: int, workdir: Path) -> tuple[Path, float]:
     """Return the folder of a city's benchmark input, simulated and prepared if not there yet, and
     the seconds `load_simulated_events` took (kept beside the input, so a reused input reports it)."""
-    from entity_resolution.evaluate_events import load_simulated_events
+    from proving.event_scores import load_simulated_events
     from simulators.city import simulate_city
 
     city = workdir / f"city-{people}-{seed}-{days}"
@@ -75,8 +75,8 @@ def _child(kind: str, folder: str) -> dict[str, Any]:
     """Run one resolution in this process; return its scores, time and peak memory."""
     import resource
 
-    from entity_resolution.evaluate_events import score_events
     from entity_resolution.events import link_events, resolve_events
+    from proving.event_scores import score_events
 
     with open(Path(folder) / "bench.pickle", "rb") as handle:
         bench = pickle.load(handle)

@@ -27,8 +27,12 @@ from connectors.spec import SourceSpec, load_sources
 from simulators.city import simulate_city
 from simulators.services.runner import ID_COLUMNS, DepartmentSystems, history_end
 
-CHANNELS = {"hotline": ("hotline",), "grid": ("grid",), "police": ("police_incidents",),
-            "petitions": ("petitions",)}
+CHANNELS = {
+    "hotline": ("hotline",),
+    "grid": ("grid",),
+    "police": ("police_incidents",),
+    "petitions": ("petitions",),
+}
 
 
 def pull_rate(spec: SourceSpec) -> float:
@@ -51,14 +55,19 @@ def city_matches(warehouse: Warehouse, city: Path, clock: dt.datetime) -> tuple[
         for channel in channels:
             frame = pq.read_table(city / "channels" / f"{channel}.parquet").to_pandas()
             frame = frame[pd.to_datetime(frame["updated_at"]) <= pd.Timestamp(clock)]
-            latest = frame.sort_values([ID_COLUMNS[channel], "version"]).drop_duplicates(
-                ID_COLUMNS[channel], keep="last").set_index(ID_COLUMNS[channel])
+            latest = (
+                frame.sort_values([ID_COLUMNS[channel], "version"])
+                .drop_duplicates(ID_COLUMNS[channel], keep="last")
+                .set_index(ID_COLUMNS[channel])
+            )
             stored = events[events["source"] == source].set_index("record_id")
             wanted = sorted(r for r in latest.index if (source, r) not in broken)
             if not set(wanted) <= set(stored.index) or not set(stored.index) <= set(latest.index):
                 return False, duplicates
-            if not (pd.to_datetime(stored.loc[wanted, "updated_at"]) ==
-                    pd.to_datetime(latest.loc[wanted, "updated_at"])).all():
+            if not (
+                pd.to_datetime(stored.loc[wanted, "updated_at"])
+                == pd.to_datetime(latest.loc[wanted, "updated_at"])
+            ).all():
                 return False, duplicates
     return True, duplicates
 
@@ -77,8 +86,13 @@ def run(people: int, seed: int, workdir: Path) -> list[dict[str, Any]]:
         os.environ.update(systems.environment())
         specs = load_sources()
         for name in ("hotline", "grid"):
-            rows.append({"what": f"{name} HTTP pull only", "records": None,
-                         "records_per_s": round(pull_rate(specs[name]))})
+            rows.append(
+                {
+                    "what": f"{name} HTTP pull only",
+                    "records": None,
+                    "records_per_s": round(pull_rate(specs[name])),
+                }
+            )
         total, total_seconds = 0, 0.0
         for name, spec in specs.items():
             with stopwatch() as elapsed:
@@ -86,19 +100,41 @@ def run(people: int, seed: int, workdir: Path) -> list[dict[str, Any]]:
                 seconds = elapsed()
             records = sum(r.extracted for r in results)
             total, total_seconds = total + records, total_seconds + seconds
-            rows.append({"what": f"{name} ingest", "records": records, "seconds": round(seconds, 2),
-                         "records_per_s": round(records / seconds),
-                         "quarantined": sum(r.quarantined for r in results)})
-        rows.append({"what": "whole city ingest", "records": total, "seconds": round(total_seconds, 2),
-                     "records_per_s": round(total / total_seconds)})
+            rows.append(
+                {
+                    "what": f"{name} ingest",
+                    "records": records,
+                    "seconds": round(seconds, 2),
+                    "records_per_s": round(records / seconds),
+                    "quarantined": sum(r.quarantined for r in results),
+                }
+            )
+        rows.append(
+            {
+                "what": "whole city ingest",
+                "records": total,
+                "seconds": round(total_seconds, 2),
+                "records_per_s": round(total / total_seconds),
+            }
+        )
         systems.advance(end)
         with stopwatch() as elapsed:
-            increment = sum(r.extracted for spec in specs.values() for r in ingest_source(spec, warehouse, lake))
+            increment = sum(
+                r.extracted for spec in specs.values() for r in ingest_source(spec, warehouse, lake)
+            )
             seconds = elapsed()
         matches, duplicates = city_matches(warehouse, city, end)
-        rows.append({"what": "next day's increment", "records": increment, "seconds": round(seconds, 2),
-                     "records_per_s": round(increment / seconds), "matches_city": matches,
-                     "duplicates": duplicates, "peak_rss_mb": round(peak_rss_mb())})
+        rows.append(
+            {
+                "what": "next day's increment",
+                "records": increment,
+                "seconds": round(seconds, 2),
+                "records_per_s": round(increment / seconds),
+                "matches_city": matches,
+                "duplicates": duplicates,
+                "peak_rss_mb": round(peak_rss_mb()),
+            }
+        )
     return rows
 
 

@@ -34,7 +34,7 @@ _CHILD = (
 
 
 def _scores(predicted: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
-    from entity_resolution.evaluate import score_clusters
+    from proving.scores import score_clusters
 
     scores = score_clusters(predicted, truth)
     return {k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")}
@@ -256,7 +256,7 @@ def _write(folder: Path, mentions: pd.DataFrame, truth: pd.DataFrame) -> Path:
 
 
 def _city(people: int, seed: int, days: int, workdir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from entity_resolution.evaluate import load_simulated_city
+    from proving.scores import load_simulated_city
     from simulators.city import simulate_city
 
     out = workdir / f"city-{people}-{seed}-{days}"
@@ -275,7 +275,7 @@ def run(
     workdir: Path | None = None,
 ) -> dict[str, Any]:
     """Return the rows of the comparison (one per system and data set) and the parameters used."""
-    from entity_resolution.evaluate import load_febrl
+    from proving.scores import load_febrl
 
     with tempfile.TemporaryDirectory() as tmp:
         root = workdir or Path(tmp)

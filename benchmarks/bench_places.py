@@ -1,6 +1,6 @@
 """Place resolution on simulated cities: pairwise and B-cubed F1 of event addresses, time and memory.
 
-    cityhub bench places --people 200000 [--city DIR]
+cityhub bench places --people 200000 [--city DIR]
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.report import peak_rss_mb, print_rows, write_result
-from cityhub.evaluation import evaluate_places
+from proving.evaluation import evaluate_places
 from simulators.city import simulate_city
 
 
@@ -24,10 +24,14 @@ def run(people: int, seed: int, city: Path | None) -> list[dict[str, object]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--people", type=int, default=200_000, help="residents of the simulated city")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--city", type=Path, default=None, help="an existing simulated city (skips simulation)")
+    parser.add_argument(
+        "--city", type=Path, default=None, help="an existing simulated city (skips simulation)"
+    )
     args = parser.parse_args(argv)
     rows = run(args.people, args.seed, args.city)
     print_rows("place resolution", rows)

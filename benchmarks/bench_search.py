@@ -1,14 +1,14 @@
 """Benchmark the search index: indexing rate, query latency and relevance on both backends.
 
 A city is simulated (`--people`), documents for its people, places and cases are built from its
-ground truth (`search.evaluate.city_tables`: truth-built documents, so the same run scales to a
+ground truth (`proving.search_relevance.city_tables`: truth-built documents, so the same run scales to a
 million residents without ingest and fusion; `cityhub eval search` scores the documents the
 pipeline really produces), and each backend gets a full rebuild of every kind. Elasticsearch (a
 real 8.19 server started here, full JIT) is rebuilt from the built documents until its JIT compilers
 use under a tenth of its CPU (the first, cold rebuild is reported), then `--passes` times more with
 their median, then once streamed from the tables (analysis included); each row has
 this process's and the server's CPU seconds and the 1-minute load average, since client and server
-share the machine. Then the judged query set (`search.evaluate.judged_queries`) runs on each
+share the machine. Then the judged query set (`proving.search_relevance.judged_queries`) runs on each
 backend: recall@10, MRR and per-query latency (p50/p99, without and with facet counts).
 
 `--scale N` adds the embedded index alone on a city of N residents (people, places and cases:
@@ -70,8 +70,8 @@ def simulate(people: int, seed: int, folder: Path) -> Path:
 
 def document_streams(city: Path) -> dict[str, Iterator[SearchDocument]]:
     """Return a lazy document stream per kind, built from the city's ground truth."""
+    from proving.search_relevance import city_tables
     from search.documents import case_documents, person_documents, place_documents
-    from search.evaluate import city_tables
 
     t = city_tables(city)
     return {
@@ -99,7 +99,7 @@ def index_all(index: SearchIndex, streams: Mapping[str, Iterable[SearchDocument]
 
 def query_rows(system: str, index: SearchIndex, city: Path, per_category: int) -> list[dict[str, Any]]:
     """Run the judged queries: relevance and latency, then latency again with facet counts."""
-    from search.evaluate import evaluate, judged_queries
+    from proving.search_relevance import evaluate, judged_queries
 
     queries = judged_queries(city, per_category=per_category, seed=1)
     evaluate(index, queries[:50])  # warm caches, as a running service has them
@@ -111,25 +111,49 @@ def query_rows(system: str, index: SearchIndex, city: Path, per_category: int) -
         faceted.append((time.perf_counter() - began) * 1000)
     p50, p99 = np.percentile(result.latencies_ms, [50, 99])
     f50, f99 = np.percentile(faceted, [50, 99])
-    row: dict[str, Any] = {"system": system, "what": "judged queries", "queries": result.queries,
-           "recall@10": round(result.recall, 4), "MRR": round(result.mrr, 4),
-           "p50 ms": round(float(p50), 2), "p99 ms": round(float(p99), 2),
-           "p50 ms (facets)": round(float(f50), 2), "p99 ms (facets)": round(float(f99), 2)}
+    row: dict[str, Any] = {
+        "system": system,
+        "what": "judged queries",
+        "queries": result.queries,
+        "recall@10": round(result.recall, 4),
+        "MRR": round(result.mrr, 4),
+        "p50 ms": round(float(p50), 2),
+        "p99 ms": round(float(p99), 2),
+        "p50 ms (facets)": round(float(f50), 2),
+        "p99 ms (facets)": round(float(f99), 2),
+    }
     categories: list[dict[str, Any]] = [
-        {"system": system, "what": f"  {name}", "queries": int(v["queries"]),
-         "recall@10": round(v["recall"], 4), "MRR": round(v["mrr"], 4)}
-        for name, v in result.by_category.items()]
+        {
+            "system": system,
+            "what": f"  {name}",
+            "queries": int(v["queries"]),
+            "recall@10": round(v["recall"], 4),
+            "MRR": round(v["mrr"], 4),
+        }
+        for name, v in result.by_category.items()
+    ]
     return [row, *categories]
 
 
 def index_row(system: str, people: int, timing: dict[str, float], **extra: Any) -> dict[str, Any]:
-    return {"system": system, "what": f"full rebuild, {people:,}-resident city", "docs": int(timing["docs"]),
-            "index s": round(timing["seconds"], 1), "docs/s": round(timing["docs"] / timing["seconds"]),
-            "doc build s": round(timing["build_s"], 1), **extra}
+    return {
+        "system": system,
+        "what": f"full rebuild, {people:,}-resident city",
+        "docs": int(timing["docs"]),
+        "index s": round(timing["seconds"], 1),
+        "docs/s": round(timing["docs"] / timing["seconds"]),
+        "doc build s": round(timing["build_s"], 1),
+        **extra,
+    }
 
 
-def run_embedded(city: Path, people: int, folder: Path, per_category: int,
-                 docs: dict[str, list[SearchDocument]] | None = None) -> list[dict[str, Any]]:
+def run_embedded(
+    city: Path,
+    people: int,
+    folder: Path,
+    per_category: int,
+    docs: dict[str, list[SearchDocument]] | None = None,
+) -> list[dict[str, Any]]:
     from search.embedded_index import EmbeddedIndex
 
     index = EmbeddedIndex(folder / f"embedded-{people}", "bench")
@@ -141,19 +165,25 @@ def run_embedded(city: Path, people: int, folder: Path, per_category: int,
     return rows
 
 
-def measured_rebuild(index: SearchIndex, streams: Mapping[str, Iterable[SearchDocument]], server_pid: int,
-                     what: str) -> dict[str, Any]:
+def measured_rebuild(
+    index: SearchIndex, streams: Mapping[str, Iterable[SearchDocument]], server_pid: int, what: str
+) -> dict[str, Any]:
     """Full-rebuild every kind; one row with wall and CPU seconds (document building included)."""
     client, server = time.process_time(), process_tree_cpu_seconds(server_pid)
     compiling = jit_cpu_seconds(server_pid)
     timing = index_all(index, streams)
-    return {"system": "elasticsearch", "what": what, "docs": int(timing["docs"]),
-            "index s": round(timing["seconds"], 1), "docs/s": round(timing["docs"] / timing["seconds"]),
-            "doc build s": round(timing["build_s"], 1),
-            "client CPU s": round(time.process_time() - client, 1),
-            "server CPU s": round(process_tree_cpu_seconds(server_pid) - server, 1),
-            "server JIT CPU s": round(jit_cpu_seconds(server_pid) - compiling, 1),
-            "load1": round(os.getloadavg()[0], 1)}
+    return {
+        "system": "elasticsearch",
+        "what": what,
+        "docs": int(timing["docs"]),
+        "index s": round(timing["seconds"], 1),
+        "docs/s": round(timing["docs"] / timing["seconds"]),
+        "doc build s": round(timing["build_s"], 1),
+        "client CPU s": round(time.process_time() - client, 1),
+        "server CPU s": round(process_tree_cpu_seconds(server_pid) - server, 1),
+        "server JIT CPU s": round(jit_cpu_seconds(server_pid) - compiling, 1),
+        "load1": round(os.getloadavg()[0], 1),
+    }
 
 
 def _warm(row: dict[str, Any]) -> bool:
@@ -161,12 +191,18 @@ def _warm(row: dict[str, Any]) -> bool:
     return bool(row["server JIT CPU s"] < 0.1 * row["server CPU s"])
 
 
-def run_elasticsearch(city: Path, people: int, per_category: int, docs: dict[str, list[SearchDocument]],
-                      passes: int, warm_up: int) -> list[dict[str, Any]]:
+def run_elasticsearch(
+    city: Path,
+    people: int,
+    per_category: int,
+    docs: dict[str, list[SearchDocument]],
+    passes: int,
+    warm_up: int,
+) -> list[dict[str, Any]]:
     """Rebuild from built documents until the server's JIT is nearly idle (at most `warm_up` times,
     the first reported as the cold rate), then `passes` times more, reported with their median;
     then once streamed from the tables, and the judged queries."""
-    from cityhub.testing.servers import start_elasticsearch
+    from proving.servers import start_elasticsearch
     from search.elasticsearch_index import ElasticsearchIndex
 
     city_name = f"{people:,}-resident city, built docs"
@@ -179,14 +215,30 @@ def run_elasticsearch(city: Path, people: int, per_category: int, docs: dict[str
         while warmed < warm_up and not _warm(last):
             last = measured_rebuild(index, docs, pid, "warm-up")
             warmed += 1
-        measured = [measured_rebuild(index, docs, pid,
-                                     f"full rebuild {n + 1}/{passes} after {warmed} warm-up, {city_name}")
-                    for n in range(passes)]
+        measured = [
+            measured_rebuild(
+                index, docs, pid, f"full rebuild {n + 1}/{passes} after {warmed} warm-up, {city_name}"
+            )
+            for n in range(passes)
+        ]
         rates = sorted(row["docs/s"] for row in measured)
-        rows += [*measured, {"system": "elasticsearch", "what": f"median of the {passes} warm rebuilds",
-                             "docs": measured[0]["docs"], "docs/s": rates[len(rates) // 2]}]
-        rows.append(measured_rebuild(index, document_streams(city), pid,
-                                     "full rebuild streamed from tables (analysis, its caches warm)"))
+        rows += [
+            *measured,
+            {
+                "system": "elasticsearch",
+                "what": f"median of the {passes} warm rebuilds",
+                "docs": measured[0]["docs"],
+                "docs/s": rates[len(rates) // 2],
+            },
+        ]
+        rows.append(
+            measured_rebuild(
+                index,
+                document_streams(city),
+                pid,
+                "full rebuild streamed from tables (analysis, its caches warm)",
+            )
+        )
         rows[-1]["server RSS MB"] = round(server.rss_bytes() / 1e6)
         rows += query_rows("elasticsearch", index, city, per_category)
         index.close()
@@ -211,8 +263,10 @@ def compare_engines(n: int, folder: Path, queries: int = 200, seed: int = 7) -> 
     common = rng.integers(0, 20, size=(n, 3))
     rare = rng.integers(0, n // 2, size=(n, 27))
     texts = [" ".join([*(f"c{c}" for c in common[i]), *(f"r{r}" for r in rare[i])]) for i in range(n)]
-    wanted = [[f"c{c}" for c in rng.integers(0, 20, 2)] + [f"r{r}" for r in rng.integers(0, n // 2, 8)]
-              for _ in range(queries)]
+    wanted = [
+        [f"c{c}" for c in rng.integers(0, 20, 2)] + [f"r{r}" for r in rng.integers(0, n // 2, 8)]
+        for _ in range(queries)
+    ]
     rows: list[dict[str, Any]] = []
 
     def timed(engine: str, build: Any, ask: Any) -> None:
@@ -226,18 +280,31 @@ def compare_engines(n: int, folder: Path, queries: int = 200, seed: int = 7) -> 
             ask(tokens)
             latencies.append((time.perf_counter() - began) * 1000)
         p50, p99 = np.percentile(latencies, [50, 99])
-        rows.append({"system": engine, "what": f"{n:,} synthetic docs", "docs": n, "index s": round(built, 1),
-                     "p50 ms": round(float(p50), 2), "p99 ms": round(float(p99), 2)})
+        rows.append(
+            {
+                "system": engine,
+                "what": f"{n:,} synthetic docs",
+                "docs": n,
+                "index s": round(built, 1),
+                "p50 ms": round(float(p50), 2),
+                "p99 ms": round(float(p99), 2),
+            }
+        )
 
     index = EmbeddedIndex(folder / "engines-blobs", "e")
     docs = (SearchDocument(str(i), "person", "", tuple(t.split())) for i, t in enumerate(texts))
+
     def blobs_build() -> None:
         index.ensure_index()
         index.full_rebuild("person", docs)
 
-    timed("posting blobs + NumPy (chosen)", blobs_build,
-          lambda tokens: index.execute(SearchQuery("", tuple(Clause("x", (t,), 1.0, t) for t in tokens),
-                                                   ("person",))))
+    timed(
+        "posting blobs + NumPy (chosen)",
+        blobs_build,
+        lambda tokens: index.execute(
+            SearchQuery("", tuple(Clause("x", (t,), 1.0, t) for t in tokens), ("person",))
+        ),
+    )
     fts = sqlite3.connect(folder / "engines-fts5.sqlite")
 
     def fts_build() -> None:
@@ -245,39 +312,70 @@ def compare_engines(n: int, folder: Path, queries: int = 200, seed: int = 7) -> 
         fts.executemany("INSERT INTO docs(rowid, tokens) VALUES (?, ?)", enumerate(texts))
         fts.commit()
 
-    timed("SQLite FTS5 unicode61, bm25", fts_build, lambda tokens: fts.execute(
-        "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10", (" OR ".join(tokens),)
-    ).fetchall())
+    timed(
+        "SQLite FTS5 unicode61, bm25",
+        fts_build,
+        lambda tokens: fts.execute(
+            "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10", (" OR ".join(tokens),)
+        ).fetchall(),
+    )
     rowwise = sqlite3.connect(folder / "engines-rows.sqlite")
 
     def rows_build() -> None:
         rowwise.execute("CREATE TABLE p (token TEXT, doc INTEGER, PRIMARY KEY (token, doc)) WITHOUT ROWID")
-        rowwise.executemany("INSERT INTO p VALUES (?, ?)",
-                            ((token, i) for i, t in enumerate(texts) for token in dict.fromkeys(t.split())))
+        rowwise.executemany(
+            "INSERT INTO p VALUES (?, ?)",
+            ((token, i) for i, t in enumerate(texts) for token in dict.fromkeys(t.split())),
+        )
         rowwise.commit()
 
-    timed("SQLite row per posting, GROUP BY", rows_build, lambda tokens: rowwise.execute(
-        f"SELECT doc, count(*) AS s FROM p WHERE token IN ({','.join('?' * len(tokens))}) "
-        "GROUP BY doc ORDER BY s DESC, doc LIMIT 10", tokens).fetchall())
+    timed(
+        "SQLite row per posting, GROUP BY",
+        rows_build,
+        lambda tokens: rowwise.execute(
+            f"SELECT doc, count(*) AS s FROM p WHERE token IN ({','.join('?' * len(tokens))}) "
+            "GROUP BY doc ORDER BY s DESC, doc LIMIT 10",
+            tokens,
+        ).fetchall(),
+    )
     trigram = sqlite3.connect(":memory:")
     trigram.execute("CREATE VIRTUAL TABLE t USING fts5(name, tokenize='trigram')")
     trigram.execute("INSERT INTO t VALUES ('张伟'), ('张伟强')")
     found = trigram.execute("SELECT count(*) FROM t WHERE t MATCH '张伟'").fetchone()[0]
-    rows.append({"system": f"SQLite {sqlite3.sqlite_version} FTS5 trigram",
-                 "what": "MATCH '张伟' on 张伟, 张伟强: rows found", "docs": int(found)})
+    rows.append(
+        {
+            "system": f"SQLite {sqlite3.sqlite_version} FTS5 trigram",
+            "what": "MATCH '张伟' on 张伟, 张伟强: rows found",
+            "docs": int(found),
+        }
+    )
     index.close()
     return rows
 
 
-def run(people: int, seed: int, per_category: int, scale: int | None, elasticsearch: bool,
-        work: Path, passes: int = 3, warm_up: int = 12) -> dict[str, Any]:
+def run(
+    people: int,
+    seed: int,
+    per_category: int,
+    scale: int | None,
+    elasticsearch: bool,
+    work: Path,
+    passes: int = 3,
+    warm_up: int = 12,
+) -> dict[str, Any]:
     city = simulate(people, seed, work)
     began = time.perf_counter()
     docs = {kind: list(stream) for kind, stream in document_streams(city).items()}
     built = time.perf_counter() - began
     count = sum(len(v) for v in docs.values())
-    rows: list[dict[str, Any]] = [{"system": "documents", "what": f"built, {people:,}-resident city",
-                                   "docs": count, "doc build s": round(built, 1)}]
+    rows: list[dict[str, Any]] = [
+        {
+            "system": "documents",
+            "what": f"built, {people:,}-resident city",
+            "docs": count,
+            "doc build s": round(built, 1),
+        }
+    ]
     if elasticsearch:
         rows += run_elasticsearch(city, people, per_category, docs, passes, warm_up)
     rows += run_embedded(city, people, work, per_category, docs)
@@ -286,9 +384,15 @@ def run(people: int, seed: int, per_category: int, scale: int | None, elasticsea
         big = simulate(scale, seed, work)
         rows += run_embedded(big, scale, work, per_category)
     rows.append({"system": "bench", "what": "peak RSS MB", "docs": round(peak_rss_mb())})
-    parameters = {"people": people, "seed": seed, "queries_per_category": per_category, "scale": scale,
-                  "elasticsearch_passes": passes,
-                  "elasticsearch_warm_up_at_most": warm_up, "documents": "built from the city's truth tables"}
+    parameters = {
+        "people": people,
+        "seed": seed,
+        "queries_per_category": per_category,
+        "scale": scale,
+        "elasticsearch_passes": passes,
+        "elasticsearch_warm_up_at_most": warm_up,
+        "documents": "built from the city's truth tables",
+    }
     return {"rows": rows, "parameters": parameters}
 
 
@@ -301,13 +405,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200, help="judged queries per category")
     parser.add_argument("--scale", type=int, default=None, help="also the embedded index on a city this size")
     parser.add_argument("--no-elasticsearch", action="store_true", help="embedded index only")
-    parser.add_argument("--passes", type=int, default=3,
-                        help="Elasticsearch full rebuilds from built documents measured once the JIT is warm")
-    parser.add_argument("--warm-up", type=int, default=12,
-                        help="at most this many rebuilds (the first reported) until the server's JIT is idle")
+    parser.add_argument(
+        "--passes",
+        type=int,
+        default=3,
+        help="Elasticsearch full rebuilds from built documents measured once the JIT is warm",
+    )
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=12,
+        help="at most this many rebuilds (the first reported) until the server's JIT is idle",
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for cities and indices (kept)")
-    parser.add_argument("--engines", type=int, default=None,
-                        help="only compare embedded engines on this many synthetic documents")
+    parser.add_argument(
+        "--engines",
+        type=int,
+        default=None,
+        help="only compare embedded engines on this many synthetic documents",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-search-") as temporary:
         work = args.work or Path(temporary)
@@ -316,8 +432,16 @@ def main(argv: list[str] | None = None) -> None:
             print_rows("search: embedded engines", rows)
             print(write_result("bench_search_engines", rows, {"docs": args.engines}))
             return
-        result = run(args.people, args.seed, args.queries, args.scale, not args.no_elasticsearch, work,
-                     args.passes, args.warm_up)
+        result = run(
+            args.people,
+            args.seed,
+            args.queries,
+            args.scale,
+            not args.no_elasticsearch,
+            work,
+            args.passes,
+            args.warm_up,
+        )
     print_rows("search: indexing, latency and relevance", result["rows"])
     print(write_result("bench_search", result["rows"], result["parameters"]))
 

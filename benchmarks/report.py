@@ -79,14 +79,20 @@ def machine() -> dict[str, Any]:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
 
 
-def write_result(name: str, rows: list[dict[str, Any]], parameters: dict[str, Any],
-                 out_dir: Path | None = None) -> Path:
+def write_result(
+    name: str, rows: list[dict[str, Any]], parameters: dict[str, Any], out_dir: Path | None = None
+) -> Path:
     """Write a benchmark's rows as JSON and return the path."""
     folder = out_dir or RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
-    document = {"benchmark": name, "parameters": parameters, "machine": machine(),
-                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": rows}
+    document = {
+        "benchmark": name,
+        "parameters": parameters,
+        "machine": machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "rows": rows,
+    }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str), "utf-8")
     return path
 

@@ -38,8 +38,13 @@ GRAPH_ASSET = "cityhub://graph/entities"
 SEARCH_ASSET = "cityhub://search/entities"
 
 #: Fusion DAG task id -> function of `cityhub.pipeline.fusion`, in the order they run.
-FUSION_STEPS = {"standardise": "standardise", "quality": "check_quality", "resolve": "resolve",
-                "project_graph": "project_graph", "project_search": "project_search"}
+FUSION_STEPS = {
+    "standardise": "standardise",
+    "quality": "check_quality",
+    "resolve": "resolve",
+    "project_graph": "project_graph",
+    "project_search": "project_search",
+}
 FULL_REBUILD = "full_rebuild"
 
 #: How often a source of each fetch kind is pulled. APIs answer incremental queries cheaply, so
@@ -111,8 +116,10 @@ def ingest_source(source: str) -> dict[str, Any]:
     def keep(result: StreamResult) -> None:
         if result.batch_id:
             key, loaded_at = lake_source(spec, spec.stream(result.stream)), dt.datetime.now()
-            _write_json(runs / loaded_at.date().isoformat() / f"{key}--{result.batch_id}.json",
-                        _result_to_json(result, key, loaded_at))
+            _write_json(
+                runs / loaded_at.date().isoformat() / f"{key}--{result.batch_id}.json",
+                _result_to_json(result, key, loaded_at),
+            )
 
     results = ingest_sources([spec], warehouse, lake, on_stream=keep)
     return {
@@ -169,15 +176,25 @@ def quality_report(until: dt.datetime, hours: float = REPORT_WINDOW_HOURS) -> di
     loaded = warehouse.read_table("batches", (batches.c.loaded_at >= start) & (batches.c.loaded_at < end))
     streams: dict[str, dict[str, int]] = {}
     for key, group in loaded.groupby("source"):
-        streams[str(key)] = {"batches": len(group), **{c: int(group[c].sum()) for c in
-                                                        ("extracted", "accepted", "quarantined")}}
+        streams[str(key)] = {
+            "batches": len(group),
+            **{c: int(group[c].sum()) for c in ("extracted", "accepted", "quarantined")},
+        }
     warnings = [w for run in _runs(start, end) for w in run["warnings"]]
     warnings += _stale_streams(warehouse, end)
-    report = {"from": start.isoformat(timespec="seconds"), "until": end.isoformat(timespec="seconds"),
-              "streams": streams, "warnings": warnings}
+    report = {
+        "from": start.isoformat(timespec="seconds"),
+        "until": end.isoformat(timespec="seconds"),
+        "streams": streams,
+        "warnings": warnings,
+    }
     _write_json(quality_dir() / "reports" / f"{_stamp(end)}.json", report)
-    return {"batches": int(len(loaded)), "extracted": int(loaded["extracted"].sum()),
-            "quarantined": int(loaded["quarantined"].sum()), "warnings": len(warnings)}
+    return {
+        "batches": int(len(loaded)),
+        "extracted": int(loaded["extracted"].sum()),
+        "quarantined": int(loaded["quarantined"].sum()),
+        "warnings": len(warnings),
+    }
 
 
 def _stale_streams(warehouse: Warehouse, now: dt.datetime) -> list[str]:
@@ -215,8 +232,11 @@ def quality_docs(until: dt.datetime, hours: float = REPORT_WINDOW_HOURS) -> dict
     start, end = _window(until, hours)
     results = [_result_from_json(run) for run in _runs(start, end)]
     index = build_quality_docs(results, quality_dir() / "docs" / _stamp(end))
-    return {"runs": len(results), "validations": sum(len(r.reports) for r in results),
-            "site": int(index is not None)}
+    return {
+        "runs": len(results),
+        "validations": sum(len(r.reports) for r in results),
+        "site": int(index is not None),
+    }
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -245,30 +265,54 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
 
 
 def _result_to_json(result: StreamResult, key: str, loaded_at: dt.datetime) -> dict[str, Any]:
-    return {"key": key, "source": result.source, "stream": result.stream, "batch_id": result.batch_id,
-            "loaded_at": loaded_at.isoformat(timespec="seconds"),
-            "extracted": result.extracted, "accepted": result.accepted, "quarantined": result.quarantined,
-            "watermark": result.watermark, "warnings": list(result.warnings),
-            "reports": [_report_to_json(report) for report in result.reports]}
+    return {
+        "key": key,
+        "source": result.source,
+        "stream": result.stream,
+        "batch_id": result.batch_id,
+        "loaded_at": loaded_at.isoformat(timespec="seconds"),
+        "extracted": result.extracted,
+        "accepted": result.accepted,
+        "quarantined": result.quarantined,
+        "watermark": result.watermark,
+        "warnings": list(result.warnings),
+        "reports": [_report_to_json(report) for report in result.reports],
+    }
 
 
 def _result_from_json(run: dict[str, Any]) -> StreamResult:
     from cityhub.pipeline.ingest import StreamResult
 
-    return StreamResult(run["source"], run["stream"], run["batch_id"], run["extracted"], run["accepted"],
-                        run["quarantined"], run["watermark"], tuple(run["warnings"]),
-                        tuple(_report_from_json(report) for report in run["reports"]))
+    return StreamResult(
+        run["source"],
+        run["stream"],
+        run["batch_id"],
+        run["extracted"],
+        run["accepted"],
+        run["quarantined"],
+        run["watermark"],
+        tuple(run["warnings"]),
+        tuple(_report_from_json(report) for report in run["reports"]),
+    )
 
 
 def _report_to_json(report: GateReport) -> dict[str, Any]:
     validation: dict[str, Any] = report.validation.to_json_dict()  # type: ignore[no-untyped-call]
     for result in validation.get("results", []):
         _drop_keys(result.get("result") or {}, _BULKY_RESULT_KEYS)
-    return {"source": report.source, "record_type": report.record_type, "suite_name": report.suite_name,
-            "batch_id": report.batch_id, "checked_at": report.checked_at.isoformat(),
-            "extracted": report.extracted, "accepted": report.accepted, "quarantined": report.quarantined,
-            "success": report.success, "outcomes": [_outcome_to_json(o) for o in report.outcomes],
-            "validation": validation}
+    return {
+        "source": report.source,
+        "record_type": report.record_type,
+        "suite_name": report.suite_name,
+        "batch_id": report.batch_id,
+        "checked_at": report.checked_at.isoformat(),
+        "extracted": report.extracted,
+        "accepted": report.accepted,
+        "quarantined": report.quarantined,
+        "success": report.success,
+        "outcomes": [_outcome_to_json(o) for o in report.outcomes],
+        "validation": validation,
+    }
 
 
 def _outcome_to_json(outcome: Any) -> dict[str, Any]:
@@ -288,10 +332,16 @@ def _report_from_json(data: dict[str, Any]) -> GateReport:
     from quality.gate import ExpectationOutcome, GateReport
 
     validation = ExpectationSuiteValidationResultSchema().load(data["validation"])
-    return GateReport(source=data["source"], record_type=data["record_type"],
-                      suite_name=data["suite_name"], batch_id=data["batch_id"],
-                      checked_at=dt.datetime.fromisoformat(data["checked_at"]),
-                      extracted=data["extracted"], accepted=data["accepted"],
-                      quarantined=data["quarantined"], success=data["success"],
-                      outcomes=tuple(ExpectationOutcome(**o) for o in data["outcomes"]),
-                      validation=validation)
+    return GateReport(
+        source=data["source"],
+        record_type=data["record_type"],
+        suite_name=data["suite_name"],
+        batch_id=data["batch_id"],
+        checked_at=dt.datetime.fromisoformat(data["checked_at"]),
+        extracted=data["extracted"],
+        accepted=data["accepted"],
+        quarantined=data["quarantined"],
+        success=data["success"],
+        outcomes=tuple(ExpectationOutcome(**o) for o in data["outcomes"]),
+        validation=validation,
+    )

@@ -74,15 +74,18 @@ def write_graph(settings: Settings, tables: dict[str, pd.DataFrame], increment: 
             return rebuild(store, resolved)
         written = apply_increment(store, resolved)
         for entity, frame in removals.groupby("entity") if len(removals) else ():
-            written[f"removed {entity}"] = store.delete_nodes(GRAPH_LABELS[str(entity)], frame["old_id"].tolist())
+            written[f"removed {entity}"] = store.delete_nodes(
+                GRAPH_LABELS[str(entity)], frame["old_id"].tolist()
+            )
         return written
 
 
 def search_documents(tables: dict[str, pd.DataFrame]) -> dict[str, Iterator[SearchDocument]]:
     """Return the document stream of each kind built from the resolved tables."""
     return {
-        "person": person_documents(tables["people"], tables["person_mentions"], tables["events"],
-                                   tables["event_people"]),
+        "person": person_documents(
+            tables["people"], tables["person_mentions"], tables["events"], tables["event_people"]
+        ),
         "place": place_documents(tables["places"], tables["events"]),
         "case": case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"]),
     }
@@ -103,5 +106,7 @@ def write_search(settings: Settings, tables: dict[str, pd.DataFrame], increment:
             gone = pd.concat([moves[moves["kind"] == "merge"], removals], ignore_index=True)
             for entity, frame in gone.groupby("entity") if len(gone) else ():
                 if entity in SEARCH_KINDS:
-                    written[f"removed {entity}"] = index.delete(SEARCH_KINDS[str(entity)], frame["old_id"].tolist())
+                    written[f"removed {entity}"] = index.delete(
+                        SEARCH_KINDS[str(entity)], frame["old_id"].tolist()
+                    )
     return written

@@ -59,8 +59,15 @@ def caller_of(api_key: str | None, settings: Settings) -> str:
 
 def audit(settings: Settings, caller: str, action: str, target: str) -> None:
     """Append one line to the audit log: when, who, what and on which entity (never identifiers)."""
-    line = json.dumps({"at": dt.datetime.now().isoformat(timespec="seconds"), "caller": caller,
-                       "action": action, "target": target}, ensure_ascii=False)
+    line = json.dumps(
+        {
+            "at": dt.datetime.now().isoformat(timespec="seconds"),
+            "caller": caller,
+            "action": action,
+            "target": target,
+        },
+        ensure_ascii=False,
+    )
     path: Path = settings.home / "audit.jsonl"
     with _AUDIT_LOCK, path.open("a", encoding="utf-8") as log:
         log.write(line + "\n")
@@ -73,10 +80,17 @@ class Reader:
         self.settings = settings or get_settings()
         self.warehouse = Warehouse(self.settings.resolved_warehouse_url())
 
-    def search(self, text: str, kinds: list[str] | None, size: int, filters: dict[str, Any]) -> dict[str, Any]:
+    def search(
+        self, text: str, kinds: list[str] | None, size: int, filters: dict[str, Any]
+    ) -> dict[str, Any]:
         with open_search_index(self.settings) as index:
-            results = index.search(text, kinds=kinds, filters=filters or None,
-                                   facets=("source", "district", "category"), size=size)
+            results = index.search(
+                text,
+                kinds=kinds,
+                filters=filters or None,
+                facets=("source", "district", "category"),
+                size=size,
+            )
         return masked(results)
 
     def person(self, person_id: str) -> dict[str, Any]:
@@ -102,11 +116,13 @@ class Reader:
         if case.empty:
             raise NotFound(f"case {case_id!r} is not known")
         timeline = self.warehouse.read_table(events.name, events.c.case_id == case_id).sort_values(
-            ["occurred_at", "event_id"])
+            ["occurred_at", "event_id"]
+        )
         row = case.iloc[0].drop("changed_at").to_dict()
         row["sources"] = json.loads(row["sources"]) if isinstance(row["sources"], str) else []
-        entries = timeline[["event_id", "source", "occurred_at", "status", "category", "description",
-                            "place_id"]].to_dict("records")
+        entries = timeline[
+            ["event_id", "source", "occurred_at", "status", "category", "description", "place_id"]
+        ].to_dict("records")
         return masked({"case": row, "timeline": entries})
 
     def match(self, record: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
@@ -128,6 +144,9 @@ class Reader:
 
 def _explained(row: dict[str, Any]) -> dict[str, Any]:
     weights = {k.removeprefix("w_"): round(float(v), 2) for k, v in row.items() if k.startswith("w_")}
-    return {"person_id": row["person_id"], "score": round(float(row["score"]), 2),
-            "probability": round(float(row["probability"]), 4),
-            "explanation": {k: v for k, v in weights.items() if v != 0.0}}
+    return {
+        "person_id": row["person_id"],
+        "score": round(float(row["score"]), 2),
+        "probability": round(float(row["probability"]), 4),
+        "explanation": {k: v for k, v in weights.items() if v != 0.0},
+    }

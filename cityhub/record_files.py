@@ -43,8 +43,9 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _as_text(column: pd.Series) -> pd.Series:
-    return column.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) or v == ""
-                      else str(v))
+    return column.map(
+        lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
+    )
 
 
 def read_records(path: Path, columns: Sequence[str]) -> pd.DataFrame:
@@ -59,8 +60,10 @@ def read_records(path: Path, columns: Sequence[str]) -> pd.DataFrame:
         raise BadInput(f"{path}: row {int(empty[0]) + 1} has an empty record_id")
     duplicated = frame["record_id"][frame["record_id"].duplicated()]
     if len(duplicated):
-        raise BadInput(f"{path}: duplicate record_id {duplicated.iloc[0]!r} "
-                       f"({duplicated.nunique()} duplicated id(s)); record ids must be unique")
+        raise BadInput(
+            f"{path}: duplicate record_id {duplicated.iloc[0]!r} "
+            f"({duplicated.nunique()} duplicated id(s)); record ids must be unique"
+        )
     return frame.reset_index(drop=True)
 
 

@@ -15,13 +15,29 @@ from entity_resolution.people.prepare import PrepareOptions
 from entity_resolution.places import PlaceOptions, resolve_places
 from ontology.errors import BadInput
 
-__all__ = ["EVENT_COLUMNS", "PEOPLE_COLUMNS", "PLACE_COLUMNS", "people_options", "place_options",
-           "resolve_events_file", "resolve_people_file", "resolve_places_file"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "PEOPLE_COLUMNS",
+    "PLACE_COLUMNS",
+    "people_options",
+    "place_options",
+    "resolve_events_file",
+    "resolve_people_file",
+    "resolve_places_file",
+]
 
 PEOPLE_COLUMNS = ("record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address")
 PLACE_COLUMNS = ("record_id", "address")
-EVENT_COLUMNS = ("record_id", "source", "category", "description", "occurred_at", "address", "person_name",
-                 "person_phone")
+EVENT_COLUMNS = (
+    "record_id",
+    "source",
+    "category",
+    "description",
+    "occurred_at",
+    "address",
+    "person_name",
+    "person_phone",
+)
 UNCLASSIFIED = "other.unclassified"
 
 
@@ -40,24 +56,32 @@ def place_options(settings: Settings | None = None) -> PlaceOptions:
 def resolve_people_file(source: Path, target: Path, settings: Settings | None = None) -> dict[str, int]:
     """Resolve the person records in `source`; write record_id, person_id to `target`."""
     records = read_records(source, PEOPLE_COLUMNS)
-    result = resolve_people(records.assign(source=records["source"].fillna("")), options=people_options(settings))
+    result = resolve_people(
+        records.assign(source=records["source"].fillna("")), options=people_options(settings)
+    )
     out = records[["record_id"]].merge(result.assignments, on="record_id", how="left")
     write_records(out, target, like=source)
-    return {"records": len(out), "people": int(out["person_id"].nunique()),
-            "to review": len(result.review_queue)}
+    return {
+        "records": len(out),
+        "people": int(out["person_id"].nunique()),
+        "to review": len(result.review_queue),
+    }
 
 
 def resolve_places_file(source: Path, target: Path, settings: Settings | None = None) -> dict[str, int]:
     """Resolve the addresses in `source`; write record_id, place_id to `target` (empty: not recognised)."""
     records = read_records(source, PLACE_COLUMNS)
     result = resolve_places(records, place_options(settings))
-    out = records[["record_id"]].merge(result.assignments[["record_id", "place_id"]], on="record_id", how="left")
+    out = records[["record_id"]].merge(
+        result.assignments[["record_id", "place_id"]], on="record_id", how="left"
+    )
     write_records(out, target, like=source)
     placed = out["place_id"].notna()
-    return {"records": len(out), "places": int(out.loc[placed, "place_id"].nunique()),
-            "not recognised": int((~placed).sum())}
-
-
+    return {
+        "records": len(out),
+        "places": int(out.loc[placed, "place_id"].nunique()),
+        "not recognised": int((~placed).sum()),
+    }
 
 
 def _event_people(records: pd.DataFrame, settings: Settings | None) -> pd.Series:
@@ -65,10 +89,21 @@ def _event_people(records: pd.DataFrame, settings: Settings | None) -> pd.Series
     named = records[records["person_name"].notna() | records["person_phone"].notna()]
     if named.empty:
         return pd.Series([[] for _ in range(len(records))], index=records.index)
-    mentions = pd.DataFrame({"record_id": named["record_id"], "source": named["source"].fillna(""),
-                             "name": named["person_name"], "id_number": None, "phone": named["person_phone"],
-                             "birth_date": None, "gender": None, "address": None})
-    person = resolve_people(mentions, options=people_options(settings)).assignments.set_index("record_id")["person_id"]
+    mentions = pd.DataFrame(
+        {
+            "record_id": named["record_id"],
+            "source": named["source"].fillna(""),
+            "name": named["person_name"],
+            "id_number": None,
+            "phone": named["person_phone"],
+            "birth_date": None,
+            "gender": None,
+            "address": None,
+        }
+    )
+    person = resolve_people(mentions, options=people_options(settings)).assignments.set_index("record_id")[
+        "person_id"
+    ]
     return records["record_id"].map(person).map(lambda p: [p] if isinstance(p, str) else [])
 
 
@@ -85,20 +120,33 @@ def resolve_events_file(source: Path, target: Path, settings: Settings | None = 
     times = pd.to_datetime(records["occurred_at"], errors="coerce", format="mixed")
     if times.isna().any():
         row = records[times.isna()].iloc[0]
-        raise BadInput(f"{source}: record {row['record_id']!r}: occurred_at {row['occurred_at']!r} is not a time")
+        raise BadInput(
+            f"{source}: record {row['record_id']!r}: occurred_at {row['occurred_at']!r} is not a time"
+        )
     places = resolve_places(records[["record_id", "address"]], place_options(settings)).assignments
     place = places.set_index("record_id")
-    events = pd.DataFrame({
-        "event_id": records["record_id"], "source": records["source"], "record_id": records["record_id"],
-        "category": records["category"].fillna(UNCLASSIFIED), "occurred_at": times,
-        "description": records["description"].fillna(""),
-        "place_id": records["record_id"].map(place["place_id"]),
-        "place_path": records["record_id"].map(place["place_path"]).map(lambda p: p if isinstance(p, list) else []),
-        "person_ids": _event_people(records, settings),
-    })
+    events = pd.DataFrame(
+        {
+            "event_id": records["record_id"],
+            "source": records["source"],
+            "record_id": records["record_id"],
+            "category": records["category"].fillna(UNCLASSIFIED),
+            "occurred_at": times,
+            "description": records["description"].fillna(""),
+            "place_id": records["record_id"].map(place["place_id"]),
+            "place_path": records["record_id"]
+            .map(place["place_path"])
+            .map(lambda p: p if isinstance(p, list) else []),
+            "person_ids": _event_people(records, settings),
+        }
+    )
     result = resolve_events(events)
-    out = records[["record_id"]].merge(result.assignments.rename(columns={"event_id": "record_id"}),
-                                       on="record_id", how="left")
+    out = records[["record_id"]].merge(
+        result.assignments.rename(columns={"event_id": "record_id"}), on="record_id", how="left"
+    )
     write_records(out, target, like=source)
-    return {"records": len(out), "cases": int(out["case_id"].nunique()),
-            "escalating cases": int(result.cases["escalating"].sum())}
+    return {
+        "records": len(out),
+        "cases": int(out["case_id"].nunique()),
+        "escalating cases": int(result.cases["escalating"].sum()),
+    }

@@ -61,8 +61,11 @@ class FileDropReader:
         if not lines:
             return []
         header = [h.strip().lstrip("\ufeff") for h in lines[0]]
-        return [self._row(header, values, path.name, number) for number, values in
-                enumerate(lines[1:], start=2) if any(v.strip() for v in values)]
+        return [
+            self._row(header, values, path.name, number)
+            for number, values in enumerate(lines[1:], start=2)
+            if any(v.strip() for v in values)
+        ]
 
     def _read_xlsx(self, path: Path) -> list[dict[str, Any]]:
         try:
@@ -75,8 +78,11 @@ class FileDropReader:
         if not lines:
             return []
         header = [h.strip() for h in lines[0]]
-        return [self._row(header, values, path.name, number) for number, values in
-                enumerate(lines[1:], start=2) if any(v.strip() for v in values)]
+        return [
+            self._row(header, values, path.name, number)
+            for number, values in enumerate(lines[1:], start=2)
+            if any(v.strip() for v in values)
+        ]
 
     def _row(self, header: list[str], values: list[str], file_name: str, line: int) -> dict[str, Any]:
         row: dict[str, Any] = {FILE_FIELD: file_name, LINE_FIELD: line, ROW_ERROR: None}
@@ -86,6 +92,6 @@ class FileDropReader:
             row[ROW_ERROR] = f"{file_name} line {line}: bytes that are not {self.fetch.encoding}"
         for name, value in zip(header, values, strict=False):
             row[name] = value.strip()
-        for name in header[len(values):]:
+        for name in header[len(values) :]:
             row[name] = None
         return row

@@ -77,8 +77,9 @@ class HttpApiReader:
         if fetch.method == "GET":
             response = self.client.get(fetch.path, params=params)
         else:
-            response = self.client.post(fetch.path, content=orjson.dumps(params),
-                                        headers={"Content-Type": "application/json"})
+            response = self.client.post(
+                fetch.path, content=orjson.dumps(params), headers={"Content-Type": "application/json"}
+            )
         if response.status_code in _RETRY_STATUSES:
             raise RetryableResponse(response.status_code, _retry_after_seconds(response), fetch.path)
         if response.status_code >= 400:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from connectors.spec import EventMap, FieldMap, PersonMap, SourceSpec, Stream
-from entity_resolution.normalize.dates import InvalidDate, parse_date, parse_datetime
+from normalize.dates import InvalidDate, parse_date, parse_datetime
 
 RECORD_ID = "_record_id"
 UPDATED_AT = "_updated_at"
@@ -103,21 +103,23 @@ class _Reader:
 def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
     rows = []
     for row in frame.to_dict("records"):
-        rows.append({
-            "source": reader.spec.source,
-            RAW_ID: row[RAW_ID],
-            "record_id": row[RECORD_ID],
-            "category": reader.value(row, emap.category, "category"),
-            "source_category_code": reader.value(row, emap.source_category_code, "code"),
-            "occurred_at": reader.value(row, emap.occurred_at, "occurred_at"),
-            "reported_at": reader.value(row, emap.reported_at, "reported_at"),
-            "status": reader.value(row, emap.status, "status"),
-            "description": reader.value(row, emap.description, "description"),
-            "address": reader.value(row, emap.address, "address"),
-            "updated_at": row["_updated_at_parsed"],
-            "deleted": bool(row[DELETED]),
-            "batch_id": batch_id,
-        })
+        rows.append(
+            {
+                "source": reader.spec.source,
+                RAW_ID: row[RAW_ID],
+                "record_id": row[RECORD_ID],
+                "category": reader.value(row, emap.category, "category"),
+                "source_category_code": reader.value(row, emap.source_category_code, "code"),
+                "occurred_at": reader.value(row, emap.occurred_at, "occurred_at"),
+                "reported_at": reader.value(row, emap.reported_at, "reported_at"),
+                "status": reader.value(row, emap.status, "status"),
+                "description": reader.value(row, emap.description, "description"),
+                "address": reader.value(row, emap.address, "address"),
+                "updated_at": row["_updated_at_parsed"],
+                "deleted": bool(row[DELETED]),
+                "batch_id": batch_id,
+            }
+        )
     return rows
 
 
@@ -133,8 +135,9 @@ def _elements(row: dict[str, Any], pmap: PersonMap) -> list[dict[str, Any]]:
     return [{**element, RECORD_ID: row[RECORD_ID], RAW_ID: row[RAW_ID]} for element in elements]
 
 
-def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str,
-                 positions: dict[str, int]) -> list[dict[str, Any]]:
+def _person_rows(
+    frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str, positions: dict[str, int]
+) -> list[dict[str, Any]]:
     """Return the mentions one person map makes; positions number mentions per record across maps."""
     rows = []
     for row in frame.to_dict("records"):
@@ -159,31 +162,42 @@ def _person_rows(frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id
     return rows
 
 
-def _place_rows(frame: pd.DataFrame, spec: SourceSpec, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
+def _place_rows(
+    frame: pd.DataFrame, spec: SourceSpec, reader: _Reader, batch_id: str
+) -> list[dict[str, Any]]:
     rows = []
     for row in frame.to_dict("records"):
         for position, fmap in enumerate(spec.places):
             address = reader.value(row, fmap, "address")
             if address:
-                rows.append({
-                    "source": spec.source, RAW_ID: row[RAW_ID], "mention_id": f"{row[RECORD_ID]}@{position}",
-                    "record_id": row[RECORD_ID], "address": address,
-                    "updated_at": row["_updated_at_parsed"], "deleted": bool(row[DELETED]),
-                    "batch_id": batch_id,
-                })
+                rows.append(
+                    {
+                        "source": spec.source,
+                        RAW_ID: row[RAW_ID],
+                        "mention_id": f"{row[RECORD_ID]}@{position}",
+                        "record_id": row[RECORD_ID],
+                        "address": address,
+                        "updated_at": row["_updated_at_parsed"],
+                        "deleted": bool(row[DELETED]),
+                        "batch_id": batch_id,
+                    }
+                )
     return rows
 
 
 def _parse_updated(frame: pd.DataFrame, spec: SourceSpec, stream: Stream, reader: _Reader) -> pd.DataFrame:
     stamp = FieldMap(field=UPDATED_AT, parse="datetime")
     frame = frame.copy()
-    frame["_updated_at_parsed"] = [reader.value(row, stamp, "updated_at") for row in
-                                   frame[[RECORD_ID, RAW_ID, UPDATED_AT]].to_dict("records")]
+    frame["_updated_at_parsed"] = [
+        reader.value(row, stamp, "updated_at")
+        for row in frame[[RECORD_ID, RAW_ID, UPDATED_AT]].to_dict("records")
+    ]
     return frame
 
 
-def map_stream(spec: SourceSpec, stream: Stream, raw: pd.DataFrame, batch_id: str,
-               batch: CanonicalBatch | None = None) -> CanonicalBatch:
+def map_stream(
+    spec: SourceSpec, stream: Stream, raw: pd.DataFrame, batch_id: str, batch: CanonicalBatch | None = None
+) -> CanonicalBatch:
     """Return the canonical records a stream's raw frame (from `stream_frame`) makes.
 
     Canonical rows carry RAW_ID, the position of their raw row in the batch; problems are keyed

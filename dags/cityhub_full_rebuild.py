@@ -35,9 +35,14 @@ DEFAULT_ARGS: dict[str, Any] = {
     doc_md=__doc__,
 )
 def cityhub_full_rebuild() -> None:
-    @task(task_id="full_rebuild", outlets=[Asset(uri=orchestration.RESOLVED_ASSET),
-                                           Asset(uri=orchestration.GRAPH_ASSET),
-                                           Asset(uri=orchestration.SEARCH_ASSET)])
+    @task(
+        task_id="full_rebuild",
+        outlets=[
+            Asset(uri=orchestration.RESOLVED_ASSET),
+            Asset(uri=orchestration.GRAPH_ASSET),
+            Asset(uri=orchestration.SEARCH_ASSET),
+        ],
+    )
     def full_rebuild() -> dict[str, int]:
         return orchestration.run_fusion_step(orchestration.FULL_REBUILD)
 

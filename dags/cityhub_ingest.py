@@ -59,8 +59,10 @@ def build_ingest_dag(plan: orchestration.IngestPlan) -> DAG:
             # A skipped task updates no Asset, so fusion does not run for a source with nothing new.
             if summary["extracted"] == 0:
                 raise AirflowSkipException(f"{plan.source}: nothing new since the watermark")
-            context["outlet_events"][records].extra = {"batches": summary["batches"],
-                                                       "accepted": summary["accepted"]}
+            context["outlet_events"][records].extra = {
+                "batches": summary["batches"],
+                "accepted": summary["accepted"],
+            }
             return summary
 
         ingest()

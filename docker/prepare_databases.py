@@ -53,14 +53,25 @@ def database_target(url: str) -> DatabaseTarget:
         raise ValueError(f"{shown} is not a PostgreSQL URL")
     if not (parsed.host and parsed.database and parsed.username):
         raise ValueError(f"{shown} must name a host, a user and a database")
-    return DatabaseTarget(host=parsed.host, port=parsed.port or DEFAULT_PORT, database=parsed.database,
-                          role=parsed.username, password=parsed.password or "")
+    return DatabaseTarget(
+        host=parsed.host,
+        port=parsed.port or DEFAULT_PORT,
+        database=parsed.database,
+        role=parsed.username,
+        password=parsed.password or "",
+    )
 
 
 def _connect(admin: DatabaseTarget) -> psycopg.Connection:
     # CREATE DATABASE cannot run inside a transaction
-    return psycopg.connect(host=admin.host, port=admin.port, dbname=admin.database, user=admin.role,
-                           password=admin.password or None, autocommit=True)
+    return psycopg.connect(
+        host=admin.host,
+        port=admin.port,
+        dbname=admin.database,
+        user=admin.role,
+        password=admin.password or None,
+        autocommit=True,
+    )
 
 
 def _exists(connection: psycopg.Connection, query: str, name: str) -> bool:

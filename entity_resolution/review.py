@@ -124,5 +124,10 @@ def decided_positions(decisions: pd.DataFrame | None, ids: pd.Series) -> pd.Data
     left, right = decided["left"].map(position), decided["right"].map(position)
     known = left.notna() & right.notna()
     a, b = left[known].astype(np.int64).to_numpy(), right[known].astype(np.int64).to_numpy()
-    return pd.DataFrame({"left": np.minimum(a, b), "right": np.maximum(a, b),
-                         "decision": decided.loc[known, "decision"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "left": np.minimum(a, b),
+            "right": np.maximum(a, b),
+            "decision": decided.loc[known, "decision"].to_numpy(),
+        }
+    )

@@ -128,13 +128,19 @@ class GraphStore(ABC):
         """Return everything at a place and below it: places, events, residents and cases."""
 
     @abstractmethod
-    def neighbours(self, label: str, key: str, depth: int = 1,
-                   relations: Sequence[str] | None = None) -> list[Neighbour]:
+    def neighbours(
+        self, label: str, key: str, depth: int = 1, relations: Sequence[str] | None = None
+    ) -> list[Neighbour]:
         """Return the nodes within `depth` relations of a node (either direction), nearest first."""
 
     @abstractmethod
-    def shortest_path(self, start: NodeRef, end: NodeRef, relations: Sequence[str] = PATH_RELATIONS,
-                      max_length: int = MAX_PATH_LENGTH) -> Path | None:
+    def shortest_path(
+        self,
+        start: NodeRef,
+        end: NodeRef,
+        relations: Sequence[str] = PATH_RELATIONS,
+        max_length: int = MAX_PATH_LENGTH,
+    ) -> Path | None:
         """Return one shortest path over `relations` (either direction), or None when there is none."""
 
     @abstractmethod
@@ -150,8 +156,9 @@ class GraphStore(ABC):
     def __enter__(self) -> GraphStore:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()
 
     # --- shared checks ------------------------------------------------------------------------------

@@ -60,10 +60,13 @@ def schema(model: GraphModel) -> list[str]:
     statements = []
     for spec in model.nodes.values():
         name = spec.label.lower()
-        statements.append(f"CREATE CONSTRAINT {name}_key IF NOT EXISTS "
-                          f"FOR (n:{spec.label}) REQUIRE n.{spec.key} IS UNIQUE")
-        statements += [f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{spec.label}) ON (n.{prop})"
-                       for prop in spec.indexes]
+        statements.append(
+            f"CREATE CONSTRAINT {name}_key IF NOT EXISTS FOR (n:{spec.label}) REQUIRE n.{spec.key} IS UNIQUE"
+        )
+        statements += [
+            f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{spec.label}) ON (n.{prop})"
+            for prop in spec.indexes
+        ]
     return statements
 
 
@@ -104,9 +107,11 @@ def upsert_nodes(spec: NodeSpec, columns: Sequence[Column], stamped: bool = Fals
     """
     key = next(c for c in columns if c.name == spec.key)
     others = [c for c in columns if c.name != spec.key]
-    return (f"{_rows(columns, spec.key)}"
-            f"MERGE (n:{spec.label} {{{spec.key}: {_source(key)}}})"
-            f"{_assignments('n', others, stamped)}")
+    return (
+        f"{_rows(columns, spec.key)}"
+        f"MERGE (n:{spec.label} {{{spec.key}: {_source(key)}}})"
+        f"{_assignments('n', others, stamped)}"
+    )
 
 
 def _identity(spec: RelationSpec, columns: Sequence[Column] | None = None) -> str:
@@ -123,17 +128,21 @@ def upsert_relations(spec: RelationSpec, columns: Sequence[Column], stamped: boo
     start, end = graph_model().node(spec.source), graph_model().node(spec.target)
     by_name = {c.name: c for c in columns}
     others = [c for c in columns if c.name not in ("start", "end", *spec.identity)]
-    return (f"{_rows(columns, 'start')}"
-            f"MATCH (a:{start.label} {{{start.key}: {_source(by_name['start'])}}})\n"
-            f"MATCH (b:{end.label} {{{end.key}: {_source(by_name['end'])}}})\n"
-            f"MERGE (a)-[r:{spec.type}{_identity(spec, columns)}]->(b)"
-            f"{_assignments('r', others, stamped)}\n"
-            f"RETURN count(r) AS written")
+    return (
+        f"{_rows(columns, 'start')}"
+        f"MATCH (a:{start.label} {{{start.key}: {_source(by_name['start'])}}})\n"
+        f"MATCH (b:{end.label} {{{end.key}: {_source(by_name['end'])}}})\n"
+        f"MERGE (a)-[r:{spec.type}{_identity(spec, columns)}]->(b)"
+        f"{_assignments('r', others, stamped)}\n"
+        f"RETURN count(r) AS written"
+    )
 
 
 def delete_nodes(spec: NodeSpec) -> str:
-    return (f"UNWIND $keys AS key\nMATCH (n:{spec.label} {{{spec.key}: key}})\n"
-            f"DETACH DELETE n\nRETURN count(*) AS deleted")
+    return (
+        f"UNWIND $keys AS key\nMATCH (n:{spec.label} {{{spec.key}: key}})\n"
+        f"DETACH DELETE n\nRETURN count(*) AS deleted"
+    )
 
 
 def node_by_key(spec: NodeSpec) -> str:
@@ -149,7 +158,8 @@ _UNITE = (
     "                       THEN r.first_seen ELSE first END,\n"
     "    moved.last_seen = CASE WHEN last IS NULL OR r.last_seen > last THEN r.last_seen ELSE last END\n"
     "DELETE r\n"
-    "RETURN count(*) AS moved")
+    "RETURN count(*) AS moved"
+)
 
 
 def redirect(node: NodeSpec, spec: RelationSpec, outgoing: bool) -> str:
@@ -160,12 +170,17 @@ def redirect(node: NodeSpec, spec: RelationSpec, outgoing: bool) -> str:
     """
     match = f"(old:{node.label} {{{node.key}: $old}})"
     pattern = f"{match}-[r:{spec.type}]->(other)" if outgoing else f"(other)-[r:{spec.type}]->{match}"
-    moved = (f"(new)-[moved:{spec.type}{_identity(spec)}]->(other)" if outgoing
-             else f"(other)-[moved:{spec.type}{_identity(spec)}]->(new)")
-    return (f"MATCH {pattern}\n"
-            f"MATCH (new:{node.label} {{{node.key}: $new}})\n"
-            f"WITH r, other, new WHERE other <> new\n"
-            f"MERGE {moved}\n{_UNITE}")
+    moved = (
+        f"(new)-[moved:{spec.type}{_identity(spec)}]->(other)"
+        if outgoing
+        else f"(other)-[moved:{spec.type}{_identity(spec)}]->(new)"
+    )
+    return (
+        f"MATCH {pattern}\n"
+        f"MATCH (new:{node.label} {{{node.key}: $new}})\n"
+        f"WITH r, other, new WHERE other <> new\n"
+        f"MERGE {moved}\n{_UNITE}"
+    )
 
 
 def merge_node(node: NodeSpec) -> str:
@@ -186,11 +201,14 @@ def clear(model: GraphModel) -> str:
 def sweep(model: GraphModel) -> list[str]:
     """Return the statements deleting every relation, then node, not stamped with $rebuild."""
     stale = f"coalesce(x.{REBUILD_ID}, '') <> $rebuild"
-    relations = [f"MATCH ()-[x:{spec.type}]->() WHERE {stale} "
-                 f"CALL (x) {{ DELETE x }} IN TRANSACTIONS OF 10000 ROWS"
-                 for spec in model.relations.values()]
-    nodes = [f"MATCH (x:{spec.label}) WHERE {stale} "
-             f"CALL (x) {{ DETACH DELETE x }} IN TRANSACTIONS OF 10000 ROWS" for spec in model.nodes.values()]
+    relations = [
+        f"MATCH ()-[x:{spec.type}]->() WHERE {stale} CALL (x) {{ DELETE x }} IN TRANSACTIONS OF 10000 ROWS"
+        for spec in model.relations.values()
+    ]
+    nodes = [
+        f"MATCH (x:{spec.label}) WHERE {stale} CALL (x) {{ DETACH DELETE x }} IN TRANSACTIONS OF 10000 ROWS"
+        for spec in model.nodes.values()
+    ]
     return relations + nodes
 
 
@@ -208,14 +226,16 @@ PERSON_EVENTS = (
     "OPTIONAL MATCH (e)-[:OCCURRED_AT]->(place:Place)\n"
     "OPTIONAL MATCH (e)-[:PART_OF_CASE]->(c:Case)\n"
     "RETURN r.role AS role, properties(e) AS event, place.place_id AS place_id, c.case_id AS case_id,\n"
-    "       properties(c) AS case")
+    "       properties(c) AS case"
+)
 
 PLACES_ABOVE = (
     "MATCH path = (:Place {place_id: $key})-[:PART_OF*1..32]->(up:Place)\n"
-    "RETURN properties(up) AS place ORDER BY length(path)")
+    "RETURN properties(up) AS place ORDER BY length(path)"
+)
 PLACES_BELOW = (
-    "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
-    "RETURN properties(below) AS place")
+    "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\nRETURN properties(below) AS place"
+)
 DOSSIER_EVENTS = (
     "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
     "MATCH (e:Event)-[:OCCURRED_AT]->(below)\n"
@@ -223,11 +243,13 @@ DOSSIER_EVENTS = (
     "OPTIONAL MATCH (p:Person)-[r:INVOLVED_IN]->(e)\n"
     "RETURN properties(e) AS event, below.place_id AS place_id, c.case_id AS case_id,\n"
     "       properties(c) AS case,\n"
-    "       collect(CASE WHEN p IS NULL THEN null ELSE [p.person_id, r.role] END) AS people")
+    "       collect(CASE WHEN p IS NULL THEN null ELSE [p.person_id, r.role] END) AS people"
+)
 DOSSIER_RESIDENTS = (
     "MATCH (below:Place)-[:PART_OF*0..32]->(:Place {place_id: $key})\n"
     "MATCH (p:Person)-[:LIVES_AT]->(below)\n"
-    "RETURN properties(p) AS person, below.place_id AS place_id")
+    "RETURN properties(p) AS person, below.place_id AS place_id"
+)
 
 # two MATCH clauses: within one, Cypher uses a relation once, and two people of one event share it
 CO_INVOLVED = (
@@ -235,27 +257,34 @@ CO_INVOLVED = (
     "WITH DISTINCT p, c\n"
     "MATCH (c)<-[:PART_OF_CASE]-(:Event)<-[:INVOLVED_IN]-(other:Person)\n"
     "WHERE other <> p\n"
-    "RETURN DISTINCT other.person_id AS person_id, other.name AS name, c.case_id AS case_id")
+    "RETURN DISTINCT other.person_id AS person_id, other.name AS name, c.case_id AS case_id"
+)
 
 
 def relations_of(node: NodeSpec) -> str:
     """Return the statement listing every relation of node $key with the node at its other end."""
-    return (f"MATCH (n:{node.label} {{{node.key}: $key}})-[r]-(m)\n"
-            f"RETURN type(r) AS type, startNode(r) = n AS outgoing, labels(m)[0] AS label,\n"
-            f"       m[$key_of[labels(m)[0]]] AS other, properties(r) AS props")
+    return (
+        f"MATCH (n:{node.label} {{{node.key}: $key}})-[r]-(m)\n"
+        f"RETURN type(r) AS type, startNode(r) = n AS outgoing, labels(m)[0] AS label,\n"
+        f"       m[$key_of[labels(m)[0]]] AS other, properties(r) AS props"
+    )
 
 
 def edges_around(node: NodeSpec) -> str:
     """Return the statement listing the relations of nodes $keys of one label, in either direction."""
-    return (f"MATCH (n:{node.label}) WHERE n.{node.key} IN $keys\n"
-            f"MATCH (n)-[r]-(m)\n"
-            f"WHERE type(r) IN $types\n"
-            f"RETURN n.{node.key} AS key, type(r) AS type, labels(m)[0] AS label,\n"
-            f"       m[$key_of[labels(m)[0]]] AS other")
+    return (
+        f"MATCH (n:{node.label}) WHERE n.{node.key} IN $keys\n"
+        f"MATCH (n)-[r]-(m)\n"
+        f"WHERE type(r) IN $types\n"
+        f"RETURN n.{node.key} AS key, type(r) AS type, labels(m)[0] AS label,\n"
+        f"       m[$key_of[labels(m)[0]]] AS other"
+    )
 
 
 def shortest_path(start: NodeSpec, end: NodeSpec, types: list[str], max_length: int) -> str:
-    return (f"MATCH (a:{start.label} {{{start.key}: $start}}), (b:{end.label} {{{end.key}: $end}})\n"
-            f"MATCH p = shortestPath((a)-[:{'|'.join(types)}*..{int(max_length)}]-(b))\n"
-            f"RETURN [n IN nodes(p) | [labels(n)[0], n[$key_of[labels(n)[0]]]]] AS nodes,\n"
-            f"       [r IN relationships(p) | type(r)] AS types")
+    return (
+        f"MATCH (a:{start.label} {{{start.key}: $start}}), (b:{end.label} {{{end.key}: $end}})\n"
+        f"MATCH p = shortestPath((a)-[:{'|'.join(types)}*..{int(max_length)}]-(b))\n"
+        f"RETURN [n IN nodes(p) | [labels(n)[0], n[$key_of[labels(n)[0]]]]] AS nodes,\n"
+        f"       [r IN relationships(p) | type(r)] AS types"
+    )

@@ -184,8 +184,9 @@ class EmbeddedGraphStore(GraphStore):
         for row in relation_rows(spec, rows):
             ident = IDENTITY_SEPARATOR.join(row[name] for name in spec.identity)
             source, target = ref(spec.source, row.pop("start")), ref(spec.target, row.pop("end"))
-            params.append({"source": source, "type": type_, "target": target, "ident": ident,
-                           "props": json_text(row)})
+            params.append(
+                {"source": source, "type": type_, "target": target, "ident": ident, "props": json_text(row)}
+            )
 
         def write() -> int:
             with self._write() as db:
@@ -250,9 +251,15 @@ class EmbeddedGraphStore(GraphStore):
         self.get_node(label, key)
         me = ref(label, key)
         rows = self._read(sql.RELATIONS_TOUCHING, (me, me))
-        found = [Relation(type_, unref(source), unref(target), shape_properties(json.loads(props),
-                                                                                self.model.relation(type_)))
-                 for source, type_, target, _, props in rows]
+        found = [
+            Relation(
+                type_,
+                unref(source),
+                unref(target),
+                shape_properties(json.loads(props), self.model.relation(type_)),
+            )
+            for source, type_, target, _, props in rows
+        ]
         return sorted(found, key=Relation.sort_key)
 
     def _ends(self, sources: Iterable[str], type_: str) -> dict[str, str]:
@@ -267,10 +274,13 @@ class EmbeddedGraphStore(GraphStore):
         events = [target for target, _ in roles]
         where, case_of = self._ends(events, "OCCURRED_AT"), self._ends(events, "PART_OF_CASE")
         props = self._props([*places, *events, *case_of.values()])
-        involvements = [Involvement(json.loads(p)["role"], props[e], _key(where.get(e)), _key(case_of.get(e)))
-                        for e, p in roles]
-        return person_360(person, [props[p] for p in places], involvements,
-                          [props[c] for c in set(case_of.values())])
+        involvements = [
+            Involvement(json.loads(p)["role"], props[e], _key(where.get(e)), _key(case_of.get(e)))
+            for e, p in roles
+        ]
+        return person_360(
+            person, [props[p] for p in places], involvements, [props[c] for c in set(case_of.values())]
+        )
 
     def address_dossier(self, place_id: str) -> AddressDossier:
         place = self.get_node("Place", place_id)
@@ -284,32 +294,47 @@ class EmbeddedGraphStore(GraphStore):
         for event, person, props in self._read(sql.INVOLVED_IN_EVENTS, (json.dumps(sorted(occurred)),)):
             people.setdefault(event, []).append((unref(person).key, json.loads(props)["role"]))
         props = self._props([*below, *above, *occurred, *case_of.values(), *(p for p, _ in living)])
-        events = [DossierEvent(props[e], unref(p).key, _key(case_of.get(e)), people.get(e, []))
-                  for e, p in occurred.items()]
+        events = [
+            DossierEvent(props[e], unref(p).key, _key(case_of.get(e)), people.get(e, []))
+            for e, p in occurred.items()
+        ]
         residents = [Resident(props[person], unref(at).key) for person, at in living]
-        return address_dossier(place, [props[a] for a in above], [props[b] for b in below], events,
-                               residents, [props[c] for c in set(case_of.values())])
+        return address_dossier(
+            place,
+            [props[a] for a in above],
+            [props[b] for b in below],
+            events,
+            residents,
+            [props[c] for c in set(case_of.values())],
+        )
 
     def _expand(self, types: list[str]) -> Any:
         def expand(frontier: list[str]) -> list[Edge]:
             params = {"frontier": json.dumps(frontier), "types": json.dumps(types)}
             return self._read(sql.EDGES_AROUND, params)
+
         return expand
 
-    def neighbours(self, label: str, key: str, depth: int = 1,
-                   relations: Sequence[str] | None = None) -> list[Neighbour]:
+    def neighbours(
+        self, label: str, key: str, depth: int = 1, relations: Sequence[str] | None = None
+    ) -> list[Neighbour]:
         check_depth(depth)
         self.get_node(label, key)
         found = distances(ref(label, key), depth, self._expand(self._relation_types(relations)))
         return sorted(Neighbour(level, unref(node).label, unref(node).key) for node, level in found.items())
 
-    def shortest_path(self, start: NodeRef, end: NodeRef, relations: Sequence[str] = PATH_RELATIONS,
-                      max_length: int = 8) -> GraphPath | None:
+    def shortest_path(
+        self, start: NodeRef, end: NodeRef, relations: Sequence[str] = PATH_RELATIONS, max_length: int = 8
+    ) -> GraphPath | None:
         check_depth(max_length)
         for node in (start, end):
             self.get_node(node.label, node.key)
-        found = shortest_path(ref(start.label, start.key), ref(end.label, end.key),
-                              self._expand(self._relation_types(relations)), max_length)
+        found = shortest_path(
+            ref(start.label, start.key),
+            ref(end.label, end.key),
+            self._expand(self._relation_types(relations)),
+            max_length,
+        )
         if found is None:
             return None
         nodes, types = found

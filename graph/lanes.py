@@ -55,14 +55,16 @@ def waves(sizes: Mapping[str, int], labels: Mapping[str, Set[str]], lanes: int) 
     return plan
 
 
-def _fill_wave(names: list[str], sizes: Mapping[str, int], labels: Mapping[str, Set[str]],
-               lanes: int) -> Wave:
+def _fill_wave(
+    names: list[str], sizes: Mapping[str, int], labels: Mapping[str, Set[str]], lanes: int
+) -> Wave:
     wave: Wave = [[] for _ in range(lanes)]
     used: list[set[str]] = [set() for _ in range(lanes)]
     load = [0] * lanes
     for name in names:
-        joinable = [i for i in range(lanes)
-                    if all(not labels[name] & used[j] for j in range(lanes) if j != i)]
+        joinable = [
+            i for i in range(lanes) if all(not labels[name] & used[j] for j in range(lanes) if j != i)
+        ]
         if not joinable:
             continue
         lane = min(joinable, key=lambda i: load[i])
@@ -75,8 +77,9 @@ def _fill_wave(names: list[str], sizes: Mapping[str, int], labels: Mapping[str, 
     return wave
 
 
-def write_plan(model: GraphModel, nodes: Mapping[str, int], relations: Mapping[str, int],
-               lanes: int) -> list[Wave]:
+def write_plan(
+    model: GraphModel, nodes: Mapping[str, int], relations: Mapping[str, int], lanes: int
+) -> list[Wave]:
     """Return the waves writing node batches, then relation batches, of these row counts."""
     node_labels = {label: {label} for label in nodes}
     relation_labels = {name: {model.relation(name).source, model.relation(name).target} for name in relations}

@@ -111,8 +111,9 @@ def _plain(values: list[Any], kind: str) -> list[Any]:
     return values
 
 
-def pack_columns(kinds: Mapping[str, str],
-                 rows: Sequence[Mapping[str, Any]]) -> tuple[list[Column], dict[str, Any]]:
+def pack_columns(
+    kinds: Mapping[str, str], rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[Column], dict[str, Any]]:
     """Return the columns of rows that all name the same properties, and the parameters to send."""
     columns, params = [], {}
     for name in rows[0]:

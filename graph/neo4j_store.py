@@ -79,8 +79,14 @@ def _groups(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 class Neo4jGraphStore(GraphStore):
     """A GraphStore on a Neo4j server; `url` is its neo4j:// or bolt:// address."""
 
-    def __init__(self, url: str, *, auth: tuple[str, str] | None = None, database: str | None = "neo4j",
-                 writers: int = 3) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        auth: tuple[str, str] | None = None,
+        database: str | None = "neo4j",
+        writers: int = 3,
+    ) -> None:
         self.url = url
         self.database = database
         self._driver = GraphDatabase.driver(url, auth=auth)
@@ -142,15 +148,19 @@ class Neo4jGraphStore(GraphStore):
         spec = self.model.relation(type_)
         kinds = column_kinds(dict(spec.types), frozenset({"sources"}))
         stamped = self._rebuild_id is not None
-        return self._prepare_all(lambda columns: cypher.upsert_relations(spec, columns, stamped), kinds,
-                                 relation_rows(spec, rows))
+        return self._prepare_all(
+            lambda columns: cypher.upsert_relations(spec, columns, stamped), kinds, relation_rows(spec, rows)
+        )
 
-    def _prepare_all(self, build: Callable[[list[Column]], str], kinds: dict[str, str],
-                     rows: list[dict[str, Any]]) -> Write:
+    def _prepare_all(
+        self, build: Callable[[list[Column]], str], kinds: dict[str, str], rows: list[dict[str, Any]]
+    ) -> Write:
         """Pack rows into columns, a statement per group of rows naming the same properties; return
         the call sending them, in one transaction each."""
-        statements = [(build(columns), params) for columns, params in
-                      (pack_columns(kinds, group) for group in _groups(rows))]
+        statements = [
+            (build(columns), params)
+            for columns, params in (pack_columns(kinds, group) for group in _groups(rows))
+        ]
         return lambda: sum(self._send(query, params) for query, params in statements)
 
     def _send(self, query: str, columns: dict[str, Any]) -> int:
@@ -221,10 +231,16 @@ class Neo4jGraphStore(GraphStore):
 
     def counts(self) -> dict[str, int]:
         def work(tx: ManagedTransaction) -> dict[str, int]:
-            found = {label: tx.run(cypher.count_nodes(spec)).single(strict=True)["n"]
-                     for label, spec in self.model.nodes.items()}
-            found.update({type_: tx.run(cypher.count_relations(spec)).single(strict=True)["n"]
-                          for type_, spec in self.model.relations.items()})
+            found = {
+                label: tx.run(cypher.count_nodes(spec)).single(strict=True)["n"]
+                for label, spec in self.model.nodes.items()
+            }
+            found.update(
+                {
+                    type_: tx.run(cypher.count_relations(spec)).single(strict=True)["n"]
+                    for type_, spec in self.model.relations.items()
+                }
+            )
             return found
 
         return self._read(work)
@@ -261,39 +277,64 @@ class Neo4jGraphStore(GraphStore):
         for row in rows:
             me, other = NodeRef(label, key), NodeRef(row["label"], row["other"])
             start, end = (me, other) if row["outgoing"] else (other, me)
-            found.append(Relation(row["type"], start, end,
-                                  shape_properties(row["props"], self.model.relation(row["type"]))))
+            found.append(
+                Relation(
+                    row["type"], start, end, shape_properties(row["props"], self.model.relation(row["type"]))
+                )
+            )
         return sorted(found, key=Relation.sort_key)
 
     def person_360(self, person_id: str) -> Person360:
         key = {"key": person_id}
         person, homes, rows = self._reads(
-            NodeRef("Person", person_id), (cypher.node_by_key(self.model.node("Person")), key),
-            (cypher.PERSON_HOMES, key), (cypher.PERSON_EVENTS, key))
-        involvements = [Involvement(row["role"], self._shape("Event", row["event"]), row["place_id"],
-                                    row["case_id"]) for row in rows]
+            NodeRef("Person", person_id),
+            (cypher.node_by_key(self.model.node("Person")), key),
+            (cypher.PERSON_HOMES, key),
+            (cypher.PERSON_EVENTS, key),
+        )
+        involvements = [
+            Involvement(row["role"], self._shape("Event", row["event"]), row["place_id"], row["case_id"])
+            for row in rows
+        ]
         cases = {row["case_id"]: self._shape("Case", row["case"]) for row in rows if row["case_id"]}
         addresses = [self._shape("Place", row["place"]) for row in homes]
-        return person_360(self._shape("Person", person[0]["props"]), addresses, involvements,
-                          list(cases.values()))
+        return person_360(
+            self._shape("Person", person[0]["props"]), addresses, involvements, list(cases.values())
+        )
 
     def address_dossier(self, place_id: str) -> AddressDossier:
         key = {"key": place_id}
         place, above, below, rows, living = self._reads(
-            NodeRef("Place", place_id), (cypher.node_by_key(self.model.node("Place")), key),
-            (cypher.PLACES_ABOVE, key), (cypher.PLACES_BELOW, key), (cypher.DOSSIER_EVENTS, key),
-            (cypher.DOSSIER_RESIDENTS, key))
-        events = [DossierEvent(self._shape("Event", row["event"]), row["place_id"], row["case_id"],
-                               [(pid, role) for pid, role in row["people"]]) for row in rows]
+            NodeRef("Place", place_id),
+            (cypher.node_by_key(self.model.node("Place")), key),
+            (cypher.PLACES_ABOVE, key),
+            (cypher.PLACES_BELOW, key),
+            (cypher.DOSSIER_EVENTS, key),
+            (cypher.DOSSIER_RESIDENTS, key),
+        )
+        events = [
+            DossierEvent(
+                self._shape("Event", row["event"]),
+                row["place_id"],
+                row["case_id"],
+                [(pid, role) for pid, role in row["people"]],
+            )
+            for row in rows
+        ]
         cases = {row["case_id"]: self._shape("Case", row["case"]) for row in rows if row["case_id"]}
         residents = [Resident(self._shape("Person", row["person"]), row["place_id"]) for row in living]
-        return address_dossier(self._shape("Place", place[0]["props"]),
-                               [self._shape("Place", row["place"]) for row in above],
-                               [self._shape("Place", row["place"]) for row in below], events, residents,
-                               list(cases.values()))
+        return address_dossier(
+            self._shape("Place", place[0]["props"]),
+            [self._shape("Place", row["place"]) for row in above],
+            [self._shape("Place", row["place"]) for row in below],
+            events,
+            residents,
+            list(cases.values()),
+        )
 
     def _expand(self, tx: ManagedTransaction, types: list[str]) -> Callable[[list[str]], list[Edge]]:
         """Return the adjacency of "Label:key" refs, one query per label in the frontier."""
+
         def expand(frontier: list[str]) -> list[Edge]:
             by_label: dict[str, list[str]] = {}
             for node in frontier:
@@ -308,24 +349,27 @@ class Neo4jGraphStore(GraphStore):
 
         return expand
 
-    def neighbours(self, label: str, key: str, depth: int = 1,
-                   relations: Sequence[str] | None = None) -> list[Neighbour]:
+    def neighbours(
+        self, label: str, key: str, depth: int = 1, relations: Sequence[str] | None = None
+    ) -> list[Neighbour]:
         check_depth(depth)
         types = self._relation_types(relations)
         self._reads(NodeRef(label, key))
         found = self._read(lambda tx: distances(f"{label}:{key}", depth, self._expand(tx, types)))
         return sorted(Neighbour(level, *node.split(":", 1)) for node, level in found.items())
 
-    def shortest_path(self, start: NodeRef, end: NodeRef, relations: Sequence[str] = PATH_RELATIONS,
-                      max_length: int = 8) -> Path | None:
+    def shortest_path(
+        self, start: NodeRef, end: NodeRef, relations: Sequence[str] = PATH_RELATIONS, max_length: int = 8
+    ) -> Path | None:
         check_depth(max_length)
         types = self._relation_types(relations)
         self._reads(end)
         if start == end:
             self._reads(start)
             return Path([start], [])
-        query = cypher.shortest_path(self.model.node(start.label), self.model.node(end.label), types,
-                                     max_length)
+        query = cypher.shortest_path(
+            self.model.node(start.label), self.model.node(end.label), types, max_length
+        )
         (rows,) = self._reads(start, (query, {"start": start.key, "end": end.key, "key_of": self._key_of}))
         if not rows:
             return None

@@ -172,8 +172,11 @@ def _cases(ctx: _Context) -> pd.DataFrame:
     # the table's `sources` lists channels; the node's `sources` is provenance, from its events
     cases = _declared("Case", ctx.table("cases").drop(columns=["sources"], errors="ignore"))
     events = ctx.table("events")
-    pairs = pd.DataFrame({"id": events["case_id"], "key": events["event_id"]}) if "case_id" in events \
+    pairs = (
+        pd.DataFrame({"id": events["case_id"], "key": events["event_id"]})
+        if "case_id" in events
         else no_pairs()
+    )
     if "opened_at" in cases:
         cases["first_seen"] = pd.to_datetime(cases["opened_at"])
     if "last_activity_at" in cases:
@@ -183,15 +186,28 @@ def _cases(ctx: _Context) -> pd.DataFrame:
 
 def _departments(ctx: _Context, names: Mapping[str, str]) -> pd.DataFrame:
     events, mentions = ctx.table("events"), ctx.table("person_mentions")
-    keyed = [pd.DataFrame({"source": f["source"].astype(str), "key": record_keys(f)})
-             for f in (events, mentions) if len(f)]
+    keyed = [
+        pd.DataFrame({"source": f["source"].astype(str), "key": record_keys(f)})
+        for f in (events, mentions)
+        if len(f)
+    ]
     if not keyed:
         return pd.DataFrame()
-    span = pd.concat(keyed).join(ctx.times, on="key").groupby("source").agg(
-        first_seen=("start", "min"), last_seen=("end", "max"))
-    return pd.DataFrame({"department_id": span.index, "name": [names.get(s, s) for s in span.index],
-                         "sources": [[] for _ in span.index], "first_seen": span["first_seen"].to_numpy(),
-                         "last_seen": span["last_seen"].to_numpy()})
+    span = (
+        pd.concat(keyed)
+        .join(ctx.times, on="key")
+        .groupby("source")
+        .agg(first_seen=("start", "min"), last_seen=("end", "max"))
+    )
+    return pd.DataFrame(
+        {
+            "department_id": span.index,
+            "name": [names.get(s, s) for s in span.index],
+            "sources": [[] for _ in span.index],
+            "first_seen": span["first_seen"].to_numpy(),
+            "last_seen": span["last_seen"].to_numpy(),
+        }
+    )
 
 
 def _source_records(ctx: _Context) -> pd.DataFrame:
@@ -230,8 +246,12 @@ def _event_relations(ctx: _Context) -> dict[str, pd.DataFrame]:
     events = ctx.table("events")
     if events.empty:
         return {}
-    ends = {"OCCURRED_AT": events.get("place_id"), "PART_OF_CASE": events.get("case_id"),
-            "RECORDED_IN": events["event_id"], "HANDLED_BY": events["source"]}
+    ends = {
+        "OCCURRED_AT": events.get("place_id"),
+        "PART_OF_CASE": events.get("case_id"),
+        "RECORDED_IN": events["event_id"],
+        "HANDLED_BY": events["source"],
+    }
     found = {}
     for type_, end in ends.items():
         if end is None:
@@ -243,8 +263,14 @@ def _event_relations(ctx: _Context) -> dict[str, pd.DataFrame]:
 
 def _involvements(ctx: _Context) -> pd.DataFrame:
     involved = ctx.table("event_people")
-    rows = pd.DataFrame({START: involved["person_id"], END: involved["event_id"],
-                         "role": involved["role"].fillna("")}).dropna().astype(str).drop_duplicates()
+    rows = (
+        pd.DataFrame(
+            {START: involved["person_id"], END: involved["event_id"], "role": involved["role"].fillna("")}
+        )
+        .dropna()
+        .astype(str)
+        .drop_duplicates()
+    )
     return single_record(rows.reset_index(drop=True), rows[END], ctx.times)
 
 
@@ -269,8 +295,9 @@ def _homes(ctx: _Context) -> pd.DataFrame:
     named = mention_places(ctx.table("person_mentions"), ctx.addresses)[["person_id", "place_id"]]
     people = ctx.table("people").reindex(columns=["person_id", "addresses"]).explode("addresses")
     people = people[~people["person_id"].isin(named["person_id"])]
-    written = pd.DataFrame({"person_id": people["person_id"],
-                            "place_id": resolve_addresses(people["addresses"], ctx.addresses)})
+    written = pd.DataFrame(
+        {"person_id": people["person_id"], "place_id": resolve_addresses(people["addresses"], ctx.addresses)}
+    )
     homes = pd.concat([named, written.dropna()]).astype(str).drop_duplicates()
     homes = homes[homes["person_id"].isin(ctx.table("people")["person_id"].astype(str))]
     return finest_places(homes, ctx.table("places")).reset_index(drop=True)
@@ -283,8 +310,9 @@ def _lives_at(ctx: _Context) -> pd.DataFrame:
     """
     rows = _homes(ctx).rename(columns={"person_id": START, "place_id": END})
     named = mention_places(ctx.table("person_mentions"), ctx.addresses)
-    pairs = pd.DataFrame({"id": named["person_id"].astype(str) + "\x1f" + named["place_id"].astype(str),
-                          "key": named["key"]})
+    pairs = pd.DataFrame(
+        {"id": named["person_id"].astype(str) + "\x1f" + named["place_id"].astype(str), "key": named["key"]}
+    )
     rows["pair"] = rows[START] + "\x1f" + rows[END]
     rows = with_provenance(rows, "pair", provenance(pairs, ctx.times)).drop(columns=["pair"])
     person = ctx.people.set_index("person_id")

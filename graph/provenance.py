@@ -47,8 +47,15 @@ def record_times(events: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     parts = []
     if len(events):
         updated = _times(events, "updated_at").fillna(_times(events, "occurred_at"))
-        parts.append(pd.DataFrame({"key": events["event_id"].astype(str),
-                                   "start": _times(events, "occurred_at"), "end": updated}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "key": events["event_id"].astype(str),
+                    "start": _times(events, "occurred_at"),
+                    "end": updated,
+                }
+            )
+        )
     if len(mentions):
         updated = _times(mentions, "updated_at")
         parts.append(pd.DataFrame({"key": record_keys(mentions), "start": updated, "end": updated}))
@@ -66,8 +73,11 @@ def provenance(pairs: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
     bounds = [*starts.tolist(), len(keys)]
     sources = [keys[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    spans = pairs.join(times, on="key").groupby("id", sort=False).agg(first_seen=("start", "min"),
-                                                                        last_seen=("end", "max"))
+    spans = (
+        pairs.join(times, on="key")
+        .groupby("id", sort=False)
+        .agg(first_seen=("start", "min"), last_seen=("end", "max"))
+    )
     index = pd.Index(ids[starts], name="id")
     return spans.reindex(index).assign(sources=sources)
 
@@ -98,7 +108,7 @@ def single_record(frame: pd.DataFrame, keys: pd.Series, times: pd.DataFrame) -> 
 
 def address_index(places: pd.DataFrame) -> dict[str, str]:
     """Return place lookups: every place_id to itself, every normalised full address to its place."""
-    from entity_resolution.normalize.address import normalize_address_text
+    from normalize.address import normalize_address_text
 
     index: dict[str, str] = {}
     if places.empty:
@@ -118,7 +128,7 @@ def resolve_addresses(values: pd.Series, index: dict[str, str]) -> pd.Series:
     Addresses are compared after `normalize_address_text` (width, traditional characters,
     punctuation); shorthand such as 3-2-501 needs place resolution and is not guessed here.
     """
-    from entity_resolution.normalize.address import normalize_address_text
+    from normalize.address import normalize_address_text
 
     def lookup(value: object) -> str | None:
         if not isinstance(value, str) or not value:
@@ -140,10 +150,14 @@ def mention_places(mentions: pd.DataFrame, index: dict[str, str]) -> pd.DataFram
     resolved = mentions["place_id"] if "place_id" in mentions else pd.Series(None, index=mentions.index)
     if "address" in mentions:
         spelled = resolve_addresses(mentions["address"], index).to_numpy(dtype=object)
-        resolved = pd.Series(np.where(resolved.notna(), resolved.to_numpy(dtype=object), spelled),
-                             index=mentions.index, dtype=object)
-    found = pd.DataFrame({"person_id": mentions["person_id"], "key": record_keys(mentions),
-                          "place_id": resolved})
+        resolved = pd.Series(
+            np.where(resolved.notna(), resolved.to_numpy(dtype=object), spelled),
+            index=mentions.index,
+            dtype=object,
+        )
+    found = pd.DataFrame(
+        {"person_id": mentions["person_id"], "key": record_keys(mentions), "place_id": resolved}
+    )
     return found.dropna().astype(str)
 
 

@@ -127,8 +127,9 @@ def _event_time(event: Properties) -> tuple[dt.datetime, str]:
     return (occurred or _EARLIEST, str(event.get("event_id")))
 
 
-def person_360(person: Properties, addresses: list[Properties], involvements: list[Involvement],
-               cases: list[Properties]) -> Person360:
+def person_360(
+    person: Properties, addresses: list[Properties], involvements: list[Involvement], cases: list[Properties]
+) -> Person360:
     """Return a Person360 with every list in its one order and events counted per department."""
     involvements = sorted(involvements, key=lambda item: (*_event_time(item.event), item.role))
     distinct = {item.event["event_id"]: item.event.get("source") for item in involvements}
@@ -141,9 +142,14 @@ def person_360(person: Properties, addresses: list[Properties], involvements: li
     )
 
 
-def address_dossier(place: Properties, ancestors: list[Properties], places: list[Properties],
-                    events: list[DossierEvent], residents: list[Resident],
-                    cases: list[Properties]) -> AddressDossier:
+def address_dossier(
+    place: Properties,
+    ancestors: list[Properties],
+    places: list[Properties],
+    events: list[DossierEvent],
+    residents: list[Resident],
+    cases: list[Properties],
+) -> AddressDossier:
     """Return an AddressDossier with every list in its one order (ancestors stay nearest first)."""
     events = [DossierEvent(e.event, e.place_id, e.case_id, sorted(e.people)) for e in events]
     return AddressDossier(

@@ -40,13 +40,14 @@ def _prepared(prepare: Prepare, name: str, frame: pd.DataFrame) -> Write:
 Part = tuple[str, pd.DataFrame]  # a batch's name and its rows, or some of them
 
 
-def _chunks(store: GraphStore, batches: GraphBatches, parts: list[Part],
-            chunk: int) -> Iterator[tuple[str, Callable[[], Write]]]:
+def _chunks(
+    store: GraphStore, batches: GraphBatches, parts: list[Part], chunk: int
+) -> Iterator[tuple[str, Callable[[], Write]]]:
     """Yield each chunk of the parts with the call preparing its write."""
     for name, frame in parts:
         prepare = store.prepare_nodes if name in batches.nodes else store.prepare_relations
         for start in range(0, len(frame), chunk):
-            yield name, partial(_prepared, prepare, name, frame.iloc[start:start + chunk])
+            yield name, partial(_prepared, prepare, name, frame.iloc[start : start + chunk])
 
 
 class _Progress:
@@ -64,8 +65,9 @@ class _Progress:
                 self._checkpoint(name, self.written[name])
 
 
-def _write_lane(store: GraphStore, batches: GraphBatches, parts: list[Part], chunk: int,
-                progress: _Progress) -> None:
+def _write_lane(
+    store: GraphStore, batches: GraphBatches, parts: list[Part], chunk: int, progress: _Progress
+) -> None:
     """Write the parts in order, preparing the next chunk while the store writes this one."""
     chunks = _chunks(store, batches, parts, chunk)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-prepare") as preparer:
@@ -77,8 +79,9 @@ def _write_lane(store: GraphStore, batches: GraphBatches, parts: list[Part], chu
             progress.add(name, write())
 
 
-def write_batches(store: GraphStore, batches: GraphBatches, chunk: int = CHUNK_ROWS,
-                  checkpoint: Checkpoint | None = None) -> dict[str, int]:
+def write_batches(
+    store: GraphStore, batches: GraphBatches, chunk: int = CHUNK_ROWS, checkpoint: Checkpoint | None = None
+) -> dict[str, int]:
     """Upsert every batch (nodes, then relations); return the rows written per label and type.
 
     A store that takes `writers` > 1 writes at once batches that share no label
@@ -88,8 +91,12 @@ def write_batches(store: GraphStore, batches: GraphBatches, chunk: int = CHUNK_R
     """
     progress = _Progress(checkpoint)
     sizes = batches.sizes()
-    plan = write_plan(store.model, {name: sizes[name] for name in batches.nodes},
-                      {name: sizes[name] for name in batches.relations}, store.writers)
+    plan = write_plan(
+        store.model,
+        {name: sizes[name] for name in batches.nodes},
+        {name: sizes[name] for name in batches.relations},
+        store.writers,
+    )
     for wave in plan:
         lanes = _lanes(batches, wave, store.writers)
         if len(lanes) == 1:  # on this thread: an embedded store's connection may belong to it
@@ -112,8 +119,13 @@ def _lanes(batches: GraphBatches, wave: Wave, writers: int) -> list[list[Part]]:
     return [[(name, frames[name]) for name in lane] for lane in wave]
 
 
-def rebuild(store: GraphStore, tables: ResolvedTables, departments: Mapping[str, str] = DEPARTMENT_NAMES,
-            chunk: int = CHUNK_ROWS, checkpoint: Checkpoint | None = None) -> dict[str, int]:
+def rebuild(
+    store: GraphStore,
+    tables: ResolvedTables,
+    departments: Mapping[str, str] = DEPARTMENT_NAMES,
+    chunk: int = CHUNK_ROWS,
+    checkpoint: Checkpoint | None = None,
+) -> dict[str, int]:
     """Replace the whole graph with the projection of `tables`; return the rows written.
 
     Readers see the old graph until the new one is complete (`GraphStore.rebuilding`).
@@ -124,8 +136,9 @@ def rebuild(store: GraphStore, tables: ResolvedTables, departments: Mapping[str,
         return write_batches(target, batches, chunk, checkpoint)
 
 
-def apply_increment(store: GraphStore, tables: ResolvedTables,
-                    departments: Mapping[str, str] = DEPARTMENT_NAMES) -> dict[str, int]:
+def apply_increment(
+    store: GraphStore, tables: ResolvedTables, departments: Mapping[str, str] = DEPARTMENT_NAMES
+) -> dict[str, int]:
     """Apply the increment's id changes, then write its batches; return the rows written.
 
     `tables` holds the rows of every entity the increment touches, in full, including the old and

@@ -63,8 +63,9 @@ def _walk_back(node: str, parents: _Parents) -> tuple[list[str], list[str]]:
     return nodes[::-1], types[::-1]
 
 
-def shortest_path(start: str, end: str, expand: Expand,
-                  max_length: int) -> tuple[list[str], list[str]] | None:
+def shortest_path(
+    start: str, end: str, expand: Expand, max_length: int
+) -> tuple[list[str], list[str]] | None:
     """Return (nodes, relation types) of one shortest path of at most `max_length` steps, or None.
 
     Bidirectional: each round expands the smaller frontier, so a hub on one side is not walked
@@ -73,7 +74,9 @@ def shortest_path(start: str, end: str, expand: Expand,
     if start == end:
         return [start], []
     sides: list[tuple[_Parents, dict[str, int], list[str]]] = [
-        ({start: None}, {start: 0}, [start]), ({end: None}, {end: 0}, [end])]
+        ({start: None}, {start: 0}, [start]),
+        ({end: None}, {end: 0}, [end]),
+    ]
     walked = 0
     while walked < max_length and sides[0][2] and sides[1][2]:
         which = 0 if len(sides[0][2]) <= len(sides[1][2]) else 1

@@ -49,15 +49,19 @@ class ColumnsCheck:
     added: tuple[str, ...]
 
 
-def check_volume(count: int, recent_counts: Sequence[int], *, factor: float = VOLUME_FACTOR,
-                 min_history: int = MIN_HISTORY) -> BatchCheck:
+def check_volume(
+    count: int, recent_counts: Sequence[int], *, factor: float = VOLUME_FACTOR, min_history: int = MIN_HISTORY
+) -> BatchCheck:
     """Return whether a batch's row count is within `factor` of the median of recent batches.
 
     With fewer than `min_history` recent batches there is no ordinary yet, and the check passes.
     """
     if len(recent_counts) < min_history:
-        return BatchCheck("volume", True, f"{count} rows; only {len(recent_counts)} earlier batches, "
-                                          f"volume is judged from {min_history}")
+        return BatchCheck(
+            "volume",
+            True,
+            f"{count} rows; only {len(recent_counts)} earlier batches, volume is judged from {min_history}",
+        )
     median = statistics.median(recent_counts)
     low, high = median / factor, median * factor
     expected = f"(expected {low:g} to {high:g})"
@@ -68,8 +72,9 @@ def check_volume(count: int, recent_counts: Sequence[int], *, factor: float = VO
     return BatchCheck("volume", True, f"{count} rows, recent median {median:g} {expected}")
 
 
-def check_freshness(max_updated_at: dt.datetime | None, now: dt.datetime,
-                    max_age: dt.timedelta) -> BatchCheck:
+def check_freshness(
+    max_updated_at: dt.datetime | None, now: dt.datetime, max_age: dt.timedelta
+) -> BatchCheck:
     """Return whether the newest update time in a batch is at most `max_age` old.
 
     No update time at all fails; so does one more than a few minutes in the future, which means
@@ -80,17 +85,25 @@ def check_freshness(max_updated_at: dt.datetime | None, now: dt.datetime,
     newest, moment = china_time(max_updated_at), china_time(now)
     age = moment - newest
     if age < -CLOCK_SKEW:
-        return BatchCheck("freshness", False, f"newest update {newest:%Y-%m-%d %H:%M:%S} is {-age} "
-                                              f"ahead of now ({moment:%Y-%m-%d %H:%M:%S}): wrong clock?")
+        return BatchCheck(
+            "freshness",
+            False,
+            f"newest update {newest:%Y-%m-%d %H:%M:%S} is {-age} "
+            f"ahead of now ({moment:%Y-%m-%d %H:%M:%S}): wrong clock?",
+        )
     if age > max_age:
-        return BatchCheck("freshness", False, f"newest update {newest:%Y-%m-%d %H:%M:%S} is {age} old, "
-                                              f"more than the {max_age} allowed")
+        return BatchCheck(
+            "freshness",
+            False,
+            f"newest update {newest:%Y-%m-%d %H:%M:%S} is {age} old, more than the {max_age} allowed",
+        )
     shown_age = max(age, dt.timedelta(0))
     return BatchCheck("freshness", True, f"newest update {newest:%Y-%m-%d %H:%M:%S} is {shown_age} old")
 
 
-def check_columns(source: str, expected_columns: Iterable[str],
-                  actual_columns: Iterable[str]) -> ColumnsCheck:
+def check_columns(
+    source: str, expected_columns: Iterable[str], actual_columns: Iterable[str]
+) -> ColumnsCheck:
     """Return the unexpected extra columns; raise SchemaDrift naming any expected column that is missing.
 
     A missing column with a similar new one beside it is reported as a likely rename. No columns

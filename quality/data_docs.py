@@ -21,7 +21,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
-from entity_resolution.normalize.dates import CHINA_TZ
+from normalize.dates import CHINA_TZ
 from ontology.errors import QualityError
 from quality.context import in_memory_context
 from quality.gate import GateReport, GateResult, expectation_config
@@ -35,11 +35,15 @@ _BULKY = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 def build_data_docs(results: Iterable[GateResult | GateReport], site_dir: Path | str) -> Path:
     """Return the path of the index.html of a Data Docs site built in `site_dir` from gate results."""
     site = Path(site_dir).resolve()
-    context = in_memory_context({SITE_NAME: {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    }})
+    context = in_memory_context(
+        {
+            SITE_NAME: {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+    )
     suites: dict[str, gx.ExpectationSuite] = {}
     for number, item in enumerate(results):
         report = item.report if isinstance(item, GateResult) else item
@@ -63,8 +67,10 @@ def _suite_of(validation: ExpectationSuiteValidationResult) -> gx.ExpectationSui
 
 def _identifier(report: GateReport, number: int) -> ValidationResultIdentifier:
     """Return where a batch's result is filed: suite, then batch id and check time, then record type."""
-    run = RunIdentifier(run_name=report.batch_id or f"batch-{number}",
-                        run_time=report.checked_at.replace(tzinfo=CHINA_TZ).astimezone(dt.UTC))
+    run = RunIdentifier(
+        run_name=report.batch_id or f"batch-{number}",
+        run_time=report.checked_at.replace(tzinfo=CHINA_TZ).astimezone(dt.UTC),
+    )
     return ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=report.suite_name),
         run_id=run,
@@ -72,8 +78,9 @@ def _identifier(report: GateReport, number: int) -> ValidationResultIdentifier:
     )
 
 
-def _trimmed(validation: ExpectationSuiteValidationResult,
-             run: RunIdentifier) -> ExpectationSuiteValidationResult:
+def _trimmed(
+    validation: ExpectationSuiteValidationResult, run: RunIdentifier
+) -> ExpectationSuiteValidationResult:
     """Return a copy of a validation without the per-row lists, filed under `run`.
 
     The caller's copy is untouched: its lists are what the gate quarantined by.
@@ -89,7 +96,10 @@ def _trimmed(validation: ExpectationSuiteValidationResult,
         for result in validation.results
     ]
     return ExpectationSuiteValidationResult(
-        success=bool(validation.success), results=results, suite_name=validation.suite_name,
-        suite_parameters=validation.suite_parameters, statistics=validation.statistics,
+        success=bool(validation.success),
+        results=results,
+        suite_name=validation.suite_name,
+        suite_parameters=validation.suite_parameters,
+        statistics=validation.statistics,
         meta={**validation.meta, "run_id": run, "validation_time": run.run_time},
     )

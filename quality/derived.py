@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype, is_datetime64_any_dtype
 
-from entity_resolution.normalize.dates import CHINA_TZ
+from normalize.dates import CHINA_TZ
 from quality.formats import FORMATS, parse_temporal
 from quality.suites import ColumnChecks, at_column, valid_column
 

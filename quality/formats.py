@@ -1,7 +1,7 @@
 """Value formats the gate checks with the project's normalisers, and how a failure is told.
 
 The logic of what makes an ID number or a phone number valid lives in
-`entity_resolution.normalize`; this module only adapts it to the gate: a yes/no per value (turned
+`normalize`; this module only adapts it to the gate: a yes/no per value (turned
 into a derived boolean column that a GX expectation checks) and a sentence saying why a value
 failed. Sensitive values are masked in every sentence.
 
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from entity_resolution.normalize.dates import CHINA_TZ, InvalidDate, parse_date, parse_datetime
-from entity_resolution.normalize.id_number import InvalidIdNumber, is_valid_id_number, parse_id_number
-from entity_resolution.normalize.phone import clean_phone
+from normalize.dates import CHINA_TZ, InvalidDate, parse_date, parse_datetime
+from normalize.id_number import InvalidIdNumber, is_valid_id_number, parse_id_number
+from normalize.phone import clean_phone
 
 __all__ = ["FORMATS", "ValueFormat", "china_time", "mask_identifier", "parse_temporal", "temporal_reason"]
 
@@ -82,7 +82,7 @@ def parse_temporal(value: Any, column_type: str) -> dt.datetime | None:
     """Return a naive China-time datetime for a date or datetime value, or None if it is unreadable.
 
     Datetime objects pass through (aware ones converted to China time, as the normaliser does for
-    strings); dates become midnight; strings go through `entity_resolution.normalize.dates`.
+    strings); dates become midnight; strings go through `normalize.dates`.
 
     >>> parse_temporal("1990年3月7日", "date"), parse_temporal("07/03/1990", "date")
     (datetime.datetime(1990, 3, 7, 0, 0), None)

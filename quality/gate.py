@@ -82,8 +82,10 @@ class GateReport:
     def summary(self) -> str:
         """Return a one-line account of the batch, with no values in it (safe for logs)."""
         failing = ", ".join(f"{o.field} {o.check} x{o.unexpected_count}" for o in self.failed())
-        return (f"{self.suite_name}: {self.extracted} extracted, {self.accepted} accepted, "
-                f"{self.quarantined} quarantined" + (f" ({failing})" if failing else ""))
+        return (
+            f"{self.suite_name}: {self.extracted} extracted, {self.accepted} accepted, "
+            f"{self.quarantined} quarantined" + (f" ({failing})" if failing else "")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,13 @@ class GateResult:
     report: GateReport
 
 
-def check_batch(source: str, record_type_name: str, frame: pd.DataFrame,
-                rules: Mapping[str, Any] | SourceRules | None, now: dt.datetime) -> GateResult:
+def check_batch(
+    source: str,
+    record_type_name: str,
+    frame: pd.DataFrame,
+    rules: Mapping[str, Any] | SourceRules | None,
+    now: dt.datetime,
+) -> GateResult:
     """Return the batch split into accepted and quarantined rows, with the reasons and the report.
 
     `rules` are the source's own rules for this record type (see `quality.rules`). Raises
@@ -114,8 +121,9 @@ def check_batch(source: str, record_type_name: str, frame: pd.DataFrame,
     suite = build_suite(source, record_type_name, source_rules)
     table = validation_frame(frame, plan, moment)
     batch = batch_definition(record_type_name).get_batch(batch_parameters={"dataframe": table})
-    validation = batch.validate(suite, result_format=RESULT_FORMAT,
-                                expectation_parameters={NOW_PARAMETER: moment})
+    validation = batch.validate(
+        suite, result_format=RESULT_FORMAT, expectation_parameters={NOW_PARAMETER: moment}
+    )
     reasons = _reasons(source, record_type, frame, table, validation, plan, moment)
     passing, failing = _split(frame, reasons)
     report = _report(source, record_type_name, suite.name, moment, validation, len(frame), passing, failing)
@@ -139,9 +147,15 @@ def _record_type(name: str) -> RecordType:
     return records[name]
 
 
-def _reasons(source: str, record_type: RecordType, frame: pd.DataFrame, table: pd.DataFrame,
-             validation: ExpectationSuiteValidationResult, plan: tuple[ColumnChecks, ...],
-             now: dt.datetime) -> dict[int, list[str]]:
+def _reasons(
+    source: str,
+    record_type: RecordType,
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    validation: ExpectationSuiteValidationResult,
+    plan: tuple[ColumnChecks, ...],
+    now: dt.datetime,
+) -> dict[int, list[str]]:
     """Return the failures of each failing row, by row position, in the order of the suite."""
     label = _record_label(record_type, frame)
     formats = {checks.column.name: checks.format for checks in plan}
@@ -152,19 +166,22 @@ def _reasons(source: str, record_type: RecordType, frame: pd.DataFrame, table: p
         field, check = _field_and_check(outcome)
         if outcome.exception_info.get("raised_exception"):
             message = outcome.exception_info.get("exception_message")
-            raise QualityError(f"{source} {record_type.name}: the {check} check on {field} "
-                               f"could not run: {message}")
+            raise QualityError(
+                f"{source} {record_type.name}: the {check} check on {field} could not run: {message}"
+            )
         positions = outcome.result.get("unexpected_index_list")
         if positions is None:  # without the rows, failing ones would pass unnoticed
-            raise QualityError(f"{source} {record_type.name}: GX did not say which rows failed "
-                               f"the {check} check on {field}")
+            raise QualityError(
+                f"{source} {record_type.name}: GX did not say which rows failed the {check} check on {field}"
+            )
         column = record_type.column(field)
         values = frame[field].to_numpy(dtype=object)
         moments = table[at_column(field)].to_numpy(dtype=object) if check == "range" else None
         for position in map(int, positions):
             moment = None if moments is None else moments[position]
-            detail = describe_failure(check, column, values[position], moment=moment, fmt=formats[field],
-                                      now=now)
+            detail = describe_failure(
+                check, column, values[position], moment=moment, fmt=formats[field], now=now
+            )
             reasons[position].append(failure_text(source, label(position), field, detail))
     return reasons
 
@@ -196,9 +213,16 @@ def _record_label(record_type: RecordType, frame: pd.DataFrame) -> Callable[[int
     return label
 
 
-def _report(source: str, record_type: str, suite_name: str, now: dt.datetime,
-            validation: ExpectationSuiteValidationResult, extracted: int,
-            accepted: pd.DataFrame, quarantined: pd.DataFrame) -> GateReport:
+def _report(
+    source: str,
+    record_type: str,
+    suite_name: str,
+    now: dt.datetime,
+    validation: ExpectationSuiteValidationResult,
+    extracted: int,
+    accepted: pd.DataFrame,
+    quarantined: pd.DataFrame,
+) -> GateReport:
     """Return the batch's report, after making sure every extracted row is accounted for."""
     reconcile(f"{source} {record_type}", extracted, len(accepted), len(quarantined))
     outcomes = tuple(
@@ -212,8 +236,19 @@ def _report(source: str, record_type: str, suite_name: str, now: dt.datetime,
         )
         for outcome in validation.results
     )
-    return GateReport(source, record_type, suite_name, _batch_id(accepted, quarantined), now, extracted,
-                      len(accepted), len(quarantined), bool(validation.success), outcomes, validation)
+    return GateReport(
+        source,
+        record_type,
+        suite_name,
+        _batch_id(accepted, quarantined),
+        now,
+        extracted,
+        len(accepted),
+        len(quarantined),
+        bool(validation.success),
+        outcomes,
+        validation,
+    )
 
 
 def reconcile(batch: str, extracted: int, accepted: int, quarantined: int) -> None:
@@ -223,8 +258,9 @@ def reconcile(batch: str, extracted: int, accepted: int, quarantined: int) -> No
     despite failing its checks.
     """
     if accepted + quarantined != extracted:
-        raise QualityError(f"{batch}: {extracted} extracted but {accepted} accepted "
-                           f"+ {quarantined} quarantined")
+        raise QualityError(
+            f"{batch}: {extracted} extracted but {accepted} accepted + {quarantined} quarantined"
+        )
 
 
 def _batch_id(*frames: pd.DataFrame) -> str:

@@ -31,8 +31,9 @@ def shown_value(value: Any, column: Property) -> str:
     return repr(str(value)[:40]) if isinstance(value, str) else repr(value)
 
 
-def describe_failure(check: str, column: Property, value: Any, *, moment: Any, fmt: str | None,
-                     now: dt.datetime) -> str:
+def describe_failure(
+    check: str, column: Property, value: Any, *, moment: Any, fmt: str | None, now: dt.datetime
+) -> str:
     """Return what is wrong with `value` for a failed check (everything after the field name).
 
     `moment` is the value read as a datetime (for range checks), `fmt` the column's format name.

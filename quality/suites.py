@@ -112,18 +112,31 @@ def _column_expectations(record: str, checks: ColumnChecks) -> list[Expectation]
     name = column.name
     found: list[Expectation] = []
     if checks.required:
-        found.append(ExpectColumnValuesToNotBeNull(
-            column=name, meta=_meta(name, "required"), description=f"{record}.{name} is present"))
+        found.append(
+            ExpectColumnValuesToNotBeNull(
+                column=name, meta=_meta(name, "required"), description=f"{record}.{name} is present"
+            )
+        )
     value_set = _value_set(column)
     if value_set is not None:
         check = column.type if column.type in ("category", "boolean") else "code"
-        found.append(ExpectColumnValuesToBeInSet(
-            column=name, value_set=value_set, meta=_meta(name, check),
-            description=f"{record}.{name} is one of the {check} values the ontology declares"))
+        found.append(
+            ExpectColumnValuesToBeInSet(
+                column=name,
+                value_set=value_set,
+                meta=_meta(name, check),
+                description=f"{record}.{name} is one of the {check} values the ontology declares",
+            )
+        )
     if checks.format is not None:
-        found.append(ExpectColumnValuesToBeInSet(
-            column=valid_column(name), value_set=[True], meta=_meta(name, "format"),
-            description=f"{record}.{name}, when present, is a valid {checks.format.replace('_', ' ')}"))
+        found.append(
+            ExpectColumnValuesToBeInSet(
+                column=valid_column(name),
+                value_set=[True],
+                meta=_meta(name, "format"),
+                description=f"{record}.{name}, when present, is a valid {checks.format.replace('_', ' ')}",
+            )
+        )
     if checks.temporal:
         found.extend(_temporal_expectations(record, column))
     return found
@@ -134,12 +147,18 @@ def _temporal_expectations(record: str, column: Property) -> list[Expectation]:
     earliest = EARLIEST[column.type]
     return [
         ExpectColumnValuesToBeInSet(
-            column=valid_column(name), value_set=[True], meta=_meta(name, "readable"),
-            description=f"{record}.{name}, when present, is a readable {column.type}"),
+            column=valid_column(name),
+            value_set=[True],
+            meta=_meta(name, "readable"),
+            description=f"{record}.{name}, when present, is a readable {column.type}",
+        ),
         ExpectColumnValuesToBeBetween(
-            column=at_column(name), min_value=earliest, max_value={"$PARAMETER": NOW_PARAMETER},
+            column=at_column(name),
+            min_value=earliest,
+            max_value={"$PARAMETER": NOW_PARAMETER},
             meta=_meta(name, "range"),
-            description=f"{record}.{name} is not before {earliest:%Y-%m-%d} and not in the future"),
+            description=f"{record}.{name} is not before {earliest:%Y-%m-%d} and not in the future",
+        ),
     ]
 
 

@@ -5,7 +5,7 @@
 
 `search.analysis` turns values into tokens, `search.documents` builds documents from the
 resolved tables, `search.queries` builds the analysed query, `search.base.SearchIndex` is the
-interface and `search.evaluate` measures relevance on a simulated city's ground truth.
+interface and `proving.search_relevance` measures relevance on a simulated city's ground truth.
 """
 
 from __future__ import annotations

@@ -35,10 +35,10 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from entity_resolution.normalize.address import AddressParts, normalize_address_text, parse_address
-from entity_resolution.normalize.id_number import InvalidIdNumber, parse_id_number
-from entity_resolution.normalize.names import clean_name, fuzzy_phonetic_key, name_pinyin, phonetic_key
-from entity_resolution.normalize.phone import clean_phone
+from normalize.address import AddressParts, normalize_address_text, parse_address
+from normalize.id_number import InvalidIdNumber, parse_id_number
+from normalize.names import clean_name, fuzzy_phonetic_key, name_pinyin, phonetic_key
+from normalize.phone import clean_phone
 
 __all__ = [
     "CITY_CODE",

@@ -179,9 +179,14 @@ class SearchIndex(ABC):
     def close(self) -> None:  # noqa: B027 - most backends have something to release, not all
         """Release connections and files."""
 
-    def search(self, text: str, kinds: Sequence[str] | None = None,
-               filters: Filters | Mapping[str, Any] | None = None, facets: Sequence[str] = (),
-               size: int = 10) -> SearchResults:
+    def search(
+        self,
+        text: str,
+        kinds: Sequence[str] | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
+        facets: Sequence[str] = (),
+        size: int = 10,
+    ) -> SearchResults:
         """Return the best `size` documents for `text`, with highlights and facet counts.
 
         `filters` maps facet fields to a value or list of values, plus `time_from` / `time_to`.
@@ -193,9 +198,10 @@ class SearchIndex(ABC):
         if not query.clauses:
             return SearchResults(hits=[], total=0, facets={name: {} for name in query.facets})
         matched, total, facet_counts = self.execute(query)
-        hits = [Hit(h.id, h.kind, h.score, h.title,
-                    highlight(h.display, [query.clauses[i] for i in h.matched]))
-                for h in matched]
+        hits = [
+            Hit(h.id, h.kind, h.score, h.title, highlight(h.display, [query.clauses[i] for i in h.matched]))
+            for h in matched
+        ]
         return SearchResults(hits=hits, total=total, facets=facet_counts)
 
     def __enter__(self) -> SearchIndex:

@@ -53,7 +53,10 @@ __all__ = [
 # The four department systems cityhub reads (the connectors' `source` values). The ontology
 # declares the owning departments of categories, not the source systems, so they are named here.
 SOURCE_LABELS: dict[str, str] = {
-    "hotline": "12345热线", "grid": "网格化管理平台", "police": "公安警情", "petitions": "信访",
+    "hotline": "12345热线",
+    "grid": "网格化管理平台",
+    "police": "公安警情",
+    "petitions": "信访",
 }
 
 
@@ -63,9 +66,12 @@ def sensitive_fields() -> frozenset[str]:
     return frozenset(p.name for p in load_ontology().entities["Person"].properties if p.sensitive)
 
 
-def person_documents(people: pd.DataFrame, person_mentions: pd.DataFrame | None = None,
-                     events: pd.DataFrame | None = None,
-                     event_people: pd.DataFrame | None = None) -> Iterator[SearchDocument]:
+def person_documents(
+    people: pd.DataFrame,
+    person_mentions: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    event_people: pd.DataFrame | None = None,
+) -> Iterator[SearchDocument]:
     """Yield a document per person: name, ID number and phones (hashed), addresses, facets.
 
     Sources come from the person's mentions; categories and sources also from the events they
@@ -87,8 +93,9 @@ def person_documents(people: pd.DataFrame, person_mentions: pd.DataFrame | None 
         addresses = _listed(getattr(row, "addresses", None))
         tokens = [key_token(person_id), *name_tokens(name)]
         tokens += id_number_tokens(id_number) if "id_number" in secret else []
-        phone_display = [{"mask": mask_number(p), "tokens": phone_tokens(p)}
-                         for p in phones if phone_tokens(p)]
+        phone_display = [
+            {"mask": mask_number(p), "tokens": phone_tokens(p)} for p in phones if phone_tokens(p)
+        ]
         for phone in phone_display:
             tokens += phone["tokens"]
         for address in addresses:
@@ -98,10 +105,16 @@ def person_documents(people: pd.DataFrame, person_mentions: pd.DataFrame | None 
         if id_number_tokens(id_number):
             display["id_mask"] = "*" * 18
         yield SearchDocument(
-            id=person_id, kind="person", title=name, tokens=tuple(unique(tokens)),
-            facets=_facets(sources.get(person_id, ()), _districts(addresses),
-                           categories.get(person_id, ()), last_seen),
-            time=last_seen, display=display)
+            id=person_id,
+            kind="person",
+            title=name,
+            tokens=tuple(unique(tokens)),
+            facets=_facets(
+                sources.get(person_id, ()), _districts(addresses), categories.get(person_id, ()), last_seen
+            ),
+            time=last_seen,
+            display=display,
+        )
 
 
 def place_documents(places: pd.DataFrame, events: pd.DataFrame | None = None) -> Iterator[SearchDocument]:
@@ -109,9 +122,9 @@ def place_documents(places: pd.DataFrame, events: pd.DataFrame | None = None) ->
     at_place: dict[str, list[tuple[str, str, Any]]] = defaultdict(list)
     if events is not None:
         located = events[events["place_id"].notna()]
-        for place_id, source, category, occurred in zip(located["place_id"], located["source"],
-                                                        located["category"], located["occurred_at"],
-                                                        strict=True):
+        for place_id, source, category, occurred in zip(
+            located["place_id"], located["source"], located["category"], located["occurred_at"], strict=True
+        ):
             at_place[str(place_id)].append((source, category, occurred))
     for row in places.itertuples(index=False):
         place_id = str(row.place_id)
@@ -120,13 +133,22 @@ def place_documents(places: pd.DataFrame, events: pd.DataFrame | None = None) ->
         last = max((t for t in (_time(e[2]) for e in happened) if t is not None), default=None)
         tokens = [key_token(place_id), *address_tokens(address, with_bigrams=True)]
         yield SearchDocument(
-            id=place_id, kind="place", title=address, tokens=tuple(unique(tokens)),
+            id=place_id,
+            kind="place",
+            title=address,
+            tokens=tuple(unique(tokens)),
             facets=_facets([e[0] for e in happened], _districts([address]), [e[1] for e in happened], last),
-            time=last, display={"address": address, "level": _text(getattr(row, "level", None))})
+            time=last,
+            display={"address": address, "level": _text(getattr(row, "level", None))},
+        )
 
 
-def case_documents(cases: pd.DataFrame, events: pd.DataFrame, event_people: pd.DataFrame | None = None,
-                   people: pd.DataFrame | None = None) -> Iterator[SearchDocument]:
+def case_documents(
+    cases: pd.DataFrame,
+    events: pd.DataFrame,
+    event_people: pd.DataFrame | None = None,
+    people: pd.DataFrame | None = None,
+) -> Iterator[SearchDocument]:
     """Yield a document per case: category, descriptions and addresses of its events, people's names."""
     names = _names_by_event(event_people, people)
     by_case: dict[str, list[Any]] = defaultdict(list)
@@ -150,12 +172,21 @@ def case_documents(cases: pd.DataFrame, events: pd.DataFrame, event_people: pd.D
         last = _time(getattr(row, "last_activity_at", None))
         sources = unique([*_listed(getattr(row, "sources", None)), *(str(e.source) for e in case_events)])
         yield SearchDocument(
-            id=case_id, kind="case", title=f"{label} {case_id}", tokens=tuple(unique(tokens)),
-            facets=_facets(sources, _districts(addresses), [category, *(e.category for e in case_events)],
-                           last),
+            id=case_id,
+            kind="case",
+            title=f"{label} {case_id}",
+            tokens=tuple(unique(tokens)),
+            facets=_facets(
+                sources, _districts(addresses), [category, *(e.category for e in case_events)], last
+            ),
             time=last,
-            display={"title": label, "descriptions": descriptions, "addresses": addresses,
-                     "names": people_named})
+            display={
+                "title": label,
+                "descriptions": descriptions,
+                "addresses": addresses,
+                "names": people_named,
+            },
+        )
 
 
 def category_label(code: str) -> str:
@@ -171,8 +202,9 @@ def _names_by_event(event_people: pd.DataFrame | None, people: pd.DataFrame | No
     return _grouped(joined, "event_id", "name")
 
 
-def _facets(sources: Iterable[str], districts: Iterable[str], categories: Iterable[str],
-            time: dt.datetime | None) -> dict[str, tuple[str, ...]]:
+def _facets(
+    sources: Iterable[str], districts: Iterable[str], categories: Iterable[str], time: dt.datetime | None
+) -> dict[str, tuple[str, ...]]:
     codes = [c for c in unique(str(c) for c in categories if c) if c]
     facets = {
         "source": tuple(unique(str(s) for s in sources if s)),
@@ -223,4 +255,3 @@ def _time(value: Any) -> dt.datetime | None:
 def source_label(source: str) -> str:
     """Return the department name of a source system, e.g. 'hotline' -> '12345热线'."""
     return SOURCE_LABELS.get(source, source)
-

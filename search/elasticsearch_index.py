@@ -103,11 +103,14 @@ class ElasticsearchIndex(SearchIndex):
         check_kind(kind)
         actions = ({"_op_type": "delete", "_index": self.alias(kind), "_id": i} for i in ids)
         count = 0
-        for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=CHUNK_SIZE,
-                                               raise_on_error=False):
+        for ok, item in helpers.streaming_bulk(
+            self.client, actions, chunk_size=CHUNK_SIZE, raise_on_error=False
+        ):
             if not ok and item["delete"].get("status") != 404:  # unknown ids are ignored
-                raise RuntimeError(f"search: Elasticsearch refused a delete in {self.alias(kind)}: "
-                                   f"{item['delete'].get('error')}")
+                raise RuntimeError(
+                    f"search: Elasticsearch refused a delete in {self.alias(kind)}: "
+                    f"{item['delete'].get('error')}"
+                )
             count += 1
         self.client.indices.refresh(index=self.alias(kind))
         return count
@@ -118,12 +121,14 @@ class ElasticsearchIndex(SearchIndex):
         name = self._version_name(kind)
         # refresh off and the translog synced in the background while loading: nobody reads this
         # index until the alias moves to it, and a failed load is dropped and started again
-        self.client.indices.create(index=name, settings={"refresh_interval": "-1",
-                                                         "translog": {"durability": "async"}})
+        self.client.indices.create(
+            index=name, settings={"refresh_interval": "-1", "translog": {"durability": "async"}}
+        )
         try:
             self._bulk(_index_lines(name, kind, docs))
-            self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s",
-                                                                   "translog": {"durability": "request"}})
+            self.client.indices.put_settings(
+                index=name, settings={"refresh_interval": "1s", "translog": {"durability": "request"}}
+            )
             self.client.indices.refresh(index=name)
         except BaseException:
             self.client.indices.delete(index=name, ignore_unavailable=True)
@@ -163,17 +168,31 @@ class ElasticsearchIndex(SearchIndex):
 
     def execute(self, query: SearchQuery) -> tuple[list[MatchedHit], int, dict[str, dict[str, int]]]:
         response = self.client.search(
-            index=[self.alias(kind) for kind in query.kinds], query=_bool_query(query),
-            sort=[{"_score": "desc"}, {"id": "asc"}], track_scores=True, track_total_hits=True,
-            size=query.size, source_includes=["kind", "title", "display"],
-            aggs={name: {"terms": {"field": name, "size": FACET_SIZE}} for name in query.facets} or None)
-        hits = [MatchedHit(id=hit["_id"], kind=hit["_source"]["kind"], score=float(hit["_score"]),
-                           title=hit["_source"]["title"], display=hit["_source"].get("display", {}),
-                           matched=tuple(sorted(int(n) for n in hit.get("matched_queries", ()))))
-                for hit in response["hits"]["hits"]]
+            index=[self.alias(kind) for kind in query.kinds],
+            query=_bool_query(query),
+            sort=[{"_score": "desc"}, {"id": "asc"}],
+            track_scores=True,
+            track_total_hits=True,
+            size=query.size,
+            source_includes=["kind", "title", "display"],
+            aggs={name: {"terms": {"field": name, "size": FACET_SIZE}} for name in query.facets} or None,
+        )
+        hits = [
+            MatchedHit(
+                id=hit["_id"],
+                kind=hit["_source"]["kind"],
+                score=float(hit["_score"]),
+                title=hit["_source"]["title"],
+                display=hit["_source"].get("display", {}),
+                matched=tuple(sorted(int(n) for n in hit.get("matched_queries", ()))),
+            )
+            for hit in response["hits"]["hits"]
+        ]
         aggregations = response.get("aggregations", {})
-        facets = {name: {str(b["key"]): int(b["doc_count"]) for b in aggregations[name]["buckets"]}
-                  for name in query.facets}
+        facets = {
+            name: {str(b["key"]): int(b["doc_count"]) for b in aggregations[name]["buckets"]}
+            for name in query.facets
+        }
         return hits, int(response["hits"]["total"]["value"]), facets
 
     def _bulk(self, lines: Iterable[bytes]) -> int:
@@ -205,25 +224,36 @@ class ElasticsearchIndex(SearchIndex):
                     refused.append(outcome)
             if refused:  # the reason may quote a field's value: only its type and the entity id are shown
                 first = refused[0]
-                raise RuntimeError(f"search: Elasticsearch refused {len(refused)} document(s) in "
-                                   f"{first.get('_index')}, first {first.get('_id')}: "
-                                   f"{first['error'].get('type')}")
+                raise RuntimeError(
+                    f"search: Elasticsearch refused {len(refused)} document(s) in "
+                    f"{first.get('_index')}, first {first.get('_id')}: "
+                    f"{first['error'].get('type')}"
+                )
             if attempt < RETRIES:
                 time.sleep(2**attempt)
             pairs = busy
-        raise RuntimeError(f"search: Elasticsearch was too busy for {len(pairs)} document(s) after "
-                           f"{RETRIES} retries")
+        raise RuntimeError(
+            f"search: Elasticsearch was too busy for {len(pairs)} document(s) after {RETRIES} retries"
+        )
 
     def _version_name(self, kind: str) -> str:
         return f"{self.alias(kind)}-{time.strftime('%Y%m%d%H%M%S')}{time.time_ns() % 1_000_000_000:09d}"
 
 
 def _bool_query(query: SearchQuery) -> dict[str, Any]:
-    should = [{"constant_score": {"filter": {"terms": {"tokens": list(c.tokens)}}, "boost": c.weight,
-                                  "_name": str(i)}}
-              for i, c in enumerate(query.clauses)]
-    filters: list[dict[str, Any]] = [{"terms": {name: list(values)}}
-                                     for name, values in query.filters.values.items()]
+    should = [
+        {
+            "constant_score": {
+                "filter": {"terms": {"tokens": list(c.tokens)}},
+                "boost": c.weight,
+                "_name": str(i),
+            }
+        }
+        for i, c in enumerate(query.clauses)
+    ]
+    filters: list[dict[str, Any]] = [
+        {"terms": {name: list(values)}} for name, values in query.filters.values.items()
+    ]
     bounds = {}
     if query.filters.time_from is not None:
         bounds["gte"] = query.filters.time_from.isoformat()
@@ -238,9 +268,15 @@ def _index_lines(index: str, kind: str, docs: Iterable[SearchDocument]) -> Itera
     """Yield each document as its NDJSON bulk pair: the index action line and the source line."""
     for doc in checked_documents(kind, docs):
         action = orjson.dumps({"index": {"_index": index, "_id": doc.id}})
-        source = {"id": doc.id, "kind": doc.kind, "title": doc.title, "tokens": doc.tokens,
-                  "time": doc.time.isoformat() if doc.time else None, "display": dict(doc.display),
-                  **doc.facets}
+        source = {
+            "id": doc.id,
+            "kind": doc.kind,
+            "title": doc.title,
+            "tokens": doc.tokens,
+            "time": doc.time.isoformat() if doc.time else None,
+            "display": dict(doc.display),
+            **doc.facets,
+        }
         yield b"%s\n%s\n" % (action, orjson.dumps(source, option=JSON_OPTIONS))
 
 

@@ -142,8 +142,10 @@ class EmbeddedIndex(SearchIndex):
                 for value, n in values.items():
                     counts[name][value] = counts[name].get(value, 0) + n
         hits.sort(key=lambda h: (-h.score, h.id))
-        facets = {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])
-                  for name, values in counts.items()}
+        facets = {
+            name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])
+            for name, values in counts.items()
+        }
         return hits[: query.size], total, facets
 
     # --- versions and aliases -------------------------------------------------------------------
@@ -213,8 +215,9 @@ class EmbeddedIndex(SearchIndex):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _execute_on(store: VersionStore, kind: str,
-                query: SearchQuery) -> tuple[list[MatchedHit], int, dict[str, dict[str, int]]]:
+def _execute_on(
+    store: VersionStore, kind: str, query: SearchQuery
+) -> tuple[list[MatchedHit], int, dict[str, dict[str, int]]]:
     """Run a query on one kind's version: best hits, total matched and facet counts."""
     cache = store.cache()
     size = len(cache.live)
@@ -233,9 +236,18 @@ def _execute_on(store: VersionStore, kind: str,
     top = _top(candidates, scores, cache.rank, query.size)
     rows = store.fetch(top.tolist()) if len(top) else {}
     matched = [_contains(ids, top) for ids in per_clause]
-    hits = [MatchedHit(id=rows[idx][0], kind=kind, score=float(scores[idx]), title=rows[idx][1],
-                       display=rows[idx][2], matched=tuple(i for i, m in enumerate(matched) if m[pos]))
-            for pos, idx in enumerate(top.tolist()) if idx in rows]
+    hits = [
+        MatchedHit(
+            id=rows[idx][0],
+            kind=kind,
+            score=float(scores[idx]),
+            title=rows[idx][1],
+            display=rows[idx][2],
+            matched=tuple(i for i, m in enumerate(matched) if m[pos]),
+        )
+        for pos, idx in enumerate(top.tolist())
+        if idx in rows
+    ]
     return hits, len(candidates), _facet_counts(store, cache, candidates, query.facets)
 
 
@@ -252,8 +264,9 @@ def _contains(ids: np.ndarray | None, wanted: np.ndarray) -> np.ndarray:
     return np.asarray(ids[at] == wanted)
 
 
-def _filtered(store: VersionStore, cache: ReaderCache, candidates: np.ndarray,
-              query: SearchQuery) -> np.ndarray:
+def _filtered(
+    store: VersionStore, cache: ReaderCache, candidates: np.ndarray, query: SearchQuery
+) -> np.ndarray:
     filters = query.filters
     size = len(cache.live)
     for name, values in filters.values.items():
@@ -285,8 +298,9 @@ def _top(candidates: np.ndarray, scores: np.ndarray, rank: np.ndarray, size: int
     return candidates[order[:size]]
 
 
-def _facet_counts(store: VersionStore, cache: ReaderCache, candidates: np.ndarray,
-                  fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
+def _facet_counts(
+    store: VersionStore, cache: ReaderCache, candidates: np.ndarray, fields: tuple[str, ...]
+) -> dict[str, dict[str, int]]:
     if not fields:
         return {}
     size = len(cache.live)
@@ -301,4 +315,3 @@ def _facet_counts(store: VersionStore, cache: ReaderCache, candidates: np.ndarra
                 values[value] = n
         counts[name] = values
     return counts
-

@@ -68,8 +68,10 @@ class VersionStore:
         self._cache: ReaderCache | None = None
         if create:
             self._db.executescript(_SCHEMA)
-            self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                                 [("kind", kind), ("next_idx", "0"), ("generation", "0")])
+            self._db.executemany(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                [("kind", kind), ("next_idx", "0"), ("generation", "0")],
+            )
         self._db.execute("PRAGMA busy_timeout = 30000")
 
     def close(self) -> None:
@@ -114,8 +116,15 @@ class VersionStore:
             for doc in docs:
                 idx = next_idx + count
                 count += 1
-                rows.append((idx, doc.id, doc.title, json.dumps(doc.display, ensure_ascii=False),
-                             epoch_seconds(doc.time) if doc.time else None))
+                rows.append(
+                    (
+                        idx,
+                        doc.id,
+                        doc.title,
+                        json.dumps(doc.display, ensure_ascii=False),
+                        epoch_seconds(doc.time) if doc.time else None,
+                    )
+                )
                 for token in doc.tokens:
                     postings[token].append(idx)
                 for name, values in doc.facets.items():
@@ -140,8 +149,10 @@ class VersionStore:
 
     def _merge_postings(self, postings: dict[str, array[int]], fresh: bool) -> None:
         if fresh:
-            self._db.executemany("INSERT INTO postings VALUES (?, ?)",
-                                 ((token, ids.tobytes()) for token, ids in postings.items()))
+            self._db.executemany(
+                "INSERT INTO postings VALUES (?, ?)",
+                ((token, ids.tobytes()) for token, ids in postings.items()),
+            )
             return
         for token, ids in postings.items():
             found = self._db.execute("SELECT docs FROM postings WHERE token = ?", (token,)).fetchone()
@@ -191,7 +202,8 @@ class VersionStore:
                 chunk = list(tokens[start : start + 30000])
                 marks = ",".join("?" * len(chunk))
                 for token, blob in self._db.execute(
-                        f"SELECT token, docs FROM postings WHERE token IN ({marks})", chunk):
+                    f"SELECT token, docs FROM postings WHERE token IN ({marks})", chunk
+                ):
                     found[token] = np.frombuffer(blob, dtype=np.int32)
         return found
 
@@ -200,17 +212,19 @@ class VersionStore:
         with self._lock:
             if field not in cache.facets:
                 low, high = facet_token(field, ""), f"{FACET_PREFIX}{field}>"
-                rows = self._db.execute("SELECT token, docs FROM postings WHERE token >= ? AND token < ?",
-                                        (low, high)).fetchall()
-                cache.facets[field] = {token[len(low):]: np.frombuffer(blob, dtype=np.int32)
-                                       for token, blob in rows}
+                rows = self._db.execute(
+                    "SELECT token, docs FROM postings WHERE token >= ? AND token < ?", (low, high)
+                ).fetchall()
+                cache.facets[field] = {
+                    token[len(low) :]: np.frombuffer(blob, dtype=np.int32) for token, blob in rows
+                }
             return cache.facets[field]
 
     def fetch(self, idx: Sequence[int]) -> dict[int, tuple[str, str, dict[str, Any]]]:
         """Return idx -> (id, title, display) for the given documents."""
         marks = ",".join("?" * len(idx))
         with self._lock:
-            rows = self._db.execute(f"SELECT idx, id, title, display FROM docs WHERE idx IN ({marks})",
-                                    [int(i) for i in idx]).fetchall()
+            rows = self._db.execute(
+                f"SELECT idx, id, title, display FROM docs WHERE idx IN ({marks})", [int(i) for i in idx]
+            ).fetchall()
         return {r[0]: (r[1], r[2], json.loads(r[3])) for r in rows}
-

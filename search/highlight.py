@@ -25,7 +25,10 @@ WHOLE_NAME_FIELDS = frozenset({"nf", "py", "pz", "pi", "pe"})
 ADDRESS_FIELDS = frozenset({"ad", "as", "ac", "ae", "ab", "au", "ar", "ak", "ao", "a2"})
 # Which digits of an 18-digit ID number a fragment token stands for (start, end; None = to the end).
 _ID_SPANS: dict[str, tuple[int, int | None]] = {
-    "ir": (0, 6), "ib": (6, 14), "i6": (-6, None), "i4": (-4, None),
+    "ir": (0, 6),
+    "ib": (6, 14),
+    "i6": (-6, None),
+    "i4": (-4, None),
 }
 _PHONE_TAILS = {"t4": 4, "t6": 6}
 

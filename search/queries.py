@@ -23,9 +23,9 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from entity_resolution.normalize.address import normalize_address_text
-from entity_resolution.normalize.id_number import PROVINCE_PREFIXES, InvalidIdNumber, parse_id_number
-from entity_resolution.normalize.phone import clean_phone
+from normalize.address import normalize_address_text
+from normalize.id_number import PROVINCE_PREFIXES, InvalidIdNumber, parse_id_number
+from normalize.phone import clean_phone
 from ontology.errors import BadInput
 from search.analysis import (
     address_parts,
@@ -41,11 +41,34 @@ from search.base import FACET_FIELDS, KINDS, Clause, Filters, SearchQuery
 __all__ = ["WEIGHTS", "build_filters", "build_query", "pinyin_variants"]
 
 WEIGHTS: dict[str, float] = {
-    "nf": 6, "n2": 2, "n1": 1, "py": 4, "pz": 2, "pi": 1, "pe": 2,  # pe: pinyin one edit away
-    "if": 16, "ir": 3, "ib": 5, "i6": 6, "i4": 4,
-    "tf": 16, "tl": 8, "t6": 6, "t4": 4,
-    "ad": 2, "as": 1, "ac": 1, "ae": 3, "ab": 3, "au": 3, "ar": 4, "ak": 3, "ao": 3, "a2": 0.5,
-    "x2": 1, "k": 16,
+    "nf": 6,
+    "n2": 2,
+    "n1": 1,
+    "py": 4,
+    "pz": 2,
+    "pi": 1,
+    "pe": 2,  # pe: pinyin one edit away
+    "if": 16,
+    "ir": 3,
+    "ib": 5,
+    "i6": 6,
+    "i4": 4,
+    "tf": 16,
+    "tl": 8,
+    "t6": 6,
+    "t4": 4,
+    "ad": 2,
+    "as": 1,
+    "ac": 1,
+    "ae": 3,
+    "ab": 3,
+    "au": 3,
+    "ar": 4,
+    "ak": 3,
+    "ao": 3,
+    "a2": 0.5,
+    "x2": 1,
+    "k": 16,
 }
 MAX_NAME_CHARS = 4  # longer Han pieces are read as addresses and text only (names with '·' excepted)
 MIN_EDIT_LENGTH = 5  # shorter pinyin has too many neighbours one edit away
@@ -57,19 +80,32 @@ _LATIN = re.compile(r"^[a-z]+$")
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 
 
-def build_query(text: str, *, kinds: Sequence[str] | None = None,
-                filters: Filters | Mapping[str, Any] | None = None, facets: Sequence[str] = (),
-                size: int = 10) -> SearchQuery:
+def build_query(
+    text: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    filters: Filters | Mapping[str, Any] | None = None,
+    facets: Sequence[str] = (),
+    size: int = 10,
+) -> SearchQuery:
     """Return the analysed query for `text`; raise BadInput for unknown kinds or facet fields."""
     chosen = tuple(kinds) if kinds else KINDS
     unknown = [k for k in chosen if k not in KINDS] + [f for f in facets if f not in FACET_FIELDS]
     if unknown:
-        raise BadInput(f"search: unknown kind or facet field {unknown[0]!r}; "
-                       f"kinds are {', '.join(KINDS)}, facets {', '.join(FACET_FIELDS)}")
+        raise BadInput(
+            f"search: unknown kind or facet field {unknown[0]!r}; "
+            f"kinds are {', '.join(KINDS)}, facets {', '.join(FACET_FIELDS)}"
+        )
     if not 0 < size <= 1000:
         raise BadInput(f"search: size {size} is not between 1 and 1000")
-    return SearchQuery(text=text, clauses=tuple(_merge(_clauses(text))), kinds=chosen,
-                       filters=build_filters(filters), facets=tuple(dict.fromkeys(facets)), size=size)
+    return SearchQuery(
+        text=text,
+        clauses=tuple(_merge(_clauses(text))),
+        kinds=chosen,
+        filters=build_filters(filters),
+        facets=tuple(dict.fromkeys(facets)),
+        size=size,
+    )
 
 
 def build_filters(filters: Filters | Mapping[str, Any] | None) -> Filters:
@@ -128,8 +164,11 @@ def _set_aside(run: str, numbers: list[str]) -> str:
     groups = run.split()
     start = 0
     while start < len(groups):
-        end = next(e for e in range(len(groups), start, -1)
-                   if e == start + 1 or _is_whole_number(" ".join(groups[start:e])))
+        end = next(
+            e
+            for e in range(len(groups), start, -1)
+            if e == start + 1 or _is_whole_number(" ".join(groups[start:e]))
+        )
         numbers.append(" ".join(groups[start:end]))
         start = end
     return " "

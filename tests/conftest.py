@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cityhub.testing.servers import (
+from proving.servers import (
     RunningServer,
     ServerUnavailable,
     start_elasticsearch,

@@ -22,12 +22,26 @@ from cityhub.warehouse.migrate import upgrade
 from cityhub.warehouse.resolved import JSON_COLUMNS, RESOLVED_TABLES, projection_runs
 from ontology.errors import QualityError
 
-__all__ = ["check_quality", "full_rebuild", "project_graph", "project_search", "read_resolved", "resolve",
-           "standardise"]
+__all__ = [
+    "check_quality",
+    "full_rebuild",
+    "project_graph",
+    "project_search",
+    "read_resolved",
+    "resolve",
+    "standardise",
+]
 
-SNAPSHOT_TABLES = {"events": "EventRecord", "person_mentions": "PersonMention", "place_mentions": "PlaceMention"}
-KEYS = {"EventRecord": ["source", "record_id"], "PersonMention": ["source", "mention_id"],
-        "PlaceMention": ["source", "mention_id"]}
+SNAPSHOT_TABLES = {
+    "events": "EventRecord",
+    "person_mentions": "PersonMention",
+    "place_mentions": "PlaceMention",
+}
+KEYS = {
+    "EventRecord": ["source", "record_id"],
+    "PersonMention": ["source", "mention_id"],
+    "PlaceMention": ["source", "mention_id"],
+}
 
 
 def _warehouse(settings: Settings) -> Warehouse:
@@ -78,17 +92,30 @@ def check_quality(settings: Settings | None = None) -> dict[str, int]:
         frame = getattr(snapshot, name)
         keys = KEYS[record_type]
         if frame[keys].isna().any().any():
-            raise QualityError(f"fusion snapshot {name}: {int(frame[keys].isna().any(axis=1).sum())} row(s) "
-                               f"with an empty key ({', '.join(keys)})")
+            raise QualityError(
+                f"fusion snapshot {name}: {int(frame[keys].isna().any(axis=1).sum())} row(s) "
+                f"with an empty key ({', '.join(keys)})"
+            )
         duplicated = frame.duplicated(keys)
         if duplicated.any():
-            raise QualityError(f"fusion snapshot {name}: {int(duplicated.sum())} duplicate key(s), "
-                               f"first {frame.loc[duplicated, keys].iloc[0].tolist()}")
+            raise QualityError(
+                f"fusion snapshot {name}: {int(duplicated.sum())} duplicate key(s), "
+                f"first {frame.loc[duplicated, keys].iloc[0].tolist()}"
+            )
     known = set(zip(snapshot.events["source"], snapshot.events["record_id"], strict=True))
-    orphans = [(s, r) for s, r in zip(snapshot.person_mentions["source"], snapshot.person_mentions["record_id"],
-                                       strict=True) if (s, r) not in known]
-    return {"events": len(snapshot.events), "person_mentions": len(snapshot.person_mentions),
-            "place_mentions": len(snapshot.place_mentions), "mentions_without_event": len(orphans)}
+    orphans = [
+        (s, r)
+        for s, r in zip(
+            snapshot.person_mentions["source"], snapshot.person_mentions["record_id"], strict=True
+        )
+        if (s, r) not in known
+    ]
+    return {
+        "events": len(snapshot.events),
+        "person_mentions": len(snapshot.person_mentions),
+        "place_mentions": len(snapshot.place_mentions),
+        "mentions_without_event": len(orphans),
+    }
 
 
 def _previous(warehouse: Warehouse) -> Previous:
@@ -96,14 +123,22 @@ def _previous(warehouse: Warehouse) -> Previous:
     events = warehouse.read_table("resolved_events")
     if people.empty and events.empty:
         return Previous()
-    places = pd.concat([
-        pd.DataFrame({"record_id": "event:" + events["event_id"], "place_id": events["place_id"]}),
-        pd.DataFrame({"record_id": "person:" + people["source"] + ":" + people["mention_id"],
-                      "place_id": people["place_id"]}),
-    ], ignore_index=True).dropna()
+    places = pd.concat(
+        [
+            pd.DataFrame({"record_id": "event:" + events["event_id"], "place_id": events["place_id"]}),
+            pd.DataFrame(
+                {
+                    "record_id": "person:" + people["source"] + ":" + people["mention_id"],
+                    "place_id": people["place_id"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    ).dropna()
     return Previous(
-        people=pd.DataFrame({"record_id": people["source"] + ":" + people["mention_id"],
-                             "person_id": people["person_id"]}),
+        people=pd.DataFrame(
+            {"record_id": people["source"] + ":" + people["mention_id"], "person_id": people["person_id"]}
+        ),
         places=places,
         cases=events[["event_id", "case_id"]],
     )
@@ -144,13 +179,17 @@ def _encoded(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _removed(name: str, new: pd.DataFrame, old: pd.DataFrame, keys: list[str], at: dt.datetime) -> pd.DataFrame:
+def _removed(
+    name: str, new: pd.DataFrame, old: pd.DataFrame, keys: list[str], at: dt.datetime
+) -> pd.DataFrame:
     """Return id changes of kind 'removed' for entities that are gone (their records were deleted)."""
     entity = {"people": "person", "places": "place", "cases": "case", "events": "event"}.get(name)
     if entity is None or old.empty:
         return pd.DataFrame()
     gone = sorted(set(old[keys[0]]) - set(new[keys[0]]))
-    return pd.DataFrame({"entity": entity, "old_id": gone, "new_id": "", "kind": "removed", "records": 0, "at": at})
+    return pd.DataFrame(
+        {"entity": entity, "old_id": gone, "new_id": "", "kind": "removed", "records": 0, "at": at}
+    )
 
 
 def _write(warehouse: Warehouse, tables: dict[str, pd.DataFrame], at: dt.datetime) -> dict[str, int]:
@@ -176,8 +215,10 @@ def _write(warehouse: Warehouse, tables: dict[str, pd.DataFrame], at: dt.datetim
         id_changes = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
         if len(id_changes):
             id_changes = id_changes.assign(at=at, records=id_changes["records"].fillna(0).astype(int))
-            connection.execute(RESOLVED_TABLES["id_changes"].insert(),
-                               id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]].to_dict("records"))
+            connection.execute(
+                RESOLVED_TABLES["id_changes"].insert(),
+                id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]].to_dict("records"),
+            )
         counts["id_changes"] = len(id_changes)
     return counts
 
@@ -187,8 +228,9 @@ def resolve(settings: Settings | None = None) -> dict[str, int]:
     settings = settings or get_settings()
     warehouse = _warehouse(settings)
     at = dt.datetime.now().replace(microsecond=0)
-    tables = resolve_snapshot(_read_snapshot(settings), _previous(warehouse), people_options(settings),
-                              place_options(settings), at)
+    tables = resolve_snapshot(
+        _read_snapshot(settings), _previous(warehouse), people_options(settings), place_options(settings), at
+    )
     return _write(warehouse, tables, at)
 
 
@@ -206,15 +248,20 @@ def read_resolved(warehouse: Warehouse, since: dt.datetime | None = None) -> dic
 
 def _last_run(warehouse: Warehouse, projection: str) -> dt.datetime | None:
     with warehouse.engine.connect() as connection:
-        return connection.execute(sa.select(projection_runs.c.caught_up_to)
-                                  .where(projection_runs.c.projection == projection)).scalar_one_or_none()
+        return connection.execute(
+            sa.select(projection_runs.c.caught_up_to).where(projection_runs.c.projection == projection)
+        ).scalar_one_or_none()
 
 
 def _latest_change(warehouse: Warehouse) -> dt.datetime | None:
     """Return the newest change in any resolved table: what a projection catches up to."""
     with warehouse.engine.connect() as connection:
-        stamps = [connection.execute(sa.select(sa.func.max(t.c.at if n == "id_changes" else t.c.changed_at)))
-                  .scalar_one_or_none() for n, t in RESOLVED_TABLES.items()]
+        stamps = [
+            connection.execute(
+                sa.select(sa.func.max(t.c.at if n == "id_changes" else t.c.changed_at))
+            ).scalar_one_or_none()
+            for n, t in RESOLVED_TABLES.items()
+        ]
     known = [s for s in stamps if s is not None]
     return max(known) if known else None
 
@@ -222,8 +269,13 @@ def _latest_change(warehouse: Warehouse) -> dt.datetime | None:
 def _mark(warehouse: Warehouse, projection: str, caught_up_to: dt.datetime) -> None:
     with warehouse.engine.begin() as connection:
         connection.execute(projection_runs.delete().where(projection_runs.c.projection == projection))
-        connection.execute(projection_runs.insert().values(projection=projection, caught_up_to=caught_up_to,
-                                                           projected_at=dt.datetime.now().replace(microsecond=0)))
+        connection.execute(
+            projection_runs.insert().values(
+                projection=projection,
+                caught_up_to=caught_up_to,
+                projected_at=dt.datetime.now().replace(microsecond=0),
+            )
+        )
 
 
 def project_graph(settings: Settings | None = None, full: bool = False) -> dict[str, int]:
@@ -260,14 +312,18 @@ def _complete_increment(warehouse: Warehouse, changed: dict[str, pd.DataFrame]) 
     """Return the increment with every entity it names carried in full (a person with all their
     mentions, a case with all its events, a place with its ancestors), as the projections expect."""
     everything = read_resolved(warehouse)
-    people = set(changed["people"]["person_id"]) | set(changed["person_mentions"]["person_id"]) | set(
-        changed["event_people"]["person_id"])
+    people = (
+        set(changed["people"]["person_id"])
+        | set(changed["person_mentions"]["person_id"])
+        | set(changed["event_people"]["person_id"])
+    )
     cases = set(changed["cases"]["case_id"]) | set(changed["events"]["case_id"].dropna())
     events = set(changed["events"]["event_id"]) | set(changed["event_people"]["event_id"])
     events |= set(everything["events"].loc[everything["events"]["case_id"].isin(cases), "event_id"])
     cases |= set(everything["events"].loc[everything["events"]["event_id"].isin(events), "case_id"].dropna())
-    places = set(changed["places"]["place_id"]) | set(everything["events"].loc[
-        everything["events"]["event_id"].isin(events), "place_id"].dropna())
+    places = set(changed["places"]["place_id"]) | set(
+        everything["events"].loc[everything["events"]["event_id"].isin(events), "place_id"].dropna()
+    )
     parent = everything["places"].set_index("place_id")["parent_id"]
     frontier = set(places)
     while frontier:
@@ -277,8 +333,9 @@ def _complete_increment(warehouse: Warehouse, changed: dict[str, pd.DataFrame]) 
         "people": everything["people"]["person_id"].isin(people),
         "person_mentions": everything["person_mentions"]["person_id"].isin(people),
         "places": everything["places"]["place_id"].isin(places),
-        "grids": everything["grids"]["grid_id"].isin(set(everything["places"].loc[
-            everything["places"]["place_id"].isin(places), "grid_id"].dropna())),
+        "grids": everything["grids"]["grid_id"].isin(
+            set(everything["places"].loc[everything["places"]["place_id"].isin(places), "grid_id"].dropna())
+        ),
         "events": everything["events"]["event_id"].isin(events),
         "event_people": everything["event_people"]["event_id"].isin(events),
         "cases": everything["cases"]["case_id"].isin(cases),

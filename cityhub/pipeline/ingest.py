@@ -71,12 +71,20 @@ def _raw_table(rows: list[dict[str, Any]]) -> pa.Table:
     try:
         return pa.Table.from_pylist(rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.Table.from_pylist([{k: json.dumps(v, ensure_ascii=False, default=str) if
-                                      isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows])
+        return pa.Table.from_pylist(
+            [
+                {
+                    k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v
+                    for k, v in r.items()
+                }
+                for r in rows
+            ]
+        )
 
 
-def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime,
-          reports: list[GateReport]) -> dict[int, list[str]]:
+def _gate(
+    spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime, reports: list[GateReport]
+) -> dict[int, list[str]]:
     """Return the reasons, by raw row position, that the quality gate and the mapping found."""
     reasons: dict[int, list[str]] = defaultdict(list)
     for raw_id, problems in canonical.problems.items():
@@ -93,16 +101,27 @@ def _gate(spec: SourceSpec, canonical: CanonicalBatch, now: dt.datetime,
     return reasons
 
 
-def _quarantine_rows(source: str, manifest: BatchManifest, rows: list[dict[str, Any]],
-                     stream: Stream, reasons: dict[int, list[str]]) -> list[dict[str, Any]]:
+def _quarantine_rows(
+    source: str,
+    manifest: BatchManifest,
+    rows: list[dict[str, Any]],
+    stream: Stream,
+    reasons: dict[int, list[str]],
+) -> list[dict[str, Any]]:
     """Return the quarantine entries of the raw rows that have reasons, the raw row kept whole."""
     entries = []
     for position in sorted(reasons):
         row = rows[position]
-        entries.append({"source": source, "batch_id": manifest.batch_id, "row_number": position,
-                        "record_id": str(row.get(stream.record_id) or ""),
-                        "reasons": "; ".join(dict.fromkeys(reasons[position])),
-                        "raw": json.dumps(row, ensure_ascii=False, default=str)})
+        entries.append(
+            {
+                "source": source,
+                "batch_id": manifest.batch_id,
+                "row_number": position,
+                "record_id": str(row.get(stream.record_id) or ""),
+                "reasons": "; ".join(dict.fromkeys(reasons[position])),
+                "raw": json.dumps(row, ensure_ascii=False, default=str),
+            }
+        )
     return entries
 
 
@@ -116,8 +135,9 @@ def _accepted(frame: pd.DataFrame, rejected: set[int], key: list[str]) -> pd.Dat
     return kept.drop_duplicates(subset=key, keep="last")
 
 
-def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: Lake,
-                  now: dt.datetime) -> StreamResult:
+def ingest_stream(
+    spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: Lake, now: dt.datetime
+) -> StreamResult:
     """Return what ingesting one stream's increment did; the watermark moves only at the end."""
     key = lake_source(spec, stream)
     mark, since = _since(warehouse, key, stream)
@@ -130,8 +150,13 @@ def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: 
     if not rows:
         return StreamResult(spec.source, stream.name, "", 0, 0, 0, mark)
     frame = stream_frame(rows, stream)
-    manifest = lake.write_batch(key, _raw_table(rows), mark, _watermark_to(stream, rows, frame, mark),
-                                now.isoformat(timespec="seconds"))
+    manifest = lake.write_batch(
+        key,
+        _raw_table(rows),
+        mark,
+        _watermark_to(stream, rows, frame, mark),
+        now.isoformat(timespec="seconds"),
+    )
     malformed = frame[ROW_ERROR].notna() if ROW_ERROR in frame else pd.Series(False, index=frame.index)
     canonical = map_stream(spec, stream, frame[~malformed], manifest.batch_id)
     reports: list[GateReport] = []
@@ -141,8 +166,10 @@ def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: 
     quarantined = _quarantine_rows(spec.source, manifest, rows, stream, reasons)
     accepted = len(rows) - len(quarantined)
     if accepted + len(quarantined) != manifest.row_count:
-        raise QualityError(f"{key} batch {manifest.batch_id}: {manifest.row_count} extracted but "
-                           f"{accepted} accepted + {len(quarantined)} quarantined")
+        raise QualityError(
+            f"{key} batch {manifest.batch_id}: {manifest.row_count} extracted but "
+            f"{accepted} accepted + {len(quarantined)} quarantined"
+        )
     rejected = set(reasons)
     for attribute, record_type in _CANONICAL.items():
         record_key = list(load_ontology().records[record_type].key)
@@ -150,24 +177,40 @@ def ingest_stream(spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: 
     warehouse.quarantine_rows(quarantined)
     warnings = _batch_warnings(stream, warehouse, key, frame, now)
     warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined))
-    return StreamResult(spec.source, stream.name, manifest.batch_id, manifest.row_count, accepted,
-                        len(quarantined), manifest.watermark_to, warnings, tuple(reports))
+    return StreamResult(
+        spec.source,
+        stream.name,
+        manifest.batch_id,
+        manifest.row_count,
+        accepted,
+        len(quarantined),
+        manifest.watermark_to,
+        warnings,
+        tuple(reports),
+    )
 
 
-def _batch_warnings(stream: Stream, warehouse: Warehouse, key: str, frame: pd.DataFrame,
-                    now: dt.datetime) -> tuple[str, ...]:
+def _batch_warnings(
+    stream: Stream, warehouse: Warehouse, key: str, frame: pd.DataFrame, now: dt.datetime
+) -> tuple[str, ...]:
     """Return the messages of the batch-level checks that failed: volume against the source's
     recent batches, and freshness when the stream declares how old its newest record may be."""
     checks = [check_volume(len(frame), warehouse.recent_batch_sizes(key))]
     if stream.max_age_hours is not None:
         newest = pd.to_datetime(frame[UPDATED_AT].astype(str), errors="coerce").max()
-        checks.append(check_freshness(None if pd.isna(newest) else newest.to_pydatetime(), now,
-                                      dt.timedelta(hours=stream.max_age_hours)))
+        checks.append(
+            check_freshness(
+                None if pd.isna(newest) else newest.to_pydatetime(),
+                now,
+                dt.timedelta(hours=stream.max_age_hours),
+            )
+        )
     return tuple(f"{key}: {c.message}" for c in checks if not c.ok)
 
 
-def ingest_source(spec: SourceSpec, warehouse: Warehouse, lake: Lake,
-                  now: dt.datetime | None = None) -> list[StreamResult]:
+def ingest_source(
+    spec: SourceSpec, warehouse: Warehouse, lake: Lake, now: dt.datetime | None = None
+) -> list[StreamResult]:
     """Return one result per stream of the source."""
     moment = now or dt.datetime.now().replace(microsecond=0)
     return [ingest_stream(spec, stream, warehouse, lake, moment) for stream in spec.streams]

@@ -50,11 +50,13 @@ def _event_key(frame: pd.DataFrame) -> pd.Series:
 def _address_mentions(snapshot: CanonicalSnapshot) -> pd.DataFrame:
     """Return every address to place: each event's place and each person mention's address."""
     events = snapshot.place_mentions.sort_values("mention_id").drop_duplicates(["source", "record_id"])
-    event_rows = pd.DataFrame({"record_id": "event:" + _event_key(events).to_numpy(),
-                               "address": events["address"].to_numpy()})
+    event_rows = pd.DataFrame(
+        {"record_id": "event:" + _event_key(events).to_numpy(), "address": events["address"].to_numpy()}
+    )
     people = snapshot.person_mentions.dropna(subset=["address"])
-    person_rows = pd.DataFrame({"record_id": "person:" + _mention_key(people).to_numpy(),
-                                "address": people["address"].to_numpy()})
+    person_rows = pd.DataFrame(
+        {"record_id": "person:" + _mention_key(people).to_numpy(), "address": people["address"].to_numpy()}
+    )
     return pd.concat([event_rows, person_rows], ignore_index=True)
 
 
@@ -71,8 +73,13 @@ def _list_per(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
     return known.groupby(key)[column].agg(list)
 
 
-def _people_table(prepared: pd.DataFrame, mentions: pd.DataFrame, place_of: pd.Series,
-                  places: pd.DataFrame, seen: pd.DataFrame) -> pd.DataFrame:
+def _people_table(
+    prepared: pd.DataFrame,
+    mentions: pd.DataFrame,
+    place_of: pd.Series,
+    places: pd.DataFrame,
+    seen: pd.DataFrame,
+) -> pd.DataFrame:
     """Return one row per person: the values most of their mentions agree on."""
     frame = prepared.assign(
         gender=prepared["gender"].fillna(prepared["id_sex"]),
@@ -81,9 +88,15 @@ def _people_table(prepared: pd.DataFrame, mentions: pd.DataFrame, place_of: pd.S
     )
     # names written beside a valid ID number are typed from the card, not heard on the phone
     carded = frame[frame["id18"].notna()]
-    name = _mode_first(carded, "person_id", "name_clean").combine_first(_mode_first(frame, "person_id", "name_clean"))
-    phones = pd.concat([frame[["person_id", "mobile"]].rename(columns={"mobile": "phone"}),
-                        frame[["person_id", "landline"]].rename(columns={"landline": "phone"})])
+    name = _mode_first(carded, "person_id", "name_clean").combine_first(
+        _mode_first(frame, "person_id", "name_clean")
+    )
+    phones = pd.concat(
+        [
+            frame[["person_id", "mobile"]].rename(columns={"mobile": "phone"}),
+            frame[["person_id", "landline"]].rename(columns={"landline": "phone"}),
+        ]
+    )
     full_address = places.set_index("place_id")["full_address"]
     frame["full_address"] = frame["place_id"].map(full_address)
     people = pd.DataFrame({"person_id": sorted(frame["person_id"].unique())}).set_index("person_id")
@@ -101,8 +114,13 @@ def _people_table(prepared: pd.DataFrame, mentions: pd.DataFrame, place_of: pd.S
     return people.reset_index()
 
 
-def resolve_snapshot(snapshot: CanonicalSnapshot, previous: Previous, people_options: ResolveOptions,
-                     place_options: PlaceOptions, at: dt.datetime) -> dict[str, pd.DataFrame]:
+def resolve_snapshot(
+    snapshot: CanonicalSnapshot,
+    previous: Previous,
+    people_options: ResolveOptions,
+    place_options: PlaceOptions,
+    at: dt.datetime,
+) -> dict[str, pd.DataFrame]:
     """Return the resolved tables (see `cityhub.warehouse.resolved`) and the run's id changes."""
     places = resolve_places(_address_mentions(snapshot), place_options, previous.places, at)
     place_of = places.assignments.set_index("record_id")["place_id"]
@@ -111,9 +129,13 @@ def resolve_snapshot(snapshot: CanonicalSnapshot, previous: Previous, people_opt
     mentions = snapshot.person_mentions[~snapshot.person_mentions["role"].isin(STAFF_ROLES)].copy()
     mentions["key"] = _mention_key(mentions)
     people_input = mentions.rename(columns={"key": "record_id", "record_id": "source_record"})
-    people = resolve_people(people_input[["record_id", "source", "name", "id_number", "phone", "birth_date",
-                                          "gender", "address"]], previous.people,
-                            options=people_options)
+    people = resolve_people(
+        people_input[
+            ["record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address"]
+        ],
+        previous.people,
+        options=people_options,
+    )
     person_of = people.assignments.set_index("record_id")["person_id"]
     mentions["person_id"] = mentions["key"].map(person_of)
     mentions["event_id"] = _event_key(mentions)
@@ -123,32 +145,87 @@ def resolve_snapshot(snapshot: CanonicalSnapshot, previous: Previous, people_opt
     events["place_id"] = ("event:" + events["event_id"]).map(place_of)
     paths = ("event:" + events["event_id"]).map(path_of)
     events["place_path"] = [p if isinstance(p, list) else [] for p in paths]
-    involved = mentions.dropna(subset=["person_id"]).groupby("event_id")["person_id"].agg(lambda s: sorted(set(s)))
+    involved = (
+        mentions.dropna(subset=["person_id"]).groupby("event_id")["person_id"].agg(lambda s: sorted(set(s)))
+    )
     events["person_ids"] = events["event_id"].map(involved)
     events["person_ids"] = [p if isinstance(p, list) else [] for p in events["person_ids"]]
-    cases = resolve_events(events[["event_id", "source", "record_id", "category", "occurred_at", "description",
-                                   "place_id", "place_path", "person_ids"]],
-                           previous.cases, options=EventOptions(at=at))
+    cases = resolve_events(
+        events[
+            [
+                "event_id",
+                "source",
+                "record_id",
+                "category",
+                "occurred_at",
+                "description",
+                "place_id",
+                "place_path",
+                "person_ids",
+            ]
+        ],
+        previous.cases,
+        options=EventOptions(at=at),
+    )
     events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
 
     seen = mentions[["person_id", "event_id"]].merge(events[["event_id", "occurred_at"]], on="event_id")
     person_mentions = mentions.assign(place_id=("person:" + mentions["key"]).map(place_of).to_numpy())
-    id_changes = pd.concat([
-        people.id_changes.assign(entity="person"),
-        places.id_changes.assign(entity="place"),
-        cases.id_changes.assign(entity="case"),
-    ], ignore_index=True)
+    id_changes = pd.concat(
+        [
+            people.id_changes.assign(entity="person"),
+            places.id_changes.assign(entity="place"),
+            cases.id_changes.assign(entity="case"),
+        ],
+        ignore_index=True,
+    )
     return {
         "people": _people_table(people.prepared, mentions, place_of, places.places, seen),
-        "person_mentions": person_mentions[["source", "mention_id", "record_id", "person_id", "role", "name",
-                                            "id_number", "phone", "address", "place_id", "updated_at"]],
+        "person_mentions": person_mentions[
+            [
+                "source",
+                "mention_id",
+                "record_id",
+                "person_id",
+                "role",
+                "name",
+                "id_number",
+                "phone",
+                "address",
+                "place_id",
+                "updated_at",
+            ]
+        ],
         "places": places.places,
         "grids": places.grids.assign(name=places.grids["grid_id"])[["grid_id", "name", "community_id"]],
-        "events": events[["event_id", "source", "record_id", "category", "occurred_at", "status", "description",
-                          "address", "place_id", "case_id", "updated_at"]],
-        "event_people": mentions.dropna(subset=["person_id"])[["event_id", "person_id", "role"]]
-        .drop_duplicates(ignore_index=True),
-        "cases": cases.cases[["case_id", "category", "opened_at", "last_activity_at", "escalating",
-                              "escalation_reason", "sources"]],
+        "events": events[
+            [
+                "event_id",
+                "source",
+                "record_id",
+                "category",
+                "occurred_at",
+                "status",
+                "description",
+                "address",
+                "place_id",
+                "case_id",
+                "updated_at",
+            ]
+        ],
+        "event_people": mentions.dropna(subset=["person_id"])[
+            ["event_id", "person_id", "role"]
+        ].drop_duplicates(ignore_index=True),
+        "cases": cases.cases[
+            [
+                "case_id",
+                "category",
+                "opened_at",
+                "last_activity_at",
+                "escalating",
+                "escalation_reason",
+                "sources",
+            ]
+        ],
         "id_changes": id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]],
     }

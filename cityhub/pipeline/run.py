@@ -45,8 +45,12 @@ def build_quality_docs(results: list[StreamResult], site_dir: Path) -> Path | No
     return build_data_docs(reports, site_dir) if reports else None
 
 
-def ingest_sources(specs: list[SourceSpec], warehouse: Warehouse, lake: Lake,
-                   on_stream: Callable[[StreamResult], None] | None = None) -> list[StreamResult]:
+def ingest_sources(
+    specs: list[SourceSpec],
+    warehouse: Warehouse,
+    lake: Lake,
+    on_stream: Callable[[StreamResult], None] | None = None,
+) -> list[StreamResult]:
     """Return one result per stream, ingesting the sources in order."""
     now = dt.datetime.now().replace(microsecond=0)
     results = []

@@ -113,8 +113,12 @@ class Warehouse:
             "loaded_at": now,
         }
         batch_insert = _insert(self.engine, batches).on_conflict_do_nothing()
-        mark = {"source": manifest.source, "watermark": manifest.watermark_to,
-                "batch_id": manifest.batch_id, "updated_at": now}
+        mark = {
+            "source": manifest.source,
+            "watermark": manifest.watermark_to,
+            "batch_id": manifest.batch_id,
+            "updated_at": now,
+        }
         mark_insert = _insert(self.engine, watermarks)
         mark_upsert = mark_insert.on_conflict_do_update(
             index_elements=["source"],
@@ -127,8 +131,12 @@ class Warehouse:
 
     def recent_batch_sizes(self, source: str, limit: int = 10) -> list[int]:
         """Return the row counts of the source's latest batches, newest first."""
-        query = (sa.select(batches.c.extracted).where(batches.c.source == source)
-                 .order_by(batches.c.watermark_to.desc()).limit(limit))
+        query = (
+            sa.select(batches.c.extracted)
+            .where(batches.c.source == source)
+            .order_by(batches.c.watermark_to.desc())
+            .limit(limit)
+        )
         with self.engine.connect() as connection:
             return [int(n) for n in connection.execute(query).scalars()]
 
@@ -148,7 +156,9 @@ class Warehouse:
             ).first()
         return found is not None
 
-    def read_table(self, record_type_or_table: str, where: sa.ColumnElement[bool] | None = None) -> pd.DataFrame:
+    def read_table(
+        self, record_type_or_table: str, where: sa.ColumnElement[bool] | None = None
+    ) -> pd.DataFrame:
         """Return a whole table (or a filtered part) as a DataFrame."""
         table = _table(record_type_or_table)
         query = sa.select(table) if where is None else sa.select(table).where(where)

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from entity_resolution.normalize.address import parse_address, place_key
+from normalize.address import parse_address, place_key
 from ontology.errors import BadInput
 
 __all__ = [

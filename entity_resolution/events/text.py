@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
-from entity_resolution.normalize.address import normalize_address_text
+from normalize.address import normalize_address_text
 
 __all__ = ["TextModel", "clean_texts", "fit_text_model", "text_similarity", "text_vectors"]
 

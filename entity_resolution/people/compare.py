@@ -54,7 +54,14 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "mobile": ("agree", "differ"),
     "landline": ("agree", "differ"),
     "address": (
-        "room", "building", "place", "estate", "estate_other", "similar", "loosely_similar", "differ"
+        "room",
+        "building",
+        "place",
+        "estate",
+        "estate_other",
+        "similar",
+        "loosely_similar",
+        "differ",
     ),
 }
 FIELDS: tuple[str, ...] = tuple(LEVELS)
@@ -129,9 +136,7 @@ def _equal(codes: Codes, left: Ints, right: Ints) -> tuple[npt.NDArray[np.bool_]
     return known, known & (a == b)
 
 
-def _similarity(
-    strings: npt.NDArray[np.object_], a: Codes, b: Codes, scorer: Any
-) -> npt.NDArray[np.float64]:
+def _similarity(strings: npt.NDArray[np.object_], a: Codes, b: Codes, scorer: Any) -> npt.NDArray[np.float64]:
     """Return scorer(strings[a], strings[b]) per pair, computed once per distinct (a, b)."""
     if not len(a):
         return np.zeros(0)

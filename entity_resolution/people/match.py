@@ -20,8 +20,13 @@ MATCH_FIELDS = ("name", "id_number", "phone", "birth_date", "gender", "address")
 _WEIGHTS = ("id", "name", "birth", "gender", "mobile", "landline", "address")
 
 
-def match_person(record: dict[str, object], candidates: pd.DataFrame, options: PrepareOptions | None = None,
-                 model: MatchModel | None = None, limit: int = 10) -> pd.DataFrame:
+def match_person(
+    record: dict[str, object],
+    candidates: pd.DataFrame,
+    options: PrepareOptions | None = None,
+    model: MatchModel | None = None,
+    limit: int = 10,
+) -> pd.DataFrame:
     """Return person_id, score, probability and w_<field> per candidate person, best first.
 
     `candidates` holds resolved mentions (person_id and the MATCH_FIELDS columns).
@@ -31,8 +36,15 @@ def match_person(record: dict[str, object], candidates: pd.DataFrame, options: P
         return pd.DataFrame(columns=columns)
     model = model or reference_model()
     query = {"record_id": "query", "source": "query", **{f: record.get(f) for f in MATCH_FIELDS}}
-    rows = pd.concat([pd.DataFrame([query]), candidates.assign(
-        record_id=[f"c{i}" for i in range(len(candidates))], source="candidate")[list(query)]], ignore_index=True)
+    rows = pd.concat(
+        [
+            pd.DataFrame([query]),
+            candidates.assign(record_id=[f"c{i}" for i in range(len(candidates))], source="candidate")[
+                list(query)
+            ],
+        ],
+        ignore_index=True,
+    )
     prepared = prepare_mentions(rows, options)
     enc = encode(prepared)
     pairs = pd.DataFrame({"left": np.zeros(len(candidates), np.int64), "right": np.arange(1, len(rows))})

@@ -1,6 +1,6 @@
 """Stage 1, normalise: person mentions in, one row of matching columns per mention out.
 
-Every raw value goes through the normalisers of `entity_resolution.normalize` once per distinct
+Every raw value goes through the normalisers of `normalize` once per distinct
 value (hotline callers repeat, names and birth dates repeat far more), and the results are spread
 back over the rows. The output keeps the row order of the input; stages after this one refer to
 mentions by row position.
@@ -47,11 +47,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from entity_resolution.normalize.address import parse_address, place_key
-from entity_resolution.normalize.dates import InvalidDate, parse_date
-from entity_resolution.normalize.id_number import InvalidIdNumber, parse_id_number
-from entity_resolution.normalize.names import MIDDLE_DOT, name_keys, phonetic_key
-from entity_resolution.normalize.phone import clean_phone, phone_kind
+from normalize.address import parse_address, place_key
+from normalize.dates import InvalidDate, parse_date
+from normalize.id_number import InvalidIdNumber, parse_id_number
+from normalize.names import MIDDLE_DOT, name_keys, phonetic_key
+from normalize.phone import clean_phone, phone_kind
 
 __all__ = ["MENTION_COLUMNS", "PREPARED_COLUMNS", "PrepareOptions", "letters_and_digits", "prepare_mentions"]
 

@@ -23,8 +23,15 @@ import pandas as pd
 
 from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, evidence, level_index
 
-__all__ = ["DEFAULT_M", "MatchModel", "TrainOptions", "name_frequencies", "reference_model", "save_reference_model",
-           "train_model"]
+__all__ = [
+    "DEFAULT_M",
+    "MatchModel",
+    "TrainOptions",
+    "name_frequencies",
+    "reference_model",
+    "save_reference_model",
+    "train_model",
+]
 
 REFERENCE_MODEL = Path(__file__).with_name("reference_model.json")
 
@@ -375,8 +382,11 @@ def train_model(
 
 def save_reference_model(model: MatchModel, path: Path = REFERENCE_MODEL) -> Path:
     """Write a model's weights and prior (not its name frequencies, which belong to its data) as JSON."""
-    document = {"prior": model.prior, "tf_floor": model.tf_floor,
-                "parameters": model.parameters.to_dict("records")}
+    document = {
+        "prior": model.prior,
+        "tf_floor": model.tf_floor,
+        "parameters": model.parameters.to_dict("records"),
+    }
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return path
 
@@ -386,11 +396,17 @@ def reference_model(path: Path = REFERENCE_MODEL) -> MatchModel:
 
     A few hundred mentions hold too few vouched-for pairs to estimate m and u, so a user's small file
     is scored with weights fitted on a simulated city of 20,000 residents (`python -m
-    cityhub.people_model` refits them). Names seen in the small input are not counted as common:
+    proving.people_model` refits them). Names seen in the small input are not counted as common:
     every name gets the reference floor frequency.
     """
     document = json.loads(path.read_text("utf-8"))
-    names = pd.DataFrame({"column": pd.Series(dtype=object), "value": pd.Series(dtype=object),
-                          "tf": pd.Series(dtype=np.float64)})
-    return MatchModel(pd.DataFrame(document["parameters"]), float(document["prior"]), names,
-                      float(document["tf_floor"]))
+    names = pd.DataFrame(
+        {
+            "column": pd.Series(dtype=object),
+            "value": pd.Series(dtype=object),
+            "tf": pd.Series(dtype=np.float64),
+        }
+    )
+    return MatchModel(
+        pd.DataFrame(document["parameters"]), float(document["prior"]), names, float(document["tf_floor"])
+    )

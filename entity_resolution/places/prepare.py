@@ -1,6 +1,7 @@
 """Address mentions parsed into the parts that identify a place.
 
-    >>> frame = pd.DataFrame({"record_id": ["a", "b"], "address": ["沙坪坝锦绣花园三栋二单元501室", "锦绣花园3-2-501"]})
+    >>> addresses = ["沙坪坝锦绣花园三栋二单元501室", "锦绣花园3-2-501"]
+    >>> frame = pd.DataFrame({"record_id": ["a", "b"], "address": addresses})
     >>> prepare_addresses(frame)[["district", "site", "building", "unit", "room", "level"]].values.tolist()
     [['500106', '锦绣花园', '3', '2', '501', 'room'], ['', '锦绣花园', '3', '2', '501', 'room']]
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from entity_resolution.normalize.address import AddressParts, parse_address
+from normalize.address import AddressParts, parse_address
 
 __all__ = ["PART_COLUMNS", "PlaceOptions", "prepare_addresses"]
 
@@ -47,8 +48,16 @@ def _row(address: str, city_code: str | None) -> tuple[str, ...]:
     level = _level(parts, site)
     if not code and not site:
         level = ""  # nothing the gazetteer or the parser recognised
-    return (code[:6], code[:9] if len(code) >= 9 else "", code if len(code) == 12 else "",
-            site, parts.building, parts.unit, parts.room, level)
+    return (
+        code[:6],
+        code[:9] if len(code) >= 9 else "",
+        code if len(code) == 12 else "",
+        site,
+        parts.building,
+        parts.unit,
+        parts.room,
+        level,
+    )
 
 
 def _grid_community(value: object) -> str:
@@ -66,8 +75,9 @@ def prepare_addresses(mentions: pd.DataFrame, options: PlaceOptions | None = Non
     frame = mentions[["record_id", "address"]].copy()
     frame["address"] = frame["address"].fillna("").astype(str)
     distinct = frame["address"].drop_duplicates()
-    parsed = pd.DataFrame([_row(a, options.city_code) for a in distinct], columns=list(PART_COLUMNS),
-                          index=distinct.to_numpy())
+    parsed = pd.DataFrame(
+        [_row(a, options.city_code) for a in distinct], columns=list(PART_COLUMNS), index=distinct.to_numpy()
+    )
     frame = frame.join(parsed, on="address")
     grids = mentions["grid_code"] if "grid_code" in mentions else pd.Series("", index=mentions.index)
     frame["hint_community"] = pd.Series([_grid_community(g) for g in grids], index=frame.index, dtype=object)

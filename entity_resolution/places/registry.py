@@ -22,7 +22,9 @@ __all__ = ["fill_divisions"]
 
 def _unique_district_by_site(parts: pd.DataFrame) -> pd.Series:
     """Return site -> district for sites written with exactly one district."""
-    known = parts.loc[(parts["district"] != "") & (parts["site"] != ""), ["site", "district"]].drop_duplicates()
+    known = parts.loc[
+        (parts["district"] != "") & (parts["site"] != ""), ["site", "district"]
+    ].drop_duplicates()
     counts = known["site"].value_counts()
     unique = known[known["site"].isin(counts.index[counts == 1])]
     return unique.set_index("site")["district"]
@@ -30,16 +32,20 @@ def _unique_district_by_site(parts: pd.DataFrame) -> pd.Series:
 
 def _unique_by_estate(parts: pd.DataFrame, column: str) -> pd.Series:
     """Return (district, site) -> the one value of `column` ever written with that estate."""
-    known = parts.loc[(parts["district"] != "") & (parts["site"] != "") & (parts[column] != ""),
-                      ["district", "site", column]].drop_duplicates()
+    known = parts.loc[
+        (parts["district"] != "") & (parts["site"] != "") & (parts[column] != ""),
+        ["district", "site", column],
+    ].drop_duplicates()
     counts = known.groupby(["district", "site"])[column].transform("size")
     return known[counts == 1].set_index(["district", "site"])[column]
 
 
 def _shared_names(parts: pd.DataFrame) -> pd.Index:
     """Return the (district, site) pairs written with more than one community: two estates, one name."""
-    known = parts.loc[(parts["district"] != "") & (parts["site"] != "") & (parts["community"] != ""),
-                      ["district", "site", "community"]].drop_duplicates()
+    known = parts.loc[
+        (parts["district"] != "") & (parts["site"] != "") & (parts["community"] != ""),
+        ["district", "site", "community"],
+    ].drop_duplicates()
     counts = known.groupby(["district", "site"]).size()
     return counts.index[counts > 1]
 

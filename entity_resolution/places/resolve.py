@@ -30,7 +30,17 @@ from ontology.gazetteer import load_gazetteer
 __all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_id", "resolve_places"]
 
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
-_KEY_COLUMNS = ("district", "street", "community", "site", "building", "unit", "room", "level", "estate_scope")
+_KEY_COLUMNS = (
+    "district",
+    "street",
+    "community",
+    "site",
+    "building",
+    "unit",
+    "room",
+    "level",
+    "estate_scope",
+)
 _BELOW_ESTATE = (("building", "栋"), ("unit", "单元"), ("room", ""))
 
 
@@ -88,7 +98,9 @@ def _chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     return chain
 
 
-def _resolve_distinct(parts: pd.DataFrame) -> tuple[dict[tuple[str, ...], list[tuple[str, str, str, str]]], pd.DataFrame]:
+def _resolve_distinct(
+    parts: pd.DataFrame,
+) -> tuple[dict[tuple[str, ...], list[tuple[str, str, str, str]]], pd.DataFrame]:
     """Return each distinct part tuple's chain, and the place rows with their parents."""
     columns = [*_KEY_COLUMNS]
     distinct = parts.loc[parts["level"] != "", columns].drop_duplicates()
@@ -99,7 +111,9 @@ def _resolve_distinct(parts: pd.DataFrame) -> tuple[dict[tuple[str, ...], list[t
         for pid, level, name, address in chain:
             rows.setdefault(pid, (pid, level, name, address, parent))
             parent = pid
-    places = pd.DataFrame(list(rows.values()), columns=["place_id", "level", "name", "full_address", "parent_id"])
+    places = pd.DataFrame(
+        list(rows.values()), columns=["place_id", "level", "name", "full_address", "parent_id"]
+    )
     return chains, places
 
 
@@ -125,8 +139,13 @@ def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.
             current = parent.get(current)
         if current is not None and current in building_grid.index and level.get(current) == "building":
             grid_of[pid] = building_grid[current]
-    grids = (best.groupby("grid_code").size().rename("buildings").reset_index()
-             .rename(columns={"grid_code": "grid_id"}))
+    grids = (
+        best.groupby("grid_code")
+        .size()
+        .rename("buildings")
+        .reset_index()
+        .rename(columns={"grid_code": "grid_id"})
+    )
     grids.insert(1, "community_id", grids["grid_id"].str[:12])
     return pd.Series(grid_of, dtype=object), grids
 
@@ -135,17 +154,26 @@ def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: objec
     columns = ["old_id", "new_id", "kind", "records", "at"]
     if previous is None or previous.empty:
         return pd.DataFrame(columns=columns)
-    joined = previous[["record_id", "place_id"]].rename(columns={"place_id": "old_id"}).merge(
-        assignments[["record_id", "place_id"]], on="record_id")
-    moved = joined[joined["old_id"].notna() & joined["place_id"].notna() & (joined["old_id"] != joined["place_id"])]
+    joined = (
+        previous[["record_id", "place_id"]]
+        .rename(columns={"place_id": "old_id"})
+        .merge(assignments[["record_id", "place_id"]], on="record_id")
+    )
+    moved = joined[
+        joined["old_id"].notna() & joined["place_id"].notna() & (joined["old_id"] != joined["place_id"])
+    ]
     flows = moved.groupby(["old_id", "place_id"]).size().reset_index(name="records")
     alive = set(assignments["place_id"].dropna())
     flows["kind"] = ["split" if old in alive else "merge" for old in flows["old_id"]]
     return flows.rename(columns={"place_id": "new_id"}).assign(at=at)[columns]
 
 
-def resolve_places(mentions: pd.DataFrame, options: PlaceOptions | None = None,
-                   previous: pd.DataFrame | None = None, at: dt.datetime | str | None = None) -> PlaceResolution:
+def resolve_places(
+    mentions: pd.DataFrame,
+    options: PlaceOptions | None = None,
+    previous: pd.DataFrame | None = None,
+    at: dt.datetime | str | None = None,
+) -> PlaceResolution:
     """Resolve address mentions (record_id, address[, grid_code]) to places.
 
     `previous` (record_id, place_id) is an earlier run's assignments: the registry learns from the
@@ -156,19 +184,26 @@ def resolve_places(mentions: pd.DataFrame, options: PlaceOptions | None = None,
     chains, places = _resolve_distinct(parts)
     keys = list(zip(*(parts[c] for c in _KEY_COLUMNS), strict=True))
     paths = [[pid for pid, *_ in chains[k]] if k in chains else [] for k in keys]
-    assigned = pd.DataFrame({
-        "record_id": parts["record_id"].to_numpy(),
-        "place_id": [path[-1] if path else None for path in paths],
-        "level": parts["level"].where(parts["level"] != "", None).to_numpy(),
-        "place_path": paths,
-    })
+    assigned = pd.DataFrame(
+        {
+            "record_id": parts["record_id"].to_numpy(),
+            "place_id": [path[-1] if path else None for path in paths],
+            "level": parts["level"].where(parts["level"] != "", None).to_numpy(),
+            "place_path": paths,
+        }
+    )
     levels = places.set_index("place_id")["level"]
     assigned["building_id"] = [next((p for p in path if levels[p] == "building"), None) for path in paths]
-    assigned["grid_code"] = (mentions["grid_code"].fillna("").astype(str).to_numpy()
-                             if "grid_code" in mentions else "")
+    assigned["grid_code"] = (
+        mentions["grid_code"].fillna("").astype(str).to_numpy() if "grid_code" in mentions else ""
+    )
     grid_of, grids = _grids(assigned, places)
     places["grid_id"] = places["place_id"].map(grid_of)
     stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")
     assignments = assigned[["record_id", "place_id", "level", "place_path"]]
-    return PlaceResolution(assignments, places[list(PLACE_COLUMNS)].sort_values("place_id", ignore_index=True),
-                           grids, _changes(assignments, previous, stamp))
+    return PlaceResolution(
+        assignments,
+        places[list(PLACE_COLUMNS)].sort_values("place_id", ignore_index=True),
+        grids,
+        _changes(assignments, previous, stamp),
+    )

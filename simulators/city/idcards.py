@@ -2,7 +2,7 @@
 
 18 digits: 6-digit region code, birth date YYYYMMDD, 3-digit sequence (odd for men, even for
 women), check digit. Numbers are made by the project's normaliser
-(`entity_resolution.normalize.id_number.make_id_number`); this module draws the sequences and
+(`normalize.id_number.make_id_number`); this module draws the sequences and
 writes the old 15-digit form, which drops the century '19' and the check digit.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from entity_resolution.normalize.id_number import make_id_number
+from normalize.id_number import make_id_number
 
 
 def id_numbers(

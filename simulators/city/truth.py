@@ -50,8 +50,10 @@ def mentions_truth(reports: Reports, record_ids: list[str], person_ids: list[str
         {
             "source": pa.array([SOURCES[s] for s in reports.source[record].tolist()], pa.string()),
             "mention_id": pa.array(
-                [mention_id(s, r, n) for s, r, n in
-                 zip(reports.source[record].tolist(), ids, slot.tolist(), strict=True)],
+                [
+                    mention_id(s, r, n)
+                    for s, r, n in zip(reports.source[record].tolist(), ids, slot.tolist(), strict=True)
+                ],
                 pa.string(),
             ),
             "record_id": pa.array(ids, pa.string()),

@@ -46,10 +46,19 @@ def grid_event(row: dict[str, Any]) -> dict[str, Any]:
         "category": {"typeCode": row["type_code"], "title": row["title"]},
         "description": row["description"],
         "location": {"address": row["address"], "lng": row["lng"], "lat": row["lat"]},
-        "parties": [{"name": p["name"], "phone": p["phone"], "idCard": p["id_card"], "role": p["role"]}
-                    for p in row["parties"] or []],
-        "attachments": [{"fileName": a["file_name"], "mimeType": a["mime_type"],
-                         "sizeBytes": a["size_bytes"], "sha1": a["sha1"]} for a in row["attachments"] or []],
+        "parties": [
+            {"name": p["name"], "phone": p["phone"], "idCard": p["id_card"], "role": p["role"]}
+            for p in row["parties"] or []
+        ],
+        "attachments": [
+            {
+                "fileName": a["file_name"],
+                "mimeType": a["mime_type"],
+                "sizeBytes": a["size_bytes"],
+                "sha1": a["sha1"],
+            }
+            for a in row["attachments"] or []
+        ],
         "status": {"code": row["status_code"], "updatedAt": row["updated_at"]},
         "version": row["version"],
         "updatedAt": row["updated_at"],
@@ -99,7 +108,7 @@ def grid_app(history: ChannelHistory, clock: Clock, api_key: str, faults: FaultP
             start = _start(snapshot, since, body.get("cursor"))
         except (ValueError, TypeError, orjson.JSONDecodeError) as error:
             return json_response({"code": 400, "msg": f"bad request: {error}"}, 400)
-        rows = snapshot.frame.iloc[start: start + limit]
+        rows = snapshot.frame.iloc[start : start + limit]
         end = start + len(rows)
         has_more = end < len(snapshot.frame)
         cursor = encode_cursor(snapshot.updated[end - 1], snapshot.ids[end - 1]) if len(rows) else None

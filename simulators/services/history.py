@@ -39,8 +39,9 @@ class Snapshot:
 class ChannelHistory:
     """All versions of one channel table, with the clock logic."""
 
-    def __init__(self, frame: pd.DataFrame, id_column: str, late_delay: dt.timedelta | None = None,
-                 late_every: int = 0) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, id_column: str, late_delay: dt.timedelta | None = None, late_every: int = 0
+    ) -> None:
         frame = frame.sort_values([id_column, "version"], kind="stable").reset_index(drop=True)
         frame["updated_at"] = pd.to_datetime(frame["updated_at"]).astype("datetime64[s]")
         visible = frame["updated_at"].copy()

@@ -48,7 +48,7 @@ def hotline_app(history: ChannelHistory, clock: Clock, token: str, faults: Fault
             return json_response({"error": "page and page_size must be positive"}, 400)
         snapshot = history.snapshot(clock.now)
         changed = snapshot.since(since)
-        rows = changed.iloc[(page - 1) * size: page * size]
+        rows = changed.iloc[(page - 1) * size : page * size]
         bodies = rendered.page(rows, "created_at" if fault == "malformed" else None)
         if fault == "duplicate":
             bodies = bodies + bodies

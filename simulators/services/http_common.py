@@ -25,8 +25,9 @@ class Clock:
 
 
 def json_response(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(document), status_code=status, media_type="application/json",
-                    headers=headers)
+    return Response(
+        orjson.dumps(document), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 def parse_moment(text: str | None) -> dt.datetime | None:
@@ -66,8 +67,9 @@ async def fault_response(fault: HttpFault | None, plan: FaultPlan) -> Response |
     if fault == "503":
         return json_response({"error": "service unavailable"}, 503)
     if fault == "429":
-        return json_response({"error": "too many requests"}, 429,
-                             {"Retry-After": f"{plan.retry_after_seconds:g}"})
+        return json_response(
+            {"error": "too many requests"}, 429, {"Retry-After": f"{plan.retry_after_seconds:g}"}
+        )
     if fault == "timeout":
         await asyncio.sleep(plan.stall_seconds)
     return None

@@ -80,8 +80,9 @@ class PetitionDrops:
 
 def _table(versions: pd.DataFrame) -> pd.DataFrame:
     """Return a day's versions as the office exports them (payload columns plus 更新时间)."""
-    payload = [c for c in versions.columns if c not in ("version", "updated_at", "deleted")
-               and not c.startswith("_")]
+    payload = [
+        c for c in versions.columns if c not in ("version", "updated_at", "deleted") and not c.startswith("_")
+    ]
     table = versions[payload].copy()
     table[UPDATED_HEADER] = versions["updated_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     return table.fillna("")

@@ -25,7 +25,8 @@ def _text(*names: str) -> list[sa.Column[Any]]:
 
 
 incidents = sa.Table(
-    "jq_jjd", metadata,
+    "jq_jjd",
+    metadata,
     sa.Column("jjdbh", sa.String(32), primary_key=True),
     *_text("bjsj", "jqlbdm", "jqlbmc", "fadz", "jyaq", "clzt", "sspcs"),
     sa.Column("version", sa.Integer, nullable=False),
@@ -33,7 +34,8 @@ incidents = sa.Table(
     sa.Column("is_deleted", sa.Integer, nullable=False, server_default="0"),
 )
 persons = sa.Table(
-    "jq_ry", metadata,
+    "jq_ry",
+    metadata,
     sa.Column("rybh", sa.String(32), primary_key=True),
     sa.Column("jjdbh", sa.String(32), nullable=False, index=True),
     *_text("xm", "xbdm", "csrq", "sfzh", "lxdh", "rylx", "xzz"),
@@ -42,7 +44,8 @@ persons = sa.Table(
     sa.Column("is_deleted", sa.Integer, nullable=False, server_default="0"),
 )
 sync_state = sa.Table(
-    "sim_sync_state", metadata,
+    "sim_sync_state",
+    metadata,
     sa.Column("table_name", sa.String(32), primary_key=True),
     sa.Column("clock", sa.DateTime, nullable=False),
 )
@@ -98,7 +101,8 @@ def _upsert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any
     statement = dialect.insert(table)
     keys = [c.name for c in table.primary_key.columns]
     statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
     )
     for start in range(0, len(rows), 5000):
-        connection.execute(statement, rows[start: start + 5000])
+        connection.execute(statement, rows[start : start + 5000])

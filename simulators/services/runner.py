@@ -32,8 +32,13 @@ from simulators.services.http_common import Clock
 from simulators.services.petition_drops import PetitionDrops
 from simulators.services.police_db import PoliceDatabase
 
-ID_COLUMNS = {"hotline": "ticket_id", "grid": "event_no", "police_incidents": "jjdbh",
-              "police_persons": "rybh", "petitions": "信访件编号"}
+ID_COLUMNS = {
+    "hotline": "ticket_id",
+    "grid": "event_no",
+    "police_incidents": "jjdbh",
+    "police_persons": "rybh",
+    "petitions": "信访件编号",
+}
 
 
 def free_port() -> int:
@@ -47,8 +52,9 @@ class _Server:
 
     def __init__(self, app: Starlette) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -79,12 +85,20 @@ def history_end(city_dir: Path) -> dt.datetime:
 class DepartmentSystems:
     """The hotline API, the grid API, the police database and the petition folder of one city."""
 
-    def __init__(self, city_dir: Path, workdir: Path, clock: dt.datetime | None = None,
-                 faults: dict[str, FaultPlan] | None = None, police_url: str | None = None) -> None:
+    def __init__(
+        self,
+        city_dir: Path,
+        workdir: Path,
+        clock: dt.datetime | None = None,
+        faults: dict[str, FaultPlan] | None = None,
+        police_url: str | None = None,
+    ) -> None:
         self.city_dir = Path(city_dir)
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.faults = {name: (faults or {}).get(name, FaultPlan()) for name in ("hotline", "grid", "petitions")}
+        self.faults = {
+            name: (faults or {}).get(name, FaultPlan()) for name in ("hotline", "grid", "petitions")
+        }
         self.clock = clock or history_end(self.city_dir)
         self.hotline_token = secrets.token_hex(16)
         self.grid_key = secrets.token_hex(16)
@@ -96,24 +110,33 @@ class DepartmentSystems:
 
     def _history(self, name: str) -> ChannelHistory:
         plan = self.faults.get(name.split("_")[0], FaultPlan())
-        return ChannelHistory.read(self.city_dir / "channels" / f"{name}.parquet", ID_COLUMNS[name],
-                                   late_delay=plan.late_update_delay, late_every=plan.late_update_every)
+        return ChannelHistory.read(
+            self.city_dir / "channels" / f"{name}.parquet",
+            ID_COLUMNS[name],
+            late_delay=plan.late_update_delay,
+            late_every=plan.late_update_every,
+        )
 
     def __enter__(self) -> DepartmentSystems:
-        self.hotline = _Server(hotline_app(self.histories["hotline"], self._clock, self.hotline_token,
-                                           self.faults["hotline"]))
+        self.hotline = _Server(
+            hotline_app(self.histories["hotline"], self._clock, self.hotline_token, self.faults["hotline"])
+        )
         self.grid = _Server(grid_app(self.histories["grid"], self._clock, self.grid_key, self.faults["grid"]))
         self._servers = [self.hotline, self.grid]
         for server in self._servers:
             server.start()
-        self.police = PoliceDatabase(self.police_url, self.histories["police_incidents"],
-                                     self.histories["police_persons"])
-        self.petitions = PetitionDrops(self.petitions_dir, self.histories["petitions"], self.faults["petitions"])
+        self.police = PoliceDatabase(
+            self.police_url, self.histories["police_incidents"], self.histories["police_persons"]
+        )
+        self.petitions = PetitionDrops(
+            self.petitions_dir, self.histories["petitions"], self.faults["petitions"]
+        )
         self.advance(self.clock)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         for server in self._servers:
             server.stop()
         self.police.dispose()

@@ -37,7 +37,12 @@ def test_calls_without_a_valid_key_are_refused_as_json(client):
 
 
 def test_a_person_found_by_name_has_a_360_with_masked_identifiers(client, hub):
-    person = Warehouse(hub.resolved_warehouse_url()).read_table("resolved_people").dropna(subset=["id_number"]).iloc[0]
+    person = (
+        Warehouse(hub.resolved_warehouse_url())
+        .read_table("resolved_people")
+        .dropna(subset=["id_number"])
+        .iloc[0]
+    )
     found = client.get("/search", params={"q": person["name"], "kind": "person"}, headers=KEY).json()
     assert person["person_id"] in [hit["id"] for hit in found["hits"]]
     view = client.get(f"/people/{person['person_id']}", headers=KEY).json()

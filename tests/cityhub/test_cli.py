@@ -4,8 +4,9 @@ import sys
 
 
 def cityhub(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cityhub.cli", *args], capture_output=True, text=True,
-                          timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "cityhub.cli", *args], capture_output=True, text=True, timeout=300, env=env
+    )
 
 
 def test_simulate_writes_the_city_and_its_ground_truth(tmp_path):
@@ -19,7 +20,9 @@ def test_simulate_writes_the_city_and_its_ground_truth(tmp_path):
 def test_bad_input_ends_in_one_line_and_a_non_zero_exit(tmp_path):
     done = cityhub("simulate", "--people", "5", "--out", str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == ["error: simulate --people 5: a city needs at least 100 residents"]
+    assert done.stderr.strip().splitlines() == [
+        "error: simulate --people 5: a city needs at least 100 residents"
+    ]
 
 
 def test_unknown_source_and_benchmark_are_named(tmp_path):

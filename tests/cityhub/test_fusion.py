@@ -14,8 +14,10 @@ from cityhub.warehouse import Warehouse
 @pytest.fixture(scope="module")
 def hub(ingested_city_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("fusion")
-    with sqlite3.connect(ingested_city_home / "warehouse.sqlite") as source, \
-            sqlite3.connect(home / "warehouse.sqlite") as copy:
+    with (
+        sqlite3.connect(ingested_city_home / "warehouse.sqlite") as source,
+        sqlite3.connect(home / "warehouse.sqlite") as copy,
+    ):
         source.backup(copy)  # the WAL's pages too, which a file copy would miss
     settings = Settings(home=home)
     counts = fusion.full_rebuild(settings)
@@ -39,7 +41,8 @@ def test_resolving_again_changes_nothing(hub):
     settings, _ = hub
     again = fusion.resolve(settings)
     assert {k: v for k, v in again.items() if k.endswith("changed")} == dict.fromkeys(
-        [k for k in again if k.endswith("changed")], 0)
+        [k for k in again if k.endswith("changed")], 0
+    )
     assert again["id_changes"] == 0
     assert fusion.project_graph(settings) == {}
 
@@ -48,9 +51,12 @@ def test_person_360_lists_every_record_of_a_person_across_departments(hub, small
     settings, _ = hub
     truth = pd.read_parquet(small_city / "truth" / "mentions.parquet")
     mentions = _table(settings, "resolved_person_mentions").merge(
-        truth.drop(columns="record_id").rename(columns={"person_id": "true_person"}), on=["source", "mention_id"])
-    per_truth = mentions.groupby("true_person").agg(people=("person_id", "nunique"), sources=("source", "nunique"),
-                                                    records=("record_id", "nunique"))
+        truth.drop(columns="record_id").rename(columns={"person_id": "true_person"}),
+        on=["source", "mention_id"],
+    )
+    per_truth = mentions.groupby("true_person").agg(
+        people=("person_id", "nunique"), sources=("source", "nunique"), records=("record_id", "nunique")
+    )
     chosen = per_truth[(per_truth["people"] == 1)].sort_values(["sources", "records"]).index[-1]
     own = mentions[mentions["true_person"] == chosen]
     assert own["source"].nunique() >= 3

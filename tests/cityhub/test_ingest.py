@@ -17,8 +17,12 @@ from simulators.services.faults import FaultPlan
 from simulators.services.runner import DepartmentSystems, history_end
 from tests.simulators.services.helpers import expected_at
 
-CHANNELS = {"hotline": [("hotline", "ticket_id")], "grid": [("grid", "event_no")],
-            "police": [("police_incidents", "jjdbh")], "petitions": [("petitions", "信访件编号")]}
+CHANNELS = {
+    "hotline": [("hotline", "ticket_id")],
+    "grid": [("grid", "event_no")],
+    "police": [("police_incidents", "jjdbh")],
+    "petitions": [("petitions", "信访件编号")],
+}
 
 
 @pytest.fixture()
@@ -37,8 +41,12 @@ def start(small_city, tmp_path, monkeypatch, clock=None, faults=None):
 
 
 def ingest_all(warehouse, lake, only=None):
-    return [r for spec in load_sources().values() if only in (None, spec.source)
-            for r in ingest_source(spec, warehouse, lake)]
+    return [
+        r
+        for spec in load_sources().values()
+        if only in (None, spec.source)
+        for r in ingest_source(spec, warehouse, lake)
+    ]
 
 
 def malformed_records(small_city) -> set[tuple[str, str]]:
@@ -59,7 +67,9 @@ def assert_warehouse_holds_the_city(warehouse, small_city, clock):
             assert set(stored.index) <= set(expected.index), f"{source}: records the city lacks"
             stamps = pd.to_datetime(expected.loc[sorted(wanted), "updated_at"])
             assert (pd.to_datetime(stored.loc[sorted(wanted), "updated_at"]) == stamps).all(), source
-            assert (stored.loc[sorted(wanted), "deleted"].astype(bool) == expected.loc[sorted(wanted), "deleted"]).all()
+            assert (
+                stored.loc[sorted(wanted), "deleted"].astype(bool) == expected.loc[sorted(wanted), "deleted"]
+            ).all()
 
 
 def test_a_day_then_its_increment_yield_exactly_the_city(small_city, tmp_path, monkeypatch, stores):
@@ -90,7 +100,9 @@ def test_running_again_changes_nothing(small_city, tmp_path, monkeypatch, stores
     systems = start(small_city, tmp_path, monkeypatch)
     try:
         ingest_all(warehouse, lake)
-        counts = {t: warehouse.count(t) for t in ("EventRecord", "PersonMention", "PlaceMention", "quarantine")}
+        counts = {
+            t: warehouse.count(t) for t in ("EventRecord", "PersonMention", "PlaceMention", "quarantine")
+        }
         marks = {s: warehouse.watermark(s) for s in ("hotline", "grid", "police.incidents", "petitions")}
         again = ingest_all(warehouse, lake)
     finally:
@@ -100,7 +112,9 @@ def test_running_again_changes_nothing(small_city, tmp_path, monkeypatch, stores
     assert sum(r.extracted for r in again if r.source == "petitions") == 0  # files are not re-read
 
 
-def test_transient_faults_are_retried_and_nothing_is_lost_or_doubled(small_city, tmp_path, monkeypatch, stores):
+def test_transient_faults_are_retried_and_nothing_is_lost_or_doubled(
+    small_city, tmp_path, monkeypatch, stores
+):
     warehouse, lake = stores
     hotline = FaultPlan(requests={1: "503", 2: "429", 3: "duplicate"}, retry_after_seconds=0.1)
     grid = FaultPlan(requests={1: "duplicate", 2: "503"})
@@ -119,7 +133,9 @@ def test_transient_faults_are_retried_and_nothing_is_lost_or_doubled(small_city,
         assert sorted(stored["record_id"]) == sorted(expected_at(small_city, channel, id_column, clock).index)
 
 
-def test_a_failure_that_persists_fails_loudly_and_keeps_the_watermark(small_city, tmp_path, monkeypatch, stores):
+def test_a_failure_that_persists_fails_loudly_and_keeps_the_watermark(
+    small_city, tmp_path, monkeypatch, stores
+):
     warehouse, lake = stores
     systems = start(small_city, tmp_path, monkeypatch, faults={"hotline": FaultPlan(every=1)})
     spec = load_sources()["hotline"]
@@ -233,8 +249,11 @@ def late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours: 
         systems.__exit__(None, None, None)
     stored = warehouse.read_table("EventRecord").set_index("record_id")
     expected = expected_at(small_city, "hotline", "ticket_id", final - dt.timedelta(hours=3))
-    return [t for t in expected.index
-            if pd.Timestamp(stored.at[t, "updated_at"]) < pd.Timestamp(expected.at[t, "updated_at"])]
+    return [
+        t
+        for t in expected.index
+        if pd.Timestamp(stored.at[t, "updated_at"]) < pd.Timestamp(expected.at[t, "updated_at"])
+    ]
 
 
 def test_late_updates_are_caught_by_the_look_back_window(small_city, tmp_path, monkeypatch, stores):

@@ -10,20 +10,28 @@ import pytest
 
 def cityhub(*args: str, home) -> subprocess.CompletedProcess:
     env = {**os.environ, "CITYHUB_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "cityhub.cli", *args], capture_output=True, text=True,
-                          timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "cityhub.cli", *args], capture_output=True, text=True, timeout=300, env=env
+    )
 
 
-PEOPLE = pd.DataFrame({
-    "record_id": ["h1", "p1", "x1", "g1"],
-    "source": ["hotline", "police", "petitions", "grid"],
-    "name": ["张玮", "张伟", "張偉", "李秀英"],
-    "id_number": ["", "500106198503070016", "500106198503070016", ""],
-    "phone": ["+86 138-0831-2233", "13808312233", "", "13996540011"],
-    "birth_date": ["", "19850307", "1985年3月7日", ""],
-    "gender": ["", "1", "男", ""],
-    "address": ["沙坪坝锦绣花园三栋二单元501室", "重庆市沙坪坝区锦绣花园3栋2单元501", "", "聚龙城3-2-501"],
-})
+PEOPLE = pd.DataFrame(
+    {
+        "record_id": ["h1", "p1", "x1", "g1"],
+        "source": ["hotline", "police", "petitions", "grid"],
+        "name": ["张玮", "张伟", "張偉", "李秀英"],
+        "id_number": ["", "500106198503070016", "500106198503070016", ""],
+        "phone": ["+86 138-0831-2233", "13808312233", "", "13996540011"],
+        "birth_date": ["", "19850307", "1985年3月7日", ""],
+        "gender": ["", "1", "男", ""],
+        "address": [
+            "沙坪坝锦绣花园三栋二单元501室",
+            "重庆市沙坪坝区锦绣花园3栋2单元501",
+            "",
+            "聚龙城3-2-501",
+        ],
+    }
+)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -53,8 +61,9 @@ def _error(tmp_path, command, content, suffix=".csv"):
         source.write_bytes(content)
     elif content is not None:
         source.write_text(content, encoding="utf-8")
-    done = cityhub("resolve", command, "--input", str(source), "--output", str(tmp_path / f"out{suffix}"),
-                   home=tmp_path)
+    done = cityhub(
+        "resolve", command, "--input", str(source), "--output", str(tmp_path / f"out{suffix}"), home=tmp_path
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {source}")
@@ -67,8 +76,12 @@ def test_a_missing_column_is_named(tmp_path):
 
 
 def test_a_duplicate_record_id_is_named(tmp_path):
-    message = _error(tmp_path, "people", "record_id,source,name,id_number,phone,birth_date,gender,address\n"
-                                        "a,hotline,张伟,,,,,\na,police,张伟,,,,,\n")
+    message = _error(
+        tmp_path,
+        "people",
+        "record_id,source,name,id_number,phone,birth_date,gender,address\n"
+        "a,hotline,张伟,,,,,\na,police,张伟,,,,,\n",
+    )
     assert "duplicate record_id 'a'" in message
 
 
@@ -108,12 +121,14 @@ def test_eval_rejects_a_folder_that_is_not_a_city(tmp_path):
     assert done.returncode == 2 and "not a simulated city" in done.stderr
 
 
-EVENTS = ("record_id,source,category,description,occurred_at,address,person_name,person_phone\n"
-          "h1,hotline,neighbour_dispute.noise,楼上装修噪音扰民,2026-03-01 09:00:00,沙坪坝锦绣花园三栋二单元501室,张玮,13808312233\n"
-          "g1,grid,neighbour_dispute.noise,装修噪音 邻里纠纷,2026-03-02 10:00,锦绣花园3-2-501,张伟,13808312233\n"
-          "p1,police,neighbour_dispute.noise,报警称楼上装修噪音,2026-03-05 21:00,"
-          "重庆市沙坪坝区回龙坝镇聚龙城社区锦绣花园3栋2单元501,张伟,13808312233\n"
-          "x1,hotline,labour.wage_arrears,拖欠工资,2026-08-01 09:00,渝北区煤建宿舍1栋,李四,13900001111\n")
+EVENTS = (
+    "record_id,source,category,description,occurred_at,address,person_name,person_phone\n"
+    "h1,hotline,neighbour_dispute.noise,楼上装修噪音扰民,2026-03-01 09:00:00,沙坪坝锦绣花园三栋二单元501室,张玮,13808312233\n"
+    "g1,grid,neighbour_dispute.noise,装修噪音 邻里纠纷,2026-03-02 10:00,锦绣花园3-2-501,张伟,13808312233\n"
+    "p1,police,neighbour_dispute.noise,报警称楼上装修噪音,2026-03-05 21:00,"
+    "重庆市沙坪坝区回龙坝镇聚龙城社区锦绣花园3栋2单元501,张伟,13808312233\n"
+    "x1,hotline,labour.wage_arrears,拖欠工资,2026-08-01 09:00,渝北区煤建宿舍1栋,李四,13900001111\n"
+)
 
 
 def test_resolve_events_groups_one_incident_across_channels(tmp_path):
@@ -131,7 +146,9 @@ def test_resolve_events_names_an_unreadable_time(tmp_path):
 
 
 def test_resolve_events_names_a_missing_column(tmp_path):
-    assert "missing column(s) person_phone" in _error(tmp_path, "events", EVENTS.replace(",person_phone", ",phone"))
+    assert "missing column(s) person_phone" in _error(
+        tmp_path, "events", EVENTS.replace(",person_phone", ",phone")
+    )
 
 
 def test_eval_events_and_search_score_a_simulated_city(tmp_path, small_city):

@@ -26,9 +26,21 @@ def warehouse(request, tmp_path):
 
 
 def mention(name: str, updated_at: dt.datetime, mention_id: str = "RX1#0") -> dict:
-    return dict(source="hotline", mention_id=mention_id, record_id=mention_id.split("#")[0], role="caller",
-                name=name, id_number=None, phone="13800000000", birth_date=None, gender=None,
-                address="聚龙城3-2-501", updated_at=updated_at, deleted=False, batch_id="b1")
+    return dict(
+        source="hotline",
+        mention_id=mention_id,
+        record_id=mention_id.split("#")[0],
+        role="caller",
+        name=name,
+        id_number=None,
+        phone="13800000000",
+        birth_date=None,
+        gender=None,
+        address="聚龙城3-2-501",
+        updated_at=updated_at,
+        deleted=False,
+        batch_id="b1",
+    )
 
 
 def test_latest_version_wins_and_old_replays_do_not_roll_back(warehouse):
@@ -54,8 +66,14 @@ def test_watermark_only_moves_forward(warehouse):
 
 
 def test_quarantine_is_idempotent(warehouse):
-    row = {"source": "petitions", "batch_id": "b1", "row_number": 3, "record_id": "XF1",
-           "reasons": "petitions XF1: 身份证号码 has 17 digits", "raw": "{}"}
+    row = {
+        "source": "petitions",
+        "batch_id": "b1",
+        "row_number": 3,
+        "record_id": "XF1",
+        "reasons": "petitions XF1: 身份证号码 has 17 digits",
+        "raw": "{}",
+    }
     warehouse.quarantine_rows([row])
     warehouse.quarantine_rows([row])
     assert warehouse.count("quarantine") == 1

@@ -16,7 +16,9 @@ def write_csv(path, lines: list[list[str]]) -> None:
 
 
 def test_gbk_csv_rows_keep_chinese_headers_and_values(tmp_path):
-    write_csv(tmp_path / "信访登记_20261119.csv", [HEADER, ["XF1", "張偉", "510103900307123", "1990年3月7日"]])
+    write_csv(
+        tmp_path / "信访登记_20261119.csv", [HEADER, ["XF1", "張偉", "510103900307123", "1990年3月7日"]]
+    )
     (page,) = list(reader(tmp_path).pages(""))
     assert page[0]["信访人"] == "張偉"
     assert page[0]["登记日期"] == "1990年3月7日"
@@ -25,7 +27,9 @@ def test_gbk_csv_rows_keep_chinese_headers_and_values(tmp_path):
 
 
 def test_a_line_with_the_wrong_field_count_is_kept_and_flagged(tmp_path):
-    write_csv(tmp_path / "信访登记_20261119.csv", [HEADER, ["XF1", "李娜", "1", "2026-11-19"], ["XF2", "王芳"]])
+    write_csv(
+        tmp_path / "信访登记_20261119.csv", [HEADER, ["XF1", "李娜", "1", "2026-11-19"], ["XF2", "王芳"]]
+    )
     (page,) = list(reader(tmp_path).pages(""))
     assert len(page) == 2
     assert page[1][ROW_ERROR] == "信访登记_20261119.csv line 3: 2 fields, expected 4"

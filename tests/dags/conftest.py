@@ -25,14 +25,16 @@ AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="cityhub-airflow-"))
 atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 
 _CONFIGURED_ELSEWHERE = "airflow" in sys.modules
-os.environ.update({
-    "AIRFLOW_HOME": str(AIRFLOW_HOME),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
-    # The task execution API signs its tokens with this; the CLI would write one into airflow.cfg.
-    "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-})
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+        # The task execution API signs its tokens with this; the CLI would write one into airflow.cfg.
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+    }
+)
 
 
 @pytest.fixture(scope="session")

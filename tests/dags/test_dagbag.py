@@ -28,7 +28,8 @@ OTHER_DAGS = {
 def test_every_dag_file_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
     assert {Path(dag.fileloc).name for dag in dagbag.dags.values()} == {
-        p.name for p in DAGS_FOLDER.glob("*.py")}
+        p.name for p in DAGS_FOLDER.glob("*.py")
+    }
 
 
 def test_the_dags_are_one_ingest_per_source_plus_fusion_report_and_rebuild(dagbag):
@@ -59,7 +60,9 @@ def test_each_source_has_an_ingest_dag_that_updates_its_asset(dagbag, source, sc
     dag = dagbag.dags[f"cityhub_ingest_{source}"]
     assert dag.task_ids == ["ingest"]
     assert dag.schedule == schedule
-    assert [asset.uri for asset in dag.get_task("ingest").outlets] == [f"cityhub://warehouse/records/{source}"]
+    assert [asset.uri for asset in dag.get_task("ingest").outlets] == [
+        f"cityhub://warehouse/records/{source}"
+    ]
 
 
 def test_fusion_runs_its_steps_in_order_when_any_source_was_ingested(dagbag):
@@ -68,7 +71,8 @@ def test_fusion_runs_its_steps_in_order_when_any_source_was_ingested(dagbag):
         assert dag.get_task(after).upstream_task_ids == {before}
     assert type(dag.schedule).__name__ == "AssetAny"
     assert {asset.uri for asset in dag.schedule.objects} == {
-        f"cityhub://warehouse/records/{s}" for s in SOURCES}
+        f"cityhub://warehouse/records/{s}" for s in SOURCES
+    }
 
 
 def test_a_new_source_file_gets_its_own_ingest_dag_and_feeds_fusion(tmp_path, monkeypatch):
@@ -85,11 +89,13 @@ def test_a_new_source_file_gets_its_own_ingest_dag_and_feeds_fusion(tmp_path, mo
 
     assert bag.import_errors == {}
     assert set(bag.dag_ids) - {f"cityhub_ingest_{s}" for s in SOURCES} - set(OTHER_DAGS) == {
-        "cityhub_ingest_hotline_district"}
+        "cityhub_ingest_hotline_district"
+    }
     new = bag.dags["cityhub_ingest_hotline_district"]
     assert new.schedule == "*/15 * * * *"
     assert "cityhub://warehouse/records/hotline_district" in {
-        asset.uri for asset in bag.dags["cityhub_fusion"].schedule.objects}
+        asset.uri for asset in bag.dags["cityhub_fusion"].schedule.objects
+    }
 
 
 def test_a_broken_source_file_shows_as_an_import_error_naming_it(tmp_path, monkeypatch):
@@ -115,8 +121,9 @@ def test_parsing_the_dag_files_loads_no_pipeline_warehouse_or_quality_code():
         "loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy))\n"
         "print('LOADED:', *loaded)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     (loaded,) = [line for line in done.stdout.splitlines() if line.startswith("LOADED:")]
     assert loaded == "LOADED:"

@@ -15,7 +15,11 @@ def test_each_shipped_source_gets_a_plan_scheduled_by_how_it_is_fetched():
     plans = {plan.source: plan for plan in ingest_plans()}
 
     assert {s: p.schedule for s, p in plans.items()} == {
-        "grid": "*/15 * * * *", "hotline": "*/15 * * * *", "police": "@hourly", "petitions": "@daily"}
+        "grid": "*/15 * * * *",
+        "hotline": "*/15 * * * *",
+        "police": "@hourly",
+        "petitions": "@daily",
+    }
     assert plans["police"].streams == ("incidents", "persons")
     assert plans["hotline"].dag_id == "cityhub_ingest_hotline"
     assert plans["hotline"].asset_uri == records_asset_uri("hotline") == "cityhub://warehouse/records/hotline"
@@ -27,7 +31,8 @@ def test_a_source_mixing_fetch_kinds_runs_as_often_as_its_most_frequent_kind(tmp
     api_stream = police.streams[1].model_copy(update={"fetch": sources["hotline"].streams[0].fetch})
     mixed = police.model_copy(update={"source": "police_mixed", "streams": [police.streams[0], api_stream]})
     (tmp_path / "police_mixed.yaml").write_text(
-        yaml.safe_dump(mixed.model_dump(mode="json"), allow_unicode=True), "utf-8")
+        yaml.safe_dump(mixed.model_dump(mode="json"), allow_unicode=True), "utf-8"
+    )
 
     (plan,) = ingest_plans(tmp_path)
 

@@ -25,10 +25,22 @@ from simulators.services.runner import DepartmentSystems, history_end
 from tests.simulators.services.helpers import expected_at
 
 #: source -> (the channel table of the city that holds its events, the channel's record id column)
-EVENT_CHANNELS = {"hotline": ("hotline", "ticket_id"), "grid": ("grid", "event_no"),
-                  "police": ("police_incidents", "jjdbh"), "petitions": ("petitions", "信访件编号")}
-RESOLVED_TABLES = ("people", "person_mentions", "places", "grids", "events", "event_people", "cases",
-                   "id_changes")
+EVENT_CHANNELS = {
+    "hotline": ("hotline", "ticket_id"),
+    "grid": ("grid", "event_no"),
+    "police": ("police_incidents", "jjdbh"),
+    "petitions": ("petitions", "信访件编号"),
+}
+RESOLVED_TABLES = (
+    "people",
+    "person_mentions",
+    "places",
+    "grids",
+    "events",
+    "event_people",
+    "cases",
+    "id_changes",
+)
 FUSION_TASKS = ("standardise", "quality", "resolve", "project_graph", "project_search")
 
 
@@ -47,8 +59,10 @@ class IngestedCity:
 
 
 def counts(warehouse: Warehouse) -> dict[str, int]:
-    return {t: warehouse.count(t) for t in ("EventRecord", "PersonMention", "PlaceMention", "quarantine",
-                                           "batches")}
+    return {
+        t: warehouse.count(t)
+        for t in ("EventRecord", "PersonMention", "PlaceMention", "quarantine", "batches")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +103,9 @@ def test_each_ingest_dag_loads_exactly_what_its_source_holds(ingested, source):
     wanted = sorted(r for r in expected.index if (source, r) not in broken)
     assert wanted and not stored.index.duplicated().any()
     assert set(wanted) <= set(stored.index) <= set(expected.index)
-    assert (pd.to_datetime(stored.loc[wanted, "updated_at"])
-            == pd.to_datetime(expected.loc[wanted, "updated_at"])).all()
+    assert (
+        pd.to_datetime(stored.loc[wanted, "updated_at"]) == pd.to_datetime(expected.loc[wanted, "updated_at"])
+    ).all()
 
 
 def test_the_increment_runs_load_the_next_day(ingested):
@@ -105,9 +120,12 @@ def asset_events(uri: str) -> list[tuple[str | None, dict[str, Any]]]:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        rows = session.execute(sa.select(AssetEvent.source_dag_id, AssetEvent.extra)
-                               .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-                               .where(AssetModel.uri == uri).order_by(AssetEvent.id)).all()
+        rows = session.execute(
+            sa.select(AssetEvent.source_dag_id, AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri == uri)
+            .order_by(AssetEvent.id)
+        ).all()
     return [(dag_id, extra) for dag_id, extra in rows]
 
 
@@ -132,7 +150,8 @@ def test_running_ingest_dags_again_with_nothing_new_changes_nothing(ingested, da
     assert asset_events("cityhub://warehouse/records/petitions") == events  # fusion is not woken
     # The look-back re-read is logged as a batch of its own; the records are what they were.
     assert {t: n for t, n in counts(ingested.warehouse).items() if t != "batches"} == {
-        t: n for t, n in before.items() if t != "batches"}
+        t: n for t, n in before.items() if t != "batches"
+    }
     pd.testing.assert_frame_equal(ingested.warehouse.read_table("watermarks"), marks)
 
 
@@ -150,14 +169,21 @@ def test_the_quality_report_counts_the_days_batches_and_builds_data_docs(ingeste
     assert sum(s["extracted"] for s in report["streams"].values()) == int(batches["extracted"].sum())
     # The city's clock stopped at the end of its history, days before the real now: every stream is stale.
     assert {w.split(":")[0] for w in report["warnings"] if "old, more than" in w} >= {
-        "hotline", "grid", "police.incidents", "police.persons", "petitions"}
+        "hotline",
+        "grid",
+        "police.incidents",
+        "police.persons",
+        "petitions",
+    }
     (index,) = (quality / "docs").glob("*/index.html")
     html = index.read_text("utf-8")
     assert all(f"{source}.EventRecord" in html for source in EVENT_CHANNELS)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cityhub.pipeline.fusion") is None,
-                    reason="cityhub.pipeline.fusion is not written yet")
+@pytest.mark.skipif(
+    importlib.util.find_spec("cityhub.pipeline.fusion") is None,
+    reason="cityhub.pipeline.fusion is not written yet",
+)
 def test_fusion_resolves_what_the_ingests_loaded_and_makes_it_searchable(ingested, dagbag, dag_runner):
     from cityhub.pipeline.fusion import read_resolved
     from cityhub.projections import open_search_index

@@ -60,7 +60,7 @@ def interpolate(text: str, environment: dict[str, str]) -> str:
             position += 2
         elif text.startswith("${", position):
             end = _closing_brace(text, position + 2)
-            out.append(_substitute(text[position + 2:end], environment))
+            out.append(_substitute(text[position + 2 : end], environment))
             position = end + 1
         else:
             out.append(text[position])
@@ -123,8 +123,11 @@ class Dockerfile:
 def load_dockerfile(path: Path = DOCKERFILE) -> Dockerfile:
     """Return the FROM image, the COPY instructions (destinations resolved against WORKDIR) and the ENV."""
     text = path.read_text("utf-8")
-    instructions = [line.strip() for line in text.replace("\\\n", " ").splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")]
+    instructions = [
+        line.strip()
+        for line in text.replace("\\\n", " ").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     base, workdir, copies, environment = "", "/", [], {}
     for instruction in instructions:
         keyword, _, rest = instruction.partition(" ")

@@ -32,8 +32,8 @@ from packaging.specifiers import SpecifierSet
 from sqlalchemy.engine import make_url
 
 from cityhub.config import Settings
-from cityhub.testing.servers import ES_VERSION
 from graph import _credentials as neo4j_credentials
+from proving.servers import ES_VERSION
 from tests.docker.compose_files import (
     ANY_REFERENCE,
     COMPOSE_FILE,
@@ -58,8 +58,18 @@ AIRFLOW_COMMANDS = {
 }
 INIT = "airflow-init"
 API = "cityhub-api"
-CODE_PACKAGES = ("api", "cityhub", "connectors", "dags", "entity_resolution", "graph", "ontology", "quality",
-                 "search", "simulators")
+CODE_PACKAGES = (
+    "api",
+    "cityhub",
+    "connectors",
+    "dags",
+    "entity_resolution",
+    "graph",
+    "ontology",
+    "quality",
+    "search",
+    "simulators",
+)
 ENV_READ = re.compile(r"""(?:environ\.get\(|environ\[|getenv\()\s*["']([A-Z][A-Z0-9_]*)["']""")
 
 
@@ -77,8 +87,10 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def filled_env() -> dict[str, str]:
     """The example env file with each required value filled in (distinct placeholders), as operators do."""
     required = set(REQUIRED_REFERENCE.findall(COMPOSE_FILE.read_text("utf-8")))
-    return {key: value or (f"{key.lower()}-value" if key in required else "")
-            for key, value in load_env_file().items()}
+    return {
+        key: value or (f"{key.lower()}-value" if key in required else "")
+        for key, value in load_env_file().items()
+    }
 
 
 def hub_services(services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -88,8 +100,11 @@ def hub_services(services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any
 
 def source_definition_variables() -> set[str]:
     """Return the variables the shipped source definitions name (`${NAME}` in connectors/sources/)."""
-    return {name for path in (REPO / "connectors" / "sources").glob("*.yaml")
-            for name in ANY_REFERENCE.findall(path.read_text("utf-8"))}
+    return {
+        name
+        for path in (REPO / "connectors" / "sources").glob("*.yaml")
+        for name in ANY_REFERENCE.findall(path.read_text("utf-8"))
+    }
 
 
 def variables_read_by_code() -> set[str]:
@@ -225,7 +240,7 @@ def test_airflow_and_python_are_the_versions_the_project_requires():
 
 
 def test_postgresql_is_the_major_version_the_tests_run(services):
-    # the fixture runs the newest Debian PostgreSQL under /usr/lib/postgresql (cityhub/testing/servers.py)
+    # the fixture runs the newest Debian PostgreSQL under /usr/lib/postgresql (proving/servers.py)
     installed = [int(path.parent.parent.name) for path in Path("/usr/lib/postgresql").glob("*/bin/postgres")]
     if not installed:
         pytest.skip("no Debian PostgreSQL installed to compare with")
@@ -244,8 +259,14 @@ def test_each_airflow_service_runs_its_component(services, filled_env):
 
 
 def test_every_airflow_component_shares_one_configuration(services, filled_env):
-    configurations = {name: {k: v for k, v in service_environment(services[name], filled_env).items()
-                             if k.startswith("AIRFLOW__")} for name in (*AIRFLOW_COMMANDS, INIT)}
+    configurations = {
+        name: {
+            k: v
+            for k, v in service_environment(services[name], filled_env).items()
+            if k.startswith("AIRFLOW__")
+        }
+        for name in (*AIRFLOW_COMMANDS, INIT)
+    }
     first = configurations["airflow-apiserver"]
     secrets = {"AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API__SECRET_KEY"}
     assert secrets <= set(first)
@@ -374,8 +395,10 @@ def compose_validator() -> jsonschema.protocols.Validator:
 
 
 def test_the_file_is_valid_against_the_compose_schema(compose, compose_validator):
-    errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-              for error in compose_validator.iter_errors(compose)]
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in compose_validator.iter_errors(compose)
+    ]
     assert errors == []
 
 

@@ -17,8 +17,13 @@ from tests.docker.compose_files import prepare_module
 
 
 def _psycopg_kwargs(url: URL) -> dict[str, object]:
-    return {"host": url.host, "port": url.port, "user": url.username, "dbname": url.database,
-            "autocommit": True}
+    return {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "dbname": url.database,
+        "autocommit": True,
+    }
 
 
 @pytest.fixture
@@ -42,37 +47,46 @@ def _url_for(postgres_url: str, name: str, password: str, driver: str = "postgre
 def _role_and_owner(postgres_url: str, name: str) -> tuple[bool, bool, str | None]:
     """Return (role can log in, role has a password, owner of the database `name`)."""
     with psycopg.connect(**_psycopg_kwargs(make_url(postgres_url))) as admin:
-        login, password = admin.execute("SELECT rolcanlogin, rolpassword IS NOT NULL FROM pg_authid "
-                                        "WHERE rolname = %s", (name,)).fetchone()
-        owner = admin.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
-                              (name,)).fetchone()
+        login, password = admin.execute(
+            "SELECT rolcanlogin, rolpassword IS NOT NULL FROM pg_authid WHERE rolname = %s", (name,)
+        ).fetchone()
+        owner = admin.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
     return login, password, owner[0] if owner else None
 
 
 def test_it_creates_the_roles_and_databases_then_finds_them_present(postgres_url, fresh_names):
     prepare = prepare_module()
     warehouse, airflow = fresh_names
-    urls = [_url_for(postgres_url, warehouse, "w-pass-1"),
-            _url_for(postgres_url, airflow, "a-pass-1", "postgresql+psycopg2")]
+    urls = [
+        _url_for(postgres_url, warehouse, "w-pass-1"),
+        _url_for(postgres_url, airflow, "a-pass-1", "postgresql+psycopg2"),
+    ]
 
     first = prepare.prepare_databases(postgres_url, urls)
-    assert first == [f"role {warehouse} created, database {warehouse} created",
-                     f"role {airflow} created, database {airflow} created"]
+    assert first == [
+        f"role {warehouse} created, database {warehouse} created",
+        f"role {airflow} created, database {airflow} created",
+    ]
     for name in fresh_names:
         assert _role_and_owner(postgres_url, name) == (True, True, name)
     with psycopg.connect(**_psycopg_kwargs(make_url(urls[0]))) as connection:  # the role can use its database
         connection.execute("CREATE TABLE probe (id int)")
 
     again = prepare.prepare_databases(postgres_url, urls)
-    assert again == [f"database {warehouse} and role {warehouse} present",
-                     f"database {airflow} and role {airflow} present"]
+    assert again == [
+        f"database {warehouse} and role {warehouse} present",
+        f"database {airflow} and role {airflow} present",
+    ]
 
 
 def test_a_database_on_another_server_is_left_alone(postgres_url):
     prepare = prepare_module()
     elsewhere = "postgresql+psycopg://cityhub:pw@warehouse.example.org:5432/cityhub"
     assert prepare.prepare_databases(postgres_url, [elsewhere]) == [
-        "database cityhub on warehouse.example.org:5432: another server, left as is"]
+        "database cityhub on warehouse.example.org:5432: another server, left as is"
+    ]
 
 
 def test_main_prepares_migrates_and_prints_no_password(postgres_url, fresh_names, monkeypatch, capsys):
@@ -104,13 +118,17 @@ def test_main_names_the_missing_variables(monkeypatch, capsys):
         monkeypatch.delenv(name, raising=False)
     assert prepare_module().main() == 2
     assert capsys.readouterr().err.strip() == (
-        "error: set POSTGRES_ADMIN_URL, CITYHUB_WAREHOUSE_URL, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+        "error: set POSTGRES_ADMIN_URL, CITYHUB_WAREHOUSE_URL, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+    )
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("sqlite:///warehouse.sqlite", "is not a PostgreSQL URL"),
-    ("postgresql+psycopg://postgres@db.internal:5432", "must name a host, a user and a database"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("sqlite:///warehouse.sqlite", "is not a PostgreSQL URL"),
+        ("postgresql+psycopg://postgres@db.internal:5432", "must name a host, a user and a database"),
+    ],
+)
 def test_urls_it_cannot_prepare_are_refused_without_their_password(url, problem):
     with pytest.raises(ValueError, match=problem):
         prepare_module().database_target(url)

@@ -1,20 +1,20 @@
 """A hand-made resolved city for the graph tests: a few people, a place hierarchy, two cases.
 
-    沙坪坝区 D1 > 回龙坝镇 S1 > 聚龙城社区 C1 > 聚龙城 E1 > 3栋 B1 > 2单元 U1 > 501 R1, 502 R2
-                                                       > 5栋 B2 > 1单元 U2 > 101 R3
-                                           > 锦绣花园 E2 > 1栋 B3 > 201 R4
-    grids: G1 (B1, B2), G2 (B3)
+沙坪坝区 D1 > 回龙坝镇 S1 > 聚龙城社区 C1 > 聚龙城 E1 > 3栋 B1 > 2单元 U1 > 501 R1, 502 R2
+                                                   > 5栋 B2 > 1单元 U2 > 101 R3
+                                       > 锦绣花园 E2 > 1栋 B3 > 201 R4
+grids: G1 (B1, B2), G2 (B3)
 
-    case K1 (noise between 501 and 502, escalating through all four departments):
-        hotline:H1 at R1   P1 caller, P2 party
-        grid:G7 at B1      P1 party, P2 party, P5 grid_worker
-        police:J3 at R2    P2 suspect, P1 victim
-        petitions:X9 at R1 P1 petitioner
-    case K2 (锦绣花园):
-        hotline:H2 at R4   P3 caller, P2 party
-        grid:G8 at R4      P1 party
-    no case: police:J4 at R3 P4 victim;  police:J5 at R2 P7 suspect (P7 is a duplicate of P2)
-    P6 has no address and no events.
+case K1 (noise between 501 and 502, escalating through all four departments):
+    hotline:H1 at R1   P1 caller, P2 party
+    grid:G7 at B1      P1 party, P2 party, P5 grid_worker
+    police:J3 at R2    P2 suspect, P1 victim
+    petitions:X9 at R1 P1 petitioner
+case K2 (锦绣花园):
+    hotline:H2 at R4   P3 caller, P2 party
+    grid:G8 at R4      P1 party
+no case: police:J4 at R3 P4 victim;  police:J5 at R2 P7 suspect (P7 is a duplicate of P2)
+P6 has no address and no events.
 """
 
 from __future__ import annotations
@@ -64,8 +64,15 @@ PEOPLE = [
 EVENTS = [
     # source, record_id, category, day, place_id, case_id, people [(person, role)]
     ("hotline", "H1", "neighbour_dispute.noise", 5, "R1", "K1", [("P1", "caller"), ("P2", "party")]),
-    ("grid", "G7", "neighbour_dispute.noise", 8, "B1", "K1",
-     [("P1", "party"), ("P2", "party"), ("P5", "grid_worker")]),
+    (
+        "grid",
+        "G7",
+        "neighbour_dispute.noise",
+        8,
+        "B1",
+        "K1",
+        [("P1", "party"), ("P2", "party"), ("P5", "grid_worker")],
+    ),
     ("police", "J3", "neighbour_dispute.noise", 12, "R2", "K1", [("P2", "suspect"), ("P1", "victim")]),
     ("petitions", "X9", "neighbour_dispute.noise", 20, "R1", "K1", [("P1", "petitioner")]),
     ("hotline", "H2", "property_management.property_fee", 6, "R4", "K2", [("P3", "caller"), ("P2", "party")]),
@@ -80,24 +87,50 @@ def _places() -> pd.DataFrame:
 
 
 def _people() -> pd.DataFrame:
-    rows = [{"person_id": pid, "name": name, "name_pinyin": None, "id_number": number, "gender": gender,
-             "birth_date": dt.date(year, 3, 7), "phones": phones, "addresses": addresses,
-             "first_seen": t(1), "last_seen": t(25)}
-            for pid, name, number, gender, year, phones, addresses in PEOPLE]
+    rows = [
+        {
+            "person_id": pid,
+            "name": name,
+            "name_pinyin": None,
+            "id_number": number,
+            "gender": gender,
+            "birth_date": dt.date(year, 3, 7),
+            "phones": phones,
+            "addresses": addresses,
+            "first_seen": t(1),
+            "last_seen": t(25),
+        }
+        for pid, name, number, gender, year, phones, addresses in PEOPLE
+    ]
     return pd.DataFrame(rows)
 
 
 def _events() -> pd.DataFrame:
-    rows = [{"event_id": f"{source}:{record}", "source": source, "record_id": record, "category": category,
-             "occurred_at": t(day), "status": "received", "description": f"{category} {record}",
-             "address": None, "place_id": place, "case_id": case, "updated_at": t(day, 18)}
-            for source, record, category, day, place, case, _ in EVENTS]
+    rows = [
+        {
+            "event_id": f"{source}:{record}",
+            "source": source,
+            "record_id": record,
+            "category": category,
+            "occurred_at": t(day),
+            "status": "received",
+            "description": f"{category} {record}",
+            "address": None,
+            "place_id": place,
+            "case_id": case,
+            "updated_at": t(day, 18),
+        }
+        for source, record, category, day, place, case, _ in EVENTS
+    ]
     return pd.DataFrame(rows)
 
 
 def _event_people() -> pd.DataFrame:
-    rows = [(f"{source}:{record}", person, role)
-            for source, record, _, _, _, _, people in EVENTS for person, role in people]
+    rows = [
+        (f"{source}:{record}", person, role)
+        for source, record, _, _, _, _, people in EVENTS
+        for person, role in people
+    ]
     return pd.DataFrame(rows, columns=["event_id", "person_id", "role"])
 
 
@@ -107,29 +140,63 @@ def _mentions() -> pd.DataFrame:
     for source, record, _, day, _, _, people in EVENTS:
         for n, (person, role) in enumerate(people):
             address = ADDRESS_R1 if person == "P1" and source == "police" else None
-            rows.append({"source": source, "mention_id": f"{record}-{n}", "record_id": record,
-                         "person_id": person, "role": role, "name": names[person], "id_number": None,
-                         "phone": None, "address": address, "updated_at": t(day, 18)})
+            rows.append(
+                {
+                    "source": source,
+                    "mention_id": f"{record}-{n}",
+                    "record_id": record,
+                    "person_id": person,
+                    "role": role,
+                    "name": names[person],
+                    "id_number": None,
+                    "phone": None,
+                    "address": address,
+                    "updated_at": t(day, 18),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _cases() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"case_id": "K1", "category": "neighbour_dispute.noise", "opened_at": t(5), "last_activity_at": t(20),
-         "escalating": True, "escalation_reason": "four departments", "sources": ["hotline", "grid", "police",
-                                                                                  "petitions"]},
-        {"case_id": "K2", "category": "property_management.property_fee", "opened_at": t(6),
-         "last_activity_at": t(9),
-         "escalating": False, "escalation_reason": None, "sources": ["hotline", "grid"]},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "case_id": "K1",
+                "category": "neighbour_dispute.noise",
+                "opened_at": t(5),
+                "last_activity_at": t(20),
+                "escalating": True,
+                "escalation_reason": "four departments",
+                "sources": ["hotline", "grid", "police", "petitions"],
+            },
+            {
+                "case_id": "K2",
+                "category": "property_management.property_fee",
+                "opened_at": t(6),
+                "last_activity_at": t(9),
+                "escalating": False,
+                "escalation_reason": None,
+                "sources": ["hotline", "grid"],
+            },
+        ]
+    )
 
 
 def city() -> ResolvedTables:
     """Return the resolved tables of the small city above."""
-    grids = pd.DataFrame([("G1", "聚龙城网格1", "C1"), ("G2", "锦绣花园网格", "C1")],
-                         columns=["grid_id", "name", "community_id"])
-    return ResolvedTables(people=_people(), person_mentions=_mentions(), places=_places(), grids=grids,
-                          events=_events(), event_people=_event_people(), cases=_cases())
+    grids = pd.DataFrame(
+        [("G1", "聚龙城网格1", "C1"), ("G2", "锦绣花园网格", "C1")],
+        columns=["grid_id", "name", "community_id"],
+    )
+    return ResolvedTables(
+        people=_people(),
+        person_mentions=_mentions(),
+        places=_places(),
+        grids=grids,
+        events=_events(),
+        event_people=_event_people(),
+        cases=_cases(),
+    )
 
 
 def city_after_merge() -> ResolvedTables:
@@ -138,8 +205,16 @@ def city_after_merge() -> ResolvedTables:
     people = before.table("people")
     mentions = before.table("person_mentions").replace({"person_id": {"P7": "P2"}})
     involved = before.table("event_people").replace({"person_id": {"P7": "P2"}})
-    changes = pd.DataFrame([{"entity": "person", "old_id": "P7", "new_id": "P2", "kind": "merge",
-                             "at": t(26)}])
-    return ResolvedTables(people=people[people["person_id"] != "P7"], person_mentions=mentions,
-                          places=before.places, grids=before.grids, events=before.events,
-                          event_people=involved, cases=before.cases, id_changes=changes)
+    changes = pd.DataFrame(
+        [{"entity": "person", "old_id": "P7", "new_id": "P2", "kind": "merge", "at": t(26)}]
+    )
+    return ResolvedTables(
+        people=people[people["person_id"] != "P7"],
+        person_mentions=mentions,
+        places=before.places,
+        grids=before.grids,
+        events=before.events,
+        event_people=involved,
+        cases=before.cases,
+        id_changes=changes,
+    )

@@ -47,9 +47,13 @@ def test_an_upsert_replaces_named_properties_removes_none_and_keeps_the_rest(sto
 def test_relations_carry_their_provenance(graph: GraphStore) -> None:
     found = graph.relations("Event", "police:J3")
     assert [(r.type, r.start.key, r.end.key) for r in found] == [
-        ("HANDLED_BY", "police:J3", "police"), ("INVOLVED_IN", "P1", "police:J3"),
-        ("INVOLVED_IN", "P2", "police:J3"), ("OCCURRED_AT", "police:J3", "R2"),
-        ("PART_OF_CASE", "police:J3", "K1"), ("RECORDED_IN", "police:J3", "police:J3")]
+        ("HANDLED_BY", "police:J3", "police"),
+        ("INVOLVED_IN", "P1", "police:J3"),
+        ("INVOLVED_IN", "P2", "police:J3"),
+        ("OCCURRED_AT", "police:J3", "R2"),
+        ("PART_OF_CASE", "police:J3", "K1"),
+        ("RECORDED_IN", "police:J3", "police:J3"),
+    ]
     assert {r.properties["role"] for r in found if r.type == "INVOLVED_IN"} == {"victim", "suspect"}
     for relation in found:
         assert relation.properties["sources"] == ["police:J3"]
@@ -58,8 +62,13 @@ def test_relations_carry_their_provenance(graph: GraphStore) -> None:
 
 def test_a_relation_to_a_node_not_in_the_graph_is_skipped(store: GraphStore) -> None:
     before = store.counts()
-    written = store.upsert_relations("LIVES_AT", [{"start": "P1", "end": "nowhere", "sources": []},
-                                                  {"start": "P6", "end": "R3", "sources": ["police:J4"]}])
+    written = store.upsert_relations(
+        "LIVES_AT",
+        [
+            {"start": "P1", "end": "nowhere", "sources": []},
+            {"start": "P6", "end": "R3", "sources": ["police:J4"]},
+        ],
+    )
     assert written == 1
     assert store.counts()["LIVES_AT"] == before["LIVES_AT"] + 1
 
@@ -93,11 +102,18 @@ def test_address_dossier_covers_everything_below_a_building(graph: GraphStore) -
     assert [p["place_id"] for p in found.ancestors] == ["E1", "C1", "S1", "D1"]
     assert [p["place_id"] for p in found.places] == ["B1", "R1", "R2", "U1"]
     assert [(e.event["event_id"], e.place_id, e.case_id) for e in found.events] == [
-        ("hotline:H1", "R1", "K1"), ("grid:G7", "B1", "K1"), ("police:J3", "R2", "K1"),
-        ("police:J5", "R2", None), ("petitions:X9", "R1", "K1")]
+        ("hotline:H1", "R1", "K1"),
+        ("grid:G7", "B1", "K1"),
+        ("police:J3", "R2", "K1"),
+        ("police:J5", "R2", None),
+        ("petitions:X9", "R1", "K1"),
+    ]
     assert found.events[1].people == [("P1", "party"), ("P2", "party"), ("P5", "grid_worker")]
-    assert [(r.person["person_id"], r.place_id) for r in found.residents] == [("P1", "R1"), ("P2", "R2"),
-                                                                            ("P7", "R2")]
+    assert [(r.person["person_id"], r.place_id) for r in found.residents] == [
+        ("P1", "R1"),
+        ("P2", "R2"),
+        ("P7", "R2"),
+    ]
     assert [case["case_id"] for case in found.cases] == ["K1"]
 
 
@@ -111,25 +127,46 @@ def test_address_dossier_of_a_room_has_only_that_room(graph: GraphStore) -> None
 def test_neighbours_to_depth_two(graph: GraphStore) -> None:
     found = graph.neighbours("Place", "R1", depth=2)
     assert [n for n in found if n.distance == 1] == [
-        Neighbour(1, "Event", "hotline:H1"), Neighbour(1, "Event", "petitions:X9"),
-        Neighbour(1, "Person", "P1"), Neighbour(1, "Place", "U1")]
+        Neighbour(1, "Event", "hotline:H1"),
+        Neighbour(1, "Event", "petitions:X9"),
+        Neighbour(1, "Person", "P1"),
+        Neighbour(1, "Place", "U1"),
+    ]
     assert {(n.label, n.key) for n in found if n.distance == 2} == {
-        ("Case", "K1"), ("Department", "hotline"), ("Department", "petitions"), ("Event", "grid:G7"),
-        ("Event", "grid:G8"), ("Event", "police:J3"), ("Person", "P2"), ("Place", "B1"), ("Place", "R2"),
-        ("SourceRecord", "hotline:H1"), ("SourceRecord", "petitions:X9")}
+        ("Case", "K1"),
+        ("Department", "hotline"),
+        ("Department", "petitions"),
+        ("Event", "grid:G7"),
+        ("Event", "grid:G8"),
+        ("Event", "police:J3"),
+        ("Person", "P2"),
+        ("Place", "B1"),
+        ("Place", "R2"),
+        ("SourceRecord", "hotline:H1"),
+        ("SourceRecord", "petitions:X9"),
+    }
 
 
 def test_neighbours_along_chosen_relations(graph: GraphStore) -> None:
     found = graph.neighbours("Place", "R1", depth=3, relations=["PART_OF"])
-    assert found == [Neighbour(1, "Place", "U1"), Neighbour(2, "Place", "B1"), Neighbour(2, "Place", "R2"),
-                     Neighbour(3, "Place", "E1")]
+    assert found == [
+        Neighbour(1, "Place", "U1"),
+        Neighbour(2, "Place", "B1"),
+        Neighbour(2, "Place", "R2"),
+        Neighbour(3, "Place", "E1"),
+    ]
 
 
 def test_shortest_path_between_two_people(graph: GraphStore) -> None:
     path = graph.shortest_path(NodeRef("Person", "P5"), NodeRef("Person", "P3"))
     assert path is not None
-    assert path.nodes == [NodeRef("Person", "P5"), NodeRef("Event", "grid:G7"), NodeRef("Person", "P2"),
-                          NodeRef("Event", "hotline:H2"), NodeRef("Person", "P3")]
+    assert path.nodes == [
+        NodeRef("Person", "P5"),
+        NodeRef("Event", "grid:G7"),
+        NodeRef("Person", "P2"),
+        NodeRef("Event", "hotline:H2"),
+        NodeRef("Person", "P3"),
+    ]
     assert path.relations == ["INVOLVED_IN"] * 4 and path.length == 4
 
 
@@ -141,20 +178,26 @@ def test_shortest_path_is_none_between_unconnected_nodes_and_empty_to_itself(gra
 
 
 def test_co_involvement_counts_shared_cases(graph: GraphStore) -> None:
-    assert graph.co_involved("P1") == [CoInvolvement("P2", "李娜", 2, ["K1", "K2"]),
-                                       CoInvolvement("P3", "王芳", 1, ["K2"]),
-                                       CoInvolvement("P5", "陈静", 1, ["K1"])]
+    assert graph.co_involved("P1") == [
+        CoInvolvement("P2", "李娜", 2, ["K1", "K2"]),
+        CoInvolvement("P3", "王芳", 1, ["K2"]),
+        CoInvolvement("P5", "陈静", 1, ["K1"]),
+    ]
     assert graph.co_involved("P4") == []
 
 
-@pytest.mark.parametrize("ask", [
-    lambda s: s.person_360("P404"),
-    lambda s: s.address_dossier("R404"),
-    lambda s: s.neighbours("Person", "P404", 1),
-    lambda s: s.shortest_path(NodeRef("Person", "P1"), NodeRef("Person", "P404")),
-    lambda s: s.co_involved("P404"),
-    lambda s: s.get_node("Case", "K404"),
-], ids=["person_360", "address_dossier", "neighbours", "shortest_path", "co_involved", "get_node"])
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda s: s.person_360("P404"),
+        lambda s: s.address_dossier("R404"),
+        lambda s: s.neighbours("Person", "P404", 1),
+        lambda s: s.shortest_path(NodeRef("Person", "P1"), NodeRef("Person", "P404")),
+        lambda s: s.co_involved("P404"),
+        lambda s: s.get_node("Case", "K404"),
+    ],
+    ids=["person_360", "address_dossier", "neighbours", "shortest_path", "co_involved", "get_node"],
+)
 def test_unknown_ids_raise_not_found(graph: GraphStore, ask: Callable[[GraphStore], object]) -> None:
     with pytest.raises(NotFound):
         ask(graph)
@@ -189,7 +232,8 @@ def test_a_merge_redirect_alone_unites_provenance(store: GraphStore) -> None:
     assert moved == 2  # P7's INVOLVED_IN and LIVES_AT
     involved = [r for r in store.relations("Person", "P2") if r.end == NodeRef("Event", "police:J5")]
     assert [(r.type, r.properties["role"], r.properties["sources"]) for r in involved] == [
-        ("INVOLVED_IN", "suspect", ["police:J5"])]
+        ("INVOLVED_IN", "suspect", ["police:J5"])
+    ]
     home = [r for r in store.relations("Person", "P2") if r.type == "LIVES_AT"]
     assert [r.end for r in home] == [NodeRef("Place", "R2")]
     assert home[0].properties["sources"] == sorted({*home_before[0].properties["sources"], "police:J5"})
@@ -213,11 +257,18 @@ def test_a_split_leaves_no_stale_relation_on_the_old_person(store: GraphStore) -
     involved.loc[involved["event_id"] == "petitions:X9", "person_id"] = "P8"
     mentions = before.table("person_mentions").copy()
     mentions.loc[mentions["record_id"] == "X9", "person_id"] = "P8"
-    split = ResolvedTables(people=pd.concat([people, p8]), person_mentions=mentions,
-                           places=before.places, grids=before.grids, events=before.events,
-                           event_people=involved, cases=before.cases,
-                           id_changes=pd.DataFrame([{"entity": "person", "old_id": "P1", "new_id": "P8",
-                                                     "kind": "split", "at": t(27)}]))
+    split = ResolvedTables(
+        people=pd.concat([people, p8]),
+        person_mentions=mentions,
+        places=before.places,
+        grids=before.grids,
+        events=before.events,
+        event_people=involved,
+        cases=before.cases,
+        id_changes=pd.DataFrame(
+            [{"entity": "person", "old_id": "P1", "new_id": "P8", "kind": "split", "at": t(27)}]
+        ),
+    )
     apply_increment(store, split)
     assert "petitions:X9" not in [e for e, _ in _events(store, "P1")]
     assert _events(store, "P8") == [("petitions:X9", "petitioner")]

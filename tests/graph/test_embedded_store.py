@@ -25,8 +25,13 @@ def test_another_process_reads_the_graph_and_sees_each_increment(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'graph.db'}"
     with open_graph(url) as writer:
         rebuild(writer, city())
-        reader = subprocess.Popen([sys.executable, "-c", READER, url], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        reader = subprocess.Popen(
+            [sys.executable, "-c", READER, url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         assert reader.stdin is not None and reader.stdout is not None
         try:
             reader.stdin.write("read\n")

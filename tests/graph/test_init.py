@@ -24,10 +24,13 @@ def test_open_graph_refuses_what_it_cannot_open(url: str) -> None:
         open_graph(url)
 
 
-@pytest.mark.parametrize(("url", "address", "auth"), [
-    ("bolt://127.0.0.1:7687", "bolt://127.0.0.1:7687", None),
-    ("neo4j://reader:p%40ss@graph.internal:7687", "neo4j://graph.internal:7687", ("reader", "p@ss")),
-    ("bolt+s://neo4j:x@graph.internal", "bolt+s://graph.internal", ("neo4j", "x")),
-])
+@pytest.mark.parametrize(
+    ("url", "address", "auth"),
+    [
+        ("bolt://127.0.0.1:7687", "bolt://127.0.0.1:7687", None),
+        ("neo4j://reader:p%40ss@graph.internal:7687", "neo4j://graph.internal:7687", ("reader", "p@ss")),
+        ("bolt+s://neo4j:x@graph.internal", "bolt+s://graph.internal", ("neo4j", "x")),
+    ],
+)
 def test_neo4j_credentials_leave_the_url(url: str, address: str, auth: tuple[str, str] | None) -> None:
     assert _credentials(url) == (address, auth)

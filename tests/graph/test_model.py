@@ -13,19 +13,33 @@ from ontology.errors import BadInput
 
 def test_every_entity_type_is_a_label_keyed_by_its_declared_key() -> None:
     ontology, model = load_ontology(), graph_model()
-    assert set(model.nodes) == set(ontology.entities) >= {
-        "Person", "Place", "Grid", "Event", "Case", "Department", "SourceRecord"}
+    assert (
+        set(model.nodes)
+        == set(ontology.entities)
+        >= {"Person", "Place", "Grid", "Event", "Case", "Department", "SourceRecord"}
+    )
     for name, entity in ontology.entities.items():
         spec = model.node(name)
         assert spec.key == entity.key
-        assert [p.name for p in entity.properties] == list(spec.properties[:len(entity.properties)])
+        assert [p.name for p in entity.properties] == list(spec.properties[: len(entity.properties)])
 
 
 def test_every_link_type_is_a_relation_between_the_labels_it_joins() -> None:
     ontology, model = load_ontology(), graph_model()
-    assert set(model.relations) == set(ontology.links) == {
-        "LIVES_AT", "INVOLVED_IN", "OCCURRED_AT", "PART_OF", "IN_GRID", "PART_OF_CASE", "RECORDED_IN",
-        "HANDLED_BY"}
+    assert (
+        set(model.relations)
+        == set(ontology.links)
+        == {
+            "LIVES_AT",
+            "INVOLVED_IN",
+            "OCCURRED_AT",
+            "PART_OF",
+            "IN_GRID",
+            "PART_OF_CASE",
+            "RECORDED_IN",
+            "HANDLED_BY",
+        }
+    )
     for name, link in ontology.links.items():
         spec = model.relation(name)
         assert (spec.source, spec.target) == (link.source, link.target)
@@ -50,8 +64,10 @@ def test_each_backend_creates_a_uniqueness_constraint_per_label_and_the_model_in
     model = graph_model()
     constraints = [s for s in cypher_schema(model) if "IS UNIQUE" in s]
     assert len(constraints) == len(model.nodes)
-    assert ("CREATE CONSTRAINT person_key IF NOT EXISTS FOR (n:Person) REQUIRE n.person_id IS UNIQUE"
-            in constraints)
+    assert (
+        "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (n:Person) REQUIRE n.person_id IS UNIQUE"
+        in constraints
+    )
     assert "CREATE INDEX person_name IF NOT EXISTS FOR (n:Person) ON (n.name)" in cypher_schema(model)
     indexes = [s for s in sqlite_schema(model) if "json_extract" in s]
     assert len(indexes) == sum(len(spec.indexes) for spec in model.nodes.values()) > 0

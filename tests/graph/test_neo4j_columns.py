@@ -18,25 +18,31 @@ def _unpack(text: str, kind: str) -> list[Any]:
     return [None if c == MISSING else c for c in cells]
 
 
-@pytest.mark.parametrize(("kind", "values"), [
-    ("text", ["张伟", None, "", "聚龙城3-2-501"]),
-    ("list", [["hotline:H1", "grid:G7"], [], None, ["police:J5"]]),
-])
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        ("text", ["张伟", None, "", "聚龙城3-2-501"]),
+        ("list", [["hotline:H1", "grid:G7"], [], None, ["police:J5"]]),
+    ],
+)
 def test_a_packed_column_reads_back_as_the_values_sent(kind: str, values: list[Any]) -> None:
     columns, params = pack_columns({"v": kind}, [{"v": value} for value in values])
     assert columns[0].packed
     assert _unpack(params["v"], kind) == values
 
 
-@pytest.mark.parametrize(("kind", "value"), [
-    ("text", f"a{ROW}b"),
-    ("text", f"a{MISSING}"),
-    ("text", f"a{ITEM}b"),
-    ("list", [f"a{ITEM}b"]),
-    ("list", [f"a{ROW}b"]),
-    ("list", [""]),
-    ("text", 7),
-])
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("text", f"a{ROW}b"),
+        ("text", f"a{MISSING}"),
+        ("text", f"a{ITEM}b"),
+        ("list", [f"a{ITEM}b"]),
+        ("list", [f"a{ROW}b"]),
+        ("list", [""]),
+        ("text", 7),
+    ],
+)
 def test_a_value_with_a_separator_or_of_another_type_travels_as_a_plain_list(kind: str, value: Any) -> None:
     rows = [{"v": "x" if kind == "text" else ["x"]}, {"v": value}]
     columns, params = pack_columns({"v": kind}, rows)

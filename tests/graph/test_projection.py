@@ -37,9 +37,22 @@ def _row(frame: pd.DataFrame, **match: str) -> pd.Series:
 
 def test_every_label_and_relation_type_has_its_batch(batches: GraphBatches) -> None:
     assert batches.sizes() == {
-        "Person": 7, "Place": 14, "Grid": 2, "Event": 8, "Case": 2, "Department": 4, "SourceRecord": 8,
-        "LIVES_AT": 5, "INVOLVED_IN": 13, "OCCURRED_AT": 8, "PART_OF": 13, "IN_GRID": 3, "PART_OF_CASE": 6,
-        "RECORDED_IN": 8, "HANDLED_BY": 8}
+        "Person": 7,
+        "Place": 14,
+        "Grid": 2,
+        "Event": 8,
+        "Case": 2,
+        "Department": 4,
+        "SourceRecord": 8,
+        "LIVES_AT": 5,
+        "INVOLVED_IN": 13,
+        "OCCURRED_AT": 8,
+        "PART_OF": 13,
+        "IN_GRID": 3,
+        "PART_OF_CASE": 6,
+        "RECORDED_IN": 8,
+        "HANDLED_BY": 8,
+    }
 
 
 def test_node_batches_hold_only_the_model_properties(batches: GraphBatches) -> None:
@@ -98,7 +111,8 @@ def test_an_address_written_differently_still_finds_its_place() -> None:
     assert tables.people is not None
     people = tables.people.copy()
     people.loc[people["person_id"] == "P1", "addresses"] = pd.Series(
-        [[ADDRESS_R1.replace("3栋", "３栋 ")]], index=people.index[people["person_id"] == "P1"])
+        [[ADDRESS_R1.replace("3栋", "３栋 ")]], index=people.index[people["person_id"] == "P1"]
+    )
     moved = project(ResolvedTables(**{**tables.__dict__, "people": people}))
     assert ("P1", "R1") in _pairs(moved.relations["LIVES_AT"])
 
@@ -125,19 +139,27 @@ def test_an_increment_without_some_tables_projects_what_it_has() -> None:
 
 
 def test_id_changes_come_in_the_order_they_happened() -> None:
-    frame = pd.DataFrame([
-        {"entity": "person", "old_id": "P9", "new_id": "P2", "kind": "merge", "at": t(9)},
-        {"entity": "place", "old_id": "R8", "new_id": "R1", "kind": "split", "at": t(3)},
-        {"entity": "case", "old_id": "K1", "new_id": "K1", "kind": "merge", "at": t(4)},  # no change
-    ])
-    assert id_changes_of(frame) == [IdChange("Place", "R8", "R1", "split"),
-                                    IdChange("Person", "P9", "P2", "merge")]
+    frame = pd.DataFrame(
+        [
+            {"entity": "person", "old_id": "P9", "new_id": "P2", "kind": "merge", "at": t(9)},
+            {"entity": "place", "old_id": "R8", "new_id": "R1", "kind": "split", "at": t(3)},
+            {"entity": "case", "old_id": "K1", "new_id": "K1", "kind": "merge", "at": t(4)},  # no change
+        ]
+    )
+    assert id_changes_of(frame) == [
+        IdChange("Place", "R8", "R1", "split"),
+        IdChange("Person", "P9", "P2", "merge"),
+    ]
     with pytest.raises(BadInput, match="vehicle"):
         id_changes_of(frame.assign(entity="vehicle"))
 
 
 def test_stale_nodes_are_the_merged_away_ones_not_reused_later() -> None:
-    changes = [IdChange("Person", "P7", "P2", "merge"), IdChange("Person", "P3", "P4", "merge"),
-               IdChange("Person", "P4", "P3", "split"), IdChange("Place", "R9", "R1", "split")]
+    changes = [
+        IdChange("Person", "P7", "P2", "merge"),
+        IdChange("Person", "P3", "P4", "merge"),
+        IdChange("Person", "P4", "P3", "split"),
+        IdChange("Place", "R9", "R1", "split"),
+    ]
     assert stale_nodes(changes) == {"Person": ["P7"]}
     assert affected_keys(changes) == {"Person": {"P2", "P3", "P4", "P7"}, "Place": {"R1", "R9"}}

@@ -18,8 +18,8 @@ import pytest
 from cityhub.config import Settings
 from cityhub.pipeline import fusion
 from cityhub.warehouse import Warehouse
-from entity_resolution.normalize.address import normalize_address_text
 from graph import GraphStore, ResolvedTables, open_graph, rebuild
+from normalize.address import normalize_address_text
 
 CITY_PREFIX = "重庆市"  # the simulator's full addresses name the city; resolved places start at the district
 
@@ -27,8 +27,10 @@ CITY_PREFIX = "重庆市"  # the simulator's full addresses name the city; resol
 @pytest.fixture(scope="module")
 def resolved(ingested_city_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     home = tmp_path_factory.mktemp("lives-at")
-    with sqlite3.connect(ingested_city_home / "warehouse.sqlite") as source, \
-            sqlite3.connect(home / "warehouse.sqlite") as copy:
+    with (
+        sqlite3.connect(ingested_city_home / "warehouse.sqlite") as source,
+        sqlite3.connect(home / "warehouse.sqlite") as copy,
+    ):
         source.backup(copy)
     settings = Settings(home=home)
     for step in (fusion.standardise, fusion.check_quality, fusion.resolve):
@@ -53,12 +55,14 @@ def _true_person(resolved: dict[str, pd.DataFrame], small_city: Path) -> pd.Seri
     truth = pd.read_parquet(small_city / "truth" / "mentions.parquet")
     mentions = resolved["person_mentions"].merge(
         truth[["source", "mention_id", "person_id"]].rename(columns={"person_id": "resident"}),
-        on=["source", "mention_id"])
+        on=["source", "mention_id"],
+    )
     return mentions.groupby("person_id")["resident"].agg(lambda found: found.mode().iloc[0])
 
 
 def test_people_whose_records_give_an_address_live_at_their_true_room(
-        resolved: dict[str, pd.DataFrame], city_graph: GraphStore, small_city: Path) -> None:
+    resolved: dict[str, pd.DataFrame], city_graph: GraphStore, small_city: Path
+) -> None:
     places = pd.read_parquet(small_city / "city" / "places.parquet")
     true_place = dict(zip(places["full_address"].map(_address_key), places["place_id"], strict=True))
     residences = pd.read_parquet(small_city / "city" / "residences.parquet")

@@ -23,14 +23,23 @@ def _rebuilt_city() -> ResolvedTables:
     merged = city_after_merge()
     people = merged.table("people").copy()
     people.loc[people["person_id"] == "P3", "name"] = "王芳芳"
-    return ResolvedTables(people=people, person_mentions=merged.person_mentions, places=merged.places,
-                          grids=merged.grids, events=merged.events, event_people=merged.event_people,
-                          cases=merged.cases)
+    return ResolvedTables(
+        people=people,
+        person_mentions=merged.person_mentions,
+        places=merged.places,
+        grids=merged.grids,
+        events=merged.events,
+        event_people=merged.event_people,
+        cases=merged.cases,
+    )
 
 
 def _node_keys(batches: GraphBatches) -> set[tuple[str, str]]:
-    return {(label, str(key)) for label, frame in batches.nodes.items()
-            for key in frame[GraphStore.model.node(label).key]}
+    return {
+        (label, str(key))
+        for label, frame in batches.nodes.items()
+        for key in frame[GraphStore.model.node(label).key]
+    }
 
 
 def _relation_ends(batches: GraphBatches, person_ids: set[str]) -> set[tuple[str, str, str]]:
@@ -44,8 +53,12 @@ def _relation_ends(batches: GraphBatches, person_ids: set[str]) -> set[tuple[str
 
 
 def _read_relations(reader: GraphStore, person_ids: set[str]) -> set[tuple[str, str, str]]:
-    return {(r.type, r.start.key, r.end.key) for person in sorted(person_ids)
-            for r in reader.relations("Person", person) if r.start.label == "Person"}
+    return {
+        (r.type, r.start.key, r.end.key)
+        for person in sorted(person_ids)
+        for r in reader.relations("Person", person)
+        if r.start.label == "Person"
+    }
 
 
 def test_a_rebuild_drops_what_it_did_not_write_and_readers_never_miss_a_kept_item(store: GraphStore) -> None:

@@ -10,7 +10,12 @@ from graph.traversal import Edge, distances, shortest_path
 
 # a hub H joined to every leaf, and a chain a - b - c - d - e
 EDGES = {("H", "T", f"leaf{i}") for i in range(50)} | {
-    ("a", "R", "b"), ("b", "R", "c"), ("c", "R", "d"), ("d", "R", "e"), ("a", "S", "H")}
+    ("a", "R", "b"),
+    ("b", "R", "c"),
+    ("c", "R", "d"),
+    ("d", "R", "e"),
+    ("a", "S", "H"),
+}
 
 
 def expand(frontier: list[str]) -> Iterable[Edge]:
@@ -25,8 +30,10 @@ def test_distances_stop_at_the_depth() -> None:
     assert len(found) == 2 + 1 + 50
 
 
-@pytest.mark.parametrize(("start", "end", "length"), [("a", "e", 4), ("e", "a", 4), ("leaf1", "leaf2", 2),
-                                                      ("leaf3", "c", 4), ("b", "b", 0)])
+@pytest.mark.parametrize(
+    ("start", "end", "length"),
+    [("a", "e", 4), ("e", "a", 4), ("leaf1", "leaf2", 2), ("leaf3", "c", 4), ("b", "b", 0)],
+)
 def test_shortest_paths_are_shortest_and_join_their_ends(start: str, end: str, length: int) -> None:
     found = shortest_path(start, end, expand, 8)
     assert found is not None

@@ -58,8 +58,11 @@ def test_no_id_number_or_phone_reaches_the_site_in_clear(index):
 
 
 def test_building_the_site_leaves_the_gate_results_whole(results, index):
-    id_check = next(r for r in results[0].report.validation.results
-                    if r.expectation_config.kwargs["column"] == "id_number__valid")
+    id_check = next(
+        r
+        for r in results[0].report.validation.results
+        if r.expectation_config.kwargs["column"] == "id_number__valid"
+    )
     assert id_check.result["unexpected_index_list"] == [1]
 
 

@@ -24,8 +24,9 @@ def frame(*rows: dict[str, object]) -> pd.DataFrame:
 
 
 def test_clean_rows_are_all_accepted_and_every_expectation_succeeds(person_row):
-    rows = frame(person_row(1), person_row(2, phone=None, gender=None),
-                 person_row(3, birth_date="1990年3月7日"))
+    rows = frame(
+        person_row(1), person_row(2, phone=None, gender=None), person_row(3, birth_date="1990年3月7日")
+    )
     result = check_batch("police", "PersonMention", rows, POLICE_PERSON_RULES, NOW)
     assert list(result.accepted["record_id"]) == ["JJ2026112000001", "JJ2026112000002", "JJ2026112000003"]
     assert result.quarantined.empty
@@ -37,25 +38,46 @@ def test_clean_rows_are_all_accepted_and_every_expectation_succeeds(person_row):
 
 PERSON_CASES = [
     # (changes to a clean police person row, rules, the reason expected)
-    ({"id_number": "51010319900307123"}, POLICE_PERSON_RULES,
-     "police JJ2026112000001#0: id_number '510103*********23' has 17 digits"),
-    ({"id_number": "510103199003071231"}, POLICE_PERSON_RULES,
-     "police JJ2026112000001#0: id_number '510103**********31' check digit is 1, expected 0"),
+    (
+        {"id_number": "51010319900307123"},
+        POLICE_PERSON_RULES,
+        "police JJ2026112000001#0: id_number '510103*********23' has 17 digits",
+    ),
+    (
+        {"id_number": "510103199003071231"},
+        POLICE_PERSON_RULES,
+        "police JJ2026112000001#0: id_number '510103**********31' check digit is 1, expected 0",
+    ),
     ({"id_number": None}, POLICE_PERSON_RULES, "police JJ2026112000001#0: id_number is missing"),
-    ({"phone": "12345"}, POLICE_PERSON_RULES,
-     "police JJ2026112000001#0: phone '1****' is not a personal phone number of mainland China"),
+    (
+        {"phone": "12345"},
+        POLICE_PERSON_RULES,
+        "police JJ2026112000001#0: phone '1****' is not a personal phone number of mainland China",
+    ),
     ({"name": None}, POLICE_PERSON_RULES, "police JJ2026112000001#0: name is missing"),
-    ({"role": "boss"}, HOTLINE_PERSON_RULES,
-     "police JJ2026112000001#0: role 'boss' is not one of caller, party, victim, suspect, petitioner, "
-     "grid_worker, witness"),
+    (
+        {"role": "boss"},
+        HOTLINE_PERSON_RULES,
+        "police JJ2026112000001#0: role 'boss' is not one of caller, party, victim, suspect, petitioner, "
+        "grid_worker, witness",
+    ),
     ({"gender": "男"}, HOTLINE_PERSON_RULES, "police JJ2026112000001#0: gender '男' is not one of M, F"),
-    ({"birth_date": "07/03/1990"}, HOTLINE_PERSON_RULES,
-     "police JJ2026112000001#0: birth_date '07/03/1990' is not a year-first date"),
-    ({"birth_date": dt.date(1850, 1, 1)}, HOTLINE_PERSON_RULES,
-     "police JJ2026112000001#0: birth_date 1850-01-01 is before 1900-01-01"),
-    ({"updated_at": dt.datetime(2026, 11, 21, 9, 0)}, HOTLINE_PERSON_RULES,
-     "police JJ2026112000001#0: updated_at 2026-11-21 09:00:00 is in the future "
-     "(now is 2026-11-20 12:00:00)"),
+    (
+        {"birth_date": "07/03/1990"},
+        HOTLINE_PERSON_RULES,
+        "police JJ2026112000001#0: birth_date '07/03/1990' is not a year-first date",
+    ),
+    (
+        {"birth_date": dt.date(1850, 1, 1)},
+        HOTLINE_PERSON_RULES,
+        "police JJ2026112000001#0: birth_date 1850-01-01 is before 1900-01-01",
+    ),
+    (
+        {"updated_at": dt.datetime(2026, 11, 21, 9, 0)},
+        HOTLINE_PERSON_RULES,
+        "police JJ2026112000001#0: updated_at 2026-11-21 09:00:00 is in the future "
+        "(now is 2026-11-20 12:00:00)",
+    ),
     ({"updated_at": None}, HOTLINE_PERSON_RULES, "police JJ2026112000001#0: updated_at is missing"),
     ({"deleted": "Y"}, HOTLINE_PERSON_RULES, "police JJ2026112000001#0: deleted 'Y' is not true or false"),
 ]
@@ -63,7 +85,8 @@ PERSON_CASES = [
 
 @pytest.mark.parametrize(("changes", "rules", "reason"), PERSON_CASES)
 def test_a_messy_person_is_quarantined_with_a_reason_naming_source_record_and_field(
-        changes, rules, reason, person_row):
+    changes, rules, reason, person_row
+):
     rows = frame(person_row(1, **changes), person_row(2))
     result = check_batch("police", "PersonMention", rows, rules, NOW)
     assert list(result.quarantined[REASONS]) == [reason]
@@ -71,17 +94,26 @@ def test_a_messy_person_is_quarantined_with_a_reason_naming_source_record_and_fi
 
 
 EVENT_CASES = [
-    ({"category": "noise"},
-     "hotline RX2026112000001: category 'noise' is not a category of the unified taxonomy"),
+    (
+        {"category": "noise"},
+        "hotline RX2026112000001: category 'noise' is not a category of the unified taxonomy",
+    ),
     ({"status": None}, "hotline RX2026112000001: status is missing"),
-    ({"status": "pending"}, "hotline RX2026112000001: status 'pending' is not one of received, dispatched, "
-                            "in_progress, resolved, closed, withdrawn"),
+    (
+        {"status": "pending"},
+        "hotline RX2026112000001: status 'pending' is not one of received, dispatched, "
+        "in_progress, resolved, closed, withdrawn",
+    ),
     ({"occurred_at": "昨天晚上"}, "hotline RX2026112000001: occurred_at '昨天晚上' is not a year-first date"),
-    ({"occurred_at": "1999-12-31 23:00"},
-     "hotline RX2026112000001: occurred_at 1999-12-31 23:00:00 is before 2000-01-01"),
-    ({"reported_at": dt.datetime(2027, 1, 1)},
-     "hotline RX2026112000001: reported_at 2027-01-01 00:00:00 is in the future "
-     "(now is 2026-11-20 12:00:00)"),
+    (
+        {"occurred_at": "1999-12-31 23:00"},
+        "hotline RX2026112000001: occurred_at 1999-12-31 23:00:00 is before 2000-01-01",
+    ),
+    (
+        {"reported_at": dt.datetime(2027, 1, 1)},
+        "hotline RX2026112000001: reported_at 2027-01-01 00:00:00 is in the future "
+        "(now is 2026-11-20 12:00:00)",
+    ),
 ]
 
 
@@ -115,8 +147,13 @@ def test_every_failure_of_a_row_is_listed_in_the_order_of_its_columns(person_row
 
 def test_id_numbers_and_phones_never_appear_in_clear_in_reasons_or_gx_results(person_row):
     bad_id, bad_phone = "51010319900307123", "1381234567"
-    result = check_batch("police", "PersonMention", frame(person_row(1, id_number=bad_id, phone=bad_phone)),
-                         POLICE_PERSON_RULES, NOW)
+    result = check_batch(
+        "police",
+        "PersonMention",
+        frame(person_row(1, id_number=bad_id, phone=bad_phone)),
+        POLICE_PERSON_RULES,
+        NOW,
+    )
     text = " ".join(result.quarantined[REASONS]) + str(result.report.validation.to_json_dict())
     assert "id_number '510103*********23'" in text
     assert bad_id not in text
@@ -151,21 +188,29 @@ def test_rules_from_yaml_a_mapping_or_a_source_rules_object_give_the_same_verdic
     rows = frame(person_row(1, name=None), person_row(2, id_number="1"), person_row(3))
     verdicts = {
         str(kind): list(check_batch("police", "PersonMention", rows, rules, NOW).quarantined[REASONS])
-        for kind, rules in [("yaml", loaded["PersonMention"]), ("dict", POLICE_PERSON_RULES),
-                            ("object", SourceRules.from_mapping(POLICE_PERSON_RULES))]
+        for kind, rules in [
+            ("yaml", loaded["PersonMention"]),
+            ("dict", POLICE_PERSON_RULES),
+            ("object", SourceRules.from_mapping(POLICE_PERSON_RULES)),
+        ]
     }
     assert verdicts["yaml"] == verdicts["dict"] == verdicts["object"]
     assert len(verdicts["yaml"]) == 2
 
 
-@pytest.mark.parametrize(("rules", "message"), [
-    ({"id_card": "valid"}, "PersonMention has no column 'id_card'"),
-    ({"id_number": "mandatory"},
-     "police quality rules: id_number is 'mandatory', not one of valid, valid_if_present"),
-    ({"required": "name"}, "police quality rules: 'required' must be a list of columns, not 'name'"),
-    ({"name": "valid"}, "no format check for PersonMention.name"),
-    ({"required": ["nmae"]}, "PersonMention has no column 'nmae'"),
-])
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"id_card": "valid"}, "PersonMention has no column 'id_card'"),
+        (
+            {"id_number": "mandatory"},
+            "police quality rules: id_number is 'mandatory', not one of valid, valid_if_present",
+        ),
+        ({"required": "name"}, "police quality rules: 'required' must be a list of columns, not 'name'"),
+        ({"name": "valid"}, "no format check for PersonMention.name"),
+        ({"required": ["nmae"]}, "PersonMention has no column 'nmae'"),
+    ],
+)
 def test_a_rule_naming_an_unknown_column_or_requirement_is_refused(rules, message, person_row):
     with pytest.raises(BadInput, match=message):
         check_batch("police", "PersonMention", frame(person_row()), rules, NOW)
@@ -195,8 +240,10 @@ def test_a_row_without_its_key_is_named_by_its_row_number(event_row):
 
 def test_aware_times_are_compared_in_china_time(event_row):
     utc_now = dt.datetime(2026, 11, 20, 4, 0, tzinfo=dt.UTC)  # 12:00 in China
-    rows = frame(event_row(1, updated_at=dt.datetime(2026, 11, 20, 11, 0)),
-                 event_row(2, updated_at=dt.datetime(2026, 11, 20, 13, 0)))
+    rows = frame(
+        event_row(1, updated_at=dt.datetime(2026, 11, 20, 11, 0)),
+        event_row(2, updated_at=dt.datetime(2026, 11, 20, 13, 0)),
+    )
     result = check_batch("hotline", "EventRecord", rows, {}, utc_now)
     assert list(result.accepted["record_id"]) == ["RX2026112000001"]
 

@@ -14,7 +14,8 @@ PERSON = load_ontology().records["PersonMention"]
 
 def test_valid_means_required_and_well_formed_and_valid_if_present_only_well_formed():
     rules = SourceRules.from_mapping(
-        {"id_number": "valid", "phone": "valid_if_present", "required": ["name"]})
+        {"id_number": "valid", "phone": "valid_if_present", "required": ["name"]}
+    )
     assert rules.required == ("name", "id_number")
     assert rules.format_of("id_number") == "id_number"
     assert rules.format_of("phone") == "phone"
@@ -37,10 +38,13 @@ def test_rules_are_hashable_so_that_suites_can_be_cached():
     assert {first: "suite"}[second] == "suite"
 
 
-@pytest.mark.parametrize(("rules", "message"), [
-    ({"phone_no": "valid"}, "police quality rules: PersonMention has no column 'phone_no'"),
-    ({"address": "valid_if_present"}, "no format check for PersonMention.address"),
-])
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"phone_no": "valid"}, "police quality rules: PersonMention has no column 'phone_no'"),
+        ({"address": "valid_if_present"}, "no format check for PersonMention.address"),
+    ],
+)
 def test_rules_naming_what_does_not_exist_are_refused(rules, message):
     with pytest.raises(BadInput, match=message):
         SourceRules.from_mapping(rules).checked_against("police", PERSON)

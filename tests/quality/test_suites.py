@@ -16,8 +16,9 @@ ONTOLOGY = load_ontology()
 NO_RULES = SourceRules()
 
 
-def expectations_of(source: str, record_type: str,
-                    rules: SourceRules = NO_RULES) -> dict[tuple[str, str], dict]:
+def expectations_of(
+    source: str, record_type: str, rules: SourceRules = NO_RULES
+) -> dict[tuple[str, str], dict]:
     """Return the suite's expectations as {(field, check): kwargs}."""
     suite = build_suite(source, record_type, rules)
     return {(e.meta["field"], e.meta["check"]): e.configuration.kwargs for e in suite.expectations}
@@ -53,8 +54,11 @@ def test_datetimes_lie_between_2000_and_now_and_birth_dates_between_1900_and_now
 
 def test_source_rules_add_required_columns_and_format_checks():
     plain = expectations_of("hotline", "PersonMention")
-    police = expectations_of("police", "PersonMention",
-                             SourceRules.from_mapping({"id_number": "valid", "phone": "valid_if_present"}))
+    police = expectations_of(
+        "police",
+        "PersonMention",
+        SourceRules.from_mapping({"id_number": "valid", "phone": "valid_if_present"}),
+    )
     added = {("id_number", "required"), ("id_number", "format"), ("phone", "format")}
     assert set(police) - set(plain) == added
     assert police[("id_number", "format")] == {"column": "id_number__valid", "value_set": [True]}

@@ -77,8 +77,9 @@ def test_a_fragment_alone_does_not_find_unrelated_people(loaded_index: SearchInd
 
 
 def test_facets_count_every_match(loaded_index: SearchIndex) -> None:
-    results = loaded_index.search("zhangwei", kinds=["person"],
-                                  facets=["source", "district", "category", "month"])
+    results = loaded_index.search(
+        "zhangwei", kinds=["person"], facets=["source", "district", "category", "month"]
+    )
     assert results.total == 2  # 张伟, 张玮
     assert results.facets["source"] == {"hotline": 1, "police": 1, "grid": 1}
     assert results.facets["district"] == {"沙坪坝区": 1, "渝中区": 1}
@@ -93,8 +94,12 @@ def test_filters_restrict_hits_and_facets(loaded_index: SearchIndex) -> None:
     assert top_filtered(loaded_index, {"district": ["渝中区", "江北区"]}) == ["P2"]
     assert top_filtered(loaded_index, {"time_from": "2026-03-01"}) == ["P1"]
     assert top_filtered(loaded_index, {"time_to": "2026-03-01", "category": "city_appearance"}) == ["P2"]
-    results = loaded_index.search("聚龙城", kinds=["case", "place"],
-                                  filters={"subcategory": "neighbour_dispute.noise"}, facets=["source"])
+    results = loaded_index.search(
+        "聚龙城",
+        kinds=["case", "place"],
+        filters={"subcategory": "neighbour_dispute.noise"},
+        facets=["source"],
+    )
     assert [h.id for h in results.hits] == [ROOM_501, "C1"]  # equal scores: ties go by id
     assert results.facets["source"] == {"hotline": 2, "police": 2}
     with pytest.raises(BadInput):
@@ -163,8 +168,9 @@ def test_full_rebuild_swaps_the_alias(make_index: Callable[[str], SearchIndex], 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_rebuilding_every_kind_at_once_swaps_each_alias(make_index: Callable[[str], SearchIndex],
-                                                         backend: str) -> None:
+def test_rebuilding_every_kind_at_once_swaps_each_alias(
+    make_index: Callable[[str], SearchIndex], backend: str
+) -> None:
     index = make_index(backend)
     built = documents(resolved_tables())
     versions = index.rebuild_kinds(built)
@@ -176,15 +182,17 @@ def test_rebuilding_every_kind_at_once_swaps_each_alias(make_index: Callable[[st
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_kind_that_fails_to_rebuild_fails_the_whole_call(make_index: Callable[[str], SearchIndex],
-                                                           backend: str) -> None:
+def test_a_kind_that_fails_to_rebuild_fails_the_whole_call(
+    make_index: Callable[[str], SearchIndex], backend: str
+) -> None:
     index = make_index(backend)
     with pytest.raises(BadInput):
         index.rebuild_kinds({"person": documents(resolved_tables())["person"], "vehicle": []})
 
 
 def test_embedded_readers_see_the_new_version_after_the_swap(
-        make_index: Callable[[str], SearchIndex]) -> None:
+    make_index: Callable[[str], SearchIndex],
+) -> None:
     writer = make_index("embedded")
     docs = documents(resolved_tables())["person"]
     writer.full_rebuild("person", docs[:1])

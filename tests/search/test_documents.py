@@ -13,9 +13,13 @@ from tests.search.conftest import ID_ZHANG_WEI, ROOM_501, documents, resolved_ta
 def test_person_document() -> None:
     person = {d.id: d for d in documents(resolved_tables())["person"]}["P1"]
     assert person.kind == "person" and person.title == "张伟"
-    assert dict(person.facets) == {"source": ("hotline", "police"), "district": ("沙坪坝区",),
-                                   "category": ("neighbour_dispute",),
-                                   "subcategory": ("neighbour_dispute.noise",), "month": ("2026-05",)}
+    assert dict(person.facets) == {
+        "source": ("hotline", "police"),
+        "district": ("沙坪坝区",),
+        "category": ("neighbour_dispute",),
+        "subcategory": ("neighbour_dispute.noise",),
+        "month": ("2026-05",),
+    }
     assert person.time == dt.datetime(2026, 5, 1)
     assert sensitive_token("if", ID_ZHANG_WEI) in person.tokens and "ar:聚龙城|3|2|501" in person.tokens
     shown = json.dumps(dict(person.display), ensure_ascii=False)

@@ -13,10 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from search import open_index
-from search.base import SearchDocument, SearchIndex
-from search.documents import case_documents, person_documents, place_documents
-from search.evaluate import (
+from proving.search_relevance import (
     CATEGORIES,
     JudgedQuery,
     city_tables,
@@ -24,6 +21,9 @@ from search.evaluate import (
     judged_queries,
     resolved_judged_queries,
 )
+from search import open_index
+from search.base import SearchDocument, SearchIndex
+from search.documents import case_documents, person_documents, place_documents
 
 QUERIES_PER_CATEGORY = 40
 
@@ -32,11 +32,15 @@ QUERIES_PER_CATEGORY = 40
 def city_documents(small_city: Path) -> dict[str, list[SearchDocument]]:
     tables = city_tables(small_city)
     return {
-        "person": list(person_documents(tables["people"], tables["person_mentions"], tables["events"],
-                                        tables["event_people"])),
+        "person": list(
+            person_documents(
+                tables["people"], tables["person_mentions"], tables["events"], tables["event_people"]
+            )
+        ),
         "place": list(place_documents(tables["places"], tables["events"])),
-        "case": list(case_documents(tables["cases"], tables["events"], tables["event_people"],
-                                    tables["people"])),
+        "case": list(
+            case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"])
+        ),
     }
 
 
@@ -53,8 +57,9 @@ def _filled(index: SearchIndex, docs: Mapping[str, Iterable[SearchDocument]]) ->
 
 
 @pytest.fixture(scope="module")
-def embedded(city_documents: dict[str, list[SearchDocument]],
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+def embedded(
+    city_documents: dict[str, list[SearchDocument]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchIndex]:
     index = _filled(open_index(tmp_path_factory.mktemp("city-index")), city_documents)
     yield index
     index.close()
@@ -72,18 +77,21 @@ def test_recall_and_mrr_meet_the_targets(embedded: SearchIndex, city_queries: li
     assert result.mrr >= 0.85, result.by_category
 
 
-def test_both_backends_return_the_same_top_hits(embedded: SearchIndex,
-                                                city_documents: dict[str, list[SearchDocument]],
-                                                city_queries: list[JudgedQuery],
-                                                elasticsearch_url: str) -> None:
+def test_both_backends_return_the_same_top_hits(
+    embedded: SearchIndex,
+    city_documents: dict[str, list[SearchDocument]],
+    city_queries: list[JudgedQuery],
+    elasticsearch_url: str,
+) -> None:
     elastic = _filled(open_index(elasticsearch_url, f"test-{uuid.uuid4().hex[:10]}"), city_documents)
     try:
         mixed = JudgedQuery("mixed", "张 渝中 噪音", "", frozenset(), ("person", "case"))
         for query in [*city_queries, mixed]:
             ours = embedded.search(query.text, kinds=query.kinds, facets=["source", "district"])
             theirs = elastic.search(query.text, kinds=query.kinds, facets=["source", "district"])
-            assert [(h.id, h.score, h.highlights) for h in ours.hits] == \
-                   [(h.id, h.score, h.highlights) for h in theirs.hits], query
+            assert [(h.id, h.score, h.highlights) for h in ours.hits] == [
+                (h.id, h.score, h.highlights) for h in theirs.hits
+            ], query
             assert (ours.total, ours.facets) == (theirs.total, theirs.facets), query
     finally:
         elastic.drop()
@@ -92,7 +100,7 @@ def test_both_backends_return_the_same_top_hits(embedded: SearchIndex,
 
 @pytest.fixture(scope="module")
 def resolved(small_city: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
-    from cityhub.evaluation import resolved_city
+    from proving.evaluation import resolved_city
 
     return resolved_city(small_city, tmp_path_factory.mktemp("resolved-city"))
 
@@ -102,8 +110,9 @@ def resolved_queries(small_city: Path, resolved: dict[str, pd.DataFrame]) -> lis
     return resolved_judged_queries(small_city, resolved, per_category=QUERIES_PER_CATEGORY, seed=1)
 
 
-def test_resolved_judged_set_names_resolved_entities(resolved: dict[str, pd.DataFrame],
-                                                     resolved_queries: list[JudgedQuery]) -> None:
+def test_resolved_judged_set_names_resolved_entities(
+    resolved: dict[str, pd.DataFrame], resolved_queries: list[JudgedQuery]
+) -> None:
     assert {q.category for q in resolved_queries} == set(CATEGORIES)
     people, places = set(resolved["people"]["person_id"]), set(resolved["places"]["place_id"])
     for query in resolved_queries:
@@ -112,9 +121,13 @@ def test_resolved_judged_set_names_resolved_entities(resolved: dict[str, pd.Data
 
 
 @pytest.mark.parametrize("backend", ["embedded", "elasticsearch"])
-def test_recall_and_mrr_on_resolved_documents(backend: str, resolved: dict[str, pd.DataFrame],
-                                              resolved_queries: list[JudgedQuery],
-                                              request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_recall_and_mrr_on_resolved_documents(
+    backend: str,
+    resolved: dict[str, pd.DataFrame],
+    resolved_queries: list[JudgedQuery],
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
     from cityhub.projections import search_documents
 
     url = str(tmp_path) if backend == "embedded" else request.getfixturevalue("elasticsearch_url")

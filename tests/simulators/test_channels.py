@@ -118,7 +118,9 @@ def test_police_write_formal_addresses_of_the_place_and_of_each_home(city, truth
     for r in city.rows("city/residences"):
         homes[r["person_id"]].add(addresses[r["place_id"]])
     for row in city.rows("channels/police_persons"):
-        person = next(m for m in mentions["police", row["jjdbh"]] if m["mention_id"] == row["rybh"])["person_id"]
+        person = next(m for m in mentions["police", row["jjdbh"]] if m["mention_id"] == row["rybh"])[
+            "person_id"
+        ]
         assert row["xzz"] in homes[person]
 
 

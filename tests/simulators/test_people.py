@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from entity_resolution.normalize.id_number import id_check_digit, parse_id_number
+from normalize.id_number import id_check_digit, parse_id_number
 from simulators.city.idcards import old_form
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from entity_resolution.normalize.id_number import make_id_number
+from normalize.id_number import make_id_number
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志文斌"

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from entity_resolution.normalize.id_number import make_id_number
 from entity_resolution.people.block import block_pairs
 from entity_resolution.people.compare import LEVELS, comparison_levels, encode
 from entity_resolution.people.prepare import prepare_mentions
 from entity_resolution.people.train import MatchModel, train_model
+from normalize.id_number import make_id_number
 
 ID_A = make_id_number("500106", dt.date(1990, 3, 7), 157, "M")  # 50010619900307157X
 ID_B = make_id_number("500106", dt.date(1985, 6, 1), 233, "M")
@@ -94,8 +94,11 @@ def test_birth_levels(a: str, b: str, expected: str) -> None:
         ("锦绣花园4-1-101", "锦绣花园3-2-501", "estate_other"),
         ("4 knox street, lakewood estate", "4 knox st, lakewood estate", "similar"),
         # spaces slipped out of and into words
-        ("79 braminastation, lakewoo destate, vermont", "79 bramina station, lakewood estate, vermont",
-         "similar"),
+        (
+            "79 braminastation, lakewoo destate, vermont",
+            "79 bramina station, lakewood estate, vermont",
+            "similar",
+        ),
         # read as two different estates by the parser, one letter apart
         ("badimara street, tourist park, killara", "badimara street, tourist park, killaora", "similar"),
         ("沙坪坝区锦绣花园3栋2单元501", "沙坪坝区锦秀花园3栋2单元501", "similar"),  # a typed homophone

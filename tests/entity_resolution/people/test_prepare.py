@@ -9,7 +9,9 @@ from entity_resolution.people import prepare
 from entity_resolution.people.prepare import prepare_mentions
 
 
-def test_addresses_parsed_in_a_second_process_give_the_same_table(background, monkeypatch: pytest.MonkeyPatch):
+def test_addresses_parsed_in_a_second_process_give_the_same_table(
+    background, monkeypatch: pytest.MonkeyPatch
+):
     mentions = background[0]
     here = prepare_mentions(mentions)
     assert here["address_key"].notna().sum() > 0

@@ -9,11 +9,11 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from entity_resolution.evaluate import pairwise_scores
-from entity_resolution.normalize.id_number import make_id_number
 from entity_resolution.people import PeopleResolution, link_people, resolve_people
 from entity_resolution.people.resolve import ResolveOptions, _cluster_options
 from entity_resolution.people.train import reference_model
+from normalize.id_number import make_id_number
+from proving.scores import pairwise_scores
 
 COLUMNS = ["record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address"]
 ZHANG_A = make_id_number("500106", dt.date(1990, 3, 7), 157, "M")

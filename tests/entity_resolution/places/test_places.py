@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from entity_resolution.evaluate import load_simulated_places, score_clusters
 from entity_resolution.places import resolve_places
+from proving.scores import load_simulated_places, score_clusters
 
 
 def _resolve(addresses, grid_codes=None, previous=None):
@@ -19,19 +19,23 @@ def _place(result, record_id):
 
 
 def test_every_way_of_writing_one_room_is_one_place():
-    result = _resolve([
-        "重庆市沙坪坝区回龙坝镇聚龙城社区锦绣花园3栋2单元501",  # police: formal
-        "沙坪坝锦绣花园三栋二单元501室",  # caller: 区 dropped, Chinese numerals
-        "锦绣花园3-2-501",  # grid worker: shorthand, no district
-        "重慶市沙坪壩區錦繡花園3幢2單元501號",  # petition: traditional, 幢, 号
-        "沙坪坝锦绣花园3号楼2单元501",
-    ])
+    result = _resolve(
+        [
+            "重庆市沙坪坝区回龙坝镇聚龙城社区锦绣花园3栋2单元501",  # police: formal
+            "沙坪坝锦绣花园三栋二单元501室",  # caller: 区 dropped, Chinese numerals
+            "锦绣花园3-2-501",  # grid worker: shorthand, no district
+            "重慶市沙坪壩區錦繡花園3幢2單元501號",  # petition: traditional, 幢, 号
+            "沙坪坝锦绣花园3号楼2单元501",
+        ]
+    )
     assert result.assignments["place_id"].nunique() == 1
     assert set(result.assignments["level"]) == {"room"}
 
 
 def test_a_place_is_resolved_at_the_finest_level_its_address_gives():
-    result = _resolve(["沙坪坝区锦绣花园3栋2单元501", "沙坪坝区锦绣花园3栋", "沙坪坝区锦绣花园", "沙坪坝区锦绣花园3栋2单元"])
+    result = _resolve(
+        ["沙坪坝区锦绣花园3栋2单元501", "沙坪坝区锦绣花园3栋", "沙坪坝区锦绣花园", "沙坪坝区锦绣花园3栋2单元"]
+    )
     levels = result.assignments.set_index("record_id")["level"].to_dict()
     assert levels == {"r0": "room", "r1": "building", "r2": "estate", "r3": "unit"}
     room_path = _place(result, "r0")["place_path"]
@@ -48,12 +52,20 @@ def test_the_hierarchy_links_each_place_to_its_parent_up_to_the_district():
         chain.append(places.loc[current, "level"])
         current = places.loc[current, "parent_id"]
     assert chain == ["room", "unit", "building", "estate", "community", "street", "district"]
-    assert places.loc[_place(result, "r0")["place_id"], "full_address"].startswith("沙坪坝区回龙坝镇聚龙城社区锦绣花园")
+    assert places.loc[_place(result, "r0")["place_id"], "full_address"].startswith(
+        "沙坪坝区回龙坝镇聚龙城社区锦绣花园"
+    )
 
 
 def test_different_rooms_buildings_and_districts_stay_apart():
-    result = _resolve(["沙坪坝区锦绣花园3栋2单元501", "沙坪坝区锦绣花园3栋2单元502", "沙坪坝区锦绣花园4栋2单元501",
-                       "渝北区锦绣花园3栋2单元501"])
+    result = _resolve(
+        [
+            "沙坪坝区锦绣花园3栋2单元501",
+            "沙坪坝区锦绣花园3栋2单元502",
+            "沙坪坝区锦绣花园4栋2单元501",
+            "渝北区锦绣花园3栋2单元501",
+        ]
+    )
     assert result.assignments["place_id"].nunique() == 4
 
 
@@ -64,21 +76,29 @@ def test_shorthand_of_an_estate_known_in_two_districts_is_not_guessed():
 
 
 def test_a_grid_code_places_shorthand_in_its_community():
-    result = _resolve(["沙坪坝区锦绣花园3栋2单元501", "渝北区锦绣花园3栋2单元501", "锦绣花园3-2-501"],
-                      grid_codes=[None, None, "500112001004-G02"])
+    result = _resolve(
+        ["沙坪坝区锦绣花园3栋2单元501", "渝北区锦绣花园3栋2单元501", "锦绣花园3-2-501"],
+        grid_codes=[None, None, "500112001004-G02"],
+    )
     ids = result.assignments["place_id"].tolist()
     assert ids[2] == ids[1] and ids[2] != ids[0]
 
 
 def test_two_estates_of_one_name_in_one_district_are_told_apart_by_community():
-    result = _resolve(["重庆市渝北区两路街道双北街社区煤建宿舍2栋1单元1902",
-                       "重庆市渝北区两路街道双凤桥社区煤建宿舍2栋1单元1902"])
+    result = _resolve(
+        [
+            "重庆市渝北区两路街道双北街社区煤建宿舍2栋1单元1902",
+            "重庆市渝北区两路街道双凤桥社区煤建宿舍2栋1单元1902",
+        ]
+    )
     assert result.assignments["place_id"].nunique() == 2
 
 
 def test_buildings_units_and_rooms_are_placed_in_the_grid_their_grid_reports_name():
-    result = _resolve(["聚龙城3-2-501", "聚龙城3-1-101", "沙坪坝区回龙坝镇聚龙城社区聚龙城3栋2单元502"],
-                      grid_codes=["500106006010-G01", "500106006010-G01", None])
+    result = _resolve(
+        ["聚龙城3-2-501", "聚龙城3-1-101", "沙坪坝区回龙坝镇聚龙城社区聚龙城3栋2单元502"],
+        grid_codes=["500106006010-G01", "500106006010-G01", None],
+    )
     places = result.places.set_index("place_id")
     for record in ("r0", "r1", "r2"):
         assert places.loc[_place(result, record)["place_id"], "grid_id"] == "500106006010-G01"
@@ -96,12 +116,17 @@ def test_ids_are_stable_across_runs_and_a_learnt_district_is_reported_as_a_merge
     again = _resolve(["锦绣花园3-2-501", "沙坪坝区天星桥小区1栋"], previous=first.assignments)
     assert again.assignments["place_id"].tolist() == first.assignments["place_id"].tolist()
     assert again.id_changes.empty
-    later = _resolve(["锦绣花园3-2-501", "沙坪坝区天星桥小区1栋", "沙坪坝区锦绣花园3栋2单元501"],
-                     previous=first.assignments)
+    later = _resolve(
+        ["锦绣花园3-2-501", "沙坪坝区天星桥小区1栋", "沙坪坝区锦绣花园3栋2单元501"],
+        previous=first.assignments,
+    )
     assert later.assignments["place_id"].iloc[0] == later.assignments["place_id"].iloc[2]
     change = later.id_changes.iloc[0]
     assert (change["old_id"], change["new_id"], change["kind"]) == (
-        first.assignments["place_id"].iloc[0], later.assignments["place_id"].iloc[0], "merge")
+        first.assignments["place_id"].iloc[0],
+        later.assignments["place_id"].iloc[0],
+        "merge",
+    )
 
 
 def test_event_addresses_of_the_simulated_city_resolve_to_their_true_places(small_city):

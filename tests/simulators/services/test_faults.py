@@ -9,13 +9,18 @@ from simulators.services.runner import DepartmentSystems
 
 
 def get(systems, **params):
-    return httpx.get(f"{systems.hotline.url}/api/v1/tickets", params={"page_size": 50, **params},
-                     headers={"Authorization": f"Bearer {systems.hotline_token}"}, timeout=10)
+    return httpx.get(
+        f"{systems.hotline.url}/api/v1/tickets",
+        params={"page_size": 50, **params},
+        headers={"Authorization": f"Bearer {systems.hotline_token}"},
+        timeout=10,
+    )
 
 
 def test_http_faults_fire_on_the_requests_asked_for(small_city, tmp_path):
-    plan = FaultPlan(requests={2: "503", 3: "429", 4: "duplicate", 5: "malformed", 6: "timeout"},
-                     stall_seconds=1.0)
+    plan = FaultPlan(
+        requests={2: "503", 3: "429", 4: "duplicate", 5: "malformed", 6: "timeout"}, stall_seconds=1.0
+    )
     with DepartmentSystems(small_city, tmp_path, faults={"hotline": plan}) as systems:
         assert get(systems).status_code == 200
         assert get(systems).status_code == 503
@@ -37,9 +42,11 @@ def test_grid_duplicate_page_comes_again_without_losing_the_rest(small_city, tmp
     with DepartmentSystems(small_city, tmp_path, faults={"grid": plan}) as systems:
         seen, cursor, pages = [], None, 0
         while True:
-            answer = httpx.post(f"{systems.grid.url}/openapi/v2/events/query",
-                                json={"cursor": cursor, "limit": 200},
-                                headers={"X-Api-Key": systems.grid_key}).json()["data"]
+            answer = httpx.post(
+                f"{systems.grid.url}/openapi/v2/events/query",
+                json={"cursor": cursor, "limit": 200},
+                headers={"X-Api-Key": systems.grid_key},
+            ).json()["data"]
             seen += [e["eventNo"] for e in answer["events"]]
             pages += 1
             cursor = answer["nextCursor"]
@@ -50,8 +57,9 @@ def test_grid_duplicate_page_comes_again_without_losing_the_rest(small_city, tmp
 
 
 def test_late_updates_appear_after_their_updated_at(small_city):
-    late = ChannelHistory.read(small_city / "channels/hotline.parquet", "ticket_id",
-                               late_delay=dt.timedelta(hours=6), late_every=5)
+    late = ChannelHistory.read(
+        small_city / "channels/hotline.parquet", "ticket_id", late_delay=dt.timedelta(hours=6), late_every=5
+    )
     assert late.late_rows > 0
     frame = late.frame
     row = frame[frame["_visible_at"] > frame["updated_at"]].iloc[-1]

@@ -19,8 +19,9 @@ def pull(systems, since: str | None, limit: int = 150) -> tuple[list[dict], int]
     events, cursor, calls = [], None, 0
     while True:
         body = {"modifiedAfter": since, "cursor": cursor, "limit": limit}
-        answer = httpx.post(f"{systems.grid.url}/openapi/v2/events/query", json=body,
-                            headers={"X-Api-Key": systems.grid_key}).json()
+        answer = httpx.post(
+            f"{systems.grid.url}/openapi/v2/events/query", json=body, headers={"X-Api-Key": systems.grid_key}
+        ).json()
         calls += 1
         events += answer["data"]["events"]
         cursor = answer["data"]["nextCursor"]

@@ -22,7 +22,9 @@ def read_drop(path) -> list[dict]:
 
 
 def test_daily_files_in_gbk_csv_and_xlsx_hold_the_city(small_city, tmp_path):
-    drops = PetitionDrops(tmp_path, ChannelHistory.read(small_city / "channels/petitions.parquet", "信访件编号"))
+    drops = PetitionDrops(
+        tmp_path, ChannelHistory.read(small_city / "channels/petitions.parquet", "信访件编号")
+    )
     clock = history_end(small_city)
     written = drops.sync_to(clock - dt.timedelta(days=1))
     assert {p.suffix for p in written} == {".csv", ".xlsx"}
@@ -34,7 +36,9 @@ def test_daily_files_in_gbk_csv_and_xlsx_hold_the_city(small_city, tmp_path):
     assert set(latest) == set(expected.index)
     for number, row in latest.items():
         assert row["办理状态"] == expected.at[number, "办理状态"]
-        assert row["更新时间"] == pd.Timestamp(expected.at[number, "updated_at"]).strftime("%Y-%m-%d %H:%M:%S")
+        assert row["更新时间"] == pd.Timestamp(expected.at[number, "updated_at"]).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
     assert drops.sync_to(clock) == []  # nothing is dropped twice
     assert not list(tmp_path.glob(".*"))  # no half-written file left
 

@@ -19,8 +19,11 @@ def database_url(request, tmp_path):
 
 
 def police(city, url) -> PoliceDatabase:
-    return PoliceDatabase(url, ChannelHistory.read(city / "channels/police_incidents.parquet", "jjdbh"),
-                          ChannelHistory.read(city / "channels/police_persons.parquet", "rybh"))
+    return PoliceDatabase(
+        url,
+        ChannelHistory.read(city / "channels/police_incidents.parquet", "jjdbh"),
+        ChannelHistory.read(city / "channels/police_persons.parquet", "rybh"),
+    )
 
 
 def test_tables_hold_the_city_at_the_clock_and_follow_it(small_city, database_url):

@@ -14,8 +14,11 @@ def test_the_environment_points_at_the_running_systems_and_is_restored(small_cit
     with sources_pointed_at(DepartmentSystems(small_city, tmp_path)) as systems:
         assert os.environ["CITYHUB_HOTLINE_URL"] == systems.hotline.url
         token = os.environ["CITYHUB_HOTLINE_TOKEN"]
-        answer = httpx.get(f"{os.environ['CITYHUB_HOTLINE_URL']}/api/v1/tickets",
-                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        answer = httpx.get(
+            f"{os.environ['CITYHUB_HOTLINE_URL']}/api/v1/tickets",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
         assert answer.status_code == 200
     assert os.environ["CITYHUB_GRID_URL"] == "http://grid.internal"
     assert "CITYHUB_HOTLINE_URL" not in os.environ

@@ -1,0 +1,56 @@
+"""`cityhub resolve people|places|events`: resolve a user's own record files, tables in, tables out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cityhub.cli.output import summary_table
+
+resolve_app = typer.Typer(
+    help="Resolve your own record files: who is who, which place is which.", no_args_is_help=True
+)
+
+InputFile = Annotated[Path, typer.Option("--input", help="UTF-8 CSV or Parquet file.")]
+OutputFile = Annotated[
+    Path, typer.Option("--output", help="Where to write the result, in the input's format.")
+]
+
+
+@resolve_app.command("people")
+def resolve_people_command(input_file: InputFile, output_file: OutputFile) -> None:
+    """Read record_id, source, name, id_number, phone, birth_date, gender, address; write record_id,
+    person_id.
+
+    Any column but record_id may be empty; record ids must be unique.
+    """
+    from cityhub.resolve_files import resolve_people_file
+
+    summary_table(f"people written to {output_file}", resolve_people_file(input_file, output_file))
+
+
+@resolve_app.command("places")
+def resolve_places_command(input_file: InputFile, output_file: OutputFile) -> None:
+    """Read record_id, address; write record_id, place_id (empty where the address names no known place)."""
+    from cityhub.resolve_files import resolve_places_file
+
+    summary_table(f"places written to {output_file}", resolve_places_file(input_file, output_file))
+
+
+@resolve_app.command("events")
+def resolve_events_command(input_file: InputFile, output_file: OutputFile) -> None:
+    """Read record_id, source, category, description, occurred_at, address, person_name, person_phone;
+    write record_id, case_id: records about one incident share a case.
+
+    Categories are taxonomy codes (ontology/schema/taxonomy.yaml); times are any common format.
+    """
+    from cityhub.resolve_files import resolve_events_file
+
+    summary_table(f"cases written to {output_file}", resolve_events_file(input_file, output_file))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the resolve group to the CLI."""
+    app.add_typer(resolve_app, name="resolve")

@@ -1,0 +1,254 @@
+"""Commands of the proving ground, added to `cityhub` when it is installed: simulate a city, serve its
+department systems, run the demo, score resolution against ground truth, run benchmarks."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cityhub.cli.output import console, print_rows, summary_table
+from ontology.errors import BadInput
+
+app = typer.Typer()
+eval_app = typer.Typer(
+    help="Score resolution against ground truth and public benchmarks.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+CityOption = Annotated[
+    Path | None, typer.Option(help="A city written by `cityhub simulate` (default: simulate one).")
+]
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Directory to write the city, its channels and ground truth to.")],
+    people: Annotated[int, typer.Option(help="Number of residents.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 7,
+    days: Annotated[int, typer.Option(help="Days of history to simulate.")] = 365,
+    end: Annotated[str, typer.Option(help="Last day of the history (YYYY-MM-DD).")] = "2026-11-20",
+) -> None:
+    """Write a synthetic city (places, people, incidents) and its department records to OUT."""
+    from simulators.city import simulate_city
+
+    result = simulate_city(people=people, seed=seed, out=out, days=days, end=date.fromisoformat(end))
+    summary_table(f"city written to {out}", result)
+
+
+@app.command()
+def serve(
+    city: Annotated[Path, typer.Option(help="A city written by `cityhub simulate`.")],
+    workdir: Annotated[Path, typer.Option(help="Folder for the police database and the petition drops.")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Clock (YYYY-MM-DDTHH:MM:SS); default: end of history.")
+    ] = None,
+) -> None:
+    """Serve a simulated city's four department systems until interrupted.
+
+    Prints the CITYHUB_* variables that point `cityhub ingest` at them.
+    """
+    import datetime as dt
+    import time
+
+    from simulators.services.runner import DepartmentSystems
+
+    clock = dt.datetime.fromisoformat(as_of) if as_of else None
+    with DepartmentSystems(city, workdir, clock=clock) as systems:
+        for name, value in systems.environment().items():
+            typer.echo(f"export {name}={value}")
+        console.print(f"serving {city} at {systems.clock}; Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")
+
+
+@app.command()
+def demo(
+    home: Annotated[
+        Path, typer.Option(help="Folder for the demo's city, lake, warehouse and Airflow home.")
+    ] = Path(".cityhub/demo"),
+    people: Annotated[int, typer.Option(help="Residents of the demo city.")] = 5_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the demo city.")] = 7,
+    serve: Annotated[bool, typer.Option(help="Keep serving the API after the example requests.")] = False,
+    port: Annotated[int, typer.Option(help="Port of the read API.")] = 8000,
+) -> None:
+    """Run the main job on the embedded default: simulate a city, serve its four department systems,
+    run each department's ingest DAG through Airflow (in this process) at the day before, advance a
+    day and run them again for the increment, run the fusion DAG (resolve, project the graph and the
+    search index), then start the read API and show example requests and their answers.
+
+    Writes the city, the lake (Parquet), the warehouse (SQLite), the graph, the index and Airflow's
+    home and metadata database (HOME/airflow) under HOME.
+    """
+    import time
+
+    from proving.demo import DEMO_KEY, fusion_counts, run_demo, totals
+
+    started = time.perf_counter()
+    result = run_demo(home, people, seed, lambda line: console.print(line))
+    table = Table(title="ingest DAGs: the day before, then the increment")
+    for column in ("run", "extracted", "accepted", "quarantined"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for run, outcomes in (("first", result.first), ("increment", result.increment)):
+        counts = totals(outcomes)
+        table.add_row(run, *(f"{counts[k]:,}" for k in ("extracted", "accepted", "quarantined")))
+    console.print(table)
+    summary_table("warehouse", result.counts)
+    if result.fusion is not None:  # resolved tables, graph nodes and relations, search documents
+        fused = fusion_counts(result.fusion)
+        summary_table("fusion DAG", {k: v for k, v in fused.items() if "changed" not in k})
+    settings = result.settings
+    console.print(
+        f"where to look: warehouse {settings.resolved_warehouse_url()}, "
+        f"lake {settings.resolved_lake_dir()}, city and ground truth {home / 'city'}, "
+        f"Airflow {home / 'airflow'}"
+    )
+    console.print(f"pipeline done in {time.perf_counter() - started:.0f} s")
+    _serve_api(settings, port, DEMO_KEY, serve)
+
+
+def _serve_api(settings: object, port: int, key: str, keep: bool) -> None:
+    """Start the read API, run the example requests against it, and stop unless `keep`."""
+    import json
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from api.app import create_app
+    from proving.demo import example_requests
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    console.print(f"read API at {base} (OpenAPI: {base}/docs); every call needs the header X-API-Key: {key}")
+    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
+        for method, path, body in example_requests(settings):  # type: ignore[arg-type]
+            data = (
+                f" -H 'Content-Type: application/json' -d '{json.dumps(body, ensure_ascii=False)}'"
+                if body
+                else ""
+            )
+            console.print(
+                f"\n$ curl -s -X {method} -H 'X-API-Key: {key}' '{base}{path}'{data}",
+                soft_wrap=True,
+                markup=False,
+            )
+            answer = client.request(method, path, json=body)
+            text = json.dumps(answer.json(), ensure_ascii=False)
+            console.print(
+                f"{answer.status_code} {text[:400]}{' ...' if len(text) > 400 else ''}",
+                soft_wrap=True,
+                markup=False,
+            )
+    if keep:
+        console.print("serving; Ctrl-C to stop")
+        try:
+            thread.join()
+        except KeyboardInterrupt:
+            pass
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@eval_app.command("people")
+def eval_people(
+    dataset: Annotated[
+        list[str] | None, typer.Option(help="city, febrl1-4, rldata500, rldata10000 (repeatable).")
+    ] = None,
+    city: CityOption = None,
+    people: Annotated[
+        int, typer.Option(help="Residents of the city simulated when --city is not given.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+) -> None:
+    """Pairwise and B-cubed precision, recall and F1 of people resolution."""
+    from proving.evaluation import evaluate_people, simulated_city
+
+    chosen = dataset or ["city", "febrl4"]
+    folder = simulated_city(city, people, seed) if "city" in chosen else Path(".")
+    print_rows("people resolution", evaluate_people(chosen, folder))
+
+
+@eval_app.command("places")
+def eval_places(
+    city: CityOption = None,
+    people: Annotated[
+        int, typer.Option(help="Residents of the city simulated when --city is not given.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+) -> None:
+    """Pairwise and B-cubed precision, recall and F1 of place resolution on a simulated city."""
+    from proving.evaluation import evaluate_places, simulated_city
+
+    print_rows("place resolution", evaluate_places(simulated_city(city, people, seed)))
+
+
+@eval_app.command("events")
+def eval_events(
+    city: CityOption = None,
+    people: Annotated[
+        int, typer.Option(help="Residents of the city simulated when --city is not given.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+) -> None:
+    """Cases against the simulator's incidents (pairwise, B-cubed) and the escalation signal's precision
+    and recall."""
+    from proving.evaluation import evaluate_events, simulated_city
+
+    print_rows("event resolution", evaluate_events(simulated_city(city, people, seed)))
+
+
+@eval_app.command("search")
+def eval_search(
+    city: CityOption = None,
+    people: Annotated[
+        int, typer.Option(help="Residents of the city simulated when --city is not given.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    search_url: Annotated[str, typer.Option(help="'embedded' or an Elasticsearch URL.")] = "embedded",
+) -> None:
+    """Recall@10 and MRR of judged queries from the city's ground truth, on an index built from what
+    ingest and fusion produced from the city (kept under <home>/eval)."""
+    from proving.evaluation import evaluate_search, simulated_city
+
+    rows = evaluate_search(simulated_city(city, people, seed), search_url=search_url)
+    print_rows("search relevance", rows)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Benchmark to run: simulate, ingest, people ...")],
+) -> None:
+    """Run a benchmark from benchmarks/: prints a table and writes benchmarks/results/NAME.json.
+
+    Extra options go to the benchmark (e.g. `cityhub bench simulate --people 1000000`).
+    """
+    import importlib
+
+    try:
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+    except ModuleNotFoundError as error:
+        raise BadInput(f"no benchmark named {name!r} (looked for benchmarks/bench_{name}.py)") from error
+    module.main(list(ctx.args))
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the proving ground's commands to the product CLI."""
+    for command in app.registered_commands:
+        cli.registered_commands.append(command)
+    for group in app.registered_groups:
+        cli.registered_groups.append(group)

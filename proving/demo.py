@@ -1,0 +1,253 @@
+"""The main job on one machine, no servers: a small city, its four department systems, and the
+DAGs of `dags/` run through Airflow in this process, end to end.
+
+Airflow keeps its home and its SQLite metadata database under the demo home (`<home>/airflow`), so a
+fresh clone needs nothing else. It reads its configuration once, when first imported: the demo
+points it at that home before anything imports Airflow.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cityhub.config import Settings, get_settings
+from cityhub.orchestration import FUSION_STEPS
+from cityhub.warehouse import Warehouse
+from ontology.errors import CityhubError
+from simulators.city import simulate_city
+from simulators.services.runner import DepartmentSystems, history_end, sources_pointed_at
+
+DEMO_KEY = "demo-officer-key"
+DAGS_FOLDER = Path(__file__).resolve().parents[1] / "dags"
+FUSION_DAG = "cityhub_fusion"
+#: The demo's departments in the order their ingest DAGs run (the source definitions shipped).
+DEMO_SOURCES = ("hotline", "grid", "police", "petitions")
+#: Settings the demo pins to its home, so that a shell's own settings cannot send it elsewhere.
+_HOME_OVERRIDES = ("CITYHUB_WAREHOUSE_URL", "CITYHUB_LAKE_DIR", "CITYHUB_SOURCES_DIR")
+
+
+class DagRunFailed(CityhubError):
+    """A DAG run of the demo did not succeed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DagOutcome:
+    """One `dag.test()` run: its state, each task's state and return value, and its wall time."""
+
+    dag_id: str
+    state: str
+    task_states: dict[str, str]
+    returned: dict[str, Any]
+    seconds: float
+    task_seconds: dict[str, float]
+
+
+@dataclass
+class DemoRun:
+    """What a demo run did, for the summary tables and the example requests."""
+
+    settings: Settings
+    first: list[DagOutcome] = field(default_factory=list)
+    increment: list[DagOutcome] = field(default_factory=list)
+    fusion: DagOutcome | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def airflow_home(home: Path) -> Path:
+    return (home / "airflow").resolve()
+
+
+def use_local_airflow(home: Path) -> Path:
+    """Return Airflow's home under `home` after pointing Airflow's configuration at it.
+
+    Must run before Airflow is imported: Airflow reads its configuration once, at import.
+    """
+    folder = airflow_home(home)
+    if "airflow" in sys.modules:
+        if os.environ.get("AIRFLOW_HOME") != str(folder):
+            raise CityhubError(f"Airflow was imported before the demo could point it at {folder}")
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(folder),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder / 'airflow.db'}",
+            # Task logs would repeat every step on the terminal; the demo prints its own summary.
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            # The in-process task API signs its tokens with this; nothing outside the run uses it.
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        }
+    )
+    return folder
+
+
+def point_settings_at(home: Path) -> None:
+    """Make the DAG tasks (which read the process-wide settings) use the warehouse and lake under `home`."""
+    os.environ["CITYHUB_HOME"] = str(home.resolve())
+    for name in _HOME_OVERRIDES:
+        os.environ.pop(name, None)
+    get_settings.cache_clear()
+
+
+def load_dags(home: Path) -> dict[str, Any]:
+    """Return the DAGs of `dags/` by id, as Airflow's DAG processor parses them, after creating
+    Airflow's metadata database under `home` if it is not there yet."""
+    folder = use_local_airflow(home)
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.db import initdb
+
+    database = folder / "airflow.db"
+    if not database.exists() or database.stat().st_size == 0:
+        initdb()  # what `airflow db migrate` does on an empty database, without starting the CLI
+    bag = DagBag(dag_folder=DAGS_FOLDER)
+    if bag.import_errors:
+        raise DagRunFailed(f"DAG files failed to load: {', '.join(sorted(bag.import_errors))}")
+    return dict(bag.dags)
+
+
+def run_dag(dag: Any) -> DagOutcome:
+    """Return the outcome of one in-process `dag.test()` run; raise DagRunFailed unless it succeeded.
+
+    The run uses a copy without retries: a failing task stops the demo at once instead of
+    waiting out a retry delay meant for a department system that is restarting.
+    """
+    trial = copy.deepcopy(dag)
+    for task in trial.tasks:
+        task.retries = 0
+    started = time.perf_counter()
+    run = trial.test()
+    seconds = time.perf_counter() - started
+    instances = run.get_task_instances()
+    states = {ti.task_id: str(ti.state) for ti in instances}
+    if str(run.state) != "success":
+        raise DagRunFailed(f"{dag.dag_id} ended {run.state}: {states}")
+    returned = {
+        ti.task_id: ti.xcom_pull(task_ids=ti.task_id) for ti in instances if str(ti.state) == "success"
+    }
+    durations = {ti.task_id: round(float(ti.duration or 0.0), 2) for ti in instances}
+    return DagOutcome(dag.dag_id, str(run.state), states, returned, seconds, durations)
+
+
+def ingest_all(dags: dict[str, Any], say: Callable[[str], None]) -> list[DagOutcome]:
+    """Return the outcomes of every department's ingest DAG, run one after the other."""
+    outcomes = []
+    for source in DEMO_SOURCES:
+        outcome = run_dag(dags[f"cityhub_ingest_{source}"])
+        say(f"  {outcome.dag_id}: {outcome.task_states['ingest']} in {outcome.seconds:.1f} s")
+        outcomes.append(outcome)
+    return outcomes
+
+
+@contextmanager
+def department_systems(city: Path, home: Path, clock: dt.datetime) -> Iterator[DepartmentSystems]:
+    """Yield the city's four systems at `clock`, with the environment pointing the sources at them."""
+    with sources_pointed_at(DepartmentSystems(city, home / "systems", clock=clock)) as systems:
+        yield systems
+
+
+def ensure_city(home: Path, people: int, seed: int, say: Callable[[str], None]) -> Path:
+    """Return the demo city's folder, simulating it first if it is not there."""
+    city = home / "city"
+    if not (city / "manifest.json").exists():
+        say(f"simulating a city of {people:,} residents into {city}")
+        started = time.perf_counter()
+        simulate_city(people=people, seed=seed, out=city)
+        say(f"  simulated in {time.perf_counter() - started:.1f} s")
+    return city
+
+
+def run_demo(home: Path, people: int, seed: int, say: Callable[[str], None]) -> DemoRun:
+    """Return what a demo run did: simulate, serve, run each ingest DAG at the day before, advance
+    a day, run them again for the increment, then run the fusion DAG."""
+    home.mkdir(parents=True, exist_ok=True)
+    point_settings_at(home)
+    city = ensure_city(home, people, seed, say)
+    started = time.perf_counter()
+    dags = load_dags(home)
+    say(
+        f"Airflow {_airflow_version(home)}: home and metadata database in {airflow_home(home)}, "
+        f"{len(dags)} DAGs loaded from {DAGS_FOLDER} in {time.perf_counter() - started:.1f} s"
+    )
+    end = history_end(city)
+    demo = DemoRun(Settings(home=home.resolve(), api_keys=f"demo:{DEMO_KEY}"))
+    with department_systems(city, home, end - dt.timedelta(days=1)) as systems:
+        say(
+            f"department systems up: hotline {systems.hotline.url}, grid {systems.grid.url}, "
+            f"police {systems.police_url}, petitions {systems.petitions_dir}"
+        )
+        say(f"ingest DAGs at {systems.clock:%Y-%m-%d %H:%M} (the day before the end of the history)")
+        demo.first = ingest_all(dags, say)
+        systems.advance(end)
+        say(f"the city advanced a day to {end:%Y-%m-%d %H:%M}; ingest DAGs again for the increment")
+        demo.increment = ingest_all(dags, say)
+    # In production the fusion DAG is scheduled on the ingest DAGs' Assets; dag.test() runs one
+    # DAG and does not trigger Asset consumers, so the demo runs it itself, after the ingests.
+    say(
+        f"{FUSION_DAG} (Asset-scheduled in production; run here after the ingests): "
+        "standardise -> quality -> resolve -> project graph -> project search"
+    )
+    demo.fusion = run_dag(dags[FUSION_DAG])
+    say(f"  {FUSION_DAG}: {demo.fusion.state} in {demo.fusion.seconds:.1f} s")
+    warehouse = Warehouse(demo.settings.resolved_warehouse_url())
+    demo.counts = {
+        t: warehouse.count(t)
+        for t in ("EventRecord", "PersonMention", "PlaceMention", "quarantine", "batches")
+    }
+    return demo
+
+
+def _airflow_version(home: Path) -> str:
+    use_local_airflow(home)
+    import airflow
+
+    return str(airflow.__version__)
+
+
+def totals(outcomes: list[DagOutcome]) -> dict[str, int]:
+    """Return the rows extracted, accepted and quarantined by a round of ingest DAG runs."""
+    summaries = [o.returned.get("ingest") or {} for o in outcomes]
+    keys = ("extracted", "accepted", "quarantined")
+    return {key: sum(int(summary.get(key, 0)) for summary in summaries) for key in keys}
+
+
+def fusion_counts(outcome: DagOutcome) -> dict[str, int]:
+    """Return the fusion DAG's counts as `task.count`, in task order."""
+    order = list(FUSION_STEPS)
+    tasks = sorted(outcome.returned, key=lambda task: order.index(task) if task in order else len(order))
+    return {f"{task}.{key}": value for task in tasks for key, value in (outcome.returned[task] or {}).items()}
+
+
+def example_requests(settings: Settings) -> list[tuple[str, str, dict[str, object] | None]]:
+    """Return (method, path, body) of requests that show the resolved city: a person found by name,
+    their 360, an escalating case's timeline, the dossier of its place, and a match."""
+    from cityhub.warehouse.resolved import RESOLVED_TABLES
+
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    people = warehouse.read_table(RESOLVED_TABLES["people"].name).dropna(subset=["id_number"])
+    cases = warehouse.read_table(RESOLVED_TABLES["cases"].name)
+    escalating = cases[cases["escalating"].astype(bool)]
+    case = (escalating if len(escalating) else cases).sort_values("case_id").iloc[0]["case_id"]
+    events = warehouse.read_table(RESOLVED_TABLES["events"].name)
+    place = events.loc[events["case_id"] == case, "place_id"].dropna()
+    person = people.sort_values("person_id").iloc[0]
+    requests: list[tuple[str, str, dict[str, object] | None]] = [
+        ("GET", f"/search?q={person['name']}&kind=person", None),
+        ("GET", f"/people/{person['person_id']}", None),
+        ("GET", f"/cases/{case}", None),
+    ]
+    if len(place):
+        requests.append(("GET", f"/places/{place.iloc[0]}", None))
+    requests.append(("POST", "/match", {"name": person["name"], "birth_date": str(person["birth_date"])}))
+    return requests
