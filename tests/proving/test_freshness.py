@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.cityhub.conftest import DEMO_PEOPLE, REPOSITORY, child_environment
+from tests.proving.conftest import DEMO_PEOPLE, REPOSITORY, child_environment
 
 from cityhub.config import Settings
 from cityhub.read import Reader
