@@ -373,13 +373,16 @@ def test_the_home_is_a_volume_in_every_hub_service(services, filled_env):
         assert f"cityhub-home:{home}" in mounts, name
 
 
-def test_the_image_installs_every_package_the_project_declares():
+def test_the_image_copies_every_product_package_and_nothing_of_the_proving_ground():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
-    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = {pattern.rstrip("*") for pattern in patterns}
+    # the import contract that keeps the product apart names both sides
+    (apart,) = [c for c in pyproject["tool"]["importlinter"]["contracts"] if c["type"] == "forbidden"]
     dockerfile = load_dockerfile()
-    for package in sorted(packages):
+    for package in apart["source_modules"]:
         assert dockerfile.destination_of(package) == f"/opt/cityhub/src/{package}", package
+    for package in [*apart["forbidden_modules"], "tests"]:
+        with pytest.raises(KeyError):
+            dockerfile.destination_of(package)
     assert dockerfile.destination_of("pyproject.toml") == "/opt/cityhub/src"
 
 
