@@ -8,6 +8,7 @@ import fnmatch
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -111,3 +112,16 @@ def test_the_staging_follows_the_dockerignore(tmp_path: Path) -> None:
     assert (folder / "pyproject.toml").is_file() and (folder / "cityhub" / "config.py").is_file()
     assert not list(folder.rglob("__pycache__")) and not list(folder.rglob("*.pyc"))
     assert not (folder / "simulators").exists() and not (folder / "tests").exists()
+
+
+def test_the_image_copies_every_product_package_and_nothing_of_the_proving_ground():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    # the import contract that keeps the product apart names both sides
+    (apart,) = [c for c in pyproject["tool"]["importlinter"]["contracts"] if c["type"] == "forbidden"]
+    dockerfile = load_dockerfile()
+    for package in apart["source_modules"]:
+        assert dockerfile.destination_of(package) == f"/opt/cityhub/src/{package}", package
+    for package in [*apart["forbidden_modules"], "tests"]:
+        with pytest.raises(KeyError):
+            dockerfile.destination_of(package)
+    assert dockerfile.destination_of("pyproject.toml") == "/opt/cityhub/src"
