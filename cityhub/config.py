@@ -32,9 +32,11 @@ class Settings(BaseSettings):
     api_keys: str = ""  # "name:key,name:key": who may call the read API (none set: every call is refused)
 
     def resolved_warehouse_url(self) -> str:
+        """Return the warehouse URL, a SQLite file under `home` when none is set."""
         return self.warehouse_url or f"sqlite:///{(self.home / 'warehouse.sqlite').resolve()}"
 
     def resolved_lake_dir(self) -> Path:
+        """Return the lake's folder, `home`/lake when none is set."""
         return self.lake_dir or self.home / "lake"
 
 

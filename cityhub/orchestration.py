@@ -70,10 +70,12 @@ class IngestPlan:
 
     @property
     def dag_id(self) -> str:
+        """The id of the source's ingest DAG."""
         return f"cityhub_ingest_{self.source}"
 
     @property
     def asset_uri(self) -> str:
+        """The URI of the Asset the source's ingest DAG updates."""
         return records_asset_uri(self.source)
 
 

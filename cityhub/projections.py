@@ -25,10 +25,12 @@ SEARCH_KINDS = {"person": "person", "place": "place", "case": "case"}
 
 
 def graph_location(settings: Settings) -> str:
+    """Return where the graph is: a SQLite file under the home when embedded, else the server's URL."""
     return str(settings.home / "graph.sqlite") if settings.graph_url == "embedded" else settings.graph_url
 
 
 def search_location(settings: Settings) -> str:
+    """Return where the search index is: a folder under the home when embedded, else the server's URL."""
     return str(settings.home / "search") if settings.search_url == "embedded" else settings.search_url
 
 

@@ -26,6 +26,7 @@ class DatabaseReader:
         self.engine = sa.create_engine(expand_variables(fetch.url, variables))
 
     def close(self) -> None:
+        """Release the database connections."""
         self.engine.dispose()
 
     def columns(self) -> list[str]:

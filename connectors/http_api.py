@@ -78,6 +78,7 @@ class HttpApiReader:
         )(self._request_once)
 
     def close(self) -> None:
+        """Close the HTTP client."""
         self.client.close()
 
     def _request_once(self, params: dict[str, Any]) -> Any:

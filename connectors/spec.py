@@ -131,6 +131,7 @@ class SourceSpec(BaseModel):
     tables: dict[str, dict[str, str]] = {}
 
     def stream(self, name: str) -> Stream:
+        """Return the stream called `name`; BadInput when the source has none."""
         for stream in self.streams:
             if stream.name == name:
                 return stream
@@ -172,6 +173,7 @@ def load_source(path: Path) -> SourceSpec:
 
 
 def builtin_sources_dir() -> Path:
+    """Return the folder of the source definitions shipped with the connectors."""
     return Path(str(resources.files("connectors").joinpath("sources")))
 
 

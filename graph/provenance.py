@@ -83,6 +83,7 @@ def provenance(pairs: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
 
 
 def no_pairs() -> pd.DataFrame:
+    """Return an empty table of (id, key) pairs."""
     return pd.DataFrame(columns=_PAIRS)
 
 

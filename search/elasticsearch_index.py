@@ -94,6 +94,7 @@ class ElasticsearchIndex(SearchIndex):
         self.client = client or Elasticsearch(url, serializer=OrjsonSerializer(), request_timeout=120)
 
     def alias(self, kind: str) -> str:
+        """Return the alias readers search for a kind: it points at the live version."""
         return f"{self.prefix}-{kind}"
 
     def ensure_index(self) -> None:

@@ -47,6 +47,7 @@ class StreamResult:
 
 
 def lake_source(spec: SourceSpec, stream: Stream) -> str:
+    """Return the name a stream's batches go under: the source, or source.stream when it has several."""
     return spec.source if len(spec.streams) == 1 else f"{spec.source}.{stream.name}"
 
 

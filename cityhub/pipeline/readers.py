@@ -15,9 +15,15 @@ READER_COLUMNS = {FILE_FIELD, LINE_FIELD, ROW_ERROR, "_file_date"}
 
 
 class Reader(Protocol):
-    def pages(self, since: str) -> Iterator[list[dict[str, Any]]]: ...
+    """What the ingest needs of a source's reader."""
 
-    def close(self) -> None: ...
+    def pages(self, since: str) -> Iterator[list[dict[str, Any]]]:
+        """Yield the records changed after the watermark `since`, a page at a time."""
+        ...
+
+    def close(self) -> None:
+        """Release what the reader holds (connections, clients)."""
+        ...
 
 
 def open_reader(source: str, stream: Stream, variables: Mapping[str, str]) -> Reader:
