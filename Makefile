@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test servers gates install lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -17,14 +17,30 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cityhub demo
 
-test: $(STAMP)
+# The gates, then the tests (doctests included) against real servers. CITYHUB_SKIP_SERVERS=1 skips
+# the server tests, and the run says so at its end.
+test: gates servers
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+# What the server tests need (PostgreSQL, Java, the Neo4j launcher, Elasticsearch); CI runs the same.
+servers:
+	@if [ "$${CITYHUB_SKIP_SERVERS:-}" = 1 ]; then \
+	  echo "servers: not installed (CITYHUB_SKIP_SERVERS=1)"; \
+	else \
+	  .ci/install-servers.sh; \
+	fi
+
+# Style, types, and the layer rule (import contracts in pyproject.toml).
+gates: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+lint: gates
 
 bench: $(STAMP)
 	$(BIN)/cityhub bench all
 
 clean:
-	rm -rf $(VENV) .cityhub .pytest_cache
+	rm -rf $(VENV) .cityhub .pytest_cache .mypy_cache

@@ -2,9 +2,13 @@
 # Install what the tests' real servers need, so the first test does not pay for it:
 #   PostgreSQL (Debian package), Java 17 + Maven (if missing), the Neo4j launcher (built into
 #   docker/launchers/neo4j/target) and the Elasticsearch distribution (unpacked into a cache folder).
+# The test session starts the servers from these (proving/servers). `make test` runs this script, on a
+# developer's machine and in CI (.ci/run) alike; CITYHUB_SKIP_SERVERS=1 skips it and the server tests.
 # Idempotent and quiet: when everything is in place it only checks, in about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+trap 'echo "servers: installing what the server tests need failed (above); they would fail too." \
+  "Fix it, or run \`CITYHUB_SKIP_SERVERS=1 make test\` to skip them." >&2' ERR
 
 now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,12 +26,17 @@ class Settings(BaseSettings):
     index_prefix: str = "cityhub"
     city_code: str = "500100"  # the hub's city (GB/T 2260): district short names are read inside it
     area_code: str = "023"  # landlines written without an area code are local numbers
+    # The grid platform's grid codes: its first group is the community's 12-digit statistical code
+    # (500106006010-G03 is grid 3 of community 500106006010), which places a grid worker's shorthand.
+    grid_code_pattern: str = r"^(\d{12})-G\d+$"
     api_keys: str = ""  # "name:key,name:key": who may call the read API (none set: every call is refused)
 
     def resolved_warehouse_url(self) -> str:
+        """Return the warehouse URL, a SQLite file under `home` when none is set."""
         return self.warehouse_url or f"sqlite:///{(self.home / 'warehouse.sqlite').resolve()}"
 
     def resolved_lake_dir(self) -> Path:
+        """Return the lake's folder, `home`/lake when none is set."""
         return self.lake_dir or self.home / "lake"
 
 
@@ -38,3 +44,12 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings (read once from the environment)."""
     return Settings()
+
+
+def source_variables() -> dict[str, str]:
+    """Return the variables the source definitions' `${NAME}` references read: this process's environment.
+
+    The hub's one read of its environment for the sources, made where a run starts (the CLI command,
+    the DAG task); everything below is given the mapping.
+    """
+    return dict(os.environ)

@@ -62,6 +62,7 @@ class Lake:
         self.root = Path(root)
 
     def batch_dir(self, source: str, batch_id: str) -> Path:
+        """Return the folder of one batch of a source."""
         return self.root / "raw" / source / batch_id
 
     def write_batch(
@@ -98,6 +99,7 @@ class Lake:
         return manifest
 
     def read_manifest(self, source: str, batch_id: str) -> BatchManifest:
+        """Return the manifest written with a batch."""
         text = (self.batch_dir(source, batch_id) / "manifest.json").read_text("utf-8")
         return BatchManifest(**json.loads(text))
 

@@ -17,7 +17,7 @@ import datetime as dt
 import importlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,10 +70,12 @@ class IngestPlan:
 
     @property
     def dag_id(self) -> str:
+        """The id of the source's ingest DAG."""
         return f"cityhub_ingest_{self.source}"
 
     @property
     def asset_uri(self) -> str:
+        """The URI of the Asset the source's ingest DAG updates."""
         return records_asset_uri(self.source)
 
 
@@ -100,7 +102,7 @@ def ingest_plans(sources_dir: Path | None = None) -> list[IngestPlan]:
     return [_plan(spec) for spec in sorted(load_sources(folder).values(), key=lambda s: s.source)]
 
 
-def ingest_source(source: str) -> dict[str, Any]:
+def ingest_source(source: str, variables: Mapping[str, str]) -> dict[str, Any]:
     """Return counts of one source's ingest run: pull every stream's increment into the warehouse.
 
     Safe to re-run: a run starts from the warehouse's watermark, the lake and the warehouse are
@@ -121,7 +123,7 @@ def ingest_source(source: str) -> dict[str, Any]:
                 _result_to_json(result, key, loaded_at),
             )
 
-    results = ingest_sources([spec], warehouse, lake, on_stream=keep)
+    results = ingest_sources([spec], warehouse, lake, on_stream=keep, variables=variables)
     return {
         "source": source,
         "extracted": sum(r.extracted for r in results),

@@ -25,10 +25,12 @@ SEARCH_KINDS = {"person": "person", "place": "place", "case": "case"}
 
 
 def graph_location(settings: Settings) -> str:
+    """Return where the graph is: a SQLite file under the home when embedded, else the server's URL."""
     return str(settings.home / "graph.sqlite") if settings.graph_url == "embedded" else settings.graph_url
 
 
 def search_location(settings: Settings) -> str:
+    """Return where the search index is: a folder under the home when embedded, else the server's URL."""
     return str(settings.home / "search") if settings.search_url == "embedded" else settings.search_url
 
 
@@ -49,14 +51,14 @@ def open_search_index(settings: Settings | None = None) -> Iterator[SearchIndex]
     """Yield the search index the settings point at, closed afterwards."""
     settings = settings or get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    index = open_index(search_location(settings), settings.index_prefix)
+    index = open_index(search_location(settings), settings.index_prefix, city_code=settings.city_code)
     try:
         yield index
     finally:
         index.close()
 
 
-def _split_changes(id_changes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _split_changes(id_changes: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (merges and splits, removals) of an id_changes table."""
     if id_changes is None or id_changes.empty:
         return pd.DataFrame(columns=["entity", "old_id", "new_id", "kind", "at"]), pd.DataFrame()
@@ -80,14 +82,18 @@ def write_graph(settings: Settings, tables: dict[str, pd.DataFrame], increment: 
         return written
 
 
-def search_documents(tables: dict[str, pd.DataFrame]) -> dict[str, Iterator[SearchDocument]]:
-    """Return the document stream of each kind built from the resolved tables."""
+def search_documents(
+    tables: dict[str, pd.DataFrame], city_code: str | None = None
+) -> dict[str, Iterator[SearchDocument]]:
+    """Return the document stream of each kind built from the resolved tables, addresses read inside
+    the hub's city `city_code` (Settings.city_code)."""
+    people, events = tables["people"], tables["events"]
     return {
         "person": person_documents(
-            tables["people"], tables["person_mentions"], tables["events"], tables["event_people"]
+            people, tables["person_mentions"], events, tables["event_people"], city_code=city_code
         ),
-        "place": place_documents(tables["places"], tables["events"]),
-        "case": case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"]),
+        "place": place_documents(tables["places"], events, city_code=city_code),
+        "case": case_documents(tables["cases"], events, tables["event_people"], people, city_code=city_code),
     }
 
 
@@ -97,16 +103,17 @@ def write_search(settings: Settings, tables: dict[str, pd.DataFrame], increment:
     with open_search_index(settings) as index:
         index.ensure_index()
         if increment:
-            for kind, docs in search_documents(tables).items():
+            for kind, docs in search_documents(tables, settings.city_code).items():
                 written[kind] = index.bulk_upsert(kind, docs)
         else:
-            written = {kind: index.count(kind) for kind in index.rebuild_kinds(search_documents(tables))}
+            documents = search_documents(tables, settings.city_code)
+            written = {kind: index.count(kind) for kind in index.rebuild_kinds(documents)}
         if increment:
             moves, removals = _split_changes(tables.get("id_changes"))
             gone = pd.concat([moves[moves["kind"] == "merge"], removals], ignore_index=True)
             for entity, frame in gone.groupby("entity") if len(gone) else ():
                 if entity in SEARCH_KINDS:
-                    written[f"removed {entity}"] = index.delete(
+                    written[f"removed {entity!s}"] = index.delete(
                         SEARCH_KINDS[str(entity)], frame["old_id"].tolist()
                     )
     return written

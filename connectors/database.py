@@ -5,25 +5,28 @@ updated-at and primary key, so a chunk boundary never drops or repeats a row).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-from connectors.spec import DatabaseFetch, expand_env
+from connectors.spec import DatabaseFetch, expand_variables
 from ontology.errors import SourceError
 
 
 class DatabaseReader:
     """Reads rows changed since a watermark from one table."""
 
-    def __init__(self, source: str, fetch: DatabaseFetch, record_id: str) -> None:
+    def __init__(
+        self, source: str, fetch: DatabaseFetch, record_id: str, variables: Mapping[str, str]
+    ) -> None:
         self.source = source
         self.fetch = fetch
         self.record_id = record_id
-        self.engine = sa.create_engine(expand_env(fetch.url))
+        self.engine = sa.create_engine(expand_variables(fetch.url, variables))
 
     def close(self) -> None:
+        """Release the database connections."""
         self.engine.dispose()
 
     def columns(self) -> list[str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
-from connectors.spec import FileDropFetch, expand_env
+from connectors.spec import FileDropFetch, expand_variables
 from ontology.errors import SourceError
 
 ROW_ERROR = "_row_error"
@@ -27,10 +27,10 @@ LINE_FIELD = "_line"
 class FileDropReader:
     """Reads the files dropped after a watermark date, oldest first."""
 
-    def __init__(self, source: str, fetch: FileDropFetch) -> None:
+    def __init__(self, source: str, fetch: FileDropFetch, variables: Mapping[str, str]) -> None:
         self.source = source
         self.fetch = fetch
-        self.folder = Path(expand_env(fetch.folder))
+        self.folder = Path(expand_variables(fetch.folder, variables))
         self._date = re.compile(fetch.date_regex)
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ with exponential backoff that honour Retry-After (tenacity does the retrying).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from tenacity import (
 )
 
 from connectors.mapping import dig
-from connectors.spec import HttpFetch, expand_env
+from connectors.spec import HttpFetch, expand_variables
 from ontology.errors import SourceError
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -44,16 +44,24 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
 class HttpApiReader:
     """Reads every record changed since a watermark from one HTTP endpoint."""
 
-    def __init__(self, source: str, fetch: HttpFetch, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        fetch: HttpFetch,
+        variables: Mapping[str, str],
+        client: httpx.Client | None = None,
+    ) -> None:
         self.source = source
         self.fetch = fetch
         headers = {}
-        credential = expand_env(fetch.credential)
+        credential = expand_variables(fetch.credential, variables)
         if credential:
             value = f"{fetch.auth_scheme} {credential}".strip()
             headers[fetch.auth_header] = value
         self.client = client or httpx.Client(
-            base_url=expand_env(fetch.base_url), headers=headers, timeout=fetch.timeout_seconds
+            base_url=expand_variables(fetch.base_url, variables),
+            headers=headers,
+            timeout=fetch.timeout_seconds,
         )
         backoff = wait_exponential_jitter(multiplier=0.2, max=fetch.max_backoff_seconds, jitter=0.2)
 
@@ -70,6 +78,7 @@ class HttpApiReader:
         )(self._request_once)
 
     def close(self) -> None:
+        """Close the HTTP client."""
         self.client.close()
 
     def _request_once(self, params: dict[str, Any]) -> Any:

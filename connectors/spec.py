@@ -5,8 +5,8 @@ settings name); adding a department of a known kind is adding a file.
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -40,7 +40,7 @@ class HttpFetch(BaseModel):
     method: Literal["GET", "POST"] = "GET"
     auth_header: str = "Authorization"
     auth_scheme: str = "Bearer"  # "" sends the credential bare (API-key headers)
-    credential: str = ""  # `${ENV_NAME}` is read from the environment at run time
+    credential: str = ""  # `${NAME}` is read from the variables the reader is given
     since_param: str
     paging: Paging
     timeout_seconds: float = 10.0
@@ -131,26 +131,36 @@ class SourceSpec(BaseModel):
     tables: dict[str, dict[str, str]] = {}
 
     def stream(self, name: str) -> Stream:
+        """Return the stream called `name`; BadInput when the source has none."""
         for stream in self.streams:
             if stream.name == name:
                 return stream
         raise BadInput(f"source {self.source}: no stream named {name!r}")
 
 
-_ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
 
-def expand_env(text: str) -> str:
-    """Return text with `${NAME}` / `${NAME:-default}` replaced from the environment."""
+def expand_variables(text: str, variables: Mapping[str, str]) -> str:
+    """Return text with `${NAME}` / `${NAME:-default}` replaced from `variables`.
+
+    The caller passes the variables (the hub's edge passes its environment), so a source definition
+    never reads the process environment behind the caller's back.
+
+    >>> expand_variables("${CITYHUB_GRID_URL}/api", {"CITYHUB_GRID_URL": "http://grid"})
+    'http://grid/api'
+    >>> expand_variables("${CITYHUB_TIMEOUT:-10}", {})
+    '10'
+    """
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        value = os.environ.get(name, default)
+        value = variables.get(name, default)
         if value is None:
-            raise BadInput(f"environment variable {name} is not set (needed by a source definition)")
+            raise BadInput(f"variable {name} is not set (needed by a source definition)")
         return value
 
-    return _ENV.sub(replace, text)
+    return _VARIABLE.sub(replace, text)
 
 
 def load_source(path: Path) -> SourceSpec:
@@ -163,6 +173,7 @@ def load_source(path: Path) -> SourceSpec:
 
 
 def builtin_sources_dir() -> Path:
+    """Return the folder of the source definitions shipped with the connectors."""
     return Path(str(resources.files("connectors").joinpath("sources")))
 
 

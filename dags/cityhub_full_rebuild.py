@@ -35,6 +35,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     doc_md=__doc__,
 )
 def cityhub_full_rebuild() -> None:
+    """Wire the one task that rebuilds the resolved tables, the graph and the search index from scratch."""
+
     @task(
         task_id="full_rebuild",
         outlets=[

@@ -43,6 +43,8 @@ RECORDS = [Asset(uri=plan.asset_uri) for plan in orchestration.ingest_plans()]
     doc_md=__doc__,
 )
 def cityhub_fusion() -> None:
+    """Wire the fusion steps in order: standardise, quality, resolve, project the graph, project search."""
+
     @task(task_id="standardise")
     def standardise() -> dict[str, int]:
         return orchestration.run_fusion_step("standardise")

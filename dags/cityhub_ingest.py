@@ -15,6 +15,7 @@ from airflow.sdk import DAG, Asset, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from cityhub import orchestration
+from cityhub.config import source_variables
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -55,7 +56,8 @@ def build_ingest_dag(plan: orchestration.IngestPlan) -> DAG:
     def ingest_dag() -> None:
         @task(outlets=[records])
         def ingest(**context: Any) -> dict[str, Any]:
-            summary = orchestration.ingest_source(plan.source)
+            # the task's environment is where a deployment gives the sources their URLs and secrets
+            summary = orchestration.ingest_source(plan.source, source_variables())
             # A skipped task updates no Asset, so fusion does not run for a source with nothing new.
             if summary["extracted"] == 0:
                 raise AirflowSkipException(f"{plan.source}: nothing new since the watermark")

@@ -38,6 +38,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     doc_md=__doc__,
 )
 def cityhub_quality_report() -> None:
+    """Wire the day's quality summary and the Data Docs build, side by side."""
+
     @task(task_id="summarise_quality")
     def summarise_quality(**context: Any) -> dict[str, int]:
         return orchestration.quality_report(until=context["dag_run"].run_after)

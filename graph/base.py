@@ -177,6 +177,7 @@ def check_depth(depth: int, most: int = MAX_PATH_LENGTH) -> None:
 
 
 def not_found(label: str, key: str) -> NotFound:
+    """Return the error for a node that is not in the graph."""
     return NotFound(f"{label} {key!r} is not in the graph")
 
 

@@ -139,6 +139,7 @@ def upsert_relations(spec: RelationSpec, columns: Sequence[Column], stamped: boo
 
 
 def delete_nodes(spec: NodeSpec) -> str:
+    """Return the statement deleting the nodes with keys $keys, and their relations; it counts them."""
     return (
         f"UNWIND $keys AS key\nMATCH (n:{spec.label} {{{spec.key}: key}})\n"
         f"DETACH DELETE n\nRETURN count(*) AS deleted"
@@ -146,6 +147,7 @@ def delete_nodes(spec: NodeSpec) -> str:
 
 
 def node_by_key(spec: NodeSpec) -> str:
+    """Return the statement reading the properties of the node with key $key."""
     return f"MATCH (n:{spec.label} {{{spec.key}: $key}}) RETURN properties(n) AS props"
 
 
@@ -184,6 +186,7 @@ def redirect(node: NodeSpec, spec: RelationSpec, outgoing: bool) -> str:
 
 
 def merge_node(node: NodeSpec) -> str:
+    """Return the statement making sure the node with key $key exists."""
     return f"MERGE (n:{node.label} {{{node.key}: $key}})"
 
 
@@ -193,6 +196,7 @@ def detach(node: NodeSpec) -> str:
 
 
 def clear(model: GraphModel) -> str:
+    """Return the statement deleting every node of the model's labels, in batches."""
     # in batches: one transaction deleting a whole city would need the heap to hold it
     labels = "|".join(model.nodes)
     return f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
@@ -213,10 +217,12 @@ def sweep(model: GraphModel) -> list[str]:
 
 
 def count_nodes(node: NodeSpec) -> str:
+    """Return the statement counting a label's nodes."""
     return f"MATCH (n:{node.label}) RETURN count(n) AS n"
 
 
 def count_relations(spec: RelationSpec) -> str:
+    """Return the statement counting a type's relations."""
     return f"MATCH ()-[r:{spec.type}]->() RETURN count(r) AS n"
 
 
@@ -282,6 +288,7 @@ def edges_around(node: NodeSpec) -> str:
 
 
 def shortest_path(start: NodeSpec, end: NodeSpec, types: list[str], max_length: int) -> str:
+    """Return the statement finding a shortest path from $start to $end over the given relation types."""
     return (
         f"MATCH (a:{start.label} {{{start.key}: $start}}), (b:{end.label} {{{end.key}: $end}})\n"
         f"MATCH p = shortestPath((a)-[:{'|'.join(types)}*..{int(max_length)}]-(b))\n"

@@ -75,10 +75,12 @@ IDENTITY_SEPARATOR = "\x1f"
 
 
 def ref(label: str, key: str) -> str:
+    """Return the text form of a node reference, label:key."""
     return f"{label}:{key}"
 
 
 def unref(value: str) -> NodeRef:
+    """Return the node reference a `ref` text stands for."""
     label, key = value.split(":", 1)  # labels hold no colon; keys may ("hotline:123")
     return NodeRef(label, key)
 

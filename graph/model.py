@@ -73,9 +73,11 @@ class NodeSpec:
 
     @property
     def properties(self) -> tuple[str, ...]:
+        """The names of the properties, in declaration order."""
         return tuple(name for name, _ in self.types)
 
     def property_type(self, name: str) -> str:
+        """Return the declared type of the property called `name`."""
         return dict(self.types)[name]
 
 
@@ -91,9 +93,11 @@ class RelationSpec:
 
     @property
     def properties(self) -> tuple[str, ...]:
+        """The names of the properties, in declaration order."""
         return tuple(name for name, _ in self.types)
 
     def property_type(self, name: str) -> str:
+        """Return the declared type of the property called `name`."""
         return dict(self.types)[name]
 
 
@@ -112,6 +116,7 @@ class GraphModel:
             raise BadInput(f"unknown node label {label!r}; known: {', '.join(self.nodes)}") from None
 
     def relation(self, type_: str) -> RelationSpec:
+        """Return the relation type called `type_`; BadInput for an unknown one."""
         try:
             return self.relations[type_]
         except KeyError:

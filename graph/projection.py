@@ -71,6 +71,7 @@ class ResolvedTables:
 
     @classmethod
     def from_mapping(cls, tables: Mapping[str, pd.DataFrame]) -> ResolvedTables:
+        """Return the tables of a name -> frame mapping; BadInput for a name that is no resolved table."""
         names = {f.name for f in fields(cls)}
         unknown = set(tables) - names
         if unknown:
@@ -91,16 +92,20 @@ class GraphBatches:
     relations: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def node_rows(self, label: str) -> list[dict[str, object]]:
+        """Return a label's node rows with plain Python values, ready to send."""
         return plain_rows(self.nodes[label])
 
     def relation_rows(self, type_: str) -> list[dict[str, object]]:
+        """Return a type's relation rows with plain Python values, ready to send."""
         return plain_rows(self.relations[type_])
 
     def sizes(self) -> dict[str, int]:
+        """Return the number of rows of each label and relation type."""
         return {name: len(frame) for name, frame in {**self.nodes, **self.relations}.items()}
 
     @property
     def total(self) -> int:
+        """The number of rows of every label and relation type together."""
         return sum(self.sizes().values())
 
 

@@ -79,10 +79,11 @@ def provenance(pairs: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
         .agg(first_seen=("start", "min"), last_seen=("end", "max"))
     )
     index = pd.Index(ids[starts], name="id")
-    return spans.reindex(index).assign(sources=sources)
+    return spans.reindex(index).assign(sources=pd.Series(sources, index=index, dtype=object))
 
 
 def no_pairs() -> pd.DataFrame:
+    """Return an empty table of (id, key) pairs."""
     return pd.DataFrame(columns=_PAIRS)
 
 

@@ -94,6 +94,7 @@ class Path:
 
     @property
     def length(self) -> int:
+        """The number of relations along the path."""
         return len(self.relations)
 
 
@@ -107,6 +108,7 @@ class Relation:
     properties: Properties
 
     def sort_key(self) -> tuple[str, NodeRef, NodeRef, str]:
+        """Return a key that orders relations the same way on every backend."""
         return (self.type, self.start, self.end, str(sorted(self.properties.items(), key=str)))
 
 

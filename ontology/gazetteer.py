@@ -40,6 +40,7 @@ class Gazetteer:
     children: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, division: Division) -> None:
+        """Add a division and record it as a child of its parent."""
         self.divisions[division.code] = division
         if division.parent_code is not None:
             self.children.setdefault(division.parent_code, []).append(division.code)
@@ -59,6 +60,7 @@ class Gazetteer:
         return chain[::-1]
 
     def by_level(self, level: str) -> list[Division]:
+        """Return the divisions of one level (province, city, district, street or community)."""
         return [d for d in self.divisions.values() if d.level == level]
 
 

@@ -54,10 +54,12 @@ class RecordType:
     columns: tuple[Property, ...]
 
     def column(self, name: str) -> Property:
+        """Return the column called `name`."""
         return next(c for c in self.columns if c.name == name)
 
     @property
     def required_columns(self) -> list[str]:
+        """The names of the columns every record must fill."""
         return [c.name for c in self.columns if c.required]
 
 
@@ -78,6 +80,7 @@ class Taxonomy:
     categories: dict[str, Category] = field(default_factory=dict)
 
     def majors(self) -> list[str]:
+        """Return the major category codes, sorted."""
         return sorted({c.major_code for c in self.categories.values()})
 
 

@@ -153,7 +153,11 @@ def ingest_all(dags: dict[str, Any], say: Callable[[str], None]) -> list[DagOutc
 @contextmanager
 def department_systems(city: Path, home: Path, clock: dt.datetime) -> Iterator[DepartmentSystems]:
     """Yield the city's four systems at `clock`, with the environment pointing the sources at them."""
-    with sources_pointed_at(DepartmentSystems(city, home / "systems", clock=clock)) as systems:
+    systems = DepartmentSystems(city, home / "systems", clock=clock)
+    with sources_pointed_at(systems) as variables:
+        # The DAG tasks read their sources' variables where a deployment gives them: the environment
+        # of the process they run in, which is this one (the demo is a command of its own).
+        os.environ.update(variables)
         yield systems
 
 

@@ -158,8 +158,8 @@ def resolved_city(city: Path, home: Path) -> dict[str, pd.DataFrame]:
         url = settings.resolved_warehouse_url()
         upgrade(url)
         warehouse, lake = Warehouse(url), Lake(settings.resolved_lake_dir())
-        with sources_pointed_at(DepartmentSystems(city, home / "systems")):
-            ingest_sources(list(load_sources().values()), warehouse, lake)
+        with sources_pointed_at(DepartmentSystems(city, home / "systems")) as variables:
+            ingest_sources(list(load_sources().values()), warehouse, lake, variables=variables)
         for step in (fusion.standardise, fusion.check_quality, fusion.resolve):
             step(settings)
         done.touch()

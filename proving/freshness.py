@@ -261,7 +261,10 @@ def measure_freshness(
     at = call_moment(warehouse, history_end(city))
     ticket_id = next_ticket_id(hotline_call_ids(city, warehouse), at.date())
     event_id = f"hotline:{ticket_id}"
-    with sources_pointed_at(systems_with_call(city, home, caller, ticket_id, at)) as systems:
+    systems = systems_with_call(city, home, caller, ticket_id, at)
+    with sources_pointed_at(systems) as variables:
+        # the DAG tasks read their sources' variables from this process's environment, as deployed
+        os.environ.update(variables)
         warm_up = previous_cycle(dags, say) if warm else 0.0
         systems.advance(at)
         say(

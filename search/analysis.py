@@ -41,7 +41,6 @@ from normalize.names import clean_name, fuzzy_phonetic_key, name_pinyin, phoneti
 from normalize.phone import clean_phone
 
 __all__ = [
-    "CITY_CODE",
     "address_parts",
     "address_tokens",
     "bigrams",
@@ -55,7 +54,6 @@ __all__ = [
     "text_tokens",
 ]
 
-CITY_CODE = "500100"  # Chongqing: district short names (沙坪坝, 渝中) are trusted inside it
 _HASH_KEY = b"cityhub-search-1"
 _CACHE = 1 << 18
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
@@ -158,9 +156,12 @@ def phone_tokens(raw: str | None) -> list[str]:
 
 
 @lru_cache(maxsize=_CACHE)
-def address_parts(raw: str) -> AddressParts:
-    """Return the parsed address, read as an address in the city this hub serves."""
-    return parse_address(raw, CITY_CODE)
+def address_parts(raw: str, city_code: str | None = None) -> AddressParts:
+    """Return the parsed address, read inside the hub's city `city_code` (Settings.city_code).
+
+    Inside it, district short names (沙坪坝, 渝中) are trusted; None searches the whole country.
+    """
+    return parse_address(raw, city_code)
 
 
 def structured_address_tokens(parts: AddressParts) -> list[str]:
@@ -196,7 +197,7 @@ def site_bigrams(parts: AddressParts) -> list[str]:
     Divisions are left out (their own tokens match them), so that 重庆, 社区 and 街道, which
     nearly every address has, do not make every address match every query.
 
-    >>> site_bigrams(address_parts("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501"))
+    >>> site_bigrams(address_parts("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501", "500100"))
     ['a2:聚龙', 'a2:龙城']
     """
     site = parts.estate.replace("·", "") + parts.road + parts.detail
@@ -204,21 +205,21 @@ def site_bigrams(parts: AddressParts) -> list[str]:
 
 
 @lru_cache(maxsize=_CACHE)
-def _address_tokens(raw: str, with_bigrams: bool) -> tuple[str, ...]:
-    parts = address_parts(raw)
+def _address_tokens(raw: str, city_code: str | None, with_bigrams: bool) -> tuple[str, ...]:
+    parts = address_parts(raw, city_code)
     tokens = structured_address_tokens(parts)
     if with_bigrams:
         tokens += site_bigrams(parts)
     return tuple(tokens)
 
 
-def address_tokens(raw: str | None, *, with_bigrams: bool = False) -> list[str]:
-    """Return an address's tokens; `with_bigrams` adds character bigrams for loose fragments.
+def address_tokens(raw: str | None, city_code: str | None = None, *, with_bigrams: bool = False) -> list[str]:
+    """Return an address's tokens, read inside `city_code`; `with_bigrams` adds bigrams for loose fragments.
 
-    >>> address_tokens("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501")[:4]
+    >>> address_tokens("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501", "500100")[:4]
     ['ad:沙坪坝区', 'as:回龙坝镇', 'ac:聚龙城社区', 'ae:聚龙城']
     """
-    return list(_address_tokens(raw, with_bigrams)) if raw else []
+    return list(_address_tokens(raw, city_code, with_bigrams)) if raw else []
 
 
 def text_tokens(raw: str | None) -> list[str]:

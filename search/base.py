@@ -132,7 +132,13 @@ class SearchResults:
 
 
 class SearchIndex(ABC):
-    """A search index of people, places and cases; `search` is shared, backends `execute`."""
+    """A search index of people, places and cases; `search` is shared, backends `execute`.
+
+    `city_code` is the hub's city (Settings.city_code): queries read addresses inside it, as the
+    documents were built (None: anywhere in the country).
+    """
+
+    city_code: str | None = None
 
     @abstractmethod
     def ensure_index(self) -> None:
@@ -194,7 +200,9 @@ class SearchIndex(ABC):
         from search.highlight import highlight
         from search.queries import build_query
 
-        query = build_query(text, kinds=kinds, filters=filters, facets=facets, size=size)
+        query = build_query(
+            text, kinds=kinds, filters=filters, facets=facets, size=size, city_code=self.city_code
+        )
         if not query.clauses:
             return SearchResults(hits=[], total=0, facets={name: {} for name in query.facets})
         matched, total, facet_counts = self.execute(query)

@@ -71,11 +71,14 @@ def person_documents(
     person_mentions: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     event_people: pd.DataFrame | None = None,
+    *,
+    city_code: str | None = None,
 ) -> Iterator[SearchDocument]:
     """Yield a document per person: name, ID number and phones (hashed), addresses, facets.
 
     Sources come from the person's mentions; categories and sources also from the events they
-    are in (`event_people` joined to `events`); districts from their addresses.
+    are in (`event_people` joined to `events`); districts from their addresses, read inside the
+    hub's city `city_code` (Settings.city_code; None: anywhere in the country).
     """
     sources = _grouped(person_mentions, "person_id", "source")
     categories: dict[str, list[str]] = {}
@@ -99,7 +102,7 @@ def person_documents(
         for phone in phone_display:
             tokens += phone["tokens"]
         for address in addresses:
-            tokens += address_tokens(address)
+            tokens += address_tokens(address, city_code)
         last_seen = _time(getattr(row, "last_seen", None))
         display: dict[str, Any] = {"name": name, "addresses": addresses, "phones": phone_display}
         if id_number_tokens(id_number):
@@ -110,15 +113,21 @@ def person_documents(
             title=name,
             tokens=tuple(unique(tokens)),
             facets=_facets(
-                sources.get(person_id, ()), _districts(addresses), categories.get(person_id, ()), last_seen
+                sources.get(person_id, ()),
+                _districts(addresses, city_code),
+                categories.get(person_id, ()),
+                last_seen,
             ),
             time=last_seen,
             display=display,
         )
 
 
-def place_documents(places: pd.DataFrame, events: pd.DataFrame | None = None) -> Iterator[SearchDocument]:
-    """Yield a document per place (district down to room): its address, and the events at it as facets."""
+def place_documents(
+    places: pd.DataFrame, events: pd.DataFrame | None = None, *, city_code: str | None = None
+) -> Iterator[SearchDocument]:
+    """Yield a document per place (district down to room): its address (read inside `city_code`), and
+    the events at it as facets."""
     at_place: dict[str, list[tuple[str, str, Any]]] = defaultdict(list)
     if events is not None:
         located = events[events["place_id"].notna()]
@@ -131,13 +140,15 @@ def place_documents(places: pd.DataFrame, events: pd.DataFrame | None = None) ->
         address = _text(getattr(row, "full_address", None)) or _text(row.name)
         happened = at_place.get(place_id, [])
         last = max((t for t in (_time(e[2]) for e in happened) if t is not None), default=None)
-        tokens = [key_token(place_id), *address_tokens(address, with_bigrams=True)]
+        tokens = [key_token(place_id), *address_tokens(address, city_code, with_bigrams=True)]
         yield SearchDocument(
             id=place_id,
             kind="place",
             title=address,
             tokens=tuple(unique(tokens)),
-            facets=_facets([e[0] for e in happened], _districts([address]), [e[1] for e in happened], last),
+            facets=_facets(
+                [e[0] for e in happened], _districts([address], city_code), [e[1] for e in happened], last
+            ),
             time=last,
             display={"address": address, "level": _text(getattr(row, "level", None))},
         )
@@ -148,8 +159,11 @@ def case_documents(
     events: pd.DataFrame,
     event_people: pd.DataFrame | None = None,
     people: pd.DataFrame | None = None,
+    *,
+    city_code: str | None = None,
 ) -> Iterator[SearchDocument]:
-    """Yield a document per case: category, descriptions and addresses of its events, people's names."""
+    """Yield a document per case: category, descriptions and addresses (read inside `city_code`) of its
+    events, people's names."""
     names = _names_by_event(event_people, people)
     by_case: dict[str, list[Any]] = defaultdict(list)
     for event in events[events["case_id"].notna()].itertuples(index=False):
@@ -166,7 +180,7 @@ def case_documents(
         for description in descriptions:
             tokens += text_tokens(description)
         for address in addresses:
-            tokens += address_tokens(address, with_bigrams=True)
+            tokens += address_tokens(address, city_code, with_bigrams=True)
         for name in people_named:
             tokens += name_tokens(name)
         last = _time(getattr(row, "last_activity_at", None))
@@ -177,7 +191,10 @@ def case_documents(
             title=f"{label} {case_id}",
             tokens=tuple(unique(tokens)),
             facets=_facets(
-                sources, _districts(addresses), [category, *(e.category for e in case_events)], last
+                sources,
+                _districts(addresses, city_code),
+                [category, *(e.category for e in case_events)],
+                last,
             ),
             time=last,
             display={
@@ -216,8 +233,9 @@ def _facets(
     return {name: values for name, values in facets.items() if values}
 
 
-def _districts(addresses: Iterable[str]) -> list[str]:
-    return unique(address_parts(a).district for a in addresses if a and address_parts(a).district)
+def _districts(addresses: Iterable[str], city_code: str | None) -> list[str]:
+    found = (address_parts(a, city_code).district for a in addresses if a)
+    return unique(district for district in found if district)
 
 
 def _grouped(frame: pd.DataFrame | None, key: str, value: str) -> dict[str, list[str]]:

@@ -79,13 +79,22 @@ def index_template(prefix: str) -> dict[str, Any]:
 class ElasticsearchIndex(SearchIndex):
     """A search index on an Elasticsearch cluster; `prefix` keeps deployments (and test runs) apart."""
 
-    def __init__(self, url: str, prefix: str = "cityhub", *, client: Elasticsearch | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "cityhub",
+        *,
+        city_code: str | None = None,
+        client: Elasticsearch | None = None,
+    ) -> None:
         if prefix != prefix.lower() or not prefix:
             raise BadInput(f"search: Elasticsearch index prefix {prefix!r} must be lower case")
         self.prefix = prefix
+        self.city_code = city_code
         self.client = client or Elasticsearch(url, serializer=OrjsonSerializer(), request_timeout=120)
 
     def alias(self, kind: str) -> str:
+        """Return the alias readers search for a kind: it points at the live version."""
         return f"{self.prefix}-{kind}"
 
     def ensure_index(self) -> None:

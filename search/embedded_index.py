@@ -68,9 +68,10 @@ FACET_SIZE = 100  # values per facet field, most frequent first (as Elasticsearc
 class EmbeddedIndex(SearchIndex):
     """A search index in a folder; many processes may read it, writes are serialised by SQLite."""
 
-    def __init__(self, folder: Path | str, prefix: str = "cityhub") -> None:
+    def __init__(self, folder: Path | str, prefix: str = "cityhub", *, city_code: str | None = None) -> None:
         self.folder = Path(folder)
         self.prefix = prefix
+        self.city_code = city_code
         self._stores: dict[str, VersionStore] = {}
         self._alias_cache: dict[str, str] = {}
         self._alias_stamp: tuple[int, int, int] | None = None

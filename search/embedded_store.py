@@ -75,6 +75,7 @@ class VersionStore:
         self._db.execute("PRAGMA busy_timeout = 30000")
 
     def close(self) -> None:
+        """Close the version's database connection."""
         with self._lock:
             self._db.close()
 
@@ -96,6 +97,7 @@ class VersionStore:
             return self._write(docs, fresh=False)
 
     def delete(self, ids: Sequence[str]) -> int:
+        """Delete the documents with these ids; return how many there were."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -168,6 +170,7 @@ class VersionStore:
     # --- reading --------------------------------------------------------------------------------
 
     def count(self) -> int:
+        """Return the number of documents in this version."""
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
 

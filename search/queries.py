@@ -87,8 +87,10 @@ def build_query(
     filters: Filters | Mapping[str, Any] | None = None,
     facets: Sequence[str] = (),
     size: int = 10,
+    city_code: str | None = None,
 ) -> SearchQuery:
-    """Return the analysed query for `text`; raise BadInput for unknown kinds or facet fields."""
+    """Return the analysed query for `text` (addresses read inside `city_code`); BadInput for unknown
+    kinds or facet fields."""
     chosen = tuple(kinds) if kinds else KINDS
     unknown = [k for k in chosen if k not in KINDS] + [f for f in facets if f not in FACET_FIELDS]
     if unknown:
@@ -100,7 +102,7 @@ def build_query(
         raise BadInput(f"search: size {size} is not between 1 and 1000")
     return SearchQuery(
         text=text,
-        clauses=tuple(_merge(_clauses(text))),
+        clauses=tuple(_merge(_clauses(text, city_code))),
         kinds=chosen,
         filters=build_filters(filters),
         facets=tuple(dict.fromkeys(facets)),
@@ -133,7 +135,7 @@ def _as_datetime(value: Any) -> dt.datetime | None:
         raise BadInput(f"search: time filter {value!r} is not an ISO date or time") from None
 
 
-def _clauses(text: str) -> Iterator[Clause]:
+def _clauses(text: str, city_code: str | None) -> Iterator[Clause]:
     text = unicodedata.normalize("NFKC", text)
     numbers: list[str] = []
     pieces: list[str] = []
@@ -151,7 +153,7 @@ def _clauses(text: str) -> Iterator[Clause]:
         yield from _pinyin_clauses(latin)
     for piece in pieces:
         if _HAN.search(piece):
-            yield from _han_clauses(piece)
+            yield from _han_clauses(piece, city_code)
         else:  # ids are ASCII: P00000001, INC00000003, 500106001003-E01
             yield _clause("k", [key_token(piece)], piece)
 
@@ -253,13 +255,13 @@ def pinyin_variants(key: str) -> list[str]:
     return sorted(found)
 
 
-def _han_clauses(piece: str) -> Iterator[Clause]:
+def _han_clauses(piece: str, city_code: str | None) -> Iterator[Clause]:
     """Clauses for a piece with Chinese characters: as a name, an address and free text."""
     han_count = len(_HAN.findall(piece))
     if (han_count <= MAX_NAME_CHARS or "·" in piece) and not re.search(r"\d", piece):
         for token in name_tokens(piece):
             yield _clause(token.split(":", 1)[0], [token], piece)
-    parts = address_parts(piece)
+    parts = address_parts(piece, city_code)
     for token in structured_address_tokens(parts):
         yield _clause(token.split(":", 1)[0], [token], piece)
     for token in site_bigrams(parts):

@@ -44,27 +44,30 @@ def ingested_city_home(small_city: Path, tmp_path_factory: pytest.TempPathFactor
     home = tmp_path_factory.mktemp("hub")
     url = f"sqlite:///{home / 'warehouse.sqlite'}"
     upgrade(url)
-    saved = dict(os.environ)
-    try:
-        with DepartmentSystems(small_city, home / "systems") as systems:
-            os.environ.update(systems.environment())
-            ingest_sources(list(load_sources().values()), Warehouse(url), Lake(home / "lake"))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with DepartmentSystems(small_city, home / "systems") as systems:
+        specs = list(load_sources().values())
+        ingest_sources(specs, Warehouse(url), Lake(home / "lake"), variables=systems.environment())
     return home
 
 
+SKIP_SERVERS = os.environ.get("CITYHUB_SKIP_SERVERS") == "1"
+SERVER_FIXTURES = frozenset({"postgres_url", "neo4j_url", "elasticsearch_url"})
+
+
 def _serve(start: Callable[[], RunningServer]) -> Iterator[str]:
-    """Start a server for the session and yield its URL; skip (or fail in CI) when it can't be had."""
+    """Start a server for the session and yield its URL; a server that can't be had fails the test."""
+    if SKIP_SERVERS:
+        pytest.skip("server tests skipped (CITYHUB_SKIP_SERVERS=1)")
     try:
         server: RunningServer | None = start()
     except ServerUnavailable as error:
         server, reason = None, str(error)
     if server is None:  # outside the except block, so the report is the reason alone
-        if os.environ.get("CITYHUB_REQUIRE_SERVERS") == "1":
-            pytest.fail(f"server required (CITYHUB_REQUIRE_SERVERS=1), unavailable: {reason}", pytrace=False)
-        pytest.skip(f"server unavailable: {reason}")
+        pytest.fail(
+            f"server unavailable: {reason}\n(run .ci/install-servers.sh, or set CITYHUB_SKIP_SERVERS=1 "
+            "to skip the server tests)",
+            pytrace=False,
+        )
     try:
         yield server.url
     finally:
@@ -87,3 +90,47 @@ def neo4j_url() -> Iterator[str]:
 def elasticsearch_url() -> Iterator[str]:
     """HTTP URL of a fresh single-node Elasticsearch (security off) for this session."""
     yield from _serve(start_elasticsearch)
+
+
+@pytest.fixture(autouse=True)
+def _server_tests_carry_the_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that used a server without the `servers` marker (`-m "not servers"` would miss it).
+
+    Checked after the test, so servers asked for with `request.getfixturevalue` count too.
+    """
+    yield
+    used = sorted(SERVER_FIXTURES.intersection(request.fixturenames))
+    if used and request.node.get_closest_marker("servers") is None:
+        pytest.fail(
+            f"{request.node.nodeid} uses {', '.join(used)} without the `servers` marker", pytrace=False
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the server tests when CITYHUB_SKIP_SERVERS=1 asks for it."""
+    if not SKIP_SERVERS:
+        return
+    skip = pytest.mark.skip(reason="server tests skipped (CITYHUB_SKIP_SERVERS=1)")
+    for item in items:
+        if item.get_closest_marker("servers") is not None:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """Say loudly, after every other summary, that the server tests did not run (CITYHUB_SKIP_SERVERS=1)."""
+    yield
+    if not SKIP_SERVERS:
+        return
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "CITYHUB_SKIP_SERVERS" in str(report.longrepr)
+    ]
+    terminalreporter.write_sep("!", "SERVER TESTS SKIPPED", red=True, bold=True)
+    terminalreporter.write_line(
+        f"CITYHUB_SKIP_SERVERS=1: {len(skipped)} tests against PostgreSQL, Neo4j and Elasticsearch did not "
+        "run. This run does not show that cityhub works with its servers.",
+        red=True,
+        bold=True,
+    )

@@ -24,14 +24,20 @@ def ingest(
     """
     from rich.progress import Progress
 
-    from cityhub.config import get_settings
+    from cityhub.config import get_settings, source_variables
     from cityhub.pipeline.run import build_quality_docs, ingest_sources, open_stores, select_sources
 
     specs = select_sources(source, all_sources)
     warehouse, lake = open_stores()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("ingesting", total=sum(len(s.streams) for s in specs))
-        results = ingest_sources(specs, warehouse, lake, on_stream=lambda _r: progress.advance(task))
+        results = ingest_sources(
+            specs,
+            warehouse,
+            lake,
+            on_stream=lambda _r: progress.advance(task),
+            variables=source_variables(),
+        )
     table = Table(title="ingest")
     for column in ("source", "stream", "extracted", "accepted", "quarantined", "watermark"):
         table.add_column(column, justify="left" if column in ("source", "stream", "watermark") else "right")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -208,7 +210,7 @@ def _write(warehouse: Warehouse, tables: dict[str, pd.DataFrame], at: dt.datetim
             connection.execute(table.delete())
             if len(rows):
                 rows = rows.astype(object).where(rows.notna(), None)
-                connection.execute(table.insert(), rows.to_dict("records"))
+                connection.execute(table.insert(), _records(rows))
             counts[name] = len(rows)
             counts[f"{name} changed"] = int((rows["changed_at"] == at).sum()) if len(rows) else 0
         changes = [c for c in changes if len(c)]
@@ -217,7 +219,7 @@ def _write(warehouse: Warehouse, tables: dict[str, pd.DataFrame], at: dt.datetim
             id_changes = id_changes.assign(at=at, records=id_changes["records"].fillna(0).astype(int))
             connection.execute(
                 RESOLVED_TABLES["id_changes"].insert(),
-                id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]].to_dict("records"),
+                _records(id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]]),
             )
         counts["id_changes"] = len(id_changes)
     return counts
@@ -292,7 +294,17 @@ def project_search(settings: Settings | None = None, full: bool = False) -> dict
     return _project(settings, "search", full, write_search)
 
 
-def _project(settings: Settings | None, projection: str, full: bool, write: object) -> dict[str, int]:
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the frame's rows as column-name -> value dicts, for an executemany insert."""
+    return cast(list[dict[str, Any]], frame.to_dict("records"))  # the columns are the table's names
+
+
+def _project(
+    settings: Settings | None,
+    projection: str,
+    full: bool,
+    write: Callable[[Settings, dict[str, pd.DataFrame], bool], dict[str, int]],
+) -> dict[str, int]:
     settings = settings or get_settings()
     warehouse = _warehouse(settings)
     latest = _latest_change(warehouse)
@@ -303,7 +315,7 @@ def _project(settings: Settings | None, projection: str, full: bool, write: obje
     tables = read_resolved(warehouse, since) if increment else read_resolved(warehouse)
     if increment:
         tables = _complete_increment(warehouse, tables)
-    counts = write(settings, tables, increment)  # type: ignore[operator]
+    counts = write(settings, tables, increment)
     _mark(warehouse, projection, latest)
     return counts
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class StreamResult:
 
 
 def lake_source(spec: SourceSpec, stream: Stream) -> str:
+    """Return the name a stream's batches go under: the source, or source.stream when it has several."""
     return spec.source if len(spec.streams) == 1 else f"{spec.source}.{stream.name}"
 
 
@@ -136,12 +138,20 @@ def _accepted(frame: pd.DataFrame, rejected: set[int], key: list[str]) -> pd.Dat
 
 
 def ingest_stream(
-    spec: SourceSpec, stream: Stream, warehouse: Warehouse, lake: Lake, now: dt.datetime
+    spec: SourceSpec,
+    stream: Stream,
+    warehouse: Warehouse,
+    lake: Lake,
+    now: dt.datetime,
+    variables: Mapping[str, str],
 ) -> StreamResult:
-    """Return what ingesting one stream's increment did; the watermark moves only at the end."""
+    """Return what ingesting one stream's increment did; the watermark moves only at the end.
+
+    `variables` fill the source definition's `${NAME}` references (URLs, credentials, folders).
+    """
     key = lake_source(spec, stream)
     mark, since = _since(warehouse, key, stream)
-    reader = open_reader(spec.source, stream)
+    reader = open_reader(spec.source, stream, variables)
     try:
         rows = [row for page in reader.pages(since) for row in page]
         check_columns(spec.source, stream.columns, observed_columns(reader, rows))
@@ -162,7 +172,7 @@ def ingest_stream(
     reports: list[GateReport] = []
     reasons = _gate(spec, canonical, now, reports)
     for position in frame.index[malformed]:
-        reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]}")
+        reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]!s}")
     quarantined = _quarantine_rows(spec.source, manifest, rows, stream, reasons)
     accepted = len(rows) - len(quarantined)
     if accepted + len(quarantined) != manifest.row_count:
@@ -209,8 +219,13 @@ def _batch_warnings(
 
 
 def ingest_source(
-    spec: SourceSpec, warehouse: Warehouse, lake: Lake, now: dt.datetime | None = None
+    spec: SourceSpec,
+    warehouse: Warehouse,
+    lake: Lake,
+    now: dt.datetime | None = None,
+    *,
+    variables: Mapping[str, str],
 ) -> list[StreamResult]:
-    """Return one result per stream of the source."""
+    """Return one result per stream of the source (`${NAME}` references read from `variables`)."""
     moment = now or dt.datetime.now().replace(microsecond=0)
-    return [ingest_stream(spec, stream, warehouse, lake, moment) for stream in spec.streams]
+    return [ingest_stream(spec, stream, warehouse, lake, moment, variables) for stream in spec.streams]

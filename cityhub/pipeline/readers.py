@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from connectors.database import DatabaseReader
@@ -15,20 +15,26 @@ READER_COLUMNS = {FILE_FIELD, LINE_FIELD, ROW_ERROR, "_file_date"}
 
 
 class Reader(Protocol):
-    def pages(self, since: str) -> Iterator[list[dict[str, Any]]]: ...
+    """What the ingest needs of a source's reader."""
 
-    def close(self) -> None: ...
+    def pages(self, since: str) -> Iterator[list[dict[str, Any]]]:
+        """Yield the records changed after the watermark `since`, a page at a time."""
+        ...
+
+    def close(self) -> None:
+        """Release what the reader holds (connections, clients)."""
+        ...
 
 
-def open_reader(source: str, stream: Stream) -> Reader:
-    """Return a reader for the stream's fetch kind."""
+def open_reader(source: str, stream: Stream, variables: Mapping[str, str]) -> Reader:
+    """Return a reader for the stream's fetch kind, its `${NAME}` references read from `variables`."""
     fetch = stream.fetch
     if isinstance(fetch, HttpFetch):
-        return HttpApiReader(source, fetch)
+        return HttpApiReader(source, fetch, variables)
     if isinstance(fetch, DatabaseFetch):
-        return DatabaseReader(source, fetch, stream.record_id)
+        return DatabaseReader(source, fetch, stream.record_id, variables)
     if isinstance(fetch, FileDropFetch):
-        return FileDropReader(source, fetch)
+        return FileDropReader(source, fetch, variables)
     raise TypeError(f"unknown fetch kind {type(fetch).__name__}")
 
 

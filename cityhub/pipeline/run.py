@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from cityhub.config import get_settings
@@ -50,13 +50,15 @@ def ingest_sources(
     warehouse: Warehouse,
     lake: Lake,
     on_stream: Callable[[StreamResult], None] | None = None,
+    *,
+    variables: Mapping[str, str],
 ) -> list[StreamResult]:
-    """Return one result per stream, ingesting the sources in order."""
+    """Return one result per stream, ingesting the sources in order (`${NAME}` from `variables`)."""
     now = dt.datetime.now().replace(microsecond=0)
     results = []
     for spec in specs:
         for stream in spec.streams:
-            result = ingest_stream(spec, stream, warehouse, lake, now)
+            result = ingest_stream(spec, stream, warehouse, lake, now, variables)
             results.append(result)
             if on_stream:
                 on_stream(result)

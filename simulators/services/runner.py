@@ -1,7 +1,8 @@
 """Run the four department systems of a simulated city, all at one clock.
 
-    with DepartmentSystems(city_dir, workdir) as systems:
-        os.environ.update(systems.environment())   # what cityhub's source definitions read
+    systems = DepartmentSystems(city_dir, workdir)
+    with sources_pointed_at(systems) as variables:  # what cityhub's source definitions read
+        ingest_sources(specs, warehouse, lake, variables=variables)
         systems.advance(systems.clock + timedelta(days=1))
 
 The HTTP systems run under uvicorn in background threads on free loopback ports.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import socket
 import threading
@@ -161,18 +161,8 @@ class DepartmentSystems:
 
 
 @contextmanager
-def sources_pointed_at(systems: DepartmentSystems) -> Iterator[DepartmentSystems]:
-    """Run the systems with the environment pointing cityhub's sources at them (`environment`);
-    stop them and put the environment back as it was after."""
+def sources_pointed_at(systems: DepartmentSystems) -> Iterator[dict[str, str]]:
+    """Run the systems and yield the variables that point cityhub's sources at them (`environment`),
+    for the caller to pass on; stop the systems after. The process environment is left alone."""
     with systems:
-        variables = systems.environment()
-        before = {name: os.environ.get(name) for name in variables}
-        os.environ.update(variables)
-        try:
-            yield systems
-        finally:
-            for name, value in before.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        yield systems.environment()

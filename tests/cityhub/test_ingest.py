@@ -32,20 +32,18 @@ def stores(tmp_path):
     return warehouse, Lake(tmp_path / "lake")
 
 
-def start(small_city, tmp_path, monkeypatch, clock=None, faults=None):
+def start(small_city, tmp_path, clock=None, faults=None):
     systems = DepartmentSystems(small_city, tmp_path / "systems", clock=clock, faults=faults)
     systems.__enter__()
-    for name, value in systems.environment().items():
-        monkeypatch.setenv(name, value)
     return systems
 
 
-def ingest_all(warehouse, lake, only=None):
+def ingest_all(systems, warehouse, lake, only=None):
     return [
         r
         for spec in load_sources().values()
         if only in (None, spec.source)
-        for r in ingest_source(spec, warehouse, lake)
+        for r in ingest_source(spec, warehouse, lake, variables=systems.environment())
     ]
 
 
@@ -72,16 +70,16 @@ def assert_warehouse_holds_the_city(warehouse, small_city, clock):
             ).all()
 
 
-def test_a_day_then_its_increment_yield_exactly_the_city(small_city, tmp_path, monkeypatch, stores):
+def test_a_day_then_its_increment_yield_exactly_the_city(small_city, tmp_path, stores):
     warehouse, lake = stores
     clock = history_end(small_city) - dt.timedelta(days=1)
-    systems = start(small_city, tmp_path, monkeypatch, clock=clock)
+    systems = start(small_city, tmp_path, clock=clock)
     try:
-        first = ingest_all(warehouse, lake)
+        first = ingest_all(systems, warehouse, lake)
         assert all(r.extracted == r.accepted + r.quarantined for r in first)
         assert_warehouse_holds_the_city(warehouse, small_city, clock)
         systems.advance(clock + dt.timedelta(days=1))
-        second = ingest_all(warehouse, lake)
+        second = ingest_all(systems, warehouse, lake)
         assert 0 < sum(r.extracted for r in second) < sum(r.extracted for r in first)
         assert_warehouse_holds_the_city(warehouse, small_city, systems.clock)
     finally:
@@ -95,16 +93,16 @@ def test_a_day_then_its_increment_yield_exactly_the_city(small_city, tmp_path, m
     assert warehouse.count("batches") == len([r for r in first + second if r.extracted])
 
 
-def test_running_again_changes_nothing(small_city, tmp_path, monkeypatch, stores):
+def test_running_again_changes_nothing(small_city, tmp_path, stores):
     warehouse, lake = stores
-    systems = start(small_city, tmp_path, monkeypatch)
+    systems = start(small_city, tmp_path)
     try:
-        ingest_all(warehouse, lake)
+        ingest_all(systems, warehouse, lake)
         counts = {
             t: warehouse.count(t) for t in ("EventRecord", "PersonMention", "PlaceMention", "quarantine")
         }
         marks = {s: warehouse.watermark(s) for s in ("hotline", "grid", "police.incidents", "petitions")}
-        again = ingest_all(warehouse, lake)
+        again = ingest_all(systems, warehouse, lake)
     finally:
         systems.__exit__(None, None, None)
     assert {t: warehouse.count(t) for t in counts} == counts
@@ -112,16 +110,14 @@ def test_running_again_changes_nothing(small_city, tmp_path, monkeypatch, stores
     assert sum(r.extracted for r in again if r.source == "petitions") == 0  # files are not re-read
 
 
-def test_transient_faults_are_retried_and_nothing_is_lost_or_doubled(
-    small_city, tmp_path, monkeypatch, stores
-):
+def test_transient_faults_are_retried_and_nothing_is_lost_or_doubled(small_city, tmp_path, stores):
     warehouse, lake = stores
     hotline = FaultPlan(requests={1: "503", 2: "429", 3: "duplicate"}, retry_after_seconds=0.1)
     grid = FaultPlan(requests={1: "duplicate", 2: "503"})
-    systems = start(small_city, tmp_path, monkeypatch, faults={"hotline": hotline, "grid": grid})
+    systems = start(small_city, tmp_path, faults={"hotline": hotline, "grid": grid})
     try:
-        ingest_all(warehouse, lake, "hotline")
-        ingest_all(warehouse, lake, "grid")
+        ingest_all(systems, warehouse, lake, "hotline")
+        ingest_all(systems, warehouse, lake, "grid")
         clock = systems.clock
     finally:
         systems.__exit__(None, None, None)
@@ -133,29 +129,29 @@ def test_transient_faults_are_retried_and_nothing_is_lost_or_doubled(
         assert sorted(stored["record_id"]) == sorted(expected_at(small_city, channel, id_column, clock).index)
 
 
-def test_a_failure_that_persists_fails_loudly_and_keeps_the_watermark(
-    small_city, tmp_path, monkeypatch, stores
-):
+def test_a_failure_that_persists_fails_loudly_and_keeps_the_watermark(small_city, tmp_path, stores):
     warehouse, lake = stores
-    systems = start(small_city, tmp_path, monkeypatch, faults={"hotline": FaultPlan(every=1)})
+    systems = start(small_city, tmp_path, faults={"hotline": FaultPlan(every=1)})
     spec = load_sources()["hotline"]
     fetch = spec.streams[0].fetch.model_copy(update={"max_attempts": 3, "max_backoff_seconds": 0.2})
     spec = spec.model_copy(update={"streams": [spec.streams[0].model_copy(update={"fetch": fetch})]})
     try:
         with pytest.raises(SourceError, match="hotline: /api/v1/tickets still failing after 3 attempts"):
-            ingest_source(spec, warehouse, lake)
+            ingest_source(spec, warehouse, lake, variables=systems.environment())
     finally:
         systems.__exit__(None, None, None)
     assert warehouse.watermark("hotline") is None
     assert lake.list_batches("hotline") == []
 
 
-def test_malformed_records_go_to_quarantine_with_their_reason(small_city, tmp_path, monkeypatch, stores):
+def test_malformed_records_go_to_quarantine_with_their_reason(small_city, tmp_path, stores):
     warehouse, lake = stores
     faults = {"grid": FaultPlan(requests={1: "malformed"}), "petitions": FaultPlan(malformed_file_rows=1)}
-    systems = start(small_city, tmp_path, monkeypatch, faults=faults)
+    systems = start(small_city, tmp_path, faults=faults)
     try:
-        results = ingest_all(warehouse, lake, "grid") + ingest_all(warehouse, lake, "petitions")
+        results = ingest_all(systems, warehouse, lake, "grid") + ingest_all(
+            systems, warehouse, lake, "petitions"
+        )
     finally:
         systems.__exit__(None, None, None)
     reasons = warehouse.read_table("quarantine")["reasons"]
@@ -166,44 +162,45 @@ def test_malformed_records_go_to_quarantine_with_their_reason(small_city, tmp_pa
     assert sum(r.quarantined for r in results) == warehouse.count("quarantine")
 
 
-def test_a_renamed_column_stops_the_batch_and_names_it(small_city, tmp_path, monkeypatch, stores):
+def test_a_renamed_column_stops_the_batch_and_names_it(small_city, tmp_path, stores):
     warehouse, lake = stores
-    systems = start(small_city, tmp_path, monkeypatch)
+    systems = start(small_city, tmp_path)
     try:
         with sa.create_engine(systems.police_url).begin() as connection:
             connection.execute(sa.text("ALTER TABLE jq_jjd RENAME COLUMN fadz TO fadd"))
         with pytest.raises(SchemaDrift, match="police.*fadz"):
-            ingest_all(warehouse, lake, "police")
+            ingest_all(systems, warehouse, lake, "police")
     finally:
         systems.__exit__(None, None, None)
     assert warehouse.watermark("police.incidents") is None
     assert warehouse.count("EventRecord") == 0
 
 
-def test_the_warehouse_can_be_postgresql(small_city, tmp_path, monkeypatch, postgres_url):
+@pytest.mark.servers
+def test_the_warehouse_can_be_postgresql(small_city, tmp_path, postgres_url):
     warehouse = Warehouse(postgres_url)
     from cityhub.warehouse import metadata
 
     metadata.drop_all(warehouse.engine)
     warehouse.create_all()
-    systems = start(small_city, tmp_path, monkeypatch)
+    systems = start(small_city, tmp_path)
     try:
-        ingest_all(warehouse, Lake(tmp_path / "lake"))
+        ingest_all(systems, warehouse, Lake(tmp_path / "lake"))
         assert_warehouse_holds_the_city(warehouse, small_city, systems.clock)
     finally:
         systems.__exit__(None, None, None)
         metadata.drop_all(warehouse.engine)
 
 
-def test_stale_sources_are_flagged_and_a_data_docs_site_is_built(small_city, tmp_path, monkeypatch, stores):
+def test_stale_sources_are_flagged_and_a_data_docs_site_is_built(small_city, tmp_path, stores):
     from cityhub.pipeline.run import build_quality_docs
 
     warehouse, lake = stores
     spec = load_sources()["hotline"]
     spec = spec.model_copy(update={"streams": [spec.streams[0].model_copy(update={"max_age_hours": 1.0})]})
-    systems = start(small_city, tmp_path, monkeypatch)
+    systems = start(small_city, tmp_path)
     try:
-        results = ingest_source(spec, warehouse, lake)
+        results = ingest_source(spec, warehouse, lake, variables=systems.environment())
     finally:
         systems.__exit__(None, None, None)
     assert any("hotline" in w and "old" in w for w in results[0].warnings), results[0].warnings
@@ -212,15 +209,15 @@ def test_stale_sources_are_flagged_and_a_data_docs_site_is_built(small_city, tmp
     assert "hotline" in index.read_text("utf-8")
 
 
-def test_a_stalled_answer_times_out_and_is_retried(small_city, tmp_path, monkeypatch, stores):
+def test_a_stalled_answer_times_out_and_is_retried(small_city, tmp_path, stores):
     warehouse, lake = stores
     plan = FaultPlan(requests={1: "timeout"}, stall_seconds=2.0)
     spec = load_sources()["hotline"]
     fetch = spec.streams[0].fetch.model_copy(update={"timeout_seconds": 0.5})
     spec = spec.model_copy(update={"streams": [spec.streams[0].model_copy(update={"fetch": fetch})]})
-    systems = start(small_city, tmp_path, monkeypatch, faults={"hotline": plan})
+    systems = start(small_city, tmp_path, faults={"hotline": plan})
     try:
-        (result,) = ingest_source(spec, warehouse, lake)
+        (result,) = ingest_source(spec, warehouse, lake, variables=systems.environment())
         clock = systems.clock
     finally:
         systems.__exit__(None, None, None)
@@ -229,7 +226,7 @@ def test_a_stalled_answer_times_out_and_is_retried(small_city, tmp_path, monkeyp
     assert result.extracted == len(expected) == warehouse.count("EventRecord")
 
 
-def late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours: float) -> list[str]:
+def late_hotline_run(small_city, tmp_path, stores, lookback_hours: float) -> list[str]:
     """Return the tickets the warehouse holds older than the city after ingesting every 6 hours
     while one version in three arrives 3 hours late."""
     warehouse, lake = stores
@@ -238,12 +235,12 @@ def late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours: 
     stream = spec.streams[0].model_copy(update={"lookback_seconds": int(lookback_hours * 3600)})
     spec = spec.model_copy(update={"streams": [stream]})
     clock = history_end(small_city) - dt.timedelta(days=6)
-    systems = start(small_city, tmp_path, monkeypatch, clock=clock, faults={"hotline": plan})
+    systems = start(small_city, tmp_path, clock=clock, faults={"hotline": plan})
     try:
         while systems.clock < history_end(small_city):
-            ingest_source(spec, warehouse, lake)
+            ingest_source(spec, warehouse, lake, variables=systems.environment())
             systems.advance(systems.clock + dt.timedelta(hours=6))
-        ingest_source(spec, warehouse, lake)
+        ingest_source(spec, warehouse, lake, variables=systems.environment())
         final = systems.clock
     finally:
         systems.__exit__(None, None, None)
@@ -256,9 +253,9 @@ def late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours: 
     ]
 
 
-def test_late_updates_are_caught_by_the_look_back_window(small_city, tmp_path, monkeypatch, stores):
-    assert late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours=4) == []
+def test_late_updates_are_caught_by_the_look_back_window(small_city, tmp_path, stores):
+    assert late_hotline_run(small_city, tmp_path, stores, lookback_hours=4) == []
 
 
-def test_without_a_look_back_late_updates_would_be_missed(small_city, tmp_path, monkeypatch, stores):
-    assert late_hotline_run(small_city, tmp_path, monkeypatch, stores, lookback_hours=0) != []
+def test_without_a_look_back_late_updates_would_be_missed(small_city, tmp_path, stores):
+    assert late_hotline_run(small_city, tmp_path, stores, lookback_hours=0) != []

@@ -7,7 +7,7 @@ from cityhub.warehouse import metadata
 from cityhub.warehouse.migrate import upgrade
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.servers)])
 def url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/warehouse.sqlite"

@@ -9,7 +9,7 @@ from cityhub.warehouse import Warehouse
 NOW = dt.datetime(2026, 11, 20, 10, 0, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.servers)])
 def warehouse(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/warehouse.sqlite"

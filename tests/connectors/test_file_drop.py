@@ -8,7 +8,7 @@ HEADER = ["信访件编号", "信访人", "身份证号码", "登记日期"]
 
 def reader(folder) -> FileDropReader:
     fetch = FileDropFetch(folder=str(folder), pattern="信访登记_*.*", date_regex=r"信访登记_(\d{8})")
-    return FileDropReader("petitions", fetch)
+    return FileDropReader("petitions", fetch, {})
 
 
 def write_csv(path, lines: list[list[str]]) -> None:

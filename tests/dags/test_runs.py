@@ -6,7 +6,6 @@ and fusion resolves what was ingested."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,10 +179,6 @@ def test_the_quality_report_counts_the_days_batches_and_builds_data_docs(ingeste
     assert all(f"{source}.EventRecord" in html for source in EVENT_CHANNELS)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cityhub.pipeline.fusion") is None,
-    reason="cityhub.pipeline.fusion is not written yet",
-)
 def test_fusion_resolves_what_the_ingests_loaded_and_makes_it_searchable(ingested, dagbag, dag_runner):
     from cityhub.pipeline.fusion import read_resolved
     from cityhub.projections import open_search_index

@@ -3,19 +3,15 @@ the test servers and the image, so that none of them can drift without a failing
 
 There is no Docker engine on the build machines, so the file is read, not run: its settings are the ones
 cityhub reads, its URLs reach the stack's services with the credentials the stores' adapters extract,
-its images are the versions the tests run, each Airflow service runs its component, and it is valid
-against the Compose Specification's JSON schema. `compose_spec.json` beside this file is that schema
-as shipped in the PyPI package docker-compose 1.29.2 (compose/config/compose_spec.json, Apache-2.0);
-it predates keys added since (top-level `name`, healthcheck `start_interval`), so the stack uses none.
+its images are the versions the tests run, and each Airflow service runs its component. Its validity
+against the Compose Specification is test_compose_schema.py's; the image's packages, test_image_packages.py's.
 """
 
 from __future__ import annotations
 
 import ast
 import base64
-import copy
 import importlib.util
-import json
 import re
 import tomllib
 import xml.etree.ElementTree as ET
@@ -24,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema
 import pytest
 from elastic_transport.client_utils import url_to_node_config
 from packaging.requirements import Requirement
@@ -37,7 +32,6 @@ from proving.servers import ES_VERSION
 from tests.docker.compose_files import (
     ANY_REFERENCE,
     COMPOSE_FILE,
-    ENV_EXAMPLE,
     REPO,
     REQUIRED_REFERENCE,
     Unset,
@@ -49,7 +43,6 @@ from tests.docker.compose_files import (
     service_environment,
 )
 
-SCHEMA = Path(__file__).with_name("compose_spec.json")
 AIRFLOW_COMMANDS = {
     "airflow-apiserver": "api-server",
     "airflow-scheduler": "scheduler",
@@ -371,50 +364,3 @@ def test_the_home_is_a_volume_in_every_hub_service(services, filled_env):
     for name, service in hub_services(services).items():
         mounts = [interpolate(volume, filled_env) for volume in service["volumes"]]
         assert f"cityhub-home:{home}" in mounts, name
-
-
-def test_the_image_installs_every_package_the_project_declares():
-    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
-    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = {pattern.rstrip("*") for pattern in patterns}
-    dockerfile = load_dockerfile()
-    for package in sorted(packages):
-        assert dockerfile.destination_of(package) == f"/opt/cityhub/src/{package}", package
-    assert dockerfile.destination_of("pyproject.toml") == "/opt/cityhub/src"
-
-
-# --- the Compose Specification ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def compose_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA.read_text("utf-8"))
-    # its $schema spells draft 2019-09's address in a form jsonschema does not look up: name the draft
-    jsonschema.Draft201909Validator.check_schema(schema)
-    return jsonschema.Draft201909Validator(schema)
-
-
-def test_the_file_is_valid_against_the_compose_schema(compose, compose_validator):
-    errors = [
-        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-        for error in compose_validator.iter_errors(compose)
-    ]
-    assert errors == []
-
-
-def test_the_schema_rejects_a_misspelt_key(compose, compose_validator):
-    broken = copy.deepcopy(compose)
-    broken["services"]["postgres"]["healthchek"] = broken["services"]["postgres"].pop("healthcheck")
-    assert list(compose_validator.iter_errors(broken))
-
-
-def test_the_env_example_is_what_the_readme_tells_newcomers_to_copy():
-    readme = (REPO / "README.md").read_text("utf-8")
-    assert f"cp {ENV_EXAMPLE.relative_to(REPO)} docker/.env" in readme
-    assert f"docker compose -f {COMPOSE_FILE.relative_to(REPO)}" in readme
-
-
-def test_the_secrets_file_stays_out_of_the_image_and_the_repository():
-    ignored_in_build = (REPO / "docker" / "Dockerfile.dockerignore").read_text("utf-8").splitlines()
-    assert "docker/.env" in ignored_in_build and ".venv" in ignored_in_build
-    assert "docker/.env" in (REPO / ".gitignore").read_text("utf-8").splitlines()

@@ -56,6 +56,7 @@ def _role_and_owner(postgres_url: str, name: str) -> tuple[bool, bool, str | Non
     return login, password, owner[0] if owner else None
 
 
+@pytest.mark.servers
 def test_it_creates_the_roles_and_databases_then_finds_them_present(postgres_url, fresh_names):
     prepare = prepare_module()
     warehouse, airflow = fresh_names
@@ -81,6 +82,7 @@ def test_it_creates_the_roles_and_databases_then_finds_them_present(postgres_url
     ]
 
 
+@pytest.mark.servers
 def test_a_database_on_another_server_is_left_alone(postgres_url):
     prepare = prepare_module()
     elsewhere = "postgresql+psycopg://cityhub:pw@warehouse.example.org:5432/cityhub"
@@ -89,6 +91,7 @@ def test_a_database_on_another_server_is_left_alone(postgres_url):
     ]
 
 
+@pytest.mark.servers
 def test_main_prepares_migrates_and_prints_no_password(postgres_url, fresh_names, monkeypatch, capsys):
     prepare = prepare_module()
     warehouse, airflow = fresh_names

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.proving.conftest import DEMO_PEOPLE, REPOSITORY, child_environment
 
 from cityhub.config import Settings
 from cityhub.read import Reader
 from proving.freshness import CALL_QUERY
+from tests.proving.conftest import DEMO_PEOPLE, REPOSITORY, child_environment
 
 
 @pytest.fixture(scope="module")

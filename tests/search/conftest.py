@@ -18,7 +18,8 @@ from search import open_index
 from search.base import SearchIndex
 from search.documents import case_documents, person_documents, place_documents
 
-BACKENDS = ["embedded", "elasticsearch"]
+BACKENDS = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.servers)]
+CITY_CODE = "500100"  # the simulated city, and the hand-made documents' city: Chongqing
 
 ID_ZHANG_WEI = "50010619900307157X"  # its old 15-digit form is 500106900307157
 ID_OUYANG = "500103198506293429"
@@ -118,12 +119,22 @@ def documents(tables: dict[str, pd.DataFrame]) -> dict[str, list]:  # type: igno
     return {
         "person": list(
             person_documents(
-                tables["people"], tables["person_mentions"], tables["events"], tables["event_people"]
+                tables["people"],
+                tables["person_mentions"],
+                tables["events"],
+                tables["event_people"],
+                city_code=CITY_CODE,
             )
         ),
-        "place": list(place_documents(tables["places"], tables["events"])),
+        "place": list(place_documents(tables["places"], tables["events"], city_code=CITY_CODE)),
         "case": list(
-            case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"])
+            case_documents(
+                tables["cases"],
+                tables["events"],
+                tables["event_people"],
+                tables["people"],
+                city_code=CITY_CODE,
+            )
         ),
     }
 
@@ -131,8 +142,8 @@ def documents(tables: dict[str, pd.DataFrame]) -> dict[str, list]:  # type: igno
 def _open(backend: str, request: pytest.FixtureRequest, folder: Path) -> SearchIndex:
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     if backend == "embedded":
-        return open_index(folder / prefix, prefix)
-    return open_index(request.getfixturevalue("elasticsearch_url"), prefix)
+        return open_index(folder / prefix, prefix, city_code=CITY_CODE)
+    return open_index(request.getfixturevalue("elasticsearch_url"), prefix, city_code=CITY_CODE)
 
 
 def _drop(index: SearchIndex) -> None:

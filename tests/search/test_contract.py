@@ -199,7 +199,9 @@ def test_embedded_readers_see_the_new_version_after_the_swap(
     from search.embedded_index import EmbeddedIndex
 
     assert isinstance(writer, EmbeddedIndex)
-    reader = EmbeddedIndex(writer.folder, writer.prefix)  # as another process would open it
+    reader = EmbeddedIndex(
+        writer.folder, writer.prefix, city_code=writer.city_code
+    )  # as another process would
     assert top(reader, "张伟", "person") == ["P1"]
     writer.full_rebuild("person", docs[1:])
     assert top(reader, "张伟", "person") == ["P2", "P3"]

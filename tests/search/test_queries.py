@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ontology.errors import BadInput
-from search.analysis import sensitive_token
+from search.analysis import address_tokens, sensitive_token
 from search.queries import build_query, pinyin_variants
 
 
@@ -65,3 +65,12 @@ def test_bad_arguments_are_refused() -> None:
         build_query("x", filters={"time_from": "yesterday"})
     with pytest.raises(BadInput, match="size"):
         build_query("x", size=0)
+
+
+def test_addresses_are_read_inside_the_hubs_city(tmp_path) -> None:
+    # 江北 is a district of Chongqing (500100) and of Ningbo (330200); 观音桥 is a street only in Chongqing's
+    chongqing = {c.tokens[0] for c in build_query("江北观音桥", city_code="500100").clauses}
+    ningbo = {c.tokens[0] for c in build_query("江北观音桥", city_code="330200").clauses}
+    assert "as:观音桥街道" in chongqing
+    assert "as:观音桥街道" not in ningbo and "ae:观音桥" in ningbo
+    assert address_tokens("江北观音桥", "330200") == ["ad:江北区", "ae:观音桥"]

@@ -24,6 +24,7 @@ from proving.search_relevance import (
 from search import open_index
 from search.base import SearchDocument, SearchIndex
 from search.documents import case_documents, person_documents, place_documents
+from tests.search.conftest import CITY_CODE
 
 QUERIES_PER_CATEGORY = 40
 
@@ -31,15 +32,16 @@ QUERIES_PER_CATEGORY = 40
 @pytest.fixture(scope="module")
 def city_documents(small_city: Path) -> dict[str, list[SearchDocument]]:
     tables = city_tables(small_city)
+    people, events = tables["people"], tables["events"]
     return {
         "person": list(
             person_documents(
-                tables["people"], tables["person_mentions"], tables["events"], tables["event_people"]
+                people, tables["person_mentions"], events, tables["event_people"], city_code=CITY_CODE
             )
         ),
-        "place": list(place_documents(tables["places"], tables["events"])),
+        "place": list(place_documents(tables["places"], events, city_code=CITY_CODE)),
         "case": list(
-            case_documents(tables["cases"], tables["events"], tables["event_people"], tables["people"])
+            case_documents(tables["cases"], events, tables["event_people"], people, city_code=CITY_CODE)
         ),
     }
 
@@ -60,7 +62,7 @@ def _filled(index: SearchIndex, docs: Mapping[str, Iterable[SearchDocument]]) ->
 def embedded(
     city_documents: dict[str, list[SearchDocument]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SearchIndex]:
-    index = _filled(open_index(tmp_path_factory.mktemp("city-index")), city_documents)
+    index = _filled(open_index(tmp_path_factory.mktemp("city-index"), city_code=CITY_CODE), city_documents)
     yield index
     index.close()
 
@@ -77,13 +79,16 @@ def test_recall_and_mrr_meet_the_targets(embedded: SearchIndex, city_queries: li
     assert result.mrr >= 0.85, result.by_category
 
 
+@pytest.mark.servers
 def test_both_backends_return_the_same_top_hits(
     embedded: SearchIndex,
     city_documents: dict[str, list[SearchDocument]],
     city_queries: list[JudgedQuery],
     elasticsearch_url: str,
 ) -> None:
-    elastic = _filled(open_index(elasticsearch_url, f"test-{uuid.uuid4().hex[:10]}"), city_documents)
+    elastic = _filled(
+        open_index(elasticsearch_url, f"test-{uuid.uuid4().hex[:10]}", city_code=CITY_CODE), city_documents
+    )
     try:
         mixed = JudgedQuery("mixed", "张 渝中 噪音", "", frozenset(), ("person", "case"))
         for query in [*city_queries, mixed]:
@@ -120,7 +125,7 @@ def test_resolved_judged_set_names_resolved_entities(
         assert query.relevant <= (places if query.kinds == ("place",) else people), query
 
 
-@pytest.mark.parametrize("backend", ["embedded", "elasticsearch"])
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("elasticsearch", marks=pytest.mark.servers)])
 def test_recall_and_mrr_on_resolved_documents(
     backend: str,
     resolved: dict[str, pd.DataFrame],
@@ -131,7 +136,10 @@ def test_recall_and_mrr_on_resolved_documents(
     from cityhub.projections import search_documents
 
     url = str(tmp_path) if backend == "embedded" else request.getfixturevalue("elasticsearch_url")
-    index = _filled(open_index(url, f"test-{uuid.uuid4().hex[:10]}"), search_documents(resolved))
+    index = _filled(
+        open_index(url, f"test-{uuid.uuid4().hex[:10]}", city_code=CITY_CODE),
+        search_documents(resolved, CITY_CODE),
+    )
     try:
         result = evaluate(index, resolved_queries)
     finally:
