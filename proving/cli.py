@@ -266,7 +266,8 @@ def eval_export(
 def eval_cli(
     folder: Annotated[Path, typer.Option(help="A folder written by `cityhub eval export`.")],
     kind: Annotated[
-        list[str] | None, typer.Option(help="people, places, events (repeatable; default all).")
+        list[str] | None,
+        typer.Option(help="people, places, events, events_mapped (repeatable; default all)."),
     ] = None,
 ) -> None:
     """Run `cityhub resolve KIND` as a whole process on each exported file, timed, and score its output

@@ -23,20 +23,35 @@ from pathlib import Path
 import pandas as pd
 
 from cityhub.resolve_files import EVENT_COLUMNS, PEOPLE_COLUMNS, PLACE_COLUMNS
+from proving.event_scores import _code_tables, _times
 from proving.scores import load_simulated_city, load_simulated_places, score_clusters
 
 __all__ = ["KINDS", "ResolveRun", "event_records", "export_city", "run_resolve", "score_city", "score_kind"]
 
-KINDS = ("people", "places", "events")
-COLUMNS = {"people": PEOPLE_COLUMNS, "places": PLACE_COLUMNS, "events": EVENT_COLUMNS}
-RESULT_COLUMN = {"people": "person_id", "places": "place_id", "events": "case_id"}
+KINDS = ("people", "places", "events", "events_mapped")
+COLUMNS = {
+    "people": PEOPLE_COLUMNS,
+    "places": PLACE_COLUMNS,
+    "events": EVENT_COLUMNS,
+    "events_mapped": EVENT_COLUMNS,
+}
+RESULT_COLUMN = {"people": "person_id", "places": "place_id", "events": "case_id", "events_mapped": "case_id"}
 
-# source, channel table, record id, the department's label, time as written, description, address
+# source, channel table, record id, the department's label, time as written, description, address, code
 _EVENT_CHANNELS = (
-    ("hotline", "hotline", "ticket_id", "category_name", "created_at", "content", "event_address"),
-    ("grid", "grid", "event_no", "type_name", "report_time", "description", "address"),
-    ("police", "police_incidents", "jjdbh", "jqlbmc", "bjsj", "jyaq", "fadz"),
-    ("petitions", "petitions", "信访件编号", "问题分类", "登记日期", "诉求内容", "问题发生地"),
+    (
+        "hotline",
+        "hotline",
+        "ticket_id",
+        "category_name",
+        "created_at",
+        "content",
+        "event_address",
+        "category_code",
+    ),
+    ("grid", "grid", "event_no", "type_name", "report_time", "description", "address", "type_code"),
+    ("police", "police_incidents", "jjdbh", "jqlbmc", "bjsj", "jyaq", "fadz", "jqlbdm"),
+    ("petitions", "petitions", "信访件编号", "问题分类", "登记日期", "诉求内容", "问题发生地", "问题分类"),
 )
 
 
@@ -82,19 +97,29 @@ def _first_people(root: Path) -> pd.DataFrame:
     return people.rename(columns={"name": "person_name", "phone": "person_phone"})
 
 
-def event_records(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return a city's records in the columns of `cityhub resolve events` and their true incidents."""
+def event_records(root: Path, mapped: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return a city's records in the columns of `cityhub resolve events` and their true incidents.
+
+    `mapped` writes what the hub's ingest would hold instead of what the departments wrote: the
+    category code mapped to the taxonomy through the hub's code tables, the time in ISO form.
+    """
     parts = []
-    for source, table, key, label, when, text, address in _EVENT_CHANNELS:
+    for source, table, key, label, when, text, address, code in _EVENT_CHANNELS:
         latest = _latest(pd.read_parquet(root / "channels" / f"{table}.parquet"), key)
+        category, occurred = latest[label], latest[when]
+        if mapped:
+            category = (
+                latest[code].astype(str).map(_code_tables(source)["categories"]).fillna("other.unclassified")
+            )
+            occurred = _times(occurred).dt.strftime("%Y-%m-%d %H:%M:%S")
         parts.append(
             pd.DataFrame(
                 {
                     "record_id": source + ":" + latest[key].astype(str),
                     "source": source,
-                    "category": latest[label],
+                    "category": category,
                     "description": latest[text],
-                    "occurred_at": latest[when],
+                    "occurred_at": occurred,
                     "address": latest[address],
                 }
             )
@@ -119,12 +144,15 @@ def export_city(city: Path, out: Path) -> dict[str, int]:
     """Write a simulated city's records as `cityhub resolve` input files and truth files under `out`.
 
     people.csv, places.csv, events.csv hold exactly the documented columns; <kind>_truth.csv holds
-    record_id, cluster for every exported record. Returns the rows written per file.
+    record_id, cluster for every exported record. events_mapped.csv is the events file as the hub's
+    ingest would hold it (taxonomy codes from the departments' codes, ISO times): it measures event
+    resolution apart from reading labels and dates. Returns the rows written per file.
     """
     out.mkdir(parents=True, exist_ok=True)
     people = load_simulated_city(city)
     places = load_simulated_places(city)
     events, event_truth = event_records(city)
+    mapped, _ = event_records(city, mapped=True)
     return {
         "people.csv": _write(people.mentions[list(PEOPLE_COLUMNS)], out / "people.csv"),
         "people_truth.csv": _write(people.truth, out / "people_truth.csv"),
@@ -132,6 +160,8 @@ def export_city(city: Path, out: Path) -> dict[str, int]:
         "places_truth.csv": _write(places.truth, out / "places_truth.csv"),
         "events.csv": _write(events, out / "events.csv"),
         "events_truth.csv": _write(event_truth, out / "events_truth.csv"),
+        "events_mapped.csv": _write(mapped, out / "events_mapped.csv"),
+        "events_mapped_truth.csv": _write(event_truth, out / "events_mapped_truth.csv"),
     }
 
 
@@ -150,7 +180,15 @@ def run_resolve(kind: str, folder: Path, python: str = sys.executable) -> Resolv
     """Run `python -m cityhub.cli resolve KIND --input folder/KIND.csv --output folder/KIND_resolved.csv`."""
     output = folder / f"{kind}_resolved.csv"
     output.unlink(missing_ok=True)
-    command = [python, "-m", "cityhub.cli", "resolve", kind, "--input", str(folder / f"{kind}.csv")]
+    command = [
+        python,
+        "-m",
+        "cityhub.cli",
+        "resolve",
+        kind.split("_")[0],
+        "--input",
+        str(folder / f"{kind}.csv"),
+    ]
     start = time.perf_counter()
     done = subprocess.run([*command, "--output", str(output)], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
