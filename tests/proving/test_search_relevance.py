@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from proving.search_relevance import JudgedQuery, _majority, _resolved_query, evaluate
-from search.base import SearchIndex
-from tests.search.conftest import ROOM_501, documents, resolved_tables
+from search import open_index
+from tests.search.conftest import CITY_CODE, ROOM_501, documents, resolved_tables
 
 
-def test_recall_and_mrr_by_hand(make_index: Callable[[str], SearchIndex]) -> None:
-    index = make_index("embedded")
+def test_recall_and_mrr_by_hand(tmp_path: Path) -> None:
+    index = open_index(tmp_path, city_code=CITY_CODE)
     for kind, docs in documents(resolved_tables()).items():
         index.full_rebuild(kind, docs)
     queries = [
