@@ -7,8 +7,9 @@ exactly one district of the city, or the community of its grid code when it has 
 in several districts and written without any context is left without a district rather than
 guessed: a wrong room is worse than a coarser one.
 
-    >>> parts = pd.DataFrame({"district": ["500106", ""], "street": ["500106006", ""],
-    ...     "community": ["500106006010", ""], "site": ["锦绣花园", "锦绣花园"], "hint_community": ["", ""]})
+    >>> parts = pd.DataFrame({"district": ["500106", ""], "region": ["", "500100"],
+    ...     "street": ["500106006", ""], "community": ["500106006010", ""],
+    ...     "site": ["锦绣花园", "锦绣花园"], "hint_community": ["", ""]})
     >>> fill_divisions(parts)[["district", "community"]].values.tolist()
     [['500106', '500106006010'], ['500106', '500106006010']]
 """
@@ -40,20 +41,37 @@ def _unique_by_estate(parts: pd.DataFrame, column: str) -> pd.Series:
     return known[counts == 1].set_index(["district", "site"])[column]
 
 
-def _shared_names(parts: pd.DataFrame) -> pd.Index:
+def _shared_names(parts: pd.DataFrame, written: pd.Series) -> pd.Index:
     """Return the (district, site) pairs written with more than one community: two estates, one name."""
-    known = parts.loc[
-        (parts["district"] != "") & (parts["site"] != "") & (parts["community"] != ""),
-        ["district", "site", "community"],
-    ].drop_duplicates()
+    known = (
+        parts.assign(written=written)
+        .loc[
+            (parts["district"] != "") & (parts["site"] != "") & (written != ""),
+            ["district", "site", "written"],
+        ]
+        .drop_duplicates()
+    )
     counts = known.groupby(["district", "site"]).size()
     return counts.index[counts > 1]
 
 
+def _written_community(parts: pd.DataFrame) -> pd.Series:
+    """Return each mention's community: its gazetteer code, else the name of one the gazetteer does
+    not know, scoped by district (双凤桥社区 in two districts is two communities)."""
+    local = parts["district"] + ":" + parts["local_community"]
+    return parts["community"].where(parts["community"] != "", local.where(parts["local_community"] != "", ""))
+
+
 def fill_divisions(parts: pd.DataFrame) -> pd.DataFrame:
     """Return the parts with district, street and community filled where the registry knows them,
-    and `estate_scope`: the community that tells apart estates sharing a name in one district."""
+    and `estate_scope`: the community that tells apart estates sharing a name in one district.
+
+    A community the gazetteer does not know (`local_community`, as written) tells estates apart
+    too: 煤建宿舍 of 双北街社区 and of 双凤桥社区 are two estates, whichever of the names is listed.
+    """
     parts = parts.copy()
+    if "local_community" not in parts:
+        parts["local_community"] = ""
     hinted = (parts["hint_community"] != "") & (parts["site"] != "")
     hint_fits = hinted & ((parts["district"] == "") | (parts["district"] == parts["hint_community"].str[:6]))
     parts.loc[hint_fits, "community"] = parts.loc[hint_fits, "hint_community"]
@@ -62,16 +80,21 @@ def fill_divisions(parts: pd.DataFrame) -> pd.DataFrame:
 
     by_site = _unique_district_by_site(parts)
     missing = (parts["district"] == "") & (parts["site"] != "")
-    parts.loc[missing, "district"] = parts.loc[missing, "site"].map(by_site).fillna("")
+    found = parts.loc[missing, "site"].map(by_site).fillna("")
+    regions = parts.loc[missing, "region"]
+    inside = pd.Series(
+        [d.startswith(r.rstrip("0")) for d, r in zip(found, regions, strict=True)], found.index
+    )
+    parts.loc[missing, "district"] = found.where(inside, "")
 
+    shared = parts.set_index(["district", "site"]).index.isin(_shared_names(parts, _written_community(parts)))
     for column in ("community", "street"):
         known = _unique_by_estate(parts, column)
-        empty = (parts[column] == "") & (parts["district"] != "") & (parts["site"] != "")
+        empty = (parts[column] == "") & (parts["district"] != "") & (parts["site"] != "") & ~shared
         if empty.any() and len(known):
             keys = pd.MultiIndex.from_frame(parts.loc[empty, ["district", "site"]])
             parts.loc[empty, column] = known.reindex(keys).fillna("").to_numpy()
     no_street = (parts["street"] == "") & (parts["community"] != "")
     parts.loc[no_street, "street"] = parts.loc[no_street, "community"].str[:9]
-    shared = parts.set_index(["district", "site"]).index.isin(_shared_names(parts))
-    parts["estate_scope"] = parts["community"].where(shared, "")
+    parts["estate_scope"] = _written_community(parts).where(shared, "")
     return parts

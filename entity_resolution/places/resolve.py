@@ -32,6 +32,7 @@ __all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_id", "resolve_places"]
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
 _KEY_COLUMNS = (
     "district",
+    "region",
     "street",
     "community",
     "site",
@@ -76,7 +77,7 @@ def _division_name(code: str) -> str:
 
 def _chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Return (place_id, level, name, full_address) from the district down to the mention's level."""
-    district, street, community, site, building, unit, room, level, scope = row
+    district, region, street, community, site, building, unit, room, level, scope = row
     chain: list[tuple[str, str, str, str]] = []
     address = ""
     for code, division_level in ((district, "district"), (street, "street"), (community, "community")):
@@ -86,7 +87,7 @@ def _chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
             chain.append((code, division_level, name, address))
     if not site or level in ("district", "street", "community"):
         return chain
-    key = f"{scope or district}|{site}"
+    key = f"{scope or district or region}|{site}"
     address += site
     chain.append((place_id(key), "estate", site, address))
     for (part_level, suffix), value in zip(_BELOW_ESTATE, (building, unit, room), strict=True):
@@ -150,7 +151,7 @@ def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.
     return pd.Series(grid_of, dtype=object), grids
 
 
-def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: object) -> pd.DataFrame:
+def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: pd.Timestamp) -> pd.DataFrame:
     columns = ["old_id", "new_id", "kind", "records", "at"]
     if previous is None or previous.empty:
         return pd.DataFrame(columns=columns)
