@@ -147,11 +147,12 @@ def _local_divisions(text: str, found: FoundDivisions) -> tuple[dict[str, str], 
 
     重庆市合川区钓鱼城街道学士社区天成熙园9幢: 学士社区 is a community no gazetteer lists yet; it is a
     division, not the start of the estate's name. One counts only when an estate or a road follows.
+    A functional zone (两江新区) outside any district is passed over: it is no division at all.
     """
     pos = found.end + 2 if found.by_level and text.startswith("片区", found.end) else found.end  # 李家沱片区
     local: dict[str, str] = {}
-    for level in ("street", "community"):
-        if level in found.by_level:
+    for level in ("zone", "street", "community"):
+        if level in found.by_level or (level == "zone" and "district" in found.by_level):
             pos = committee_end(text, pos) if level == "community" else pos
             continue
         end = local_division_end(text, pos, level)

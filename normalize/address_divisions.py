@@ -70,7 +70,23 @@ _LEVEL_WORDS = {
     "district": ("自治县", "区", "县", "市", "旗"),
     "street": ("街道办事处", "街道", "办事处", "镇", "乡"),
 }
-_PREFIXES_TO_SKIP = ("中华人民共和国", "中国")
+# Words written before the address (地址：重庆市..., 家住沙坪坝...), longest first.
+_PREFIXES_TO_SKIP = (
+    "中华人民共和国",
+    "事发地点",
+    "户籍地址",
+    "居住地址",
+    "现住址",
+    "发生地",
+    "现住",
+    "家住",
+    "住在",
+    "住址",
+    "地址",
+    "位于",
+    "地点",
+    "中国",
+)
 _CITY_FILLERS = ("市辖区",)  # 重庆市市辖区沙坪坝区: a table heading copied into the address
 
 
@@ -134,7 +150,9 @@ class DivisionMatcher:
     def match(self, text: str) -> FoundDivisions:
         """Return the divisions named at the start of a normalised address."""
         found = FoundDivisions()
-        pos = next((len(p) for p in _PREFIXES_TO_SKIP if text.startswith(p)), 0)
+        pos = 0
+        while skip := next((p for p in _PREFIXES_TO_SKIP if text.startswith(p, pos)), ""):
+            pos += len(skip)
         pos = self._match_province(text, pos, found)
         pos = self._match_city(text, pos, found)
         pos = self._match_district(text, pos, found)
@@ -287,6 +305,8 @@ _HAN_NAME = r"[\u3400-\u4dbf\u4e00-\u9fff]"
 # A division by its level word; the shortest name that ends in one (two characters at least, so
 # 村口, 镇上 and 乡下 are no names). Committee words count as part of the division's name.
 _LOCAL_DIVISIONS = {
+    # Functional zones (两江新区, 高新区) stand above streets and are no gazetteer division at all.
+    "zone": re.compile(rf"{_HAN_NAME}{{2,8}}?(?:新区|开发区|园区|试验区|示范区)|高新区|经开区"),
     "street": re.compile(rf"{_HAN_NAME}{{2,8}}?(?:街道办事处|街道办|街道|镇|乡)"),
     "community": re.compile(
         rf"{_HAN_NAME}{{2,10}}?(?:社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会|村|片区|生活区)"

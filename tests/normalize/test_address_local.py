@@ -103,3 +103,18 @@ def test_one_room_at_every_granularity_has_one_key(raw):
 def test_a_floor_and_a_short_door_number_make_the_room_number():
     assert _parts("天成熙园9栋5单元5楼2号")[-1] == "502"
     assert _parts("天成熙园9栋5单元5楼502")[-1] == "502"  # a full room number is kept
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["重庆市两江新区天成熙园9栋", "重庆高新区天成熙园9栋", "重庆市两江新区人和街道天成熙园9栋"],
+)
+def test_a_functional_zone_is_no_part_of_the_estate(raw):
+    assert _parts(raw)[2:4] == ("天成熙园", "9")
+
+
+@pytest.mark.parametrize(
+    "raw", ["地址：重庆市合川区天成熙园9栋", "家住合川区天成熙园9栋", "住址:中国重庆市合川区天成熙园9栋"]
+)
+def test_words_written_before_the_address_are_passed_over(raw):
+    assert place_key(parse_address(raw, CHONGQING)) == "500117|天成熙园|9"
