@@ -41,37 +41,23 @@ def _unique_by_estate(parts: pd.DataFrame, column: str) -> pd.Series:
     return known[counts == 1].set_index(["district", "site"])[column]
 
 
-def _shared_names(parts: pd.DataFrame, written: pd.Series) -> pd.Index:
-    """Return the (district, site) pairs written with more than one community: two estates, one name."""
-    known = (
-        parts.assign(written=written)
-        .loc[
-            (parts["district"] != "") & (parts["site"] != "") & (written != ""),
-            ["district", "site", "written"],
-        ]
-        .drop_duplicates()
-    )
+def _shared_names(parts: pd.DataFrame) -> pd.Index:
+    """Return the (district, site) pairs written with more than one gazetteer community: two estates,
+    one name. A community the gazetteer does not know tells nothing here: it may be the new name of
+    the listed one (gazetteers lag renamings and mergers)."""
+    known = parts.loc[
+        (parts["district"] != "") & (parts["site"] != "") & (parts["community"] != ""),
+        ["district", "site", "community"],
+    ].drop_duplicates()
     counts = known.groupby(["district", "site"]).size()
     return counts.index[counts > 1]
-
-
-def _written_community(parts: pd.DataFrame) -> pd.Series:
-    """Return each mention's community: its gazetteer code, else the name of one the gazetteer does
-    not know, scoped by district (双凤桥社区 in two districts is two communities)."""
-    local = parts["district"] + ":" + parts["local_community"]
-    return parts["community"].where(parts["community"] != "", local.where(parts["local_community"] != "", ""))
 
 
 def fill_divisions(parts: pd.DataFrame) -> pd.DataFrame:
     """Return the parts with district, street and community filled where the registry knows them,
     and `estate_scope`: the community that tells apart estates sharing a name in one district.
-
-    A community the gazetteer does not know (`local_community`, as written) tells estates apart
-    too: 煤建宿舍 of 双北街社区 and of 双凤桥社区 are two estates, whichever of the names is listed.
     """
     parts = parts.copy()
-    if "local_community" not in parts:
-        parts["local_community"] = ""
     hinted = (parts["hint_community"] != "") & (parts["site"] != "")
     hint_fits = hinted & ((parts["district"] == "") | (parts["district"] == parts["hint_community"].str[:6]))
     parts.loc[hint_fits, "community"] = parts.loc[hint_fits, "hint_community"]
@@ -87,7 +73,7 @@ def fill_divisions(parts: pd.DataFrame) -> pd.DataFrame:
     )
     parts.loc[missing, "district"] = found.where(inside, "")
 
-    shared = parts.set_index(["district", "site"]).index.isin(_shared_names(parts, _written_community(parts)))
+    shared = parts.set_index(["district", "site"]).index.isin(_shared_names(parts))
     for column in ("community", "street"):
         known = _unique_by_estate(parts, column)
         empty = (parts[column] == "") & (parts["district"] != "") & (parts["site"] != "") & ~shared
@@ -96,5 +82,5 @@ def fill_divisions(parts: pd.DataFrame) -> pd.DataFrame:
             parts.loc[empty, column] = known.reindex(keys).fillna("").to_numpy()
     no_street = (parts["street"] == "") & (parts["community"] != "")
     parts.loc[no_street, "street"] = parts.loc[no_street, "community"].str[:9]
-    parts["estate_scope"] = _written_community(parts).where(shared, "")
+    parts["estate_scope"] = parts["community"].where(shared, "")
     return parts
