@@ -113,3 +113,21 @@ def test_two_gazetteer_communities_still_tell_two_estates_of_one_name_apart():
     )
     ids = assigned["place_id"].tolist()
     assert len({ids[0], ids[1], ids[2]}) == 3 and ids[3] == ids[2]
+
+
+def test_a_room_written_with_only_one_of_two_same_named_estates_is_placed_in_it():
+    assigned = _resolve(
+        [
+            "沙坪坝区锦绣花园3栋2单元501",
+            "渝北区锦绣花园5栋1单元1201",
+            "锦绣花园5-1-1201",  # only 渝北's 锦绣花园 was written with this room
+            "锦绣花园3-2-502",  # a room neither was written with: not guessed
+            "重庆市渝北区两路街道双北街社区煤建宿舍2栋1单元1902",
+            "重庆市渝北区两路街道双凤路社区煤建宿舍7栋3单元301",
+            "渝北区煤建宿舍7-3-301",
+            "渝北区煤建宿舍2栋",  # a building both might have
+        ]
+    )
+    ids = assigned["place_id"].tolist()
+    assert ids[2] == ids[1] and ids[6] == ids[5]
+    assert len(set(ids[:4])) == 3 and len({ids[4], ids[5], ids[7]}) == 3
