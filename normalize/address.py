@@ -140,6 +140,7 @@ def place_key(parts: AddressParts) -> str:
 # What an estate name cannot be alone: when only this follows a division word, the word was part
 # of the estate's name (幸福村小区, 阳光社区花园).
 _GENERIC_SITES = frozenset(("小区", "花园", "家园", "新村", "宿舍", "大院", "公寓", "小组", "组", "街", "路"))
+_GENERIC_STARTS = tuple(_GENERIC_SITES)
 
 
 def _local_divisions(text: str, found: FoundDivisions) -> tuple[dict[str, str], int]:
@@ -174,7 +175,10 @@ def _without_glued_community(text: str, found: FoundDivisions, city_code: str | 
     """Return the divisions without the community when its name starts the estate's: in
     南岸区阳光社区花园3栋 the gazetteer's 阳光社区 is matched, but 花园 alone names no estate."""
     community = found.by_level.get("community")
-    if community is None or parse_detail(text[committee_end(text, found.end) :]).estate not in _GENERIC_SITES:
+    if community is None:
+        return found
+    rest = text[committee_end(text, found.end) :]
+    if not rest.startswith(_GENERIC_STARTS) or parse_detail(rest).estate not in _GENERIC_SITES:
         return found
     return _match_head(text[: found.end - len(community.name)], city_code)
 

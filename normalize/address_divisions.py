@@ -87,6 +87,7 @@ _PREFIXES_TO_SKIP = (
     "地点",
     "中国",
 )
+_PREFIXES = re.compile(f"(?:{'|'.join(_PREFIXES_TO_SKIP)})*")
 _CITY_FILLERS = ("市辖区",)  # 重庆市市辖区沙坪坝区: a table heading copied into the address
 
 
@@ -150,9 +151,7 @@ class DivisionMatcher:
     def match(self, text: str) -> FoundDivisions:
         """Return the divisions named at the start of a normalised address."""
         found = FoundDivisions()
-        pos = 0
-        while skip := next((p for p in _PREFIXES_TO_SKIP if text.startswith(p, pos)), ""):
-            pos += len(skip)
+        pos = _PREFIXES.match(text).end()  # type: ignore[union-attr]  # matches the empty string
         pos = self._match_province(text, pos, found)
         pos = self._match_city(text, pos, found)
         pos = self._match_district(text, pos, found)

@@ -131,15 +131,16 @@ def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.
     counts = with_grid.groupby(["building_id", "grid_code"]).size().reset_index(name="n")
     best = counts.sort_values(["n", "grid_code"], ascending=[False, True]).drop_duplicates("building_id")
     building_grid = best.set_index("building_id")["grid_code"]
-    parent = places.set_index("place_id")["parent_id"]
-    level = places.set_index("place_id")["level"]
+    parent = dict(zip(places["place_id"], places["parent_id"], strict=True))
+    level = dict(zip(places["place_id"], places["level"], strict=True))
+    building_grid_of = building_grid.to_dict()
     grid_of: dict[str, str] = {}
     for pid in places["place_id"]:
         current: str | None = pid
         while current is not None and level.get(current) in ("room", "unit"):
             current = parent.get(current)
-        if current is not None and current in building_grid.index and level.get(current) == "building":
-            grid_of[pid] = building_grid[current]
+        if current is not None and current in building_grid_of and level.get(current) == "building":
+            grid_of[pid] = building_grid_of[current]
     grids = (
         best.groupby("grid_code")
         .size()
@@ -193,7 +194,7 @@ def resolve_places(
             "place_path": paths,
         }
     )
-    levels = places.set_index("place_id")["level"]
+    levels = dict(zip(places["place_id"], places["level"], strict=True))
     assigned["building_id"] = [next((p for p in path if levels[p] == "building"), None) for path in paths]
     assigned["grid_code"] = (
         mentions["grid_code"].fillna("").astype(str).to_numpy() if "grid_code" in mentions else ""
