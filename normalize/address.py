@@ -155,14 +155,20 @@ def _local_divisions(text: str, found: FoundDivisions) -> tuple[dict[str, str], 
     for level in ("zone", "street", "community"):
         if level in found.by_level or (level == "zone" and "district" in found.by_level):
             pos = committee_end(text, pos) if level == "community" else pos
+            pos += 3 if level == "street" and text.startswith("办事处", pos) else 0  # 钓鱼城街道办事处
             continue
         end = local_division_end(text, pos, level)
         if end and _names_a_site(text[end:]):
             local[level], pos = _COMMITTEE_WORDS.sub(_committee_short, text[pos:end]), end
             pos = committee_end(text, pos)  # 红星村村委会
+    grid = _GRID_OR_GROUP.match(text, pos)  # 学士社区第三网格天成熙园, 红星村二组康乐苑
+    if grid is not None and (found.by_level or local) and _names_a_site(text[pos:]):
+        pos = grid.end()
     return local, pos
 
 
+# A grid or a villagers' group below the community, before the estate.
+_GRID_OR_GROUP = re.compile(r"第?[\d零〇一二两三四五六七八九十]+号?(?:网格|村民小组|小组|组)")
 # 学士社区居委会 is 学士社区, 红星村村委会 (or 红星村委会) is 红星村: one division, however it is written.
 _COMMITTEE_WORDS = re.compile(r"(社区)?(?:居民委员会|居委会)$|村?(?:村民委员会|村委会)$")
 
@@ -184,7 +190,8 @@ def _without_glued_community(text: str, found: FoundDivisions, city_code: str | 
 
 
 def _names_a_site(rest: str) -> bool:
-    detail = parse_detail(rest)
+    grid = _GRID_OR_GROUP.match(rest)
+    detail = parse_detail(rest[grid.end() :] if grid is not None else rest)
     return bool(detail.road) or (len(detail.estate) >= 2 and detail.estate not in _GENERIC_SITES)
 
 

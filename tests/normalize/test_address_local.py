@@ -47,6 +47,14 @@ def test_the_unknown_names_used_here_are_unknown_to_the_gazetteer(name, district
         ("凤鸣片区滨江华府2-1-1201", ("", "凤鸣片区", "滨江华府", "2", "1", "1201")),
         # A known village followed by its committee word.
         ("渝北区木耳镇金刚村委会金刚花园2栋101", ("木耳镇", "金刚村", "金刚花园", "2", "", "101")),
+        # 办事处 after a street, a grid or a villagers' group between the community and the estate.
+        (
+            "重庆市合川区钓鱼城街道办事处学士社区居委会天成熙园9幢5单元3004",
+            ("钓鱼城街道", "学士社区", "天成熙园", "9", "5", "3004"),
+        ),
+        ("合川区钓鱼城街道学士社区第三网格天成熙园9栋", ("钓鱼城街道", "学士社区", "天成熙园", "9", "", "")),
+        ("合川区学士社区3网格天成熙园9栋", ("", "学士社区", "天成熙园", "9", "", "")),
+        ("永川区红星村3组康乐苑2栋", ("", "红星村", "康乐苑", "2", "", "")),
         # 片区 after a known street is that street's area.
         ("巴南区李家沱片区滨江华府2栋1单元1201", ("李家沱街道", "", "滨江华府", "2", "1", "1201")),
     ],
