@@ -33,7 +33,7 @@ from functools import lru_cache
 from opencc import OpenCC
 
 from normalize.address_detail import parse_detail
-from normalize.address_divisions import DivisionMatcher, FoundDivisions
+from normalize.address_divisions import DivisionMatcher, FoundDivisions, committee_end, local_division_end
 from ontology.gazetteer import load_gazetteer
 
 __all__ = ["AddressParts", "normalize_address_text", "parse_address", "place_key"]
@@ -89,9 +89,10 @@ def parse_address(raw: str, city_code: str | None = None) -> AddressParts:
     '聚龙城'
     """
     text = normalize_address_text(raw)
-    found = _head_divisions(text, city_code)
-    detail = parse_detail(text[found.end :])
+    found = _without_glued_community(text, _head_divisions(text, city_code), city_code)
     names = {level: division.name for level, division in found.by_level.items()}
+    local, end = _local_divisions(text, found)
+    detail = parse_detail(text[end:])
     estate = detail.estate
     community = found.by_level.get("community")
     if not estate and community is not None and (detail.building or detail.unit or detail.room):
@@ -102,8 +103,8 @@ def parse_address(raw: str, city_code: str | None = None) -> AddressParts:
         province=names.get("province", ""),
         city=names.get("city", ""),
         district=names.get("district", found.ambiguous_district),
-        street=names.get("street", ""),
-        community=names.get("community", ""),
+        street=names.get("street", local.get("street", "")),
+        community=names.get("community", local.get("community", "")),
         road=detail.road,
         estate=estate,
         building=detail.building,
@@ -134,6 +135,64 @@ def place_key(parts: AddressParts) -> str:
     while fields and not fields[-1]:
         fields.pop()
     return "|".join(fields)
+
+
+# What an estate name cannot be alone: when only this follows a division word, the word was part
+# of the estate's name (幸福村小区, 阳光社区花园).
+_GENERIC_SITES = frozenset(("小区", "花园", "家园", "新村", "宿舍", "大院", "公寓", "小组", "组", "街", "路"))
+_GENERIC_STARTS = tuple(_GENERIC_SITES)
+
+
+def _local_divisions(text: str, found: FoundDivisions) -> tuple[dict[str, str], int]:
+    """Return the street and community names the gazetteer does not know, and where the rest starts.
+
+    重庆市合川区钓鱼城街道学士社区天成熙园9幢: 学士社区 is a community no gazetteer lists yet; it is a
+    division, not the start of the estate's name. One counts only when an estate or a road follows.
+    A functional zone (两江新区) outside any district is passed over: it is no division at all.
+    """
+    pos = found.end + 2 if found.by_level and text.startswith("片区", found.end) else found.end  # 李家沱片区
+    local: dict[str, str] = {}
+    for level in ("zone", "street", "community"):
+        if level in found.by_level or (level == "zone" and "district" in found.by_level):
+            pos = committee_end(text, pos) if level == "community" else pos
+            pos += 3 if level == "street" and text.startswith("办事处", pos) else 0  # 钓鱼城街道办事处
+            continue
+        end = local_division_end(text, pos, level)
+        if end and _names_a_site(text[end:]):
+            local[level], pos = _COMMITTEE_WORDS.sub(_committee_short, text[pos:end]), end
+            pos = committee_end(text, pos)  # 红星村村委会
+    grid = _GRID_OR_GROUP.match(text, pos)  # 学士社区第三网格天成熙园, 红星村二组康乐苑
+    if grid is not None and (found.by_level or local) and _names_a_site(text[pos:]):
+        pos = grid.end()
+    return local, pos
+
+
+# A grid or a villagers' group below the community, before the estate.
+_GRID_OR_GROUP = re.compile(r"第?[\d零〇一二两三四五六七八九十]+号?(?:网格|村民小组|小组|组)")
+# 学士社区居委会 is 学士社区, 红星村村委会 (or 红星村委会) is 红星村: one division, however it is written.
+_COMMITTEE_WORDS = re.compile(r"(社区)?(?:居民委员会|居委会)$|村?(?:村民委员会|村委会)$")
+
+
+def _committee_short(match: re.Match[str]) -> str:
+    return "社区" if match.group().startswith("社区") or "居" in match.group() else "村"
+
+
+def _without_glued_community(text: str, found: FoundDivisions, city_code: str | None) -> FoundDivisions:
+    """Return the divisions without the community when its name starts the estate's: in
+    南岸区阳光社区花园3栋 the gazetteer's 阳光社区 is matched, but 花园 alone names no estate."""
+    community = found.by_level.get("community")
+    if community is None:
+        return found
+    rest = text[committee_end(text, found.end) :]
+    if not rest.startswith(_GENERIC_STARTS) or parse_detail(rest).estate not in _GENERIC_SITES:
+        return found
+    return _match_head(text[: found.end - len(community.name)], city_code)
+
+
+def _names_a_site(rest: str) -> bool:
+    grid = _GRID_OR_GROUP.match(rest)
+    detail = parse_detail(rest[grid.end() :] if grid is not None else rest)
+    return bool(detail.road) or (len(detail.estate) >= 2 and detail.estate not in _GENERIC_SITES)
 
 
 @lru_cache(maxsize=16)

@@ -26,6 +26,9 @@ __all__ = ["DetailParts", "parse_detail"]
 _NUMERAL_BEFORE_MARKER = re.compile(
     r"[零〇一二两三四五六七八九十百千]+(?=号楼|栋|幢|座|单元|室|号|层|楼|期|户)"
 )
+# A room number read out digit by digit at the end (五单元三零零四): no marker follows it.
+_DIGITS_AT_END = re.compile(r"(?<=[元楼栋幢座-])[零〇一二三四五六七八九]{3,4}$")
+_ORDINAL = re.compile(r"第(?=[\d零〇一二两三四五六七八九十百]+(?:号楼|栋|幢|座|单元|层|楼|期|区))")
 # A road and door number (汉渝路12号, 沙坪坝正街12-3号附1号); the road word ends the name.
 # 号楼 is a building, so 锦江天街2号楼 is an estate (天街 is a common estate name) and building 2.
 _ROAD = re.compile(r"\D{1,15}?(?:大道|路|街|巷|胡同|弄)\d+(?:-\d+)?号(?!楼)(?:附\d+号)?")
@@ -41,8 +44,9 @@ _BUILDING = re.compile(rf"(?P<building>{_CODE})(?:号楼|栋|幢|座|#楼|#)")
 _BUILDING_HAO = re.compile(rf"(?P<building>{_CODE})号")
 _BUILDING_LOU = re.compile(rf"(?P<building>{_CODE})楼(?=\d+单元)")
 _UNIT = re.compile(r"(?P<unit>\d+)单元")
-_FLOOR = re.compile(r"\d+(?:层|楼)")
-_ROOM = re.compile(r"(?P<room>\d+[A-Z]?)(?:室|号|户|房)?")
+_UNIT_ROOM = re.compile(r"(?P<unit>\d{1,2})-(?P<room>\d{3,})[室号户]?")  # 9栋5-3004
+_FLOOR = re.compile(r"(?P<floor>\d+)(?:层|楼)")
+_ROOM = re.compile(r"(?P<room>\d+[A-Z]?)(?:室|号|户|房间|房)?")
 _SEPARATOR = re.compile(r"[-#]+")
 _OTHER = re.compile(r"\d+|\D+?(?=\d|$)")
 
@@ -67,6 +71,8 @@ def parse_detail(text: str) -> DetailParts:
     >>> parse_detail("汉渝路12号锦绣花园3幢501号")
     DetailParts(road='汉渝路12号', estate='锦绣花园', building='3', unit='', room='501', detail='')
     """
+    text = _ORDINAL.sub("", text)
+    text = _DIGITS_AT_END.sub(lambda m: _arabic(m.group()), text)
     text = _NUMERAL_BEFORE_MARKER.sub(lambda m: _arabic(m.group()), text)
     road_match = _ROAD.match(text)
     road = road_match.group() if road_match else ""
@@ -97,7 +103,7 @@ def _without_suffix(estate: str) -> str:
 
 def _numbered(text: str, pos: int) -> tuple[str, str, str, str]:
     """Return building, unit, room and unrecognised text from the numbered tail of a detail."""
-    building = unit = room = ""
+    building = unit = room = floor = ""
     leftovers: list[str] = []
     while pos < len(text):
         if (m := _SEPARATOR.match(text, pos)) is not None:
@@ -115,10 +121,13 @@ def _numbered(text: str, pos: int) -> tuple[str, str, str, str]:
             building = m["building"]
         elif not building and not unit and (m := _BUILDING_HAO.match(text, pos)) is not None:
             building = m["building"]
+        elif building and not unit and not room and (m := _UNIT_ROOM.match(text, pos)) is not None:
+            unit, room = m["unit"], m["room"]
         elif not unit and (m := _UNIT.match(text, pos)) is not None:
             unit = m["unit"]
         elif (m := _FLOOR.match(text, pos)) is not None:
             leftovers.append(m.group())
+            floor = m["floor"]
         elif not room and (building or unit) and (m := _ROOM.match(text, pos)) is not None:
             room = m["room"]
         elif (m := _OTHER.match(text, pos)) is not None:
@@ -126,6 +135,8 @@ def _numbered(text: str, pos: int) -> tuple[str, str, str, str]:
         else:  # pragma: no cover - _OTHER matches any non-empty text
             break
         pos = m.end()
+    if floor and 0 < len(room) <= 2 and room.isdigit():
+        room = f"{int(floor)}{int(room):02d}"  # 30楼04号: rooms are numbered floor by floor, 3004
     return _number(building), _number(unit), _number(room), "".join(leftovers)
 
 

@@ -8,15 +8,23 @@ they are unambiguous and either three characters or longer or confirmed by the n
 Communities count by full name only (聚龙城社区): their short names are usually estate names too.
 
 Name tables are built lazily per parent, so a matcher costs little until it meets a district.
+
+Gazetteers lag the ground: communities and villages are renamed, merged and founded every year.
+`local_division_end` finds a division the gazetteer does not know by the word that ends it
+(学士社区, 红星村委会, 新城街道), so that it is not glued to the estate name after it. Neither
+jionlp (`parse_location(town_village=True)` looks names up in its dictionary anywhere in the text)
+nor cpca (province, city and district only) does this; estate words that end like a division
+(红旗新村, 阳光小镇) are not taken for one.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ontology.gazetteer import Division, Gazetteer
 
-__all__ = ["DivisionMatcher", "FoundDivisions"]
+__all__ = ["DivisionMatcher", "FoundDivisions", "committee_end", "local_division_end"]
 
 _LEVELS = ("province", "city", "district", "street", "community")
 # Text that may follow a short name only when the short name is really part of a longer name
@@ -44,6 +52,8 @@ _LONGER_NAME_TAILS = (
     "宿舍",
     "大厦",
     "公寓",
+    "古镇",
+    "小镇",
     "中学",
     "小学",
     "医院",
@@ -60,7 +70,24 @@ _LEVEL_WORDS = {
     "district": ("自治县", "区", "县", "市", "旗"),
     "street": ("街道办事处", "街道", "办事处", "镇", "乡"),
 }
-_PREFIXES_TO_SKIP = ("中华人民共和国", "中国")
+# Words written before the address (地址：重庆市..., 家住沙坪坝...), longest first.
+_PREFIXES_TO_SKIP = (
+    "中华人民共和国",
+    "事发地点",
+    "户籍地址",
+    "居住地址",
+    "现住址",
+    "发生地",
+    "现住",
+    "家住",
+    "住在",
+    "住址",
+    "地址",
+    "位于",
+    "地点",
+    "中国",
+)
+_PREFIXES = re.compile(f"(?:{'|'.join(_PREFIXES_TO_SKIP)})*")
 _CITY_FILLERS = ("市辖区",)  # 重庆市市辖区沙坪坝区: a table heading copied into the address
 
 
@@ -124,7 +151,7 @@ class DivisionMatcher:
     def match(self, text: str) -> FoundDivisions:
         """Return the divisions named at the start of a normalised address."""
         found = FoundDivisions()
-        pos = next((len(p) for p in _PREFIXES_TO_SKIP if text.startswith(p)), 0)
+        pos = _PREFIXES.match(text).end()  # type: ignore[union-attr]  # matches the empty string
         pos = self._match_province(text, pos, found)
         pos = self._match_city(text, pos, found)
         pos = self._match_district(text, pos, found)
@@ -271,3 +298,46 @@ def _continues_longer_name(text: str, end: int) -> bool:
         rest = end + len(road)
         return rest == len(text) or text[rest].isdigit()
     return text.startswith(_LONGER_NAME_TAILS, end)
+
+
+_HAN_NAME = r"[\u3400-\u4dbf\u4e00-\u9fff]"
+# A division by its level word; the shortest name that ends in one (two characters at least, so
+# 村口, 镇上 and 乡下 are no names). Committee words count as part of the division's name.
+_LOCAL_DIVISIONS = {
+    # Functional zones (两江新区, 高新区) stand above streets and are no gazetteer division at all.
+    "zone": re.compile(rf"{_HAN_NAME}{{2,8}}?(?:新区|开发区|园区|试验区|示范区)|高新区|经开区"),
+    "street": re.compile(rf"{_HAN_NAME}{{2,8}}?(?:街道办事处|街道办|街道|镇|乡)"),
+    "community": re.compile(
+        rf"{_HAN_NAME}{{2,10}}?(?:社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会|村|片区|生活区)"
+    ),
+}
+# Words that end estate names like a division word would: 红旗新村 is an estate, not a village.
+_ESTATE_WORDS = ("新村", "小镇", "古镇", "新镇", "水乡", "山村", "花园村", "山庄村")
+_COMMITTEE = re.compile(r"社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会")
+_VILLAGE_COMMITTEE_TAIL = re.compile(r"民委员会|委会")
+
+
+def local_division_end(text: str, pos: int, level: str) -> int:
+    """Return where a street or community name by its level word, starting at `pos`, ends (0: none).
+
+    Whether it is a division still depends on what follows: the caller checks that an estate or
+    road follows it, since 幸福村小区 is an estate and 学士社区天成熙园 a community and an estate.
+
+    >>> local_division_end("学士社区天成熙园9幢", 0, "community")
+    4
+    >>> local_division_end("红旗新村5栋", 0, "community")
+    0
+    """
+    match = _LOCAL_DIVISIONS[level].match(text, pos)
+    if match is None or match.group().endswith(_ESTATE_WORDS):
+        return 0
+    return match.end()
+
+
+def committee_end(text: str, pos: int) -> int:
+    """Return where a committee word (居委会, 村委会 ...) at `pos` ends, or `pos` without one:
+    聚龙城社区居委会 names the 聚龙城社区 the gazetteer knows."""
+    match = _COMMITTEE.match(text, pos)
+    if match is None and pos > 0 and text[pos - 1] == "村":  # 金刚村委会: the 村 was the name's
+        match = _VILLAGE_COMMITTEE_TAIL.match(text, pos)
+    return match.end() if match is not None else pos

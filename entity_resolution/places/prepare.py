@@ -21,7 +21,18 @@ from normalize.address import AddressParts, parse_address
 
 __all__ = ["PART_COLUMNS", "PlaceOptions", "prepare_addresses"]
 
-PART_COLUMNS = ("district", "street", "community", "site", "building", "unit", "room", "level")
+PART_COLUMNS = (
+    "district",
+    "region",
+    "street",
+    "community",
+    "local_community",
+    "site",
+    "building",
+    "unit",
+    "room",
+    "level",
+)
 _GRID_COMMUNITY = re.compile(r"^(\d{12})")
 
 
@@ -48,10 +59,15 @@ def _row(address: str, city_code: str | None) -> tuple[str, ...]:
     level = _level(parts, site)
     if not code and not site:
         level = ""  # nothing the gazetteer or the parser recognised
+    # 重庆市天成熙园9-5-3004 names a city, not a district: the registry may still find the estate's
+    # district, inside that city (`region`).
+    district, region = (code[:6], "") if parts.district or not site else ("", code[:6])
     return (
-        code[:6],
+        district,
+        region,
         code[:9] if len(code) >= 9 else "",
         code if len(code) == 12 else "",
+        "" if len(code) == 12 else parts.community,  # a community the gazetteer does not know
         site,
         parts.building,
         parts.unit,

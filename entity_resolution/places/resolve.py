@@ -32,6 +32,7 @@ __all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_id", "resolve_places"]
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
 _KEY_COLUMNS = (
     "district",
+    "region",
     "street",
     "community",
     "site",
@@ -76,7 +77,7 @@ def _division_name(code: str) -> str:
 
 def _chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Return (place_id, level, name, full_address) from the district down to the mention's level."""
-    district, street, community, site, building, unit, room, level, scope = row
+    district, region, street, community, site, building, unit, room, level, scope = row
     chain: list[tuple[str, str, str, str]] = []
     address = ""
     for code, division_level in ((district, "district"), (street, "street"), (community, "community")):
@@ -86,7 +87,7 @@ def _chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
             chain.append((code, division_level, name, address))
     if not site or level in ("district", "street", "community"):
         return chain
-    key = f"{scope or district}|{site}"
+    key = f"{scope or district or region}|{site}"
     address += site
     chain.append((place_id(key), "estate", site, address))
     for (part_level, suffix), value in zip(_BELOW_ESTATE, (building, unit, room), strict=True):
@@ -130,15 +131,16 @@ def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.
     counts = with_grid.groupby(["building_id", "grid_code"]).size().reset_index(name="n")
     best = counts.sort_values(["n", "grid_code"], ascending=[False, True]).drop_duplicates("building_id")
     building_grid = best.set_index("building_id")["grid_code"]
-    parent = places.set_index("place_id")["parent_id"]
-    level = places.set_index("place_id")["level"]
+    parent = dict(zip(places["place_id"], places["parent_id"], strict=True))
+    level = dict(zip(places["place_id"], places["level"], strict=True))
+    building_grid_of = building_grid.to_dict()
     grid_of: dict[str, str] = {}
     for pid in places["place_id"]:
         current: str | None = pid
         while current is not None and level.get(current) in ("room", "unit"):
             current = parent.get(current)
-        if current is not None and current in building_grid.index and level.get(current) == "building":
-            grid_of[pid] = building_grid[current]
+        if current is not None and current in building_grid_of and level.get(current) == "building":
+            grid_of[pid] = building_grid_of[current]
     grids = (
         best.groupby("grid_code")
         .size()
@@ -150,7 +152,7 @@ def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.
     return pd.Series(grid_of, dtype=object), grids
 
 
-def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: object) -> pd.DataFrame:
+def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: pd.Timestamp) -> pd.DataFrame:
     columns = ["old_id", "new_id", "kind", "records", "at"]
     if previous is None or previous.empty:
         return pd.DataFrame(columns=columns)
@@ -192,7 +194,7 @@ def resolve_places(
             "place_path": paths,
         }
     )
-    levels = places.set_index("place_id")["level"]
+    levels = dict(zip(places["place_id"], places["level"], strict=True))
     assigned["building_id"] = [next((p for p in path if levels[p] == "building"), None) for path in paths]
     assigned["grid_code"] = (
         mentions["grid_code"].fillna("").astype(str).to_numpy() if "grid_code" in mentions else ""

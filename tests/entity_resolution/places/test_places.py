@@ -88,7 +88,7 @@ def test_two_estates_of_one_name_in_one_district_are_told_apart_by_community():
     result = _resolve(
         [
             "重庆市渝北区两路街道双北街社区煤建宿舍2栋1单元1902",
-            "重庆市渝北区两路街道双凤桥社区煤建宿舍2栋1单元1902",
+            "重庆市渝北区两路街道双凤路社区煤建宿舍2栋1单元1902",  # both communities in the gazetteer
         ]
     )
     assert result.assignments["place_id"].nunique() == 2
