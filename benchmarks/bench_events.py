@@ -1,12 +1,15 @@
 """Benchmark event resolution: cases against a simulated city's incidents, and speed at scale.
 
-For each simulated city (one year of history, seed 7 unless told), its records are turned into the
-`resolve_events` input by `proving.event_scores.load_simulated_events` (hub code
-tables, addresses parsed into place paths, people resolved by `resolve_people`); that step is
-timed on its own. `resolve_events` then runs in a child process, so its time and peak memory are
-its own, and is scored: pairwise and B-cubed precision, recall and F1 of cases against incidents,
-and precision and recall of the escalation signal (overall, moving up channels, recurring) against
-the escalations the simulator made (see `evaluate_events` for how cases map to incidents).
+Two cities are scored side by side: the tuning city (seed 7, `realistic` noise) and a held-out
+one (seed 2027, `hard` noise: a seed and a profile never used while tuning). Each city's records
+are turned into the `resolve_events` input by `proving.event_scores.load_simulated_events` (the
+departments' own category labels, addresses parsed into place paths, people resolved by
+`resolve_people`); that step is timed on its own. `--codes` reads categories through the hub's
+code tables instead of the labels. `resolve_events` then runs in a child process, so its time
+and peak memory are its own, and is scored: pairwise and B-cubed precision, recall and F1 of
+cases against incidents, and precision and recall of the escalation signal (overall, moving up
+channels, recurring) against the escalations the simulator made (see `evaluate_events` for how
+cases map to incidents).
 Rows 'full' resolve the whole year at once (`resolve_events`); rows 'last day' link the final
 day's records into a resolution of all the days before (`link_events`), timing the link alone and
 scoring the outcome.
@@ -14,7 +17,8 @@ scoring the outcome.
 `--scale N` adds a city of N residents for speed (one year of a 1,000,000-person city is about
 510,000 records); its input is prepared once and kept under `--workdir` when one is given.
 
-Run alone: `python -m benchmarks.bench_events --people 20000 --scale 1000000 --workdir /tmp/bench`.
+Run alone: `python -m benchmarks.bench_events --people 20000 --workdir /tmp/bench` (add
+`--scale 1000000` for speed at scale).
 """
 
 from __future__ import annotations
@@ -48,21 +52,23 @@ SCORES = (
 )
 
 
-def _prepared(people: int, seed: int, days: int, workdir: Path) -> tuple[Path, float]:
+def _prepared(
+    people: int, seed: int, days: int, workdir: Path, noise: str = "realistic", labels: bool = True
+) -> tuple[Path, float]:
     """Return the folder of a city's benchmark input, simulated and prepared if not there yet, and
     the seconds `load_simulated_events` took (kept beside the input, so a reused input reports it)."""
     from proving.event_scores import load_simulated_events
     from simulators.city import simulate_city
 
-    city = workdir / f"city-{people}-{seed}-{days}"
-    folder = workdir / f"events-{people}-{seed}-{days}"
+    city = workdir / f"city-{people}-{seed}-{days}-{noise}"
+    folder = workdir / f"events-{people}-{seed}-{days}-{noise}-{'labels' if labels else 'codes'}"
     if (folder / "bench.pickle").exists():
         timing = folder / "prepare.json"
         return folder, float(json.loads(timing.read_text())["seconds"]) if timing.exists() else float("nan")
     if not (city / "truth" / "records.parquet").exists():
-        simulate_city(people=people, seed=seed, out=city, days=days)
+        simulate_city(people=people, seed=seed, out=city, days=days, noise=noise)
     started = time.perf_counter()
-    bench = load_simulated_events(city)
+    bench = load_simulated_events(city, labels=labels)
     seconds = time.perf_counter() - started
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "bench.pickle", "wb") as handle:
@@ -120,14 +126,19 @@ def run(
     days: int = 365,
     scale: int | None = None,
     workdir: Path | None = None,
+    heldout: tuple[int, str] | None = (2027, "hard"),
+    labels: bool = True,
 ) -> dict[str, Any]:
     """Return the benchmark rows (one per city and run) and the parameters used."""
     rows = []
+    cities = [(people, seed, "realistic")]
+    cities += [(people, heldout[0], heldout[1])] if heldout else []
+    cities += [(scale, seed, "realistic")] if scale else []
     with tempfile.TemporaryDirectory() as tmp:
         root = workdir or Path(tmp)
-        for residents in [people, *([scale] if scale else [])]:
-            folder, prepare_seconds = _prepared(residents, seed, days, root)
-            city = f"{residents:,}"
+        for residents, city_seed, noise in cities:
+            folder, prepare_seconds = _prepared(residents, city_seed, days, root, noise, labels)
+            city = f"{residents:,} seed {city_seed} {noise}"
             rows.append(
                 {
                     "data": city,
@@ -137,7 +148,8 @@ def run(
                 }
             )
             rows.append({"data": city, "run": "last day", **_run_child("increment", folder)})
-    return {"rows": rows, "parameters": {"people": people, "seed": seed, "days": days, "scale": scale}}
+    parameters = {"people": people, "seed": seed, "days": days, "scale": scale, "heldout": heldout}
+    return {"rows": rows, "parameters": {**parameters, "categories": "labels" if labels else "codes"}}
 
 
 _TIME = {
@@ -185,8 +197,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=365, help="days of history simulated")
     parser.add_argument("--scale", type=int, default=None, help="also time a city of this many residents")
     parser.add_argument("--workdir", type=Path, default=None, help="keep simulated cities and inputs here")
+    parser.add_argument("--heldout-seed", type=int, default=2027)
+    parser.add_argument("--heldout-noise", default="hard")
+    parser.add_argument("--no-heldout", action="store_true", help="score the tuning city only")
+    parser.add_argument("--codes", action="store_true", help="categories through the hub's code tables")
     args = parser.parse_args(argv)
-    result = run(args.people, args.seed, args.days, args.scale, args.workdir)
+    heldout = None if args.no_heldout else (args.heldout_seed, args.heldout_noise)
+    result = run(args.people, args.seed, args.days, args.scale, args.workdir, heldout, not args.codes)
     print_rows("event resolution: time", [_pick(row, _TIME) for row in result["rows"]])
     print_rows("cases against incidents", [_pick(row, _CASES) for row in result["rows"]])
     print_rows("escalation signal", [_pick(row, _ESCALATION) for row in result["rows"]])

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
-from cityhub.record_files import read_records, write_records
-from entity_resolution.events.resolve import resolve_events
+from cityhub.record_files import read_category_mapping, read_records, read_times, write_records
+from entity_resolution.events.prepare import PrepareOptions as EventPrepareOptions
+from entity_resolution.events.resolve import EventOptions, resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.people.prepare import PrepareOptions
 from entity_resolution.places import PlaceOptions, resolve_places
@@ -107,22 +108,22 @@ def _event_people(records: pd.DataFrame, settings: Settings | None) -> pd.Series
     return records["record_id"].map(person).map(lambda p: [p] if isinstance(p, str) else [])
 
 
-def resolve_events_file(source: Path, target: Path, settings: Settings | None = None) -> dict[str, int]:
+def resolve_events_file(
+    source: Path, target: Path, settings: Settings | None = None, categories: Path | None = None
+) -> dict[str, int]:
     """Group the event records in `source` into cases; write record_id, case_id to `target`.
 
-    Categories are taxonomy codes (major.sub, see ontology/schema/taxonomy.yaml); an empty one counts
-    as other.unclassified. A time that cannot be read is an error naming the record.
+    A category is the department's own label or a taxonomy code (ontology/schema/taxonomy.yaml),
+    read by names, terms and the optional `categories` mapping file (label -> code, CSV or YAML);
+    a coarse or unknown label weakens the category evidence and never refuses the file. Times are
+    read in every form `normalize.dates` knows; one that cannot be read is an error naming the record.
     """
+    mapping = read_category_mapping(categories) if categories else None
     records = read_records(source, EVENT_COLUMNS)
     if records["source"].isna().any():
         row = records[records["source"].isna()].iloc[0]
         raise BadInput(f"{source}: record {row['record_id']!r} has an empty source")
-    times = pd.to_datetime(records["occurred_at"], errors="coerce", format="mixed")
-    if times.isna().any():
-        row = records[times.isna()].iloc[0]
-        raise BadInput(
-            f"{source}: record {row['record_id']!r}: occurred_at {row['occurred_at']!r} is not a time"
-        )
+    times = read_times(records, "occurred_at", source)
     places = resolve_places(records[["record_id", "address"]], place_options(settings)).assignments
     place = places.set_index("record_id")
     events = pd.DataFrame(
@@ -140,13 +141,19 @@ def resolve_events_file(source: Path, target: Path, settings: Settings | None = 
             "person_ids": _event_people(records, settings),
         }
     )
-    result = resolve_events(events)
+    options = EventOptions(prepare=EventPrepareOptions(categories=mapping))
+    result = resolve_events(events, options=options)
     out = records[["record_id"]].merge(
         result.assignments.rename(columns={"event_id": "record_id"}), on="record_id", how="left"
     )
     write_records(out, target, like=source)
+    labels = result.prepared["category_label"].fillna("")
+    unread = result.prepared["category"].eq(UNCLASSIFIED) & ~labels.isin(("", UNCLASSIFIED))
+    coarse = ~result.prepared["category"].str.contains(".", regex=False)
     return {
         "records": len(out),
         "cases": int(out["case_id"].nunique()),
         "escalating cases": int(result.cases["escalating"].sum()),
+        "labels read as a major category": int(coarse.sum()),
+        "labels not recognised": int(unread.sum()),
     }

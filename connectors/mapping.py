@@ -2,7 +2,11 @@
 source's mapping file. Source codes become unified codes through the file's code tables.
 
 A value that cannot be read (an unparseable date, a code missing from a table) becomes a
-*problem* attached to its record; the quality gate quarantines records with problems.
+*problem* attached to its record; the quality gate quarantines records with problems. A category
+value missing from the source's code table is read as a label (`normalize.categories`: taxonomy
+names and common terms), as departments rename their categories between system versions: a label
+naming one subcategory maps to it, a coarse one (纠纷/邻里纠纷) to other.unclassified; only a
+value that names nothing is a problem.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from connectors.spec import EventMap, FieldMap, PersonMap, SourceSpec, Stream
+from normalize.categories import UNCLASSIFIED, map_category
 from normalize.dates import InvalidDate, parse_date, parse_datetime
 
 RECORD_ID = "_record_id"
@@ -78,6 +83,8 @@ class _Reader:
         if fmap.table:
             code = str(raw)
             mapped = self.spec.tables.get(fmap.table, {}).get(code)
+            if mapped is None and target == "category":
+                mapped = _category_from_label(code)
             if mapped is None:
                 self.problems[raw_id].append(
                     f"{self.spec.source} {record}: {fmap.field} code {code!r} is not in table {fmap.table}"
@@ -98,6 +105,15 @@ class _Reader:
                 f"{self.spec.source} {record}: {fmap.field} {str(raw)[:40]!r} is not a {fmap.parse}"
             )
             return None
+
+
+def _category_from_label(value: str) -> str | None:
+    """Return the taxonomy code a category value read as a label names (a coarse label: the
+    catch-all), or None when it names nothing."""
+    found = map_category(value)
+    if not found.known:
+        return None
+    return found.code if found.specific else UNCLASSIFIED
 
 
 def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:

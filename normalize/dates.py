@@ -69,6 +69,8 @@ _PATTERN = re.compile(
 )
 # 19900307, 202611201403, 20261120140322: rewritten with separators before matching.
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\s*T?\s*(\d{2})(\d{2})(\d{2})?)?")
+# 20261120 14:03, 20261120 14:03:22: a compact date with a written time, as some exports join them.
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?=\s*T?\s*\d{1,2}\s*[:时点])")
 
 
 def parse_date(raw: str) -> dt.date:
@@ -96,6 +98,8 @@ def _parse(raw: str) -> dt.datetime:
     if compact is not None:
         year, month, day, hour, minute, second = compact.groups()
         text = f"{year}-{month}-{day}" + (f" {hour}:{minute}:{second or '00'}" if hour else "")
+    else:
+        text = _COMPACT_DATE.sub(r"\1-\2-\3 ", text, count=1)
     match = _PATTERN.match(text)
     if match is None:
         raise InvalidDate(f"{str(raw)[:40]!r} is not a year-first date")

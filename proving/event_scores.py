@@ -154,15 +154,27 @@ def _people_of_events(root: Path, event_ids: pd.Series) -> pd.Series:
     return event_ids.map(grouped).map(lambda v: v if isinstance(v, list) else [])
 
 
+def _labels(root: Path, event_ids: pd.Series) -> pd.Series:
+    """Return each event's category as its department wrote it (the label on its screen)."""
+    from proving.heldout import event_records
+
+    written, _ = event_records(root)
+    return event_ids.map(written.set_index("record_id")["category"])
+
+
 def load_simulated_events(
-    root: Path | str, people: bool = True, city_code: str = CITY_CODE
+    root: Path | str, people: bool = True, city_code: str = CITY_CODE, labels: bool = False
 ) -> EventBenchmark:
     """Return a simulated city's records as events to resolve, with their true incidents.
 
     `people=False` leaves person_ids empty (no person resolution: faster, and weaker).
+    `labels=True` gives each event its department's own category label (free text, coarse ones
+    too, read by the resolver) instead of its code mapped through the hub's code tables.
     """
     root = Path(root)
     events = pd.concat([_channel_events(root, spec) for spec in _CHANNELS], ignore_index=True)
+    if labels:
+        events["category"] = _labels(root, events["event_id"]).to_numpy()
     events = _with_places(events, city_code)
     events["person_ids"] = (
         _people_of_events(root, events["event_id"]) if people else [[] for _ in range(len(events))]

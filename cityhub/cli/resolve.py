@@ -39,16 +39,33 @@ def resolve_places_command(input_file: InputFile, output_file: OutputFile) -> No
     summary_table(f"places written to {output_file}", resolve_places_file(input_file, output_file))
 
 
-@resolve_app.command("events")
-def resolve_events_command(input_file: InputFile, output_file: OutputFile) -> None:
-    """Read record_id, source, category, description, occurred_at, address, person_name, person_phone;
-    write record_id, case_id: records about one incident share a case.
+CategoriesFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--categories",
+        help="Optional mapping of your category labels to taxonomy codes: CSV (label,code) or YAML "
+        "(label: code, or a list of codes).",
+    ),
+]
 
-    Categories are taxonomy codes (ontology/schema/taxonomy.yaml); times are any common format.
+
+@resolve_app.command("events")
+def resolve_events_command(
+    input_file: InputFile, output_file: OutputFile, categories: CategoriesFile = None
+) -> None:
+    """Read record_id, source, category, description, occurred_at, address, person_name, person_phone;
+    write record_id, case_id: records about one incident share a case (two tickets of one
+    department about one leak too).
+
+    A category is a taxonomy code (ontology/schema/taxonomy.yaml) or the department's own label
+    (劳资纠纷/欠薪, 纠纷/邻里纠纷), read by names, common terms and --categories; a coarse or
+    unknown label counts for less and never refuses the file. Times may be written in any form
+    cityhub reads: 2026-07-04 09:00, 2026年07月04日 9时, 2026/7/4, 20260704 09:00, ISO with a zone.
     """
     from cityhub.resolve_files import resolve_events_file
 
-    summary_table(f"cases written to {output_file}", resolve_events_file(input_file, output_file))
+    summary = resolve_events_file(input_file, output_file, categories=categories)
+    summary_table(f"cases written to {output_file}", summary)
 
 
 def register(app: typer.Typer) -> None:

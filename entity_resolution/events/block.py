@@ -1,17 +1,19 @@
-"""Stage 2, block: the candidate pairs, records of two departments near in place and time.
+"""Stage 2, block: the candidate pairs, records near in place and time.
 
 Only records that could be about one incident are compared:
 
-- `place`: the same site (estate, or road and door number) and the same major category, reported
-  within `window_days` of each other (a petition within `slow_window_days`: people petition weeks
-  or months after the hotline and the grid had the matter). Records filed under
-  other.unclassified are paired with every category at their site.
-- `people`: a shared resolved person within the same windows, whatever the place says; this finds
+- `place`: the same site (estate, or road and door number) and a category that can agree (the
+  same major category; a record whose label names no single major pairs with every category at
+  its site), reported within `window_days` of each other.
+- `people`: a shared resolved person within the same window, whatever the place says; this finds
   records whose address was written too loosely to name a site.
 
-Pairs of one department are never candidates: a department keeps one record per incident (a
-repeated 12345 call is appended to the open ticket), so two records of one source are two
-incidents. Pairs whose categories belong to different majors are dropped too.
+Two records of one department are candidates like any other: residents call 12345 again when
+nothing happens and a grid worker files a second report on the next patrol. What a gap in time
+means for a pair of departments is learnt from the data (`estimate`), so blocking holds one
+window only, as wide as a case stays open: a matter followed through every stage of the
+petitions regulations (60 days to handle, 30 to review, 30 to review again) after weeks at
+the lower rungs. Pairs whose categories belong to different majors are dropped.
 
 Pairs are found by sorting: rows sorted by (key, time) and, for each row, the range of rows with
 the same key within the window found by binary search, so the work is proportional to the pairs
@@ -28,7 +30,7 @@ import pandas as pd
 
 from entity_resolution.events.prepare import Encoded
 
-__all__ = ["RULE_NAMES", "BlockOptions", "block_events", "pair_windows", "slow_rows", "window_pairs"]
+__all__ = ["RULE_NAMES", "BlockOptions", "block_events", "window_pairs"]
 
 Ints = npt.NDArray[np.int64]
 PLACE, PEOPLE = 1, 2
@@ -39,12 +41,15 @@ _SPAN = np.int64(1) << np.int64(40)  # seconds of one key's time range: 34,000 y
 
 @dataclass(frozen=True, slots=True)
 class BlockOptions:
-    """How far apart in time records of one incident can be."""
+    """How far apart in time records of one incident can be, and whether shared people pair them."""
 
-    window_days: float = 30.0  # hotline, grid, police: a staged escalation takes up to a month
-    slow_window_days: float = 120.0  # a pair with a slow source (petitions)
-    slow_sources: tuple[str, ...] = ("petitions",)
+    window_days: float = 180.0
     by_people: bool = True
+
+    @property
+    def window(self) -> int:
+        """Return the window in seconds."""
+        return int(self.window_days * DAY)
 
 
 def window_pairs(key_a: Ints, t_a: Ints, key_b: Ints, t_b: Ints, window: int) -> tuple[Ints, Ints]:
@@ -77,62 +82,39 @@ def _codes(*columns: npt.NDArray[np.generic]) -> Ints:
     )
 
 
-def slow_rows(sources: npt.NDArray[np.object_], options: BlockOptions) -> npt.NDArray[np.bool_]:
-    """Return which rows come from a slow source (petitions)."""
-    return np.isin(sources, np.array(options.slow_sources, dtype=object))
-
-
-def pair_windows(slow: npt.NDArray[np.bool_], left: Ints, right: Ints, options: BlockOptions) -> Ints:
-    """Return the time window of each pair in seconds: the slow window when either record is slow."""
-    long = slow[left] | slow[right]
-    return np.where(long, int(options.slow_window_days * DAY), int(options.window_days * DAY)).astype(
-        np.int64
-    )
-
-
-def _place_pairs(enc: Encoded, slow: npt.NDArray[np.bool_], options: BlockOptions) -> tuple[Ints, Ints]:
-    """Return pairs at one site: same major category, or either unclassified."""
+def _place_pairs(enc: Encoded, options: BlockOptions) -> tuple[Ints, Ints]:
+    """Return pairs at one site: same major category, or either naming no single major."""
     has_site = enc.site != 0
     site_major = np.where(has_site, _codes(enc.site, enc.major), -1)
-    short, long = int(options.window_days * DAY), int(options.slow_window_days * DAY)
-    parts = [window_pairs(site_major, enc.t, site_major, enc.t, short)]
-    slow_key = np.where(slow, site_major, -1)
-    parts.append(window_pairs(slow_key, enc.t, site_major, enc.t, long))
+    parts = [window_pairs(site_major, enc.t, site_major, enc.t, options.window)]
     site = np.where(has_site, _codes(enc.site), -1)
-    unclassified = np.where(enc.major < 0, site, -1)
-    parts.append(window_pairs(unclassified, enc.t, site, enc.t, long))
+    loose = np.where(enc.major < 0, site, -1)
+    parts.append(window_pairs(loose, enc.t, site, enc.t, options.window))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _people_pairs(enc: Encoded, options: BlockOptions) -> tuple[Ints, Ints]:
-    """Return pairs of records naming one person, within the slow window (trimmed per pair later)."""
+    """Return pairs of records naming one person, within the window."""
     counts = np.diff(enc.person_start)
     rows = np.repeat(np.arange(len(enc), dtype=np.int64), counts)
     times = enc.t[rows]
-    i, j = window_pairs(enc.person_code, times, enc.person_code, times, int(options.slow_window_days * DAY))
+    i, j = window_pairs(enc.person_code, times, enc.person_code, times, options.window)
     return rows[i], rows[j]
 
 
-def block_events(
-    enc: Encoded, sources: npt.NDArray[np.object_], options: BlockOptions | None = None
-) -> pd.DataFrame:
-    """Return candidate pairs (left < right, row positions) and the rules that found them (bitmask).
-
-    `sources` are the source names of the rows (for the slow window).
-    """
+def block_events(enc: Encoded, options: BlockOptions | None = None) -> pd.DataFrame:
+    """Return candidate pairs (left < right, row positions) and the rules that found them (bitmask)."""
     options = options or BlockOptions()
-    slow = slow_rows(sources, options)
-    found = [(*_place_pairs(enc, slow, options), PLACE)]
+    found = [(*_place_pairs(enc, options), PLACE)]
     if options.by_people and len(enc.person_code):
         found.append((*_people_pairs(enc, options), PEOPLE))
     frames = []
     for i, j, rule in found:
         left, right = np.minimum(i, j), np.maximum(i, j)
-        keep = (left != right) & (enc.source[left] != enc.source[right])
+        keep = left != right
         keep &= (enc.major[left] == enc.major[right]) | (enc.major[left] < 0) | (enc.major[right] < 0)
         left, right = left[keep], right[keep]
-        close = np.abs(enc.t[left] - enc.t[right]) <= pair_windows(slow, left, right, options)
-        found_pairs = pd.DataFrame({"left": left[close], "right": right[close], "rules": rule})
+        found_pairs = pd.DataFrame({"left": left, "right": right, "rules": rule})
         frames.append(found_pairs.drop_duplicates(["left", "right"]))
     pairs = pd.concat(frames, ignore_index=True)
     # each rule's pairs are distinct and rules are bits, so their sum is their union

@@ -3,13 +3,15 @@
 Links (pairs scoring at least `link`, and human 'same' decisions) are taken strongest first; each
 joins two cases unless the joined case would break what one incident can be:
 
-- two records of one department (a department keeps one record per incident);
-- two different major categories (other.unclassified goes with any);
+- two different major categories (a label naming no single major goes with any);
 - two places that part: paths that are not one a prefix of the other (another room, building or
   site); a path that stops above the site says nothing about place;
-- reports further apart than the windows of `BlockOptions` (the prompt departments within
-  `window_days` of each other, a petition within `slow_window_days` of every other record);
-- a human 'not_same' decision between any two of their records.
+- reports further apart than the window of `BlockOptions`;
+- a human 'not_same' decision between any two of their records;
+- weak support across: the mean score of the compared pairs between the two cases is below
+  the link score (average linkage), or one of them is below `apart`, so a chain of links cannot
+  join records that, compared directly, look like two incidents (a call in March and one in May
+  about the same room).
 
 A refused link is reported with its reason. Taking links strongest first means each record joins
 the case it fits best; the outcome depends only on the pairs and scores, not on input order
@@ -24,20 +26,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from entity_resolution.events.block import DAY, BlockOptions
+from entity_resolution.events.block import BlockOptions
 from entity_resolution.events.prepare import Encoded
 
 __all__ = ["ClusterOptions", "Clustering", "cluster_events"]
 
 Ints = npt.NDArray[np.int64]
-_NO_TIME = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterOptions:
-    """The score (log2 odds) at which a pair is a link."""
+    """The score (log2 odds) at which a pair is a link, and below which it keeps cases apart."""
 
     link: float = 0.0
+    apart: float = -6.0  # a pair across two cases scoring below this keeps them apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,25 +55,40 @@ class _Case:
     """What a growing case holds, for checking a merge without reading its records."""
 
     members: list[int]
-    sources: set[int]
-    major: int  # -1 while only unclassified records
+    major: int  # -1 while no record names a single major
     deepest: int  # the row with the longest known place path
-    first: int  # earliest and latest report, of all records and of the prompt ones
+    first: int  # earliest and latest report
     last: int
-    first_prompt: int
-    last_prompt: int
 
 
 class _Cases:
     """Union-find over rows with the case facts at each root."""
 
-    def __init__(self, enc: Encoded, slow: npt.NDArray[np.bool_], block: BlockOptions) -> None:
+    def __init__(
+        self, enc: Encoded, block: BlockOptions, scored: pd.DataFrame, options: ClusterOptions
+    ) -> None:
         self.enc = enc
         self.parent = np.arange(len(enc), dtype=np.int64)
         self.cases: dict[int, _Case] = {}
-        self.slow = slow
-        self.window = int(block.window_days * DAY)
-        self.slow_window = int(block.slow_window_days * DAY)
+        self.window = block.window
+        self.link = options.link
+        self.apart = options.apart
+        keys = scored["left"].to_numpy(np.int64) * len(enc) + scored["right"].to_numpy(np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.pair_keys = keys[order]
+        self.pair_scores = scored["score"].to_numpy(np.float64)[order]
+
+    def _weak(self, x: _Case, y: _Case) -> bool:
+        """Return whether the compared pairs across two cases score below the link on average."""
+        a = np.asarray(x.members, dtype=np.int64)[:, None]
+        b = np.asarray(y.members, dtype=np.int64)[None, :]
+        keys = (np.minimum(a, b) * len(self.enc) + np.maximum(a, b)).ravel()
+        at = np.minimum(np.searchsorted(self.pair_keys, keys), max(len(self.pair_keys) - 1, 0))
+        found = self.pair_keys[at] == keys if len(self.pair_keys) else np.zeros(len(keys), dtype=bool)
+        if not found.any():
+            return False
+        scores = self.pair_scores[at[found]]
+        return bool(scores.mean() < self.link or scores.min() < self.apart)
 
     def find(self, row: int) -> int:
         root = row
@@ -84,18 +101,8 @@ class _Cases:
     def case(self, root: int) -> _Case:
         found = self.cases.get(root)
         if found is None:
-            enc, t = self.enc, int(self.enc.t[root])
-            prompt = not self.slow[root]
-            found = _Case(
-                [root],
-                {int(enc.source[root])},
-                int(enc.major[root]),
-                root,
-                t,
-                t,
-                t if prompt else _NO_TIME,
-                t if prompt else -_NO_TIME,
-            )
+            t = int(self.enc.t[root])
+            found = _Case([root], int(self.enc.major[root]), root, t, t)
             self.cases[root] = found
         return found
 
@@ -109,18 +116,16 @@ class _Cases:
 
     def objection(self, x: _Case, y: _Case, cannot: set[tuple[int, int]]) -> str:
         """Return why two cases cannot be one incident ('' when they can)."""
-        if x.sources & y.sources:
-            return "one record per department"
         if x.major >= 0 and y.major >= 0 and x.major != y.major:
             return "different major categories"
         if self._parts(x.deepest, y.deepest):
             return "different places"
-        if max(x.last_prompt, y.last_prompt) - min(x.first_prompt, y.first_prompt) > self.window:
-            return "too far apart in time"
-        if max(x.last, y.last) - min(x.first, y.first) > self.slow_window:
+        if max(x.last, y.last) - min(x.first, y.first) > self.window:
             return "too far apart in time"
         if cannot and any((min(p, q), max(p, q)) in cannot for p in x.members for q in y.members):
             return "not_same decision"
+        if len(x.members) * len(y.members) > 1 and self._weak(x, y):
+            return "weak across the cases"
         return ""
 
     def union(self, x_root: int, y_root: int) -> None:
@@ -130,19 +135,15 @@ class _Cases:
         deeper = x.deepest if self.enc.depth[x.deepest] >= self.enc.depth[y.deepest] else y.deepest
         self.cases[root] = _Case(
             x.members + y.members,
-            x.sources | y.sources,
             x.major if x.major >= 0 else y.major,
             deeper,
             min(x.first, y.first),
             max(x.last, y.last),
-            min(x.first_prompt, y.first_prompt),
-            max(x.last_prompt, y.last_prompt),
         )
 
 
 def cluster_events(
     enc: Encoded,
-    slow: npt.NDArray[np.bool_],
     pairs: pd.DataFrame,
     block: BlockOptions | None = None,
     options: ClusterOptions | None = None,
@@ -168,7 +169,8 @@ def cluster_events(
             "score": score[usable],
         }
     ).sort_values(["score", "left", "right"], ascending=[False, True, True], kind="stable")
-    cases = _Cases(enc, slow, block)
+    compared = pairs[~same & ~not_same] if "decision" in pairs else pairs
+    cases = _Cases(enc, block, compared[np.isfinite(compared["score"].to_numpy(np.float64))], options)
     refused = []
     for left, right, value in links.itertuples(index=False):
         a, b = cases.find(left), cases.find(right)

@@ -1,29 +1,32 @@
 """Stage 3, compare: each candidate pair's evidence, level by level, and what each level counts.
 
-Five kinds of evidence, each put into a level, and each level worth a weight: the log2 of how much
-more often pairs about one incident show it than pairs about two incidents at the same site (a
-Fellegi-Sunter weight). The score is the sum of the weights plus `prior`, the log2 odds that a
-candidate pair is one incident before looking at it; a pair scoring at least 0 is a link.
+Five kinds of evidence, each put into a level. Each level of place, category, text and people
+is worth a weight, the log2 of how much more often related pairs (about one incident, or one
+dispute) show it than unrelated ones; time then tells one incident from one dispute coming back
+(see `estimate`, which learns all of it from the pairs being resolved). The score is the log2
+odds that the pair is one incident; a pair scoring at least 0 is a link.
 
-place     same room (or unit), same building, same site only, one path inside the other (a record
-          that only names the estate), or paths that part below the site (another building or
-          room: a strong sign of another incident); unknown when either path stops above the site.
-          Paths that part at or above the site never link (`DIFFERENT_SITE`).
-time      how far apart the two reports are, in steps that fit how departments hear of things:
-          the police within the hour, the hotline within hours, grid workers within two days, a
-          staged escalation within weeks; pairs with a petition in weeks to months.
-category  same subcategory, same major only, or one filed under other.unclassified.
-text      cosine of the descriptions' rarity-weighted character bigrams (`text`). What the text
-          is worth depends on the category: when both departments filed the same category the
-          text mostly repeats it, when one filed under other.unclassified the text is the only
-          word on what happened, so it has its own weights (`text_unclassified`).
-people    at least one shared resolved person; both name people but none shared; unknown.
+place        same room (or unit), same building, same site only, one path inside the other (a
+             record that only names the estate), or paths that part below the site (another
+             building or room); unknown when either path stops above the site. Paths that part
+             at or above the site never link (`DIFFERENT_SITE`).
+time         how far apart the two reports are, on a scale of doubling steps from an hour to the
+             blocking window, weighed per pair of departments (what a week means between a
+             hotline call and a petition is not what it means between two calls).
+category     same subcategory; a coarse label that allows the other (纠纷/邻里纠纷 beside
+             neighbour_dispute.noise); unknown (either label names nothing); same major but
+             different subcategories; nothing in common.
+text         cosine of the descriptions' rarity-weighted character bigrams (`text`).
+people       at least one shared resolved person; both name people but none shared; unknown.
 
-The default weights are log2 ratios measured among the candidate pairs of a simulated city with
-ground truth (seed 1, 20,000 residents, not the benchmark's seed), rounded, and pulled towards 0
-where the simulated departments are cleaner than real ones: there one incident never gets two
-subcategories or an estate-only address beside a room, and descriptions repeat one phrase, so
-those levels measured -9 to -13 and are kept at -1 to -8 here. `EvidenceWeights` takes others.
+Evidence is grouped (`Comparison.groups`), and a grouped evidence's weights are learnt per group,
+which is how the model knows what depends on what. People are weighed per place level, so the
+two count together as what they are jointly (a shared person in the same room is one fact about
+a household, not two independent signs). Text is weighed per category level. Time is weighed per
+department pair, and apart for 'close' pairs (same room or a shared person): among those, two
+incidents are mostly one dispute coming back weeks later, set apart from a repeat report only by
+time. `EvidenceWeights` holds a weight table per evidence and group, with a pooled table for
+groups it has not seen, and `TimeWeights` the time distributions of the three kinds of pair.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from entity_resolution.events.block import DAY, BlockOptions, pair_windows
+from entity_resolution.events.block import DAY, BlockOptions
 from entity_resolution.events.prepare import Encoded
 from entity_resolution.events.text import text_similarity
 
@@ -43,7 +46,10 @@ __all__ = [
     "DIFFERENT_SITE",
     "EVIDENCE",
     "LEVEL_NAMES",
+    "POOLED",
+    "Comparison",
     "EvidenceWeights",
+    "TimeWeights",
     "compare_pairs",
     "explain",
     "score_pairs",
@@ -53,7 +59,15 @@ Ints = npt.NDArray[np.int64]
 EVIDENCE = ("place", "time", "category", "text", "people")
 HOUR = 3_600
 DIFFERENT_SITE = 7  # place level of paths parting at or above the site: never one incident
-UNCLASSIFIED_LEVEL = 2  # category level of a pair with a record under other.unclassified
+POOLED = "*"  # the group of a table learnt over every group
+
+# time steps: doubling-ish from an hour to half a year (the default window); the last level is
+# a decided pair beyond the window
+_TIME_STEPS = np.array(
+    [1 * HOUR, 6 * HOUR, 1 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 60 * DAY, 120 * DAY, 180 * DAY],
+    dtype=np.int64,
+)
+_TIME_NAMES = ("1 h", "6 h", "1 day", "3 days", "7 days", "14 days", "30 days", "60 days", "120 days")
 
 LEVEL_NAMES: dict[str, tuple[str, ...]] = {
     "place": (
@@ -66,50 +80,84 @@ LEVEL_NAMES: dict[str, tuple[str, ...]] = {
         "other building",
         "other site",
     ),
-    "time": ("within 1 h", "within 6 h", "within 2 days", "within 7 days", "within 30 days", "further"),
-    "slow_time": (
-        "within 7 days",
-        "within 21 days",
-        "within 45 days",
-        "within 75 days",
-        "within 120 days",
-        "further",
-    ),
-    "category": ("same subcategory", "same major", "unclassified"),
+    "time": (*(f"within {n}" for n in _TIME_NAMES), "within the window", "further"),
+    "category": ("same subcategory", "coarse, agrees", "unclassified", "same major", "disagree"),
     "text": ("text >= 0.5", "text >= 0.35", "text >= 0.2", "text >= 0.1", "text < 0.1", "no text"),
     "people": ("unknown", "shared person", "no shared person"),
 }
+GROUPED = ("time", "text", "people")
+
+
+def _lookup(
+    tables: dict[str, npt.NDArray[np.float64]], groups: npt.NDArray[np.object_], levels: Ints
+) -> npt.NDArray[np.float64]:
+    """Return each pair's value from its group's table (the pooled table for an unseen group)."""
+    codes, names = pd.factorize(pd.Series(groups, dtype=object))
+    stacked = np.array([tables.get(str(name), tables[POOLED]) for name in names] or [tables[POOLED]])
+    return stacked[codes, levels] if len(levels) else np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWeights:
+    """Per time group (department pair), log2 probabilities of each time level for one incident,
+    for one dispute's other incidents and for unrelated pairs, and the share of one incident
+    among related pairs."""
+
+    match: dict[str, npt.NDArray[np.float64]]
+    dispute: dict[str, npt.NDArray[np.float64]]
+    other: dict[str, npt.NDArray[np.float64]]
+    share: dict[str, float]
+
+    def weights(
+        self, groups: npt.NDArray[np.object_], levels: Ints, prior: float, rest: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """Return what time adds to the log2 odds of one incident, given the prior log2 odds of
+        related and the sum `rest` of the other evidence's weights (time's part is not a sum)."""
+        codes, names = pd.factorize(pd.Series(groups, dtype=object))
+        shares = np.array([self.share.get(str(n), self.share[POOLED]) for n in names] or [1.0])
+        share = shares[codes] if len(codes) else np.zeros(0, dtype=np.float64)
+        with np.errstate(divide="ignore"):  # a share of 1: no disputes, log2(0) = -inf
+            match = _lookup(self.match, groups, levels) + np.log2(share)
+            dispute = _lookup(self.dispute, groups, levels) + np.log2(1.0 - share)
+        other = _lookup(self.other, groups, levels)
+        # odds = 2^prior * match * 2^rest / (2^prior * dispute * 2^rest + other), in log2
+        related = prior + rest
+        return np.asarray(match - np.logaddexp2(related + dispute, other), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
 class EvidenceWeights:
-    """Weight (log2 odds) of every level of every evidence, in the order of LEVEL_NAMES."""
+    """Weight (log2 odds, related against unrelated) of every level, per evidence and group, the
+    prior log2 odds of related, and the time distributions.
 
-    place: tuple[float, ...] = (0.0, 7.0, 5.0, 1.0, -1.0, -8.0, -10.0, -30.0)
-    time: tuple[float, ...] = (5.0, 4.0, 3.0, -1.0, -2.0, -8.0)
-    slow_time: tuple[float, ...] = (-3.0, -1.0, 1.0, 1.0, -3.0, -8.0)  # a petition in the pair
-    category: tuple[float, ...] = (3.0, -6.0, -1.0)
-    text: tuple[float, ...] = (2.0, 2.0, 2.0, -2.0, -8.0, 0.0)
-    text_unclassified: tuple[float, ...] = (7.0, 7.0, 6.0, 0.0, -8.0, 0.0)
-    people: tuple[float, ...] = (0.0, 8.0, -6.0)
-    prior: float = -5.0
+    `tables[evidence][group]` is an array over the evidence's levels; the POOLED group stands in
+    for a group the weights were not learnt on.
+    """
 
-    def table(self, evidence: str) -> npt.NDArray[np.float64]:
-        return np.asarray(getattr(self, evidence), dtype=np.float64)
+    tables: dict[str, dict[str, npt.NDArray[np.float64]]]
+    prior: float
+    time: TimeWeights
 
-
-_PROMPT_STEPS = np.array([1 * HOUR, 6 * HOUR, 2 * DAY, 7 * DAY, 30 * DAY], dtype=np.int64)
-_SLOW_STEPS = np.array([7 * DAY, 21 * DAY, 45 * DAY, 75 * DAY, 120 * DAY], dtype=np.int64)
+    def weights(
+        self, evidence: str, groups: npt.NDArray[np.object_], levels: Ints
+    ) -> npt.NDArray[np.float64]:
+        """Return the weight of each pair's level of one evidence (not time)."""
+        return _lookup(self.tables[evidence], groups, levels)
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """Levels of each evidence per pair, and the raw text similarity."""
+    """Levels and groups of each evidence per pair, and the raw text similarity."""
 
     levels: dict[str, npt.NDArray[np.int8]] = field(default_factory=dict)
-    slow: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    groups: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict)
     similarity: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     shared_people: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def cannot(self) -> npt.NDArray[np.bool_]:
+        """Return which pairs can never be one incident (their places part above the site)."""
+        return np.asarray(self.levels["place"] == DIFFERENT_SITE, dtype=bool)
 
 
 def _place_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
@@ -134,18 +182,23 @@ def _place_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]
     return level
 
 
-def _time_levels(enc: Encoded, left: Ints, right: Ints, slow: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
+def _time_levels(enc: Encoded, left: Ints, right: Ints, block: BlockOptions) -> npt.NDArray[np.int8]:
     gap = np.abs(enc.t[left] - enc.t[right])
-    prompt = np.searchsorted(_PROMPT_STEPS, gap, side="left")
-    late = np.searchsorted(_SLOW_STEPS, gap, side="left")
-    levels: npt.NDArray[np.int8] = np.where(slow, late, prompt).astype(np.int8)
-    return levels
+    level = np.searchsorted(_TIME_STEPS[:-1], gap, side="left")
+    return np.where(gap > block.window, len(_TIME_STEPS), level).astype(np.int8)
 
 
 def _category_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
-    level = np.where(enc.sub[left] == enc.sub[right], 0, 1)
-    level = np.where((enc.major[left] < 0) | (enc.major[right] < 0), np.where(level == 0, 0, 2), level)
-    return level.astype(np.int8)
+    a, b = enc.categories[left], enc.categories[right]
+    both_specific = (enc.sub[left] >= 0) & (enc.sub[right] >= 0)
+    overlap = (a & b) != 0
+    same_major = (enc.major[left] == enc.major[right]) & (enc.major[left] >= 0)
+    level = np.full(len(left), 4, dtype=np.int8)
+    level[same_major] = 3
+    level[overlap & ~both_specific] = 1
+    level[overlap & both_specific] = 0
+    level[(a == 0) | (b == 0)] = 2
+    return level
 
 
 def _text_levels(similarity: npt.NDArray[np.float32], empty: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
@@ -178,67 +231,77 @@ def _shared_people(enc: Encoded, left: Ints, right: Ints) -> Ints:
     return shared
 
 
+def _department_pairs(sources: npt.NDArray[np.object_], left: Ints, right: Ints) -> npt.NDArray[np.object_]:
+    """Return 'a|b' per pair, the two departments' names in sorted order."""
+    a, b = sources[left].astype(str), sources[right].astype(str)
+    first, second = np.where(a <= b, a, b), np.where(a <= b, b, a)
+    return np.char.add(np.char.add(first, "|"), second).astype(object)
+
+
 def compare_pairs(
     enc: Encoded,
     vectors: csr_matrix,
-    slow_row: npt.NDArray[np.bool_],
+    sources: npt.NDArray[np.object_],
     left: Ints,
     right: Ints,
-    weights: EvidenceWeights,
     block: BlockOptions,
 ) -> Comparison:
-    """Return the level of every evidence for each pair (row positions left, right)."""
-    slow = slow_row[left] | slow_row[right]
+    """Return the level and group of every evidence for each pair (row positions left, right)."""
     similarity = text_similarity(vectors, left, right)
     empty = (np.diff(vectors.indptr)[left] == 0) | (np.diff(vectors.indptr)[right] == 0)
     shared = _shared_people(enc, left, right)
     counts = np.diff(enc.person_start)
     known = (counts[left] > 0) & (counts[right] > 0)
     people = np.where(shared > 0, 1, np.where(known, 2, 0)).astype(np.int8)
-    time = _time_levels(enc, left, right, slow)
-    too_far = np.abs(enc.t[left] - enc.t[right]) > pair_windows(slow_row, left, right, block)
-    time[too_far] = len(LEVEL_NAMES["time"]) - 1
+    category = _category_levels(enc, left, right)
+    departments = _department_pairs(sources, left, right)
     levels = {
         "place": _place_levels(enc, left, right),
-        "time": time,
-        "category": _category_levels(enc, left, right),
+        "time": _time_levels(enc, left, right, block),
+        "category": category,
         "text": _text_levels(similarity, empty),
         "people": people,
     }
-    return Comparison(levels, slow, similarity, shared)
+    one = np.full(len(left), POOLED, dtype=object)
+    place = levels["place"]
+    close = np.where((place == 1) | (people == 1), " close", "").astype(object)
+    groups = {
+        "place": one,
+        "time": departments + close,
+        "category": one,
+        "text": np.asarray(LEVEL_NAMES["category"], dtype=object)[category],
+        "people": np.asarray(LEVEL_NAMES["place"], dtype=object)[place],
+    }
+    return Comparison(levels, groups, similarity, shared)
 
 
 def score_pairs(comparison: Comparison, weights: EvidenceWeights) -> pd.DataFrame:
-    """Return per pair the weight of each evidence (w_*), the score and whether the place forbids a link."""
-    columns: dict[str, npt.NDArray[np.generic]] = {}
+    """Return per pair the weight of each evidence (w_*), the score (log2 odds of one incident)
+    and whether the place forbids a link."""
+    columns: dict[str, npt.NDArray[np.float64]] = {}
     for evidence in EVIDENCE:
-        level = comparison.levels[evidence].astype(np.int64)
-        if evidence == "time":
-            w = np.where(comparison.slow, weights.table("slow_time")[level], weights.table("time")[level])
-        elif evidence == "text":
-            loose = comparison.levels["category"] == UNCLASSIFIED_LEVEL
-            w = np.where(loose, weights.table("text_unclassified")[level], weights.table("text")[level])
-        else:
-            w = weights.table(evidence)[level]
-        columns[f"w_{evidence}"] = w.astype(np.float32)
-    score = weights.prior + sum(columns[f"w_{e}"].astype(np.float64) for e in EVIDENCE)
-    frame = pd.DataFrame(columns)
-    frame["score"] = np.asarray(score, dtype=np.float32)
-    frame["cannot"] = comparison.levels["place"] == DIFFERENT_SITE
+        if evidence != "time":
+            level = comparison.levels[evidence].astype(np.int64)
+            columns[f"w_{evidence}"] = weights.weights(evidence, comparison.groups[evidence], level)
+    rest = sum((columns[f"w_{e}"] for e in EVIDENCE if e != "time"), np.zeros(len(comparison.cannot)))
+    time_level = comparison.levels["time"].astype(np.int64)
+    columns["w_time"] = weights.time.weights(comparison.groups["time"], time_level, weights.prior, rest)
+    frame = pd.DataFrame({f"w_{e}": columns[f"w_{e}"].astype(np.float32) for e in EVIDENCE})
+    frame["score"] = np.asarray(weights.prior + rest + columns["w_time"], dtype=np.float32)
+    frame["cannot"] = comparison.cannot
     return frame
 
 
-def explain(
-    levels: dict[str, npt.NDArray[np.int8]], slow: npt.NDArray[np.bool_], weights: pd.DataFrame
-) -> pd.Series:
-    """Return one line per pair naming each evidence's level and what it counted: 'same room +7; ...'."""
+def explain(comparison: Comparison, keep: npt.NDArray[np.bool_], weights: pd.DataFrame) -> pd.Series:
+    """Return one line per kept pair naming each evidence's level and what it counted:
+    'same room +7.0; within 6 h (hotline|police close) +4.1; ...'."""
     parts = []
     for evidence in EVIDENCE:
-        level = levels[evidence].astype(np.int64)
+        level = comparison.levels[evidence][keep].astype(np.int64)
         names = np.asarray(LEVEL_NAMES[evidence], dtype=object)[level]
         if evidence == "time":
-            names = np.where(slow, np.asarray(LEVEL_NAMES["slow_time"], dtype=object)[level], names)
-        counted = weights[f"w_{evidence}"].map("{:+g}".format).to_numpy(dtype=object)
+            names = names + " (" + comparison.groups[evidence][keep].astype(str).astype(object) + ")"
+        counted = weights[f"w_{evidence}"].map("{:+.1f}".format).to_numpy(dtype=object)
         parts.append(pd.Series(names, dtype=object) + " " + pd.Series(counted, dtype=object))
     line = parts[0]
     for part in parts[1:]:

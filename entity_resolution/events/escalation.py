@@ -13,7 +13,8 @@ dispute the first line did not settle. Example: 'channels: hotline 2026-03-01 > 
 police 2026-03-15'.
 
 Recurring (`recurrence: ...`). A case recurs when an earlier case of the same category (the
-same subcategory of the taxonomy; other.unclassified goes with any) opened between
+same subcategory of the taxonomy; a coarse label goes with its major's subcategories,
+other.unclassified with any) opened between
 `recurrence_min_days` (default 7) and `recurrence_days` (default 90) before it, in the same room
 or naming one of the same people. The place must be a room (`recurrence_place_depth` levels below
 the site): a building or an estate is too coarse, its residents report unrelated things about
@@ -148,10 +149,13 @@ def recurrences(keys: pd.DataFrame, cases: pd.Index | None, options: EscalationO
     later_code = np.where(later_rows, code, -1)
     i, j = window_pairs(later_code, t, code, t, int(options.recurrence_days * DAY))
     gap = t[i] - t[j]
-    category = keys["category"].to_numpy(dtype=object)
-    keep = (gap >= options.recurrence_min_days * DAY) & (
-        (category[i] == category[j]) | (category[i] == UNCLASSIFIED) | (category[j] == UNCLASSIFIED)
-    )
+    category = keys["category"].astype(str)
+    major = category.str.split(".", n=1).str[0].to_numpy(dtype=object)
+    coarse = ~category.str.contains(".", regex=False).to_numpy()  # a major category: a coarse label
+    code = category.to_numpy(dtype=object)
+    agree = (code[i] == code[j]) | (code[i] == UNCLASSIFIED) | (code[j] == UNCLASSIFIED)
+    agree |= (coarse[i] | coarse[j]) & (major[i] == major[j])
+    keep = (gap >= options.recurrence_min_days * DAY) & agree
     i, j = i[keep], j[keep]
     ids = keys["case_id"].to_numpy(dtype=object)
     found = pd.DataFrame(

@@ -1,10 +1,17 @@
 """Stage 1, prepare: event records checked, and turned into the arrays the later stages read.
 
-An event is one department record about something that happened: its source, a category in the
-unified taxonomy, when it was reported, what it says, where (a place path from coarse to fine) and
-whom it names (resolved person ids). Preparing checks the columns and encodes each record once:
-time as seconds, category as major and subcategory codes, the place path as hashed prefixes, people
-as integer codes, so blocking and comparison are array operations.
+An event is one department record about something that happened: its source, a category, when
+it was reported, what it says, where (a place path from coarse to fine) and whom it names
+(resolved person ids). Preparing checks the columns and encodes each record once: time as
+seconds, category as the set of taxonomy subcategories it may mean, the place path as hashed
+prefixes, people as integer codes, so blocking and comparison are array operations.
+
+The category is the department's own label or a taxonomy code, read by
+`normalize.categories` (names, terms, and the user's mapping in `PrepareOptions.categories`):
+`category` becomes the taxonomy code it amounts to (a subcategory, a major category for a coarse
+label such as 纠纷/邻里纠纷, or other.unclassified), `category_label` keeps what was written. A
+label nothing recognises is unclassified: weaker evidence, never an error. Times are datetimes or
+text in any form `normalize.dates` reads.
 
 A place path lists place ids from coarse to fine, each the id of a place inside the one before:
 [district, street, community, estate, building, unit, room] from place resolution, or
@@ -27,7 +34,7 @@ long a prefix their chains share.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +44,13 @@ import pandas as pd
 import pyarrow as pa
 
 from normalize.address import parse_address, place_key
+from normalize.categories import CategoryMapper, category_mapper
+from normalize.dates import InvalidDate, parse_datetime
 from ontology.errors import BadInput
 
 __all__ = [
     "CHANNELS",
+    "event_times",
     "EVENT_COLUMNS",
     "UNCLASSIFIED",
     "Encoded",
@@ -70,9 +80,14 @@ SITE_DEPTH = 2  # the site's depth in a place chain: [district, site, building, 
 
 @dataclass(frozen=True, slots=True)
 class PrepareOptions:
-    """The order of channels an escalating case climbs."""
+    """The order of channels an escalating case climbs, and a mapping of labels to taxonomy codes."""
 
     ladder: tuple[str, ...] = CHANNELS  # sources off the ladder are grouped but never climb
+    categories: Mapping[str, Any] | None = None  # department label -> taxonomy code(s)
+
+    def mapper(self) -> CategoryMapper:
+        """Return the category mapper with this mapping."""
+        return category_mapper(self.categories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +97,9 @@ class Encoded:
     source: npt.NDArray[np.int16]  # source code (same code: same department)
     rung: npt.NDArray[np.int8]  # position on the ladder, -1 off it
     t: npt.NDArray[np.int64]  # seconds since 1970
-    major: npt.NDArray[np.int32]  # major category code; -1 for other.unclassified
-    sub: npt.NDArray[np.int32]  # subcategory code
+    major: npt.NDArray[np.int32]  # major category code; -1 unknown (unclassified, or several majors)
+    sub: npt.NDArray[np.int32]  # subcategory code; -1 when the label names no single one
+    categories: npt.NDArray[np.uint64]  # bit set of the subcategories the label may mean; 0 unknown
     path: npt.NDArray[np.uint64]  # (n, MAX_DEPTH) hashed place-path prefixes, 0 where unknown
     depth: npt.NDArray[np.int8]  # how many leading elements of the path are known
     site: npt.NDArray[np.uint64]  # the prefix at site depth, 0 when the path stops above it
@@ -135,13 +151,12 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) if v is not None else "" for v in value]
 
 
-def _check(frame: pd.DataFrame) -> None:
-    """Raise BadInput naming the first event whose id, source, category or time is unusable."""
+def _check(frame: pd.DataFrame, times: pd.Series) -> None:
+    """Raise BadInput naming the first event whose id, source or time is unusable."""
     checks = (
         ("event_id", frame["event_id"].isna() | (frame["event_id"].astype(str) == "")),
         ("source", frame["source"].isna() | (frame["source"].astype(str) == "")),
-        ("category", ~frame["category"].astype(str).str.contains(".", regex=False)),
-        ("occurred_at", frame["occurred_at"].isna()),
+        ("occurred_at", times.isna()),
     )
     for column, bad in checks:
         if bad.any():
@@ -155,35 +170,68 @@ def _check(frame: pd.DataFrame) -> None:
         raise BadInput(f"events: event_id {frame.loc[duplicated, 'event_id'].iloc[0]!r} appears twice")
 
 
-def prepare_events(events: pd.DataFrame | pa.Table, options: PrepareOptions | None = None) -> pd.DataFrame:
-    """Return the checked events sorted by event_id, with `major`, `status` and clean lists.
-
-    Raises BadInput on a missing column, a duplicated event_id, an empty source, a category that
-    is not a taxonomy code (major.sub) or a missing or unreadable time.
-    """
-    frame = _as_frame(events).copy()
+def _time_or_none(value: Any) -> pd.Timestamp | None:
     try:
-        times = frame["occurred_at"]
-        if not pd.api.types.is_datetime64_any_dtype(times):
-            times = pd.to_datetime(times, errors="coerce", format="mixed")
-        frame["occurred_at"] = (
-            times.astype("datetime64[ns]") if len(times) else times.astype("datetime64[ns]")
+        return pd.Timestamp(parse_datetime(str(value)))
+    except InvalidDate:
+        return None
+
+
+def event_times(values: pd.Series) -> pd.Series:
+    """Return times as datetime64 (NaT where unreadable): datetimes as they are, text in any form
+    `normalize.dates` reads (2026-07-04 09:00, 2026年07月04日, 20260704 09:00, ISO with a zone)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        zoned = getattr(values.dt, "tz", None) is not None
+        return (values.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None) if zoned else values).astype(
+            "datetime64[ns]"
         )
-    except (TypeError, ValueError) as error:
-        raise BadInput(f"events: occurred_at cannot be read as times ({error})") from error
-    _check(frame)
+    stamps = values.map(lambda v: v if isinstance(v, pd.Timestamp) else None)
+    text = values.where(stamps.isna()).map(lambda v: None if v is None or pd.isna(v) else str(v))
+    times = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce").astype("datetime64[ns]")
+    odd = times.isna() & text.notna()
+    if odd.any():
+        parsed = {value: _time_or_none(value) for value in pd.unique(text[odd])}
+        times[odd] = pd.to_datetime(text[odd].map(parsed)).astype("datetime64[ns]")
+    if stamps.notna().any():
+        times[stamps.notna()] = pd.to_datetime(stamps[stamps.notna()].tolist()).astype("datetime64[ns]")
+    return times
+
+
+def _with_categories(frame: pd.DataFrame, mapper: CategoryMapper) -> pd.DataFrame:
+    """Return the frame with the label kept as `category_label` and read as taxonomy categories."""
+    labels = frame["category"].map(lambda v: None if v is None or pd.isna(v) else str(v))
+    matches = {label: mapper.match(label) for label in pd.unique(labels.fillna(""))}
+    found = labels.fillna("").map(matches)
+    frame["category_label"] = labels
+    frame["category"] = found.map(lambda m: m.code)
+    frame["major"] = found.map(lambda m: m.major or "")
+    frame["category_codes"] = found.map(lambda m: tuple(sorted(m.codes - {UNCLASSIFIED})))
+    return frame
+
+
+def prepare_events(events: pd.DataFrame | pa.Table, options: PrepareOptions | None = None) -> pd.DataFrame:
+    """Return the checked events sorted by event_id, with `major`, `status`, the category read and
+    clean lists.
+
+    Raises BadInput on a missing column, a duplicated event_id, an empty source or a missing or
+    unreadable time. Categories never refuse a record (see the module doc).
+    """
+    options = options or PrepareOptions()
+    frame = _as_frame(events).copy()
+    times = event_times(frame["occurred_at"])
+    _check(frame, times)
+    frame["occurred_at"] = times
     frame["event_id"] = frame["event_id"].astype(str)
     frame["source"] = frame["source"].astype(str)
     frame["record_id"] = frame["record_id"].astype(str)
-    frame["category"] = frame["category"].astype(str)
-    frame["major"] = frame["category"].str.split(".", n=1).str[0]
+    frame = _with_categories(frame, options.mapper())
     frame["description"] = frame["description"].fillna("").astype(str)
     frame["place_path"] = [_as_list(p) for p in frame["place_path"]]
     frame["place_chain"] = [place_chain(p) for p in frame["place_path"]]
     frame["person_ids"] = [sorted(set(_as_list(p)) - {""}) for p in frame["person_ids"]]
     if "status" not in frame:
         frame["status"] = None
-    columns = [*EVENT_COLUMNS, "major", "status", "place_chain"]
+    columns = [*EVENT_COLUMNS, "major", "status", "place_chain", "category_label", "category_codes"]
     return frame.sort_values("event_id", ignore_index=True)[columns]
 
 
@@ -211,6 +259,14 @@ def _paths(paths: Sequence[list[str]]) -> tuple[npt.NDArray[np.uint64], npt.NDAr
     return hashed, known
 
 
+def _category_bits(codes: pd.Series) -> npt.NDArray[np.uint64]:
+    """Return per row a bit set of its subcategories (the taxonomy has fewer than 64)."""
+    distinct = sorted({code for row in codes for code in row})
+    bit = {code: 1 << (i % 64) for i, code in enumerate(distinct)}
+    masks = {row: sum(bit[c] for c in set(row)) for row in set(codes)}
+    return np.fromiter((masks[row] for row in codes), dtype=np.uint64, count=len(codes))
+
+
 def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None) -> Encoded:
     """Return the arrays of prepared events (see `Encoded`)."""
     options = options or PrepareOptions()
@@ -219,8 +275,11 @@ def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None)
     rung = prepared["source"].map(rung_of).fillna(-1).to_numpy(np.int8)
     t = prepared["occurred_at"].to_numpy("datetime64[s]").astype(np.int64)
     major = pd.factorize(prepared["major"], sort=True)[0].astype(np.int32)
-    major[(prepared["category"] == UNCLASSIFIED).to_numpy()] = -1
+    major[(prepared["major"] == "").to_numpy()] = -1
+    category_codes = prepared["category_codes"]
+    specific = (category_codes.map(len) == 1).to_numpy()
     sub = pd.factorize(prepared["category"], sort=True)[0].astype(np.int32)
+    sub[~specific] = -1
     path, depth = _paths(prepared["place_chain"].tolist())
     site = np.where(depth >= SITE_DEPTH, path[:, SITE_DEPTH - 1], np.uint64(0))
     people = prepared["person_ids"].tolist()
@@ -233,6 +292,7 @@ def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None)
         t=t,
         major=major,
         sub=sub,
+        categories=_category_bits(category_codes),
         path=path,
         depth=depth,
         site=site.astype(np.uint64),

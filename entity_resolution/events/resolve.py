@@ -15,10 +15,18 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from entity_resolution.events.block import RULE_NAMES, BlockOptions, block_events, slow_rows
+from entity_resolution.events.block import RULE_NAMES, BlockOptions, block_events
 from entity_resolution.events.cluster import ClusterOptions, cluster_events
-from entity_resolution.events.compare import EVIDENCE, EvidenceWeights, compare_pairs, explain, score_pairs
+from entity_resolution.events.compare import (
+    EVIDENCE,
+    Comparison,
+    EvidenceWeights,
+    compare_pairs,
+    explain,
+    score_pairs,
+)
 from entity_resolution.events.escalation import EscalationOptions, case_keys, case_table
+from entity_resolution.events.estimate import EstimateOptions, estimate_weights
 from entity_resolution.events.prepare import (
     CHANNELS,
     SITE_DEPTH,
@@ -43,7 +51,8 @@ class EventOptions:
 
     prepare: PrepareOptions = field(default_factory=PrepareOptions)
     block: BlockOptions = field(default_factory=BlockOptions)
-    weights: EvidenceWeights = field(default_factory=EvidenceWeights)
+    weights: EvidenceWeights | None = None  # None: learnt from the events being resolved
+    estimate: EstimateOptions = field(default_factory=EstimateOptions)
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     escalation: EscalationOptions = field(default_factory=EscalationOptions)
     review_band: tuple[float, float] = (-4.0, 4.0)  # pairs scoring in [low, high) go to review
@@ -67,6 +76,8 @@ class EventResolution:
     prepared      the checked events with their case_id: what `link_events` links against
     case_keys     per case its place and people keys, major category and opening (for recurrence)
     text_model    the description bigrams' rarity weights, reused by `link_events`
+    weights       the evidence weights the pairs were scored with (learnt, unless given), reused
+                  by `link_events`
     """
 
     assignments: pd.DataFrame
@@ -77,6 +88,7 @@ class EventResolution:
     prepared: pd.DataFrame
     case_keys: pd.DataFrame
     text_model: TextModel
+    weights: EvidenceWeights
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +96,8 @@ class _Linked:
     scored: pd.DataFrame  # left, right (row positions), rules, w_*, score, cannot, decision
     labels: Ints
     refused: pd.DataFrame
-    levels: dict[str, npt.NDArray[np.int8]]
-    slow: npt.NDArray[np.bool_]  # per pair: a slow source in it
+    comparison: Comparison
+    weights: EvidenceWeights
 
 
 def _link(
@@ -94,15 +106,16 @@ def _link(
     decisions: pd.DataFrame | None,
     options: EventOptions,
     ties: pd.DataFrame | None = None,
+    weights: EvidenceWeights | None = None,
 ) -> _Linked:
     """Return scored candidate pairs and the case label of every row of `prepared`.
 
     `ties` (left, right row positions) are records already in one case: they stay together.
+    `weights` (else `options.weights`, else learnt from the candidate pairs) score the pairs.
     """
     enc = encode_events(prepared, options.prepare)
     sources = prepared["source"].to_numpy(dtype=object)
-    slow = slow_rows(sources, options.block)
-    pairs = block_events(enc, sources, options.block)
+    pairs = block_events(enc, options.block)
     decided = decided_positions(decisions, prepared["event_id"])
     pairs = pairs.merge(decided, on=["left", "right"], how="outer").fillna({"rules": 0})
     pairs = pairs.astype({"left": np.int64, "right": np.int64, "rules": np.int8})
@@ -113,14 +126,17 @@ def _link(
         else clean_texts(prepared["description"].tolist())
     )
     vectors = text_vectors(texts, model, clean=False)
-    comparison = compare_pairs(enc, vectors, slow, left, right, options.weights, options.block)
-    scored = pd.concat([pairs.reset_index(drop=True), score_pairs(comparison, options.weights)], axis=1)
+    comparison = compare_pairs(enc, vectors, sources, left, right, options.block)
+    weights = weights or options.weights
+    if weights is None:
+        weights = estimate_weights(comparison, pairs["rules"].to_numpy() > 0, options.estimate)
+    scored = pd.concat([pairs.reset_index(drop=True), score_pairs(comparison, weights)], axis=1)
     edges = scored[["left", "right", "score", "cannot", "decision"]]
     if ties is not None and len(ties):
         extra = ties[["left", "right"]].assign(score=np.inf, cannot=False, decision="tie")
         edges = pd.concat([edges, extra], ignore_index=True)
-    clustering = cluster_events(enc, slow, edges, options.block, options.cluster)
-    return _Linked(scored, clustering.labels, clustering.refused, comparison.levels, comparison.slow)
+    clustering = cluster_events(enc, edges, options.block, options.cluster)
+    return _Linked(scored, clustering.labels, clustering.refused, comparison, weights)
 
 
 def _links_table(linked: _Linked, event_ids: npt.NDArray[np.object_], lower: float) -> pd.DataFrame:
@@ -134,8 +150,7 @@ def _links_table(linked: _Linked, event_ids: npt.NDArray[np.object_], lower: flo
     links["rules"] = [",".join(name for bit, name in RULE_NAMES.items() if r & bit) for r in rules.tolist()]
     refused = linked.refused.rename(columns={"score": "_score"})[["left", "right", "reason"]]
     links = links.merge(refused.drop_duplicates(["left", "right"]), on=["left", "right"], how="left")
-    levels = {e: linked.levels[e][keep] for e in EVIDENCE}
-    links["explanation"] = explain(levels, linked.slow[keep], links).to_numpy()
+    links["explanation"] = explain(linked.comparison, keep, links).to_numpy()
     links["left"], links["right"] = event_ids[left], event_ids[right]
     links["probability"] = 1.0 / (1.0 + np.exp2(-links["score"].astype(np.float64)))
     columns = [
@@ -202,6 +217,7 @@ def resolve_events(
         prepared=prepared,
         case_keys=keys,
         text_model=model,
+        weights=linked.weights,
     )
 
 
@@ -211,7 +227,7 @@ def _site_of(paths: pd.Series, depth: int) -> pd.Series:
 
 def _near(existing: pd.DataFrame, new: pd.DataFrame, options: EventOptions) -> pd.DataFrame:
     """Return the earlier events that could pair with the batch: same site or person, in reach of time."""
-    reach = pd.Timedelta(days=options.block.slow_window_days)
+    reach = pd.Timedelta(days=options.block.window_days)
     times = existing["occurred_at"]
     close = existing[
         (times >= new["occurred_at"].min() - reach) & (times <= new["occurred_at"].max() + reach)
@@ -227,6 +243,7 @@ def _touched_cases(
     existing: pd.DataFrame,
     new: pd.DataFrame,
     model: TextModel,
+    weights: EvidenceWeights,
     decisions: pd.DataFrame | None,
     options: EventOptions,
 ) -> set[str]:
@@ -236,7 +253,7 @@ def _touched_cases(
     local = pd.concat([near.drop(columns="case_id"), new], ignore_index=True)
     enc = encode_events(local, options.prepare)
     sources = local["source"].to_numpy(dtype=object)
-    pairs = block_events(enc, sources, options.block)
+    pairs = block_events(enc, options.block)
     boundary = len(near)
     cross = pairs[(pairs["left"] < boundary) & (pairs["right"] >= boundary)]
     left, right = cross["left"].to_numpy(), cross["right"].to_numpy()
@@ -244,9 +261,8 @@ def _touched_cases(
     involved[np.r_[left, right]] = True
     texts = [t if keep else "" for t, keep in zip(local["description"], involved, strict=True)]
     vectors = text_vectors(texts, model)
-    slow = slow_rows(sources, options.block)
-    comparison = compare_pairs(enc, vectors, slow, left, right, options.weights, options.block)
-    scored = score_pairs(comparison, options.weights)
+    comparison = compare_pairs(enc, vectors, sources, left, right, options.block)
+    scored = score_pairs(comparison, weights)
     links = (scored["score"].to_numpy() >= options.cluster.link) & ~scored["cannot"].to_numpy(bool)
     touched = set(near["case_id"].to_numpy()[left[links]].tolist())
     decided = current_decisions(decisions)
@@ -296,13 +312,13 @@ def link_events(
     new = prepare_events(new_events, options.prepare)
     replaced = previous.prepared["event_id"].isin(new["event_id"]).to_numpy()
     existing = previous.prepared[~replaced]
-    touched = _touched_cases(existing, new, previous.text_model, decisions, options)
+    touched = _touched_cases(existing, new, previous.text_model, previous.weights, decisions, options)
     touched |= set(previous.prepared.loc[replaced, "case_id"])
     held = existing["case_id"].isin(touched).to_numpy()
     members = existing[held].sort_values(["case_id", "event_id"], kind="stable")
     local = pd.concat([members.drop(columns="case_id"), new], ignore_index=True)
     ties = _ties(members["case_id"].to_numpy(dtype=object))
-    linked = _link(local, previous.text_model, decisions, options, ties)
+    linked = _link(local, previous.text_model, decisions, options, ties, previous.weights)
     event_ids = local["event_id"].to_numpy(dtype=object)
     ids = _batch_ids(event_ids, linked.labels, previous.assignments, options)
     local["case_id"] = ids.assignments.set_index("record_id")["entity_id"].reindex(event_ids).to_numpy()
@@ -327,6 +343,7 @@ def link_events(
         prepared=prepared,
         case_keys=keys,
         text_model=previous.text_model,
+        weights=previous.weights,
     )
 
 

@@ -1,4 +1,4 @@
-"""`cityhub resolve people|places` on users' files, and `cityhub eval`: results and clear errors."""
+"""`cityhub resolve people|places|events` on users' files, and `cityhub eval`: results and clear errors."""
 
 import os
 import subprocess
@@ -149,6 +149,62 @@ def test_resolve_events_names_a_missing_column(tmp_path):
     assert "missing column(s) person_phone" in _error(
         tmp_path, "events", EVENTS.replace(",person_phone", ",phone")
     )
+
+
+LABELLED = (
+    "record_id,source,category,description,occurred_at,address,person_name,person_phone\n"
+    # one leak: two 12345 tickets days apart (the second under a coarse label), a grid visit
+    "h1,hotline,房屋漏水,楼上卫生间漏水至我家天花板,2026年07月04日 09时10分,沙坪坝锦绣花园三栋二单元501室,张玮,13808312233\n"
+    "h2,hotline,纠纷/邻里纠纷,楼上漏水至今未修再次来电,2026/7/7 18:30,沙坪坝锦绣花园3栋2单元501,张玮,13808312233\n"
+    "g1,grid,邻里纠纷-漏水,楼上卫生间漏水 网格员已上门,20260705 10:00,锦绣花园3-2-501,张伟,13808312233\n"
+    # wages owed, another estate, the same week
+    "x1,hotline,劳资纠纷/欠薪,工地拖欠工资三个月,2026-07-05T01:00:00Z,渝北区煤建宿舍1栋,李四,13900001111\n"
+    # a label no term knows, mapped by the user's file
+    "x2,grid,A07楼上滴漏,楼上滴水,2026年07月06日,沙坪坝锦绣花园3栋2单元501,张玮,13808312233\n"
+)
+
+
+def _resolve_labelled(tmp_path, *extra: str) -> tuple[subprocess.CompletedProcess, pd.Series]:
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text(LABELLED, encoding="utf-8")
+    done = cityhub(
+        "resolve", "events", "--input", str(source), "--output", str(target), *extra, home=tmp_path
+    )
+    case = pd.read_csv(target, dtype=str).set_index("record_id")["case_id"] if done.returncode == 0 else None
+    return done, case
+
+
+def test_resolve_events_reads_department_labels_and_chinese_dates(tmp_path):
+    done, case = _resolve_labelled(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert case["h1"] == case["g1"] != case["x1"]
+    assert "labels not recognised" in done.stdout + done.stderr
+
+
+def test_resolve_events_groups_two_tickets_of_one_department_about_one_leak(tmp_path):
+    done, case = _resolve_labelled(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert case["h1"] == case["h2"]  # the second ticket's coarse label weakens, never refuses
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".yaml"])
+def test_resolve_events_takes_a_category_mapping_file(tmp_path, suffix):
+    mapping = tmp_path / f"categories{suffix}"
+    if suffix == ".csv":
+        mapping.write_text("label,code\nA07楼上滴漏,neighbour_dispute.water_leak\n", encoding="utf-8")
+    else:
+        mapping.write_text("A07楼上滴漏: neighbour_dispute.water_leak\n", encoding="utf-8")
+    done, case = _resolve_labelled(tmp_path, "--categories", str(mapping))
+    assert done.returncode == 0, done.stderr
+    assert case["x2"] == case["h1"]
+
+
+def test_resolve_events_names_a_mapping_to_no_taxonomy_code(tmp_path):
+    mapping = tmp_path / "categories.csv"
+    mapping.write_text("漏水,neighbour_dispute.leaks\n", encoding="utf-8")
+    done, _ = _resolve_labelled(tmp_path, "--categories", str(mapping))
+    assert done.returncode != 0
+    assert "'neighbour_dispute.leaks' is not a taxonomy code" in done.stderr
 
 
 def test_eval_events_and_search_score_a_simulated_city(tmp_path, small_city):

@@ -1,4 +1,4 @@
-"""Candidate pairs: records of two departments near in place and time, and nothing else."""
+"""Candidate pairs: records near in place and time, of any departments, and nothing else."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ROOM = "500106/聚龙城/3/2/501"
 def pairs_of(*rows: dict[str, object], options: BlockOptions | None = None) -> set[tuple[str, str]]:
     prepared = prepare_events(table(*rows))
     enc = encode_events(prepared)
-    found = block_events(enc, prepared["source"].to_numpy(dtype=object), options)
+    found = block_events(enc, options)
     ids = prepared["event_id"].to_numpy()
     return {(ids[a], ids[b]) for a, b in zip(found["left"], found["right"], strict=True)}
 
@@ -45,9 +45,7 @@ def test_two_departments_at_one_site_are_candidates() -> None:
 @pytest.mark.parametrize(
     ("other", "why"),
     [
-        (event("2", "hotline", NOISE, "2026-03-02 21:30", ROOM), "one department"),
-        (event("2", "grid", NOISE, "2026-04-10 10:00", ROOM), "more than 30 days"),
-        (event("2", "petitions", NOISE, "2026-08-10", ROOM), "more than 120 days"),
+        (event("2", "petitions", NOISE, "2026-09-10", ROOM), "more than 180 days"),
         (event("2", "grid", NOISE, "2026-03-02 21:30", "500106/江南丽景/3/2/501"), "another site"),
         (event("2", "grid", NOISE, "2026-03-02 21:30", "500107/聚龙城/3/2/501"), "another district"),
         (event("2", "grid", "traffic.road_damage", "2026-03-02 21:30", ROOM), "another major category"),
@@ -55,6 +53,19 @@ def test_two_departments_at_one_site_are_candidates() -> None:
 )
 def test_what_is_never_a_candidate(other: dict[str, object], why: str) -> None:
     assert not pairs_of(event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM), other), why
+
+
+def test_two_reports_of_one_department_and_a_coarse_label_are_candidates() -> None:
+    found = pairs_of(
+        event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM),
+        event("2", "hotline", "纠纷/邻里纠纷", "2026-03-05 09:00", ROOM),  # the resident calls again
+        event("3", "grid", "噪音", "2026-03-06 09:00", ROOM),  # noise: a neighbour's or a site's
+    )
+    assert found == {
+        ("hotline:RX1", "hotline:RX2"),
+        ("grid:SJ3", "hotline:RX1"),
+        ("grid:SJ3", "hotline:RX2"),
+    }
 
 
 def test_unclassified_pairs_with_any_category_and_people_reach_across_loose_addresses() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from entity_resolution.events.block import BlockOptions, slow_rows
-from entity_resolution.events.compare import LEVEL_NAMES, EvidenceWeights, compare_pairs
+from entity_resolution.events.block import BlockOptions
+from entity_resolution.events.compare import LEVEL_NAMES, compare_pairs
 from entity_resolution.events.prepare import encode_events, prepare_events
 from entity_resolution.events.text import fit_text_model, text_vectors
 from tests.entity_resolution.events.conftest import background, event, table
@@ -21,11 +21,10 @@ def levels(first: dict[str, object], second: dict[str, object]) -> dict[str, str
     texts = prepared["description"].tolist()
     corpus = texts + [row["description"] for row in background()]  # so boilerplate is seen to be common
     vectors = text_vectors(texts, fit_text_model(corpus))
-    slow = slow_rows(prepared["source"].to_numpy(dtype=object), BlockOptions())
-    found = compare_pairs(enc, vectors, slow, np.array([0]), np.array([1]), EvidenceWeights(), BlockOptions())
+    sources = prepared["source"].to_numpy(dtype=object)
+    found = compare_pairs(enc, vectors, sources, np.array([0]), np.array([1]), BlockOptions())
     named = {e: LEVEL_NAMES[e][int(found.levels[e][0])] for e in found.levels}
-    if found.slow[0]:
-        named["time"] = LEVEL_NAMES["slow_time"][int(found.levels["time"][0])]
+    named["time group"] = str(found.groups["time"][0])
     return named
 
 
@@ -52,17 +51,34 @@ def test_building_and_site_level_records_agree_at_their_level() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "when", "level"),
+    ("source", "when", "level", "group"),
     [
-        ("police", "2026-03-02 21:40", "within 1 h"),
-        ("grid", "2026-03-04 09:00", "within 2 days"),
-        ("grid", "2026-03-20 09:00", "within 30 days"),
-        ("petitions", "2026-04-20", "within 75 days"),
+        ("police", "2026-03-02 21:40", "within 1 h", "hotline|police close"),
+        ("grid", "2026-03-04 09:00", "within 3 days", "grid|hotline close"),
+        ("hotline", "2026-03-20 09:00", "within 30 days", "hotline|hotline close"),
+        ("petitions", "2026-04-20", "within 60 days", "hotline|petitions close"),
     ],
 )
-def test_time_levels_fit_each_department(source: str, when: str, level: str) -> None:
+def test_time_levels_and_their_department_pair(source: str, when: str, level: str, group: str) -> None:
     first = event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM)
-    assert levels(first, event("2", source, NOISE, when, ROOM))["time"] == level
+    found = levels(first, event("2", source, NOISE, when, ROOM))
+    assert (found["time"], found["time group"]) == (level, group)
+
+
+@pytest.mark.parametrize(
+    ("label", "level"),
+    [
+        (NOISE, "same subcategory"),
+        ("纠纷/邻里纠纷", "coarse, agrees"),  # covers noise and leaks alike
+        ("neighbour_dispute", "coarse, agrees"),
+        ("来电咨询", "unclassified"),  # names nothing
+        ("neighbour_dispute.water_leak", "same major"),
+        ("劳资纠纷/欠薪", "disagree"),
+    ],
+)
+def test_category_levels_from_department_labels(label: str, level: str) -> None:
+    first = event("1", "hotline", NOISE, "2026-03-02 21:10", ROOM)
+    assert levels(first, event("2", "grid", label, "2026-03-02 22:00", ROOM))["category"] == level
 
 
 def test_category_text_and_people() -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from entity_resolution.events import EVENT_COLUMNS, address_place_path, resolve_events
-from entity_resolution.events.prepare import encode_events, place_chain, prepare_events
+from entity_resolution.events.prepare import PrepareOptions, encode_events, place_chain, prepare_events
 from ontology.errors import BadInput
 from tests.entity_resolution.events.conftest import event, table
 
@@ -25,7 +25,6 @@ def events() -> pd.DataFrame:
     [
         (lambda f: f.drop(columns=["place_path"]), "missing column(s) place_path"),
         (lambda f: f.assign(event_id=["a", "a"]), "event_id 'a' appears twice"),
-        (lambda f: f.assign(category=["noise", "other.unclassified"]), "row 0 ('a'): category 'noise'"),
         (lambda f: f.assign(occurred_at=[None, "2026-03-03"]), "occurred_at"),
         (lambda f: f.assign(occurred_at=["yesterday", "2026-03-03"]), "occurred_at"),
         (lambda f: f.assign(source=["", "grid"]), "source ''"),
@@ -42,7 +41,7 @@ def test_prepared_events_have_clean_lists_and_majors() -> None:
     prepared = prepare_events(frame).set_index("event_id")
     assert prepared["person_ids"].tolist() == [[], ["P-a"]]  # sorted by event id: grid first
     assert prepared["place_path"].tolist() == [[], ["500106", "x"]]
-    assert prepared["major"].tolist() == ["other", "neighbour_dispute"]
+    assert prepared["major"].tolist() == ["", "neighbour_dispute"]  # other.unclassified: no major
     assert list(prepare_events(frame).columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
 
 
@@ -98,3 +97,40 @@ def test_paths_with_and_without_street_and_community_meet_at_the_room() -> None:
     frame = events().assign(place_path=[resolved, ["500106", "PL-e", "PL-b", "PL-u", "PL-r"]])
     enc = encode_events(prepare_events(frame))
     assert enc.depth.tolist() == [5, 5] and (enc.path[0] == enc.path[1]).all()
+
+
+@pytest.mark.parametrize(
+    ("label", "category", "major"),
+    [
+        ("neighbour_dispute.noise", "neighbour_dispute.noise", "neighbour_dispute"),
+        ("纠纷/邻里纠纷", "neighbour_dispute", "neighbour_dispute"),  # coarse: noise and leaks alike
+        ("劳资纠纷/欠薪", "labour.wage_arrears", "labour"),
+        ("信访/邻里矛盾", "neighbour_dispute", "neighbour_dispute"),
+        ("neighbour_dispute", "neighbour_dispute", "neighbour_dispute"),
+        ("来电咨询", "other.unclassified", ""),  # names nothing: weaker evidence, not an error
+        (None, "other.unclassified", ""),
+    ],
+)
+def test_department_labels_are_read_never_refused(label: object, category: str, major: str) -> None:
+    prepared = prepare_events(events().assign(category=[label, "other.unclassified"]))
+    row = prepared.set_index("event_id").loc["hotline:RX1"]
+    assert (row["category"], row["major"], row["category_label"]) == (category, major, label)
+
+
+def test_a_user_mapping_reads_a_label_nothing_else_knows() -> None:
+    frame = events().assign(category=["A07楼上滴漏", "other.unclassified"])
+    assert prepare_events(frame).set_index("event_id").loc["hotline:RX1", "category"] == "other.unclassified"
+    options = PrepareOptions(categories={"A07楼上滴漏": "neighbour_dispute.water_leak"})
+    mapped = prepare_events(frame, options).set_index("event_id")
+    assert mapped.loc["hotline:RX1", "category"] == "neighbour_dispute.water_leak"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2026年03月02日 21时10分", "2026/3/2 21:10", "20260302 21:10", "2026-03-02T13:10:00Z", "202603022110"],
+)
+def test_times_are_read_in_every_form_the_normalisers_know(written: str) -> None:
+    prepared = prepare_events(events().assign(occurred_at=[written, "2026年03月03日"]))
+    times = prepared.set_index("event_id")["occurred_at"]
+    assert times["hotline:RX1"] == pd.Timestamp("2026-03-02 21:10")
+    assert times["grid:SJ2"] == pd.Timestamp("2026-03-03")
