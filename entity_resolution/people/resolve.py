@@ -189,7 +189,9 @@ def resolve_people(
     if len(prepared) < options.min_train_mentions:
         model = reference_model()
     else:
-        model = train_model(enc, prepared, left, levels, options.train)
+        model = train_model(
+            enc, prepared, left, levels, options.train, pairs["rules"].to_numpy(np.int64), options.rules
+        )
     scored, labels, refused = _score_and_cluster(enc, pairs, model, options, levels=levels)
     record_ids = prepared["record_id"].to_numpy(dtype=object)
     clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})

@@ -21,7 +21,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from entity_resolution.people.block import DEFAULT_RULES, BlockingRule
 from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, evidence, level_index
+from entity_resolution.people.em import em_m, session_pairs
 
 __all__ = [
     "DEFAULT_M",
@@ -39,7 +41,7 @@ REFERENCE_MODEL = Path(__file__).with_name("reference_model.json")
 DEFAULT_M: dict[str, tuple[float, ...]] = {
     "id": (0.97, 0.002, 0.02, 0.008),
     "name": (0.80, 0.12, 0.03, 0.01, 0.01, 0.01, 0.02),
-    "birth": (0.95, 0.04, 0.01),
+    "birth": (0.93, 0.04, 0.02, 0.01),
     "gender": (0.99, 0.01),
     "mobile": (0.85, 0.15),
     "landline": (0.70, 0.30),
@@ -57,8 +59,7 @@ class TrainOptions:
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
     min_seen: float = 3.0  # a level seen fewer times among both samples carries no weight
     min_vouched: float = 100.0  # fields with fewer vouched-for pairs get m by EM instead
-    em_pairs: int = 2_000_000  # candidate pairs sampled for EM
-    em_iterations: int = 15
+    em_pairs: int = 2_000_000  # candidate pairs an EM session reads at most
     seed: int = 0
 
 
@@ -298,82 +299,31 @@ def _model(
     return MatchModel(pd.DataFrame(rows), prior, tf, floor)
 
 
-def _em(
-    enc: Encoded,
-    left: npt.NDArray[np.int64],
-    levels: dict[str, npt.NDArray[np.int8]],
-    model: MatchModel,
-    m: dict[str, npt.NDArray[np.float64]],
-    free: list[str],
-    options: TrainOptions,
-) -> dict[str, npt.NDArray[np.float64]]:
-    """Return m re-estimated by EM over candidate pairs for the `free` fields, the others held.
-
-    For data without identifiers to vouch for pairs (RLdata, most hotline-only sets).
-    """
-    rng = np.random.default_rng(options.seed)
-    take = (
-        np.sort(rng.choice(len(left), options.em_pairs, replace=False))
-        if len(left) > options.em_pairs
-        else None
-    )
-    sample = {f: (lv[take] if take is not None else lv) for f, lv in levels.items()}
-    rows = left[take] if take is not None else left
-    m = {f: v.copy() for f, v in m.items()}
-    # Weights are relative to random pairs, so the prior is too: all matches are assumed to be
-    # among the candidates (scaled up when EM reads a sample of them).
-    n = len(enc)
-    total, scale = max(n * (n - 1) / 2, 1.0), len(left) / max(len(rows), 1)
-    matches = max(n / 2, 1.0)
-    for _ in range(options.em_iterations):
-        current = replace(model, parameters=_with_m(model.parameters, m, model))
-        fields = evidence(enc, rows, sample, current.weights(), current.tf_arrays(enc), current.m_tf())
-        prior = np.log2(matches / max(total - matches, 1.0))
-        posterior = 1 / (1 + np.exp2(-(prior + np.clip(sum(fields.values(), np.zeros(len(rows))), -60, 60))))
-        matches = float(np.clip(posterior.sum() * scale, 1.0, total / 2))
-        for field in free:
-            level = sample[field]
-            counts = np.bincount(
-                level[level >= 0].astype(np.int64),
-                weights=posterior[level >= 0],
-                minlength=len(LEVELS[field]),
-            )
-            m[field] = _smoothed(np.asarray(counts, dtype=np.float64), DEFAULT_M[field], options.pseudo_pairs)
-    return m
-
-
-def _with_m(
-    parameters: pd.DataFrame, m: dict[str, npt.NDArray[np.float64]], model: MatchModel
-) -> pd.DataFrame:
-    """Return the parameter table with new m and the weights that follow from it (u unchanged)."""
-    table = parameters.copy()
-    for field in FIELDS:
-        rows = table["field"] == field
-        old_m = table.loc[rows, "m"].to_numpy()
-        table.loc[rows, "m"] = m[field]
-        changed = table.loc[rows, "weight"].to_numpy() != 0.0
-        shift = np.log2(m[field] / old_m)
-        table.loc[rows, "weight"] = np.where(changed, table.loc[rows, "weight"].to_numpy() + shift, 0.0)
-    return table
-
-
 def train_model(
     enc: Encoded,
     prepared: pd.DataFrame,
     left: npt.NDArray[np.int64],
     levels: dict[str, npt.NDArray[np.int8]],
     options: TrainOptions | None = None,
+    rule_bits: npt.NDArray[np.int64] | None = None,
+    rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
 ) -> MatchModel:
-    """Return the match model estimated from a prepared table and the levels of its candidate pairs."""
+    """Return the match model estimated from a prepared table and the levels of its candidate pairs.
+
+    `rule_bits` (the blocking rules behind each pair) let the fields no identifier vouches for get
+    their m by EM sessions (`em.py`); without them those fields keep the prior m.
+    """
     options = options or TrainOptions()
     tf, tf_floor = name_frequencies(prepared)
     u, seen_u = _u(enc, options)
     m, seen_m = _m(levels, options)
-    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
     free = [f for f in FIELDS if seen_m[f].sum() < options.min_vouched]
-    if free and len(left):
-        m = _em(enc, left, levels, model, m, free, options)
-        model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    if free and rule_bits is not None and len(left):
+        sessions = session_pairs(rule_bits, rules, options.em_pairs, options.seed)
+        prior_m = {f: np.asarray(DEFAULT_M[f], dtype=np.float64) for f in FIELDS}
+        m, expected = em_m(levels, sessions, u, m, free, prior_m)
+        seen_m = {**seen_m, **expected}
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
     prior = _fit_prior(enc, left, levels, model)
     u = _decontaminated(u, m, prior, 0.5 / max(options.random_pairs, 1))
     model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)

@@ -69,11 +69,15 @@ def test_id_levels(a: str, b: str | None, expected: str) -> None:
     ("a", "b", "expected"),
     [
         ("19900307", "1990年3月7日", "exact"),
-        ("19900307", "19900703", "close"),  # day and month swapped
-        ("19900307", "19910307", "close"),
-        ("19330212", "19330122", "close"),  # neighbouring digits swapped across month and day
+        ("19900307", "19900703", "typo"),  # day and month swapped
+        ("19900307", "19910307", "typo"),
+        ("19330212", "19330122", "typo"),  # neighbouring digits swapped across month and day
+        ("19900307", "19900312", "close"),  # two of year, month and day agree
+        ("19900307", "19420307", "close"),
         ("19900307", "19850611", "differ"),
-        ("19900307", "1990年13月40日", "missing"),  # an impossible date is no date
+        ("19900307", "1990-00-07", "typo"),  # a month keyed as 00: still one keystroke from the truth
+        ("19900307", "1990年13月40日", "differ"),  # written parts of an impossible date still compare
+        ("19900307", "1990年3月", "missing"),
     ],
 )
 def test_birth_levels(a: str, b: str, expected: str) -> None:
