@@ -31,11 +31,20 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 7,
     days: Annotated[int, typer.Option(help="Days of history to simulate.")] = 365,
     end: Annotated[str, typer.Option(help="Last day of the history (YYYY-MM-DD).")] = "2026-11-20",
+    noise: Annotated[
+        str,
+        typer.Option(
+            help="clean (the departments' own noise only), realistic (typos, mixed formats, unknown "
+            "communities, own labels, second reports) or hard (more and stronger of each)."
+        ),
+    ] = "realistic",
 ) -> None:
     """Write a synthetic city (places, people, incidents) and its department records to OUT."""
     from simulators.city import simulate_city
 
-    result = simulate_city(people=people, seed=seed, out=out, days=days, end=date.fromisoformat(end))
+    result = simulate_city(
+        people=people, seed=seed, out=out, days=days, end=date.fromisoformat(end), noise=noise
+    )
     summary_table(f"city written to {out}", result)
 
 

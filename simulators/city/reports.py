@@ -38,6 +38,7 @@ class Reports:
     reported_at: Ints
     people: Ints
     roles: Ints
+    repeat: npt.NDArray[np.bool_] | None = None  # a department's second report of the incident (noise)
 
     def __len__(self) -> int:
         return len(self.source)
@@ -136,8 +137,13 @@ def build_reports(
 
 
 def escalation_paths(reports: Reports, incident_count: int) -> list[str]:
-    """Return each incident's departments in the order its records were made, e.g. 'hotline>grid>police'."""
+    """Return each incident's departments in the order its records were made, e.g. 'hotline>grid>police'.
+
+    A department's second report of an incident does not make a step of the path.
+    """
     order = np.lexsort((reports.source, reports.reported_at, reports.incident))
+    if reports.repeat is not None:
+        order = order[~reports.repeat[order]]
     paths: list[list[str]] = [[] for _ in range(incident_count)]
     for incident, source in zip(
         reports.incident[order].tolist(), reports.source[order].tolist(), strict=True

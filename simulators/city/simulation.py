@@ -23,6 +23,9 @@ from simulators.city.divisions import choose_communities
 from simulators.city.grids import build_grids
 from simulators.city.households import build_households, household_sizes
 from simulators.city.incidents import build_incidents
+from simulators.city.noise import noise_profile
+from simulators.city.noise.channels import Noise
+from simulators.city.noise.repeats import with_repeats
 from simulators.city.people import build_people
 from simulators.city.places import build_city
 from simulators.city.profiles import load_profiles
@@ -130,10 +133,17 @@ def render_channels(sim: Simulation) -> Iterator[tuple[str, pa.Table]]:
     )
 
 
-def simulate(people: int, seed: int, history: History) -> Simulation:
-    """Return the simulated city with its history, record ids and deliberate malformations."""
+def simulate(people: int, seed: int, history: History, noise: str = "clean") -> Simulation:
+    """Return the simulated city with its history, record ids and deliberate malformations.
+
+    `noise` names a profile (simulators/city/noise): `clean` is the departments' own noise only.
+    """
+    profile = noise_profile(noise)
     streams = Streams(seed)
     world, reports = build_world(people, streams, history)
+    if not profile.clean:
+        world.noise = Noise(profile, streams)
+        reports = with_repeats(streams["noise_reports"], reports, profile, history)
     record_ids = _record_ids(world, reports)
     reasons = malformed_reasons(streams["petitions"], len(reports))
     malformed = [r if s == PETITIONS else "" for r, s in zip(reasons, reports.source.tolist(), strict=True)]
@@ -141,15 +151,19 @@ def simulate(people: int, seed: int, history: History) -> Simulation:
 
 
 def simulate_city(
-    people: int, seed: int, out: Path, days: int = 365, end: date = DEFAULT_END
+    people: int, seed: int, out: Path, days: int = 365, end: date = DEFAULT_END, noise: str = "realistic"
 ) -> dict[str, int]:
-    """Write the city, its department records and ground truth to `out`; return row counts per table."""
+    """Write the city, its department records and ground truth to `out`; return row counts per table.
+
+    `noise` is the profile: clean (the departments' own noise only), realistic or hard.
+    """
     if people < 100:
         raise BadInput(f"simulate --people {people}: a city needs at least 100 residents")
     if days < 1:
         raise BadInput(f"simulate --days {days}: the history needs at least one day")
+    noise_profile(noise)  # an unknown profile fails before any work
     history = History.ending(end, days)
-    sim = simulate(people, seed, history)
+    sim = simulate(people, seed, history, noise)
     world = sim.world
     person_ids = world.people.person_ids
     files: dict[str, int] = {}
@@ -188,6 +202,7 @@ def simulate_city(
         "history_start": history.start.isoformat(),
         "history_end": history.end.isoformat(),
         "days": days,
+        "noise": noise,
     }
     write_manifest(out, header, files)
     return {name.split("/")[-1].removesuffix(".parquet"): rows for name, rows in files.items()}

@@ -21,6 +21,13 @@ STREAM_NAMES: tuple[str, ...] = (
     "grid",
     "police",
     "petitions",
+    # noise beyond the departments' own (simulators/city/noise); appended, so the streams above
+    # stay what they were
+    "noise_hotline",
+    "noise_grid",
+    "noise_police",
+    "noise_petitions",
+    "noise_reports",
 )
 
 

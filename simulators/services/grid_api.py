@@ -4,7 +4,7 @@
     {"modifiedAfter": "2026-11-19T00:00:00", "cursor": null, "limit": 1000}
     -> {"code": 0, "msg": "ok", "data": {"events": [...], "nextCursor": "...", "hasMore": true}}
 
-An event: {eventNo, reportTime, gridCode, reporter{workerId, name}, category{typeCode, title},
+An event: {eventNo, reportTime, gridCode, reporter{workerId, name}, category{typeCode, typeName, title},
 description, location{address, lng, lat}, parties[{name, phone, idCard, role}],
 attachments[{fileName, mimeType, sizeBytes, sha1}], status{code, updatedAt}, version, updatedAt,
 deleted}. The cursor encodes the last (updatedAt, eventNo) served.
@@ -43,7 +43,7 @@ def grid_event(row: dict[str, Any]) -> dict[str, Any]:
         "reportTime": row["report_time"],
         "gridCode": row["grid_code"],
         "reporter": {"workerId": row["worker_id"], "name": row["worker_name"]},
-        "category": {"typeCode": row["type_code"], "title": row["title"]},
+        "category": {"typeCode": row["type_code"], "typeName": row["type_name"], "title": row["title"]},
         "description": row["description"],
         "location": {"address": row["address"], "lng": row["lng"], "lat": row["lat"]},
         "parties": [

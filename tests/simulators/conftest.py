@@ -37,5 +37,23 @@ class CityFiles:
 @pytest.fixture(scope="session")
 def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
     root = tmp_path_factory.mktemp("city")
-    counts = simulate_city(people=PEOPLE, seed=SEED, out=root, days=365, end=END)
+    counts = simulate_city(people=PEOPLE, seed=SEED, out=root, days=365, end=END, noise="clean")
     return CityFiles(root, counts)
+
+
+def _noisy(factory: pytest.TempPathFactory, noise: str) -> CityFiles:
+    root = factory.mktemp(f"city-{noise}")
+    counts = simulate_city(people=PEOPLE, seed=SEED, out=root, days=365, end=END, noise=noise)
+    return CityFiles(root, counts)
+
+
+@pytest.fixture(scope="session")
+def realistic_city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
+    """The same city with the `realistic` noise profile."""
+    return _noisy(tmp_path_factory, "realistic")
+
+
+@pytest.fixture(scope="session")
+def hard_city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
+    """The same city with the `hard` noise profile."""
+    return _noisy(tmp_path_factory, "hard")

@@ -14,6 +14,7 @@ from simulators.city.addresses import AddressBook
 from simulators.city.grids import Grids
 from simulators.city.households import Households
 from simulators.city.incidents import Incidents
+from simulators.city.noise.channels import Noise
 from simulators.city.people import People
 from simulators.city.places import City
 from simulators.city.profiles import Profiles
@@ -42,6 +43,7 @@ class World:
     profiles: Profiles
     phrases: list[str]  # one per incident
     history: History
+    noise: Noise | None = None  # None: the departments' own noise only
 
 
 @dataclass(slots=True)

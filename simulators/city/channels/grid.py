@@ -23,6 +23,13 @@ from simulators.city.channels.common import (
     versioned,
 )
 from simulators.city.names import misheard
+from simulators.city.noise.channels import (
+    Places,
+    address_field,
+    department_labels,
+    parties_field,
+    time_field,
+)
 from simulators.city.profiles import ROLES
 from simulators.city.timeline import compact_dates, datetime_strings
 from simulators.city.versions import FLOWS, build_versions
@@ -56,6 +63,7 @@ COLUMNS = (
     "worker_id",
     "worker_name",
     "type_code",
+    "type_name",
     "title",
     "description",
     "address",
@@ -157,6 +165,7 @@ def _payload(
         "worker_id": pa.array([f"WGY{g + 1:05d}" for g in grid.tolist()], pa.string()),
         "worker_name": pa.array([world.people.name[w] for w in worker.tolist()], pa.string()),
         "type_code": pa.array([c for c, _ in codes], pa.string()),
+        "type_name": pa.array([n for _, n in codes], pa.string()),
         "title": pa.array(title, pa.string()),
         "description": pa.array(description, pa.string()),
         "address": pa.array(address, pa.string()),
@@ -168,10 +177,27 @@ def _payload(
     return payload, pa.array(wrong, pa.list_(PARTY_TYPE))
 
 
+def _add_noise(world: World, records: SourceRecords, book: CodeBook, payload: dict[str, pa.Array]) -> None:
+    """Add the profile's noise to the reports: time styles, addresses, the platform's labels, party typos."""
+    assert world.noise is not None
+    noise = world.noise.of("grid")
+    time_field(noise, payload, "report_time")
+    rooms = world.incidents.room[records.incident]
+    places = Places(rooms, world.incidents.level[records.incident], world.city.room_community)
+    address_field(noise, payload, "address", world.addresses, places)
+    codes = payload["type_code"].to_pylist()
+    payload["type_name"] = pa.array(
+        department_labels(noise, "grid", book, codes, records.reported_at), pa.string()
+    )
+    payload["parties"] = pa.array(parties_field(noise, payload["parties"].to_pylist()), pa.list_(PARTY_TYPE))
+
+
 def render_grid(world: World, records: SourceRecords, book: CodeBook, rng: np.random.Generator) -> pa.Table:
     """Return the grid platform's event versions (simulators/README.md, channel `grid`)."""
     flow = FLOWS["grid"]
     payload, wrong_parties = _payload(world, records, book, rng)
+    if world.noise is not None and world.noise.active:
+        _add_noise(world, records, book, payload)
     reached = np.ones((len(records), len(flow.statuses)), dtype=bool)
     reached[rng.random(len(records)) < SETTLED_ON_SPOT_P, 1:4] = False
     versions = build_versions(rng, flow, records.reported_at, world.history.end_s, reached=reached)

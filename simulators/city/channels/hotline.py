@@ -21,6 +21,13 @@ from simulators.city.channels.common import (
     versioned,
 )
 from simulators.city.names import misheard
+from simulators.city.noise.channels import (
+    Places,
+    address_field,
+    department_labels,
+    people_fields,
+    time_field,
+)
 from simulators.city.timeline import datetime_strings
 from simulators.city.versions import FLOWS, build_versions
 from simulators.departments import CodeBook
@@ -119,12 +126,29 @@ def _payload(
     return payload, pa.array(columns["wrong_phone"], pa.string())
 
 
+def _add_noise(world: World, records: SourceRecords, book: CodeBook, payload: dict[str, pa.Array]) -> None:
+    """Add the profile's noise to the tickets: typos, time styles, addresses, the hotline's own labels."""
+    assert world.noise is not None
+    noise = world.noise.of("hotline")
+    time_field(noise, payload, "created_at")
+    people_fields(noise, payload, "caller_name", "caller_phone", "caller_id_number")
+    rooms = world.incidents.room[records.incident]
+    places = Places(rooms, world.incidents.level[records.incident], world.city.room_community)
+    address_field(noise, payload, "event_address", world.addresses, places)
+    codes = payload["category_code"].to_pylist()
+    payload["category_name"] = pa.array(
+        department_labels(noise, "hotline", book, codes, records.reported_at), pa.string()
+    )
+
+
 def render_hotline(
     world: World, records: SourceRecords, book: CodeBook, rng: np.random.Generator
 ) -> pa.Table:
     """Return the hotline's ticket versions (simulators/README.md, channel `hotline`)."""
     flow = FLOWS["hotline"]
     payload, wrong_phone = _payload(world, records, book, rng)
+    if world.noise is not None and world.noise.active:
+        _add_noise(world, records, book, payload)
     versions = build_versions(rng, flow, records.reported_at, world.history.end_s)
     table = versioned(payload, versions, "status", flow.statuses, {"caller_phone": wrong_phone})
     # the department is named once the ticket is dispatched; satisfaction once the caller is called back

@@ -22,6 +22,13 @@ from simulators.city.channels.common import (
     versioned,
 )
 from simulators.city.idcards import old_form
+from simulators.city.noise.channels import (
+    Places,
+    address_field,
+    date_field,
+    people_fields,
+    petition_categories,
+)
 from simulators.city.places import ROOM
 from simulators.city.timeline import date_parts, datetime_strings
 from simulators.city.versions import FLOWS, build_versions
@@ -170,12 +177,33 @@ def _columns(
     }
 
 
+def _add_noise(world: World, records: SourceRecords, book: CodeBook, payload: dict[str, pa.Array]) -> None:
+    """Add the profile's noise to the forms: typos, date styles and swaps, addresses, version 2's names."""
+    assert world.noise is not None
+    noise = world.noise.of("petitions")
+    date_field(noise, payload, "登记日期", birth=False)
+    people_fields(noise, payload, "信访人", "联系电话", "身份证号码")
+    date_field(noise, payload, "出生日期", birth=True)
+    homes = world.residences.room_at(records.people[:, 0], records.reported_at)
+    communities = world.city.room_community
+    address_field(
+        noise, payload, "住址", world.addresses, Places(homes, np.full(len(homes), ROOM), communities)
+    )
+    rooms = world.incidents.room[records.incident]
+    places = Places(rooms, world.incidents.level[records.incident], communities)
+    address_field(noise, payload, "问题发生地", world.addresses, places)
+    codes = payload["问题分类"].to_pylist()
+    payload["问题分类"] = pa.array(petition_categories(book, codes, records.reported_at), pa.string())
+
+
 def render_petitions(
     world: World, records: SourceRecords, book: CodeBook, reasons: list[str], rng: np.random.Generator
 ) -> pa.Table:
     """Return the petition row versions (simulators/README.md, channel `petitions`)."""
     flow = FLOWS["petitions"]
     payload, wrong_phone = _payload(world, records, book, reasons, rng)
+    if world.noise is not None and world.noise.active:
+        _add_noise(world, records, book, payload)
     versions = build_versions(rng, flow, records.reported_at, world.history.end_s)
     table = versioned(payload, versions, "办理状态", flow.statuses, {"联系电话": wrong_phone})
     table = table.append_column(

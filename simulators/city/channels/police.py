@@ -19,6 +19,15 @@ from simulators.city.channels.common import (
     phone_of,
     versioned,
 )
+from simulators.city.noise.channels import (
+    Places,
+    address_field,
+    date_field,
+    department_labels,
+    people_fields,
+    time_field,
+)
+from simulators.city.places import ROOM
 from simulators.city.profiles import ROLES
 from simulators.city.timeline import MINUTE, compact_dates, datetime_strings
 from simulators.city.versions import FLOWS, build_versions
@@ -117,6 +126,16 @@ def render_police_incidents(
     """Return the incident versions and each record's deletion time (-1: kept)."""
     flow = FLOWS["police"]
     payload = _incident_payload(world, records, book, rng)
+    if world.noise is not None and world.noise.active:
+        noise = world.noise.of("police")
+        time_field(noise, payload, "bjsj")
+        rooms = world.incidents.room[records.incident]
+        places = Places(rooms, world.incidents.level[records.incident], world.city.room_community)
+        address_field(noise, payload, "fadz", world.addresses, places)
+        codes = payload["jqlbdm"].to_pylist()
+        payload["jqlbmc"] = pa.array(
+            department_labels(noise, "police", book, codes, records.reported_at), pa.string()
+        )
     versions = build_versions(rng, flow, records.reported_at, world.history.end_s)
     table = versioned(payload, versions, "clzt", flow.statuses)
     return table.select(list(INCIDENT_COLUMNS)), versions.deleted_at
@@ -155,6 +174,12 @@ def render_police_persons(
         "rylx": pa.array([ROLE_CODES[ROLES[r]] for r in role.tolist()], pa.string()),
         "xzz": pa.array(addresses, pa.string()),
     }
+    if world.noise is not None and world.noise.active:
+        noise = world.noise.of("police")
+        people_fields(noise, payload, "xm", "lxdh", "sfzh")
+        date_field(noise, payload, "csrq", birth=True)
+        places = Places(homes, np.full(len(homes), ROOM), world.city.room_community)
+        address_field(noise, payload, "xzz", world.addresses, places)
     versions = build_versions(
         rng, FLOWS["police_persons"], created, world.history.end_s, deleted_at=deleted_at[record]
     )
