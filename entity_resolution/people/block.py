@@ -57,6 +57,9 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("id18", ("id18",)),
     BlockingRule("id_raw", ("id_raw",)),
     BlockingRule("mobile", ("mobile",)),
+    # A mobile keyed with one slip keeps its head or its tail.
+    BlockingRule("mobile_head_surname", ("mobile_head", "surname"), ("given_key",), max_block=20),
+    BlockingRule("mobile_tail", ("mobile_tail",), ("name_key",), max_block=20),
     BlockingRule("name_birth", ("name_key", "birth_digits")),
     BlockingRule("name_landline", ("name_key", "landline")),
     BlockingRule("surname_landline", ("surname", "landline"), ("given_key",)),
@@ -67,6 +70,8 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("surname_birth_md", ("surname", "birth_md"), ("given_key",), max_block=20),
     BlockingRule("given_birth_ym", ("given_key", "birth_ym"), ("surname",), max_block=20),
     BlockingRule("given_birth_md", ("given_key", "birth_md"), ("surname",), max_block=20),
+    BlockingRule("surname_birth_yd", ("surname", "birth_yd"), ("given_key",), max_block=20),
+    BlockingRule("given_birth_yd", ("given_key", "birth_yd"), ("surname",), max_block=20),
     BlockingRule("room_given", ("room_key", "given_key")),
     BlockingRule("name_room", ("name_key", "room_key")),
     BlockingRule("fuzzy_name_estate", ("name_fuzzy", "estate_key")),

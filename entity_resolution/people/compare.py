@@ -30,12 +30,15 @@ from entity_resolution.people.prepare import letters_and_digits
 
 __all__ = [
     "FIELDS",
+    "JOINT",
     "LEVELS",
     "MISSING",
     "Encoded",
     "comparison_levels",
     "encode",
     "evidence",
+    "joint_index",
+    "joint_weights",
     "level_index",
     "score_pairs",
 ]
@@ -51,8 +54,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("exact", "phonetic", "fuzzy", "similar", "surname_only", "differ", "title_surname"),
     "birth": ("exact", "typo", "close", "differ"),
     "gender": ("agree", "differ"),
-    "mobile": ("agree", "differ"),
-    "landline": ("agree", "differ"),
+    "mobile": ("agree", "close", "differ"),
+    "landline": ("agree", "close", "differ"),
     "address": (
         "room",
         "building",
@@ -65,6 +68,10 @@ LEVELS: dict[str, tuple[str, ...]] = {
     ),
 }
 FIELDS: tuple[str, ...] = tuple(LEVELS)
+# The name and the birth date are not independent among matches: a clerk who mistypes one often
+# copied the other right (and the reverse). Their combination carries a correction weight,
+# log2(m(name, birth) / (m(name) m(birth))), 0 where they are independent.
+JOINT = "name_birth"
 TF_LEVELS = {("name", 0), ("name", 1)}  # levels whose u is the name's frequency
 FUZZY_NAME = 0.92  # Jaro-Winkler / token-sort similarity of clean names for the 'fuzzy' level
 SIMILAR_NAME = 0.80
@@ -172,6 +179,17 @@ def _name_similarity(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.float64
     return np.maximum(np.minimum(family, given), swapped)
 
 
+def _one_character_apart(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.bool_]:
+    """Return whether two Han names of three or more characters differ by one character (miskeyed,
+    dropped or swapped): 陈嘉鑫 and 阵嘉鑫. Two-character names are left out: one character of
+    two is a different surname or a different given name."""
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    lengths = np.array([len(str(name)) for name in enc.strings["name_clean"]], dtype=np.int64)
+    long_enough = np.maximum(lengths[a], lengths[b]) >= 3
+    return long_enough & (_similarity(enc.strings["name_clean"], a, b, OSA.distance) <= 1)
+
+
 def _name_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
@@ -185,10 +203,14 @@ def _name_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     # to Jaro-Winkler and are brothers. Han names get their leeway from the phonetic keys.
     latin = enc.latin_name
     rest = np.flatnonzero(known & ~exact & ~phonetic & ~fuzzy_key)
-    rest = rest[latin[c["name_clean"][left[rest]]] & latin[c["name_clean"][right[rest]]]]
+    both_latin = latin[c["name_clean"][left[rest]]] & latin[c["name_clean"][right[rest]]]
+    han, rest = rest[~both_latin], rest[both_latin]
     sim = _name_similarity(enc, c["name_clean"][left[rest]], c["name_clean"][right[rest]])
     level[rest[sim >= SIMILAR_NAME]] = level_index("name", "similar")
     level[rest[sim >= FUZZY_NAME]] = level_index("name", "fuzzy")
+    level[han[_one_character_apart(enc, c["name_clean"][left[han]], c["name_clean"][right[han]])]] = (
+        level_index("name", "similar")
+    )
     level[known & fuzzy_key & ~phonetic] = level_index("name", "fuzzy")
     level[known & phonetic] = level_index("name", "phonetic")
     level[exact] = level_index("name", "exact")
@@ -225,15 +247,22 @@ def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     valid_known, valid_equal = _equal(c["id18"], left, right)
     known, equal = _equal(c["id_text"], left, right)
     level[known] = level_index("id", "differ")
-    rest = np.flatnonzero(known & ~equal & ~valid_known)
+    level[valid_known & ~valid_equal] = level_index("id", "conflict")
+    # Two valid numbers a slip apart in region or birth date (the check digit recomputed) are one
+    # number miskeyed; two that differ only in the sequence number are twins or neighbours.
+    rest = np.flatnonzero(known & ~equal)
     strings = enc.strings["id_text"]
     distance = _similarity(strings, c["id_text"][left[rest]], c["id_text"][right[rest]], OSA.distance)
     length = (
         np.array([len(s) for s in strings], dtype=np.int64)[c["id_text"][left[rest]]] if len(rest) else rest
     )
     close = (distance <= 1) | ((distance <= 2) & (length >= 10))
+    both_valid = valid_known[rest]
+    if both_valid.any():
+        heads = np.array([text[:14] for text in strings], dtype=object)
+        same_head = heads[c["id_text"][left[rest]]] == heads[c["id_text"][right[rest]]]
+        close &= ~(both_valid & same_head)
     level[rest[close]] = level_index("id", "close")
-    level[valid_known & ~valid_equal] = level_index("id", "conflict")
     level[equal] = level_index("id", "exact")
     return level
 
@@ -280,6 +309,19 @@ def _address_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int
     return level
 
 
+def _phone_levels(enc: Encoded, column: str, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
+    """Return agree, close (at most two slips: a digit miskeyed, dropped or two swapped) or differ."""
+    codes = enc.codes[column]
+    level = np.full(len(left), MISSING, dtype=np.int8)
+    known, equal = _equal(codes, left, right)
+    level[known] = level_index(column, "differ")
+    rest = np.flatnonzero(known & ~equal)
+    distance = _similarity(enc.strings[column], codes[left[rest]], codes[right[rest]], OSA.distance)
+    level[rest[distance <= 2]] = level_index(column, "close")
+    level[equal] = level_index(column, "agree")
+    return level
+
+
 def _simple_levels(codes: npt.NDArray[np.integer], left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     """Return 0 where both known and equal, 1 where both known and different, -1 otherwise."""
     a, b = codes[left], codes[right]
@@ -296,8 +338,8 @@ def comparison_levels(enc: Encoded, left: Ints, right: Ints) -> dict[str, npt.ND
         "name": _name_levels(enc, left, right),
         "birth": _birth_levels(enc, left, right),
         "gender": _simple_levels(enc.gender, left, right),
-        "mobile": _simple_levels(enc.codes["mobile"], left, right),
-        "landline": _simple_levels(enc.codes["landline"], left, right),
+        "mobile": _phone_levels(enc, "mobile", left, right),
+        "landline": _phone_levels(enc, "landline", left, right),
         "address": _address_levels(enc, left, right),
     }
 
@@ -322,7 +364,23 @@ def evidence(
         if field == "name":
             weight = _tf_weights(enc, left, level, weight, name_tf, m_tf)
         out[field] = weight
+    if JOINT in weights:
+        out[JOINT] = joint_weights(levels, weights[JOINT])
     return out
+
+
+def joint_index(levels: dict[str, npt.NDArray[np.int8]]) -> npt.NDArray[np.int64]:
+    """Return each pair's cell in the name x birth table (-1 where either is missing)."""
+    name, birth = levels["name"].astype(np.int64), levels["birth"].astype(np.int64)
+    cell = name * len(LEVELS["birth"]) + birth
+    return np.where((name >= 0) & (birth >= 0), cell, -1)
+
+
+def joint_weights(
+    levels: dict[str, npt.NDArray[np.int8]], table: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Return the name-and-birth dependence weight of each pair (0 where either is missing)."""
+    return np.asarray(np.r_[table, 0.0][joint_index(levels)], dtype=np.float64)
 
 
 def score_pairs(
@@ -345,7 +403,8 @@ def score_pairs(
     out = pairs.copy()
     score = np.full(len(left), prior, dtype=np.float64)
     for field, weight in evidence(enc, left, levels, weights, name_tf, m_tf).items():
-        out[f"l_{field}"] = levels[field]
+        if field in levels:
+            out[f"l_{field}"] = levels[field]
         out[f"w_{field}"] = weight.astype(np.float32)
         score += weight
     out["score"] = score.astype(np.float32)

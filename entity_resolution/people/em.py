@@ -108,9 +108,10 @@ def em_m(
     m: dict[str, Floats],
     free: Sequence[str],
     prior_m: dict[str, Floats],
-) -> tuple[dict[str, Floats], dict[str, Floats]]:
-    """Return m with the `free` fields re-estimated from the EM sessions' matches, and the expected
-    matches seen at each level of them (m unchanged where the sessions found too few matches)."""
+) -> tuple[dict[str, Floats], dict[str, Floats], Floats]:
+    """Return m with the `free` fields re-estimated from the EM sessions' matches, the expected
+    matches seen at each level of them (m unchanged where the sessions found too few matches), and
+    each candidate pair's match probability in the session that found it (0 outside sessions)."""
     probability = np.zeros(len(next(iter(levels.values()))) if levels else 0)
     for blocked, rows in sessions.items():
         sample = {f: lv[rows] for f, lv in levels.items()}
@@ -129,4 +130,4 @@ def em_m(
         if counts.sum() >= MIN_SESSION_MATCHES:
             smoothed = counts + PSEUDO_PAIRS * prior_m[f]
             out[f] = smoothed / smoothed.sum()
-    return out, seen
+    return out, seen, probability

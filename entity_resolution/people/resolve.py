@@ -22,8 +22,9 @@ from entity_resolution.people.cluster import (
     Attributes,
     ClusterOptions,
     cluster_mentions,
+    components,
 )
-from entity_resolution.people.compare import Encoded, comparison_levels, encode, score_pairs
+from entity_resolution.people.compare import Encoded, comparison_levels, encode, level_index, score_pairs
 from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
 from entity_resolution.people.train import MatchModel, TrainOptions, reference_model, train_model
 from entity_resolution.review import decided_positions, review_queue
@@ -31,7 +32,7 @@ from entity_resolution.review import decided_positions, review_queue
 __all__ = ["PeopleResolution", "ResolveOptions", "link_people", "resolve_people"]
 
 PERSON_PREFIX = "P"
-EXPLANATION = ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address")
+EXPLANATION = ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address", "w_name_birth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,16 @@ def _cluster_input(scored: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _attributes(enc: Encoded) -> Attributes:
-    return Attributes(enc.codes["id18"], enc.birth, enc.gender)
+def _attributes(enc: Encoded, scored: pd.DataFrame) -> Attributes:
+    """Return what merges are checked against; valid ID numbers a slip apart count as one."""
+    ids = enc.codes["id18"]
+    left, right = scored["left"].to_numpy(np.int64), scored["right"].to_numpy(np.int64)
+    close = (scored["l_id"].to_numpy() == level_index("id", "close")) & (ids[left] >= 0) & (ids[right] >= 0)
+    if close.any():
+        count = int(ids.max()) + 1
+        family = components(count, ids[left[close]].astype(np.int64), ids[right[close]].astype(np.int64))
+        ids = np.where(ids >= 0, family[np.maximum(ids, 0)], -1).astype(np.int32)
+    return Attributes(ids, enc.birth, enc.gender)
 
 
 def _links_table(
@@ -165,7 +174,7 @@ def _score_and_cluster(
         edges = pd.concat(
             [edges, ties[["left", "right"]].assign(score=np.inf, cannot=np.int8(0))], ignore_index=True
         )
-    clustering = cluster_mentions(len(enc), edges, _attributes(enc), _cluster_options(model, options))
+    clustering = cluster_mentions(len(enc), edges, _attributes(enc, scored), _cluster_options(model, options))
     return scored, clustering.labels, clustering.refused
 
 

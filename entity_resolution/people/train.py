@@ -22,7 +22,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from entity_resolution.people.block import DEFAULT_RULES, BlockingRule
-from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, evidence, level_index
+from entity_resolution.people.compare import (
+    FIELDS,
+    JOINT,
+    LEVELS,
+    Encoded,
+    comparison_levels,
+    evidence,
+    joint_index,
+    level_index,
+)
 from entity_resolution.people.em import em_m, session_pairs
 
 __all__ = [
@@ -43,8 +52,8 @@ DEFAULT_M: dict[str, tuple[float, ...]] = {
     "name": (0.80, 0.12, 0.03, 0.01, 0.01, 0.01, 0.02),
     "birth": (0.93, 0.04, 0.02, 0.01),
     "gender": (0.99, 0.01),
-    "mobile": (0.85, 0.15),
-    "landline": (0.70, 0.30),
+    "mobile": (0.85, 0.03, 0.12),
+    "landline": (0.70, 0.03, 0.27),
     "address": (0.50, 0.15, 0.05, 0.10, 0.03, 0.05, 0.02, 0.10),
 }
 
@@ -59,6 +68,7 @@ class TrainOptions:
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
     min_seen: float = 3.0  # a level seen fewer times among both samples carries no weight
     min_vouched: float = 100.0  # fields with fewer vouched-for pairs get m by EM instead
+    joint_pseudo_pairs: float = 5.0  # per cell of m(name, birth): see _joint_m
     em_pairs: int = 2_000_000  # candidate pairs an EM session reads at most
     seed: int = 0
 
@@ -75,7 +85,8 @@ class MatchModel:
     def weights(self) -> dict[str, npt.NDArray[np.float64]]:
         """Return, per field, the weight of each level (indexed by level code)."""
         table = self.parameters.sort_values(["field", "level"])
-        return {f: table.loc[table["field"] == f, "weight"].to_numpy(np.float64) for f in FIELDS}
+        fields = (*FIELDS, JOINT) if (table["field"] == JOINT).any() else FIELDS
+        return {f: table.loc[table["field"] == f, "weight"].to_numpy(np.float64) for f in fields}
 
     def m_tf(self) -> tuple[float, float]:
         """Return m of the exact and phonetic name levels (the levels weighted by frequency)."""
@@ -279,6 +290,7 @@ def _model(
     floor: float,
     prior: float,
     options: TrainOptions,
+    joint: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> MatchModel:
     seen_m, seen_u = seen
     weights = _weights(m, u, {f: seen_u[f] + seen_m[f] for f in FIELDS}, options)
@@ -296,7 +308,56 @@ def _model(
         for f, names in LEVELS.items()
         for i, name in enumerate(names)
     ]
+    if joint is not None:
+        rows += _joint_rows(joint, m, u)
     return MatchModel(pd.DataFrame(rows), prior, tf, floor)
+
+
+def _joint_rows(
+    joint: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    m: dict[str, npt.NDArray[np.float64]],
+    u: dict[str, npt.NDArray[np.float64]],
+) -> list[dict[str, object]]:
+    """Return the parameter rows of the name x birth correction (u: independent among strangers)."""
+    m_joint, seen = joint
+    independent = np.outer(m["name"], m["birth"]).ravel()
+    u_joint = np.outer(u["name"], u["birth"]).ravel()
+    names = [f"{a}|{b}" for a in LEVELS["name"] for b in LEVELS["birth"]]
+    return [
+        {
+            "field": JOINT,
+            "level": i,
+            "level_name": name,
+            "m": m_joint[i],
+            "u": u_joint[i],
+            "weight": float(np.log2(m_joint[i] / independent[i])),
+            "seen_m": seen[i],
+            "seen_u": 0.0,
+        }
+        for i, name in enumerate(names)
+    ]
+
+
+def _joint_m(
+    levels: dict[str, npt.NDArray[np.int8]],
+    matches: npt.NDArray[np.float64],
+    m: dict[str, npt.NDArray[np.float64]],
+    options: TrainOptions,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return m of each (name, birth) level pair among the matches, and the matches seen in each.
+
+    Each cell's m is its m under independence times (seen + a) / (expected + a), a being
+    `joint_pseudo_pairs`: a cell independence expects to hold a fraction of a match says nothing
+    by being empty; one expected to hold twenty and holding none does.
+    """
+    cells = len(LEVELS["name"]) * len(LEVELS["birth"])
+    cell = joint_index(levels)
+    known = cell >= 0
+    counts = np.bincount(cell[known], weights=matches[known], minlength=cells).astype(np.float64)
+    independent = np.outer(m["name"], m["birth"]).ravel()
+    expected = independent * counts.sum()
+    joint = independent * (counts + options.joint_pseudo_pairs) / (expected + options.joint_pseudo_pairs)
+    return joint / joint.sum(), counts
 
 
 def train_model(
@@ -317,16 +378,20 @@ def train_model(
     tf, tf_floor = name_frequencies(prepared)
     u, seen_u = _u(enc, options)
     m, seen_m = _m(levels, options)
+    matches = (levels["id"] == level_index("id", "exact")).astype(np.float64)  # vouched for
     free = [f for f in FIELDS if seen_m[f].sum() < options.min_vouched]
     if free and rule_bits is not None and len(left):
         sessions = session_pairs(rule_bits, rules, options.em_pairs, options.seed)
         prior_m = {f: np.asarray(DEFAULT_M[f], dtype=np.float64) for f in FIELDS}
-        m, expected = em_m(levels, sessions, u, m, free, prior_m)
+        m, expected, probability = em_m(levels, sessions, u, m, free, prior_m)
         seen_m = {**seen_m, **expected}
-    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+        if {"name", "birth"} & set(free):
+            matches = probability
+    joint = _joint_m(levels, matches, m, options)
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options, joint)
     prior = _fit_prior(enc, left, levels, model)
     u = _decontaminated(u, m, prior, 0.5 / max(options.random_pairs, 1))
-    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options, joint)
     return replace(model, prior=_fit_prior(enc, left, levels, model))
 
 

@@ -36,7 +36,10 @@ def name(field: str, level: int) -> str:
         ("张伟", "張偉", "exact"),  # traditional characters are cleaned to simplified
         ("张伟", "张玮", "phonetic"),  # typed by ear
         ("张成", "章岑", "fuzzy"),  # zh/z and eng/en sound alike in south-western Mandarin
-        ("王子涵", "王子轩", "surname_only"),  # brothers, not a typo
+        ("王子涵", "王子轩", "similar"),  # a miskeyed character, or brothers: the other fields decide
+        ("陈嘉鑫", "阵嘉鑫", "similar"),  # a non-homophone typo
+        ("宋俊楠", "宋俊", "similar"),  # a dropped character
+        ("王伟", "王刚", "surname_only"),  # one character of two is another given name
         ("张伟", "李娜", "differ"),
         ("王先生", "王建国", "title_surname"),
         ("王先生", "李建国", "differ"),
