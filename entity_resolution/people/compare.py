@@ -166,17 +166,38 @@ def _similarity(strings: npt.NDArray[np.object_], a: Codes, b: Codes, scorer: An
     return np.asarray(lookup.reindex(pd.MultiIndex.from_frame(pair)).to_numpy(), dtype=np.float64)
 
 
+def _given_similarity(a: str, b: str, **_: Any) -> float:
+    """Return Jaro-Winkler of two given names after the words they share at the start: NGUYEN VAN
+    THANH and NGUYEN VAN TRUNG differ in THANH and TRUNG, not in 'VAN T...'. A given name that is
+    all shared words (a middle name left out) is compared whole."""
+    words_a, words_b = a.split(), b.split()
+    shared = 0
+    while shared < min(len(words_a), len(words_b)) - 1 and words_a[shared] == words_b[shared]:
+        shared += 1
+    rest_a, rest_b = " ".join(words_a[shared:]), " ".join(words_b[shared:])
+    return float(JaroWinkler.normalized_similarity(rest_a, rest_b))
+
+
 def _name_similarity(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.float64]:
     """Return the similarity of clean Latin names: the lesser Jaro-Winkler of the family names and
-    of the given names (one typo in either), or the token-sort ratio (name parts swapped).
+    of the given names (one typo in either), also with family and given name swapped.
 
     Jaro-Winkler of the whole name would reward the shared family name at its start: SCHNEIDER
     WALTER and SCHNEIDER HELGA score 0.92 as wholes, 0.52 given name to given name.
     """
-    family = _similarity(enc.strings["name_family"], a, b, JaroWinkler.normalized_similarity)
-    given = _similarity(enc.strings["name_given"], a, b, JaroWinkler.normalized_similarity)
-    swapped = _similarity(enc.strings["name_clean"], a, b, fuzz.token_sort_ratio) / 100.0
-    return np.maximum(np.minimum(family, given), swapped)
+    family, given = enc.strings["name_family"], enc.strings["name_given"]
+    in_order = np.minimum(
+        _similarity(family, a, b, JaroWinkler.normalized_similarity),
+        _similarity(given, a, b, _given_similarity),
+    )
+    # family name against given name, both ways: parts written in the other order
+    both = np.r_[family, given]
+    offset = np.int32(len(family))
+    swapped = np.minimum(
+        _similarity(both, a, b + offset, JaroWinkler.normalized_similarity),
+        _similarity(both, b, a + offset, JaroWinkler.normalized_similarity),
+    )
+    return np.maximum(in_order, swapped)
 
 
 def _one_character_apart(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.bool_]:

@@ -26,6 +26,7 @@ from entity_resolution.people.cluster import (
 )
 from entity_resolution.people.compare import Encoded, comparison_levels, encode, level_index, score_pairs
 from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
+from entity_resolution.people.queue import people_queue
 from entity_resolution.people.train import MatchModel, TrainOptions, reference_model, train_model
 from entity_resolution.review import decided_positions, review_queue
 
@@ -46,7 +47,10 @@ class ResolveOptions:
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     review_band: tuple[float, float] = (-4.0, 4.0)  # pairs scoring in [low, high) go to review
     at: dt.datetime | str | None = None  # time stamp of ID changes (default: now)
-    min_train_mentions: int = 500  # fewer mentions are scored with the shipped reference model
+    # Every input is scored with parameters estimated from itself: a small one's u from all its
+    # pairs, its m shrunk towards the generic prior of train.DEFAULT_M. Below this (one mention,
+    # nothing to compare) the shipped reference model stands in.
+    min_train_mentions: int = 2
     # Recorded birth dates of one person that disagree this often (m of the 'differ' level) are
     # noise, not a sign of two people: the clustering then leaves them to the pair scores.
     unreliable_births: float = 0.01
@@ -139,13 +143,15 @@ def _queue(
     record_ids: np.ndarray,
     options: ResolveOptions,
     decisions: pd.DataFrame | None,
+    person_of: pd.Series,
 ) -> pd.DataFrame:
     reasons = refused.assign(
         left=record_ids[refused["left"].to_numpy(np.int64)],
         right=record_ids[refused["right"].to_numpy(np.int64)],
     )[["left", "right", "reason"]]
     candidates = links[links["decision"].isna()].merge(reasons, on=["left", "right"], how="left")
-    return review_queue(candidates, options.review_band[0], options.review_band[1], decisions)
+    queue = review_queue(candidates, options.review_band[0], options.review_band[1], decisions)
+    return people_queue(queue, person_of)
 
 
 def _cluster_options(model: MatchModel, options: ResolveOptions) -> ClusterOptions:
@@ -211,7 +217,7 @@ def resolve_people(
     return PeopleResolution(
         assignments=assignments,
         links=links,
-        review_queue=_queue(links, refused, record_ids, options, decisions),
+        review_queue=_queue(links, refused, record_ids, options, decisions, person),
         id_changes=ids.changes,
         prepared=prepared.assign(person_id=person.reindex(record_ids).to_numpy()),
         model=model,
@@ -355,7 +361,9 @@ def link_people(
     return PeopleResolution(
         assignments,
         links,
-        _queue(links, refused, record_ids, options, decisions),
+        _queue(
+            links, refused, record_ids, options, decisions, assignments.set_index("record_id")["person_id"]
+        ),
         changes,
         prepared,
         resolution.model,

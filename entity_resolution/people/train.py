@@ -66,7 +66,8 @@ class TrainOptions:
     pseudo_pairs: float = 20.0  # weight of DEFAULT_M when smoothing m
     strong_negative: float = -8.0  # birth or gender disagreement weighs at most this
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
-    min_seen: float = 3.0  # a level seen fewer times among both samples carries no weight
+    min_seen: float = 3.0  # a level seen fewer times among both samples weighs at most rare_level_bits
+    rare_level_bits: float = 8.0
     min_vouched: float = 100.0  # fields with fewer vouched-for pairs get m by EM instead
     joint_pseudo_pairs: float = 5.0  # per cell of m(name, birth): see _joint_m
     em_pairs: int = 2_000_000  # candidate pairs an EM session reads at most
@@ -137,8 +138,12 @@ def name_frequencies(prepared: pd.DataFrame) -> tuple[pd.DataFrame, float]:
 
 
 def _random_pairs(n: int, size: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return `size` random pairs of n rows, or every pair when there are no more than that."""
+    if n > 1 and n * (n - 1) // 2 <= size:
+        left, right = np.triu_indices(n, k=1)
+        return left.astype(np.int64), right.astype(np.int64)
     rng = np.random.default_rng(seed)
-    size = min(size, n * (n - 1) // 2) if n > 1 else 0
+    size = size if n > 1 else 0
     left = rng.integers(0, max(n, 1), size)
     right = rng.integers(0, max(n, 1), size)
     keep = left != right
@@ -225,7 +230,12 @@ def _weights(
     weights = {}
     for field in FIELDS:
         weights[field] = np.log2(m[field] / u[field])
-        weights[field][seen[field] < options.min_seen] = 0.0
+        # A level the data hardly showed keeps the weight of the prior m, held within a few bits:
+        # a slip the data happens not to hold is still evidence, not proof.
+        rare = seen[field] < options.min_seen
+        weights[field][rare] = np.clip(
+            weights[field][rare], -options.rare_level_bits, options.rare_level_bits
+        )
     weights["id"][level_index("id", "conflict")] = options.conflict_weight
     for field in ("birth", "gender"):
         differ = len(LEVELS[field]) - 1
