@@ -23,7 +23,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["CHINA_TZ", "InvalidDate", "parse_date", "parse_datetime"]
+__all__ = ["CHINA_TZ", "InvalidDate", "date_parts", "parse_date", "parse_datetime"]
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 EARLIEST_YEAR = 1870
@@ -80,6 +80,35 @@ def parse_date(raw: str) -> dt.date:
     (datetime.date(1990, 3, 7), datetime.date(2026, 11, 20))
     """
     return _parse(raw).date()
+
+
+# A recorded date as written, valid or not: year first, then month and day.
+_PARTS = re.compile(r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})")
+
+
+def date_parts(raw: str) -> tuple[int, int, int] | None:
+    """Return (year, month, day) as a year-first date writes them, even when they name no real day.
+
+    A clerk's slip (month 13, day 0, 1949-02-30) still says which person it was: the parts that
+    were keyed right are evidence. None when the value is not a year-first date at all.
+
+    >>> date_parts("1949-00-13"), date_parts("19331302"), date_parts("1990年3月7日"), date_parts("3/7/1990")
+    ((1949, 0, 13), (1933, 13, 2), (1990, 3, 7), None)
+    """
+    try:
+        day = parse_date(raw)
+    except InvalidDate:
+        pass
+    else:
+        return day.year, day.month, day.day
+    text = _arabic(unicodedata.normalize("NFKC", str(raw)).strip())
+    compact = _COMPACT.fullmatch(text)
+    if compact is not None:
+        return int(compact[1]), int(compact[2]), int(compact[3])
+    match = _PARTS.match(text)
+    if match is None:
+        return None
+    return int(match["year"]), int(match["month"]), int(match["day"])
 
 
 def parse_datetime(raw: str) -> dt.datetime:

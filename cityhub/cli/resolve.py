@@ -19,16 +19,42 @@ OutputFile = Annotated[
 ]
 
 
+ReviewFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--review",
+        help="Also write the pairs a person should decide (both record ids, score, the reason in words,"
+        " empty decision/who/at columns to fill in).",
+    ),
+]
+DecisionsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--decisions",
+        help="A review file with decisions filled in (same | not_same): this run obeys them.",
+    ),
+]
+
+
 @resolve_app.command("people")
-def resolve_people_command(input_file: InputFile, output_file: OutputFile) -> None:
+def resolve_people_command(
+    input_file: InputFile,
+    output_file: OutputFile,
+    review_file: ReviewFile = None,
+    decisions_file: DecisionsFile = None,
+) -> None:
     """Read record_id, source, name, id_number, phone, birth_date, gender, address; write record_id,
     person_id.
 
-    Any column but record_id may be empty; record ids must be unique.
+    Any column but record_id may be empty; record ids must be unique. A birth date split into
+    birth_year, birth_month and birth_day columns is read in place of birth_date.
     """
     from cityhub.resolve_files import resolve_people_file
 
-    summary_table(f"people written to {output_file}", resolve_people_file(input_file, output_file))
+    summary_table(
+        f"people written to {output_file}",
+        resolve_people_file(input_file, output_file, review=review_file, decisions=decisions_file),
+    )
 
 
 @resolve_app.command("places")

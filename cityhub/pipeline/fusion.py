@@ -22,6 +22,7 @@ from cityhub.resolve_files import people_options, place_options
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.migrate import upgrade
 from cityhub.warehouse.resolved import JSON_COLUMNS, RESOLVED_TABLES, projection_runs
+from cityhub.warehouse.review import read_decisions, write_review_queue
 from ontology.errors import QualityError
 
 __all__ = [
@@ -195,10 +196,12 @@ def _removed(
 
 
 def _write(warehouse: Warehouse, tables: dict[str, pd.DataFrame], at: dt.datetime) -> dict[str, int]:
-    """Replace the resolved tables in one transaction; append the id changes."""
+    """Replace the resolved tables and the review queue in one transaction; append the id changes."""
     counts: dict[str, int] = {}
     changes = [tables["id_changes"]]
     with warehouse.engine.begin() as connection:
+        if "person_review" in tables:
+            counts["people to review"] = write_review_queue(connection, "person", tables["person_review"], at)
         for name, table in RESOLVED_TABLES.items():
             if name == "id_changes":
                 continue
@@ -226,12 +229,21 @@ def _write(warehouse: Warehouse, tables: dict[str, pd.DataFrame], at: dt.datetim
 
 
 def resolve(settings: Settings | None = None) -> dict[str, int]:
-    """Resolve the snapshot into people, places, events and cases, keeping IDs stable; write them."""
+    """Resolve the snapshot into people, places, events and cases, keeping IDs stable; write them.
+
+    The people review log (`review_decisions`) is obeyed, and the pairs left to decide replace the
+    `review_queue` table.
+    """
     settings = settings or get_settings()
     warehouse = _warehouse(settings)
     at = dt.datetime.now().replace(microsecond=0)
     tables = resolve_snapshot(
-        _read_snapshot(settings), _previous(warehouse), people_options(settings), place_options(settings), at
+        _read_snapshot(settings),
+        _previous(warehouse),
+        people_options(settings),
+        place_options(settings),
+        at,
+        person_decisions=read_decisions(warehouse.engine, "person"),
     )
     return _write(warehouse, tables, at)
 

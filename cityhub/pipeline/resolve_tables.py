@@ -120,8 +120,10 @@ def resolve_snapshot(
     people_options: ResolveOptions,
     place_options: PlaceOptions,
     at: dt.datetime,
+    person_decisions: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Return the resolved tables (see `cityhub.warehouse.resolved`) and the run's id changes."""
+    """Return the resolved tables (see `cityhub.warehouse.resolved`), the run's id changes, and the
+    people review queue (`person_review`); `person_decisions` is the review log, which wins."""
     places = resolve_places(_address_mentions(snapshot), place_options, previous.places, at)
     place_of = places.assignments.set_index("record_id")["place_id"]
     path_of = places.assignments.set_index("record_id")["place_path"]
@@ -134,6 +136,7 @@ def resolve_snapshot(
             ["record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address"]
         ],
         previous.people,
+        decisions=person_decisions,
         options=people_options,
     )
     person_of = people.assignments.set_index("record_id")["person_id"]
@@ -228,4 +231,5 @@ def resolve_snapshot(
             ]
         ],
         "id_changes": id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]],
+        "person_review": people.review_queue,
     }

@@ -91,3 +91,4 @@ quarantine = sa.Table(
 
 # The resolved tables share this metadata (declared in their own module, imported for its effect).
 from cityhub.warehouse import resolved as _resolved  # noqa: E402, F401
+from cityhub.warehouse import review as _review  # noqa: E402, F401

@@ -57,11 +57,21 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("id18", ("id18",)),
     BlockingRule("id_raw", ("id_raw",)),
     BlockingRule("mobile", ("mobile",)),
-    BlockingRule("name_birth", ("name_key", "birth_date")),
+    # A mobile keyed with one slip keeps its head or its tail.
+    BlockingRule("mobile_head_surname", ("mobile_head", "surname"), ("given_key",), max_block=20),
+    BlockingRule("mobile_tail", ("mobile_tail",), ("name_key",), max_block=20),
+    BlockingRule("name_birth", ("name_key", "birth_digits")),
     BlockingRule("name_landline", ("name_key", "landline")),
     BlockingRule("surname_landline", ("surname", "landline"), ("given_key",)),
-    BlockingRule("surname_birth", ("surname", "birth_date"), ("given_key",)),
-    BlockingRule("given_birth", ("given_key", "birth_date"), ("surname",)),
+    BlockingRule("surname_birth", ("surname", "birth_digits"), ("given_key",)),
+    BlockingRule("given_birth", ("given_key", "birth_digits"), ("surname",)),
+    # A slip in the name and one in the birth date: one name part and two date parts still agree.
+    BlockingRule("surname_birth_ym", ("surname", "birth_ym"), ("given_key",), max_block=20),
+    BlockingRule("surname_birth_md", ("surname", "birth_md"), ("given_key",), max_block=20),
+    BlockingRule("given_birth_ym", ("given_key", "birth_ym"), ("surname",), max_block=20),
+    BlockingRule("given_birth_md", ("given_key", "birth_md"), ("surname",), max_block=20),
+    BlockingRule("surname_birth_yd", ("surname", "birth_yd"), ("given_key",), max_block=20),
+    BlockingRule("given_birth_yd", ("given_key", "birth_yd"), ("surname",), max_block=20),
     BlockingRule("room_given", ("room_key", "given_key")),
     BlockingRule("name_room", ("name_key", "room_key")),
     BlockingRule("fuzzy_name_estate", ("name_fuzzy", "estate_key")),
@@ -70,8 +80,8 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("address_head_given", ("address_head", "given_key"), ("surname",), max_block=20),
     # Loose rules for typos in everything else, capped tighter: common names and birth dates
     # make big blocks of strangers.
-    BlockingRule("birth", ("birth_date",), ("surname", "given_key"), max_block=30),
-    BlockingRule("name", ("name_key",), ("estate_key", "birth_date"), max_block=20),
+    BlockingRule("birth", ("birth_digits",), ("surname", "given_key"), max_block=30),
+    BlockingRule("name", ("name_key",), ("estate_key", "birth_digits"), max_block=20),
     # An ID number keyed with one slip keeps one half: the typo meets its correct form. Halves
     # of resident IDs (region and birth year) make big blocks, hence the tight cap.
     BlockingRule("id_head", ("id_head",), max_block=20),

@@ -19,7 +19,12 @@ Columns of the prepared table:
                     a number keyed with one slip keeps one half intact
     id_birth, id_sex  what the valid ID number says
     mobile, landline  canonical phone numbers, at most one of each
+    mobile_head, mobile_tail  the mobile's first six and last five digits, for blocking: a number
+                    keyed with one slip keeps one of them
     birth_date      recorded birth date, else the ID's (datetime64, NaT when unknown)
+    birth_digits    the birth date as written, YYYYMMDD, even when it names no real day
+                    ('19490013'): the parts keyed right still count; else the ID's
+    birth_ym, birth_md, birth_yd  two of its parts: for blocking a date with a slip in the third
     gender          'M' / 'F': recorded, else from a title (先生/女士), else from the ID
     address_key     key of the finest place the address names: '锦绣花园|3|2|501', '锦绣花园|3'
     building_key    estate and building: '锦绣花园|3' (None when no building is named)
@@ -48,7 +53,7 @@ import pandas as pd
 import pyarrow as pa
 
 from normalize.address import parse_address, place_key
-from normalize.dates import InvalidDate, parse_date
+from normalize.dates import InvalidDate, date_parts, parse_date
 from normalize.id_number import InvalidIdNumber, parse_id_number
 from normalize.names import MIDDLE_DOT, name_keys, phonetic_key
 from normalize.phone import clean_phone, phone_kind
@@ -72,7 +77,13 @@ PREPARED_COLUMNS = (
     "id_sex",
     "mobile",
     "landline",
+    "mobile_head",
+    "mobile_tail",
     "birth_date",
+    "birth_digits",
+    "birth_ym",
+    "birth_md",
+    "birth_yd",
     "gender",
     "address_key",
     "building_key",
@@ -212,18 +223,25 @@ def _phones(raw: Any, default_area_code: str) -> tuple[str | None, str | None]:
     return found.get("mobile"), found.get("landline")
 
 
-def _birth(raw: Any) -> tuple[dt.date | None]:
+def _digits(day: dt.date | None) -> str | None:
+    return None if day is None else f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _birth(raw: Any) -> tuple[dt.date | None, str | None]:
+    """Return (the birth date, its parts as written: YYYYMMDD, also when no real day)."""
     if isinstance(raw, dt.datetime):
-        return (raw.date(),)
+        return raw.date(), _digits(raw.date())
     if isinstance(raw, dt.date):
-        return (raw,)
+        return raw, _digits(raw)
     text = _text(raw)
     if text is None:
-        return (None,)
+        return None, None
+    parts = date_parts(text)
+    written = None if parts is None else f"{parts[0]:04d}{min(parts[1], 99):02d}{min(parts[2], 99):02d}"
     try:
-        return (parse_date(text),)
+        return parse_date(text), written
     except InvalidDate:
-        return (None,)
+        return None, written
 
 
 def _gender(raw: Any) -> tuple[str | None]:
@@ -240,6 +258,15 @@ def letters_and_digits(text: str) -> str:
     return _NOT_LETTERS.sub("", text)
 
 
+# A community or sub-district the gazetteer does not know, read as the start of the estate name
+# (学士社区朝阳府): cut off, so the estate matches its mentions without it.
+_DIVISION_PREFIX = re.compile(r"^.{1,12}?(?:社区|居委会|居委|街道|村委会)(?=.{2,})")
+
+
+def _without_division(name: str) -> str:
+    return _DIVISION_PREFIX.sub("", name, count=1)
+
+
 def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
     """Return (place key, building key, room key, estate key, cleaned text, head) of a raw address.
 
@@ -251,13 +278,14 @@ def _address(raw: Any, city_code: str | None) -> tuple[str | None, ...]:
         return None, None, None, None, None, None
     parts = parse_address(text, city_code)
     key = place_key(parts)
-    site_key = key.split("|", 1)[1] if "|" in key else key
-    site = (parts.estate or parts.road).replace("·", "")
+    site_key = _without_division(key.split("|", 1)[1] if "|" in key else key)
+    site = _without_division((parts.estate or parts.road).replace("·", ""))
     building_key = f"{site}|{parts.building}" if site and parts.building else None
     room_key = site_key if parts.room and site else None
     cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
     head = None if site_key else letters_and_digits(cleaned)[:ADDRESS_HEAD] or None
-    return site_key or None, building_key, room_key, parts.estate.replace("·", "") or None, cleaned, head
+    estate = _without_division(parts.estate.replace("·", ""))
+    return site_key or None, building_key, room_key, estate or None, cleaned, head
 
 
 def _as_frame(mentions: pd.DataFrame | pa.Table) -> pd.DataFrame:
@@ -312,10 +340,13 @@ def _prepare_columns(frame: pd.DataFrame, addresses: _Distinct, options: Prepare
     mobile, landline = _per_distinct(
         frame["phone"], partial(_phones, default_area_code=options.default_area_code), 2
     )
-    (birth,) = _per_distinct(frame["birth_date"], _birth, 1)
+    birth, written = _per_distinct(frame["birth_date"], _birth, 2)
     (gender,) = _per_distinct(frame["gender"], _gender, 1)
     address_key, building_key, room_key, estate_key, address_text, address_head = addresses.spread(6)
     birth_dates = _dates(birth)
+    digits = pd.Series(written, dtype=object).combine_first(
+        pd.Series([_digits(d) for d in id_birth], dtype=object)
+    )
     id_head, id_tail = _id_halves(id18, id_raw)
     id_births = _dates(id_birth)
     genders = pd.Series(gender, dtype=object)
@@ -338,7 +369,13 @@ def _prepare_columns(frame: pd.DataFrame, addresses: _Distinct, options: Prepare
             "id_sex": id_sex,
             "mobile": mobile,
             "landline": landline,
+            "mobile_head": pd.Series(mobile, dtype=object).str[:6].to_numpy(dtype=object),
+            "mobile_tail": pd.Series(mobile, dtype=object).str[-5:].to_numpy(dtype=object),
             "birth_date": birth_dates.where(birth_dates.notna(), id_births),
+            "birth_digits": digits.to_numpy(dtype=object),
+            "birth_ym": digits.str[:6].to_numpy(dtype=object),
+            "birth_md": digits.str[4:].to_numpy(dtype=object),
+            "birth_yd": (digits.str[:4] + digits.str[6:]).to_numpy(dtype=object),
             "gender": genders.to_numpy(dtype=object),
             "address_key": address_key,
             "building_key": building_key,

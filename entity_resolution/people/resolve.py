@@ -22,16 +22,18 @@ from entity_resolution.people.cluster import (
     Attributes,
     ClusterOptions,
     cluster_mentions,
+    components,
 )
-from entity_resolution.people.compare import Encoded, comparison_levels, encode, score_pairs
+from entity_resolution.people.compare import Encoded, comparison_levels, encode, level_index, score_pairs
 from entity_resolution.people.prepare import PrepareOptions, prepare_mentions
+from entity_resolution.people.queue import people_queue
 from entity_resolution.people.train import MatchModel, TrainOptions, reference_model, train_model
 from entity_resolution.review import decided_positions, review_queue
 
 __all__ = ["PeopleResolution", "ResolveOptions", "link_people", "resolve_people"]
 
 PERSON_PREFIX = "P"
-EXPLANATION = ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address")
+EXPLANATION = ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address", "w_name_birth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,10 @@ class ResolveOptions:
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     review_band: tuple[float, float] = (-4.0, 4.0)  # pairs scoring in [low, high) go to review
     at: dt.datetime | str | None = None  # time stamp of ID changes (default: now)
-    min_train_mentions: int = 500  # fewer mentions are scored with the shipped reference model
+    # Every input is scored with parameters estimated from itself: a small one's u from all its
+    # pairs, its m shrunk towards the generic prior of train.DEFAULT_M. Below this (one mention,
+    # nothing to compare) the shipped reference model stands in.
+    min_train_mentions: int = 2
     # Recorded birth dates of one person that disagree this often (m of the 'differ' level) are
     # noise, not a sign of two people: the clustering then leaves them to the pair scores.
     unreliable_births: float = 0.01
@@ -109,8 +114,16 @@ def _cluster_input(scored: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _attributes(enc: Encoded) -> Attributes:
-    return Attributes(enc.codes["id18"], enc.birth, enc.gender)
+def _attributes(enc: Encoded, scored: pd.DataFrame) -> Attributes:
+    """Return what merges are checked against; valid ID numbers a slip apart count as one."""
+    ids = enc.codes["id18"]
+    left, right = scored["left"].to_numpy(np.int64), scored["right"].to_numpy(np.int64)
+    close = (scored["l_id"].to_numpy() == level_index("id", "close")) & (ids[left] >= 0) & (ids[right] >= 0)
+    if close.any():
+        count = int(ids.max()) + 1
+        family = components(count, ids[left[close]].astype(np.int64), ids[right[close]].astype(np.int64))
+        ids = np.where(ids >= 0, family[np.maximum(ids, 0)], -1).astype(np.int32)
+    return Attributes(ids, enc.birth, enc.gender)
 
 
 def _links_table(
@@ -130,13 +143,15 @@ def _queue(
     record_ids: np.ndarray,
     options: ResolveOptions,
     decisions: pd.DataFrame | None,
+    person_of: pd.Series,
 ) -> pd.DataFrame:
     reasons = refused.assign(
         left=record_ids[refused["left"].to_numpy(np.int64)],
         right=record_ids[refused["right"].to_numpy(np.int64)],
     )[["left", "right", "reason"]]
     candidates = links[links["decision"].isna()].merge(reasons, on=["left", "right"], how="left")
-    return review_queue(candidates, options.review_band[0], options.review_band[1], decisions)
+    queue = review_queue(candidates, options.review_band[0], options.review_band[1], decisions)
+    return people_queue(queue, person_of)
 
 
 def _cluster_options(model: MatchModel, options: ResolveOptions) -> ClusterOptions:
@@ -165,7 +180,7 @@ def _score_and_cluster(
         edges = pd.concat(
             [edges, ties[["left", "right"]].assign(score=np.inf, cannot=np.int8(0))], ignore_index=True
         )
-    clustering = cluster_mentions(len(enc), edges, _attributes(enc), _cluster_options(model, options))
+    clustering = cluster_mentions(len(enc), edges, _attributes(enc, scored), _cluster_options(model, options))
     return scored, clustering.labels, clustering.refused
 
 
@@ -189,7 +204,9 @@ def resolve_people(
     if len(prepared) < options.min_train_mentions:
         model = reference_model()
     else:
-        model = train_model(enc, prepared, left, levels, options.train)
+        model = train_model(
+            enc, prepared, left, levels, options.train, pairs["rules"].to_numpy(np.int64), options.rules
+        )
     scored, labels, refused = _score_and_cluster(enc, pairs, model, options, levels=levels)
     record_ids = prepared["record_id"].to_numpy(dtype=object)
     clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
@@ -200,7 +217,7 @@ def resolve_people(
     return PeopleResolution(
         assignments=assignments,
         links=links,
-        review_queue=_queue(links, refused, record_ids, options, decisions),
+        review_queue=_queue(links, refused, record_ids, options, decisions, person),
         id_changes=ids.changes,
         prepared=prepared.assign(person_id=person.reindex(record_ids).to_numpy()),
         model=model,
@@ -344,7 +361,9 @@ def link_people(
     return PeopleResolution(
         assignments,
         links,
-        _queue(links, refused, record_ids, options, decisions),
+        _queue(
+            links, refused, record_ids, options, decisions, assignments.set_index("record_id")["person_id"]
+        ),
         changes,
         prepared,
         resolution.model,

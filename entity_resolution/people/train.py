@@ -21,7 +21,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from entity_resolution.people.compare import FIELDS, LEVELS, Encoded, comparison_levels, evidence, level_index
+from entity_resolution.people.block import DEFAULT_RULES, BlockingRule
+from entity_resolution.people.compare import (
+    FIELDS,
+    JOINT,
+    LEVELS,
+    Encoded,
+    comparison_levels,
+    evidence,
+    joint_index,
+    level_index,
+)
+from entity_resolution.people.em import em_m, session_pairs
 
 __all__ = [
     "DEFAULT_M",
@@ -39,10 +50,10 @@ REFERENCE_MODEL = Path(__file__).with_name("reference_model.json")
 DEFAULT_M: dict[str, tuple[float, ...]] = {
     "id": (0.97, 0.002, 0.02, 0.008),
     "name": (0.80, 0.12, 0.03, 0.01, 0.01, 0.01, 0.02),
-    "birth": (0.95, 0.04, 0.01),
+    "birth": (0.93, 0.04, 0.02, 0.01),
     "gender": (0.99, 0.01),
-    "mobile": (0.85, 0.15),
-    "landline": (0.70, 0.30),
+    "mobile": (0.85, 0.03, 0.12),
+    "landline": (0.70, 0.03, 0.27),
     "address": (0.50, 0.15, 0.05, 0.10, 0.03, 0.05, 0.02, 0.10),
 }
 
@@ -55,10 +66,11 @@ class TrainOptions:
     pseudo_pairs: float = 20.0  # weight of DEFAULT_M when smoothing m
     strong_negative: float = -8.0  # birth or gender disagreement weighs at most this
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
-    min_seen: float = 3.0  # a level seen fewer times among both samples carries no weight
+    min_seen: float = 3.0  # a level seen fewer times among both samples weighs at most rare_level_bits
+    rare_level_bits: float = 8.0
     min_vouched: float = 100.0  # fields with fewer vouched-for pairs get m by EM instead
-    em_pairs: int = 2_000_000  # candidate pairs sampled for EM
-    em_iterations: int = 15
+    joint_pseudo_pairs: float = 5.0  # per cell of m(name, birth): see _joint_m
+    em_pairs: int = 2_000_000  # candidate pairs an EM session reads at most
     seed: int = 0
 
 
@@ -74,7 +86,8 @@ class MatchModel:
     def weights(self) -> dict[str, npt.NDArray[np.float64]]:
         """Return, per field, the weight of each level (indexed by level code)."""
         table = self.parameters.sort_values(["field", "level"])
-        return {f: table.loc[table["field"] == f, "weight"].to_numpy(np.float64) for f in FIELDS}
+        fields = (*FIELDS, JOINT) if (table["field"] == JOINT).any() else FIELDS
+        return {f: table.loc[table["field"] == f, "weight"].to_numpy(np.float64) for f in fields}
 
     def m_tf(self) -> tuple[float, float]:
         """Return m of the exact and phonetic name levels (the levels weighted by frequency)."""
@@ -125,8 +138,12 @@ def name_frequencies(prepared: pd.DataFrame) -> tuple[pd.DataFrame, float]:
 
 
 def _random_pairs(n: int, size: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return `size` random pairs of n rows, or every pair when there are no more than that."""
+    if n > 1 and n * (n - 1) // 2 <= size:
+        left, right = np.triu_indices(n, k=1)
+        return left.astype(np.int64), right.astype(np.int64)
     rng = np.random.default_rng(seed)
-    size = min(size, n * (n - 1) // 2) if n > 1 else 0
+    size = size if n > 1 else 0
     left = rng.integers(0, max(n, 1), size)
     right = rng.integers(0, max(n, 1), size)
     keep = left != right
@@ -213,7 +230,12 @@ def _weights(
     weights = {}
     for field in FIELDS:
         weights[field] = np.log2(m[field] / u[field])
-        weights[field][seen[field] < options.min_seen] = 0.0
+        # A level the data hardly showed keeps the weight of the prior m, held within a few bits:
+        # a slip the data happens not to hold is still evidence, not proof.
+        rare = seen[field] < options.min_seen
+        weights[field][rare] = np.clip(
+            weights[field][rare], -options.rare_level_bits, options.rare_level_bits
+        )
     weights["id"][level_index("id", "conflict")] = options.conflict_weight
     for field in ("birth", "gender"):
         differ = len(LEVELS[field]) - 1
@@ -278,6 +300,7 @@ def _model(
     floor: float,
     prior: float,
     options: TrainOptions,
+    joint: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> MatchModel:
     seen_m, seen_u = seen
     weights = _weights(m, u, {f: seen_u[f] + seen_m[f] for f in FIELDS}, options)
@@ -295,66 +318,56 @@ def _model(
         for f, names in LEVELS.items()
         for i, name in enumerate(names)
     ]
+    if joint is not None:
+        rows += _joint_rows(joint, m, u)
     return MatchModel(pd.DataFrame(rows), prior, tf, floor)
 
 
-def _em(
-    enc: Encoded,
-    left: npt.NDArray[np.int64],
-    levels: dict[str, npt.NDArray[np.int8]],
-    model: MatchModel,
+def _joint_rows(
+    joint: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
     m: dict[str, npt.NDArray[np.float64]],
-    free: list[str],
+    u: dict[str, npt.NDArray[np.float64]],
+) -> list[dict[str, object]]:
+    """Return the parameter rows of the name x birth correction (u: independent among strangers)."""
+    m_joint, seen = joint
+    independent = np.outer(m["name"], m["birth"]).ravel()
+    u_joint = np.outer(u["name"], u["birth"]).ravel()
+    names = [f"{a}|{b}" for a in LEVELS["name"] for b in LEVELS["birth"]]
+    return [
+        {
+            "field": JOINT,
+            "level": i,
+            "level_name": name,
+            "m": m_joint[i],
+            "u": u_joint[i],
+            "weight": float(np.log2(m_joint[i] / independent[i])),
+            "seen_m": seen[i],
+            "seen_u": 0.0,
+        }
+        for i, name in enumerate(names)
+    ]
+
+
+def _joint_m(
+    levels: dict[str, npt.NDArray[np.int8]],
+    matches: npt.NDArray[np.float64],
+    m: dict[str, npt.NDArray[np.float64]],
     options: TrainOptions,
-) -> dict[str, npt.NDArray[np.float64]]:
-    """Return m re-estimated by EM over candidate pairs for the `free` fields, the others held.
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return m of each (name, birth) level pair among the matches, and the matches seen in each.
 
-    For data without identifiers to vouch for pairs (RLdata, most hotline-only sets).
+    Each cell's m is its m under independence times (seen + a) / (expected + a), a being
+    `joint_pseudo_pairs`: a cell independence expects to hold a fraction of a match says nothing
+    by being empty; one expected to hold twenty and holding none does.
     """
-    rng = np.random.default_rng(options.seed)
-    take = (
-        np.sort(rng.choice(len(left), options.em_pairs, replace=False))
-        if len(left) > options.em_pairs
-        else None
-    )
-    sample = {f: (lv[take] if take is not None else lv) for f, lv in levels.items()}
-    rows = left[take] if take is not None else left
-    m = {f: v.copy() for f, v in m.items()}
-    # Weights are relative to random pairs, so the prior is too: all matches are assumed to be
-    # among the candidates (scaled up when EM reads a sample of them).
-    n = len(enc)
-    total, scale = max(n * (n - 1) / 2, 1.0), len(left) / max(len(rows), 1)
-    matches = max(n / 2, 1.0)
-    for _ in range(options.em_iterations):
-        current = replace(model, parameters=_with_m(model.parameters, m, model))
-        fields = evidence(enc, rows, sample, current.weights(), current.tf_arrays(enc), current.m_tf())
-        prior = np.log2(matches / max(total - matches, 1.0))
-        posterior = 1 / (1 + np.exp2(-(prior + np.clip(sum(fields.values(), np.zeros(len(rows))), -60, 60))))
-        matches = float(np.clip(posterior.sum() * scale, 1.0, total / 2))
-        for field in free:
-            level = sample[field]
-            counts = np.bincount(
-                level[level >= 0].astype(np.int64),
-                weights=posterior[level >= 0],
-                minlength=len(LEVELS[field]),
-            )
-            m[field] = _smoothed(np.asarray(counts, dtype=np.float64), DEFAULT_M[field], options.pseudo_pairs)
-    return m
-
-
-def _with_m(
-    parameters: pd.DataFrame, m: dict[str, npt.NDArray[np.float64]], model: MatchModel
-) -> pd.DataFrame:
-    """Return the parameter table with new m and the weights that follow from it (u unchanged)."""
-    table = parameters.copy()
-    for field in FIELDS:
-        rows = table["field"] == field
-        old_m = table.loc[rows, "m"].to_numpy()
-        table.loc[rows, "m"] = m[field]
-        changed = table.loc[rows, "weight"].to_numpy() != 0.0
-        shift = np.log2(m[field] / old_m)
-        table.loc[rows, "weight"] = np.where(changed, table.loc[rows, "weight"].to_numpy() + shift, 0.0)
-    return table
+    cells = len(LEVELS["name"]) * len(LEVELS["birth"])
+    cell = joint_index(levels)
+    known = cell >= 0
+    counts = np.bincount(cell[known], weights=matches[known], minlength=cells).astype(np.float64)
+    independent = np.outer(m["name"], m["birth"]).ravel()
+    expected = independent * counts.sum()
+    joint = independent * (counts + options.joint_pseudo_pairs) / (expected + options.joint_pseudo_pairs)
+    return joint / joint.sum(), counts
 
 
 def train_model(
@@ -363,20 +376,32 @@ def train_model(
     left: npt.NDArray[np.int64],
     levels: dict[str, npt.NDArray[np.int8]],
     options: TrainOptions | None = None,
+    rule_bits: npt.NDArray[np.int64] | None = None,
+    rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
 ) -> MatchModel:
-    """Return the match model estimated from a prepared table and the levels of its candidate pairs."""
+    """Return the match model estimated from a prepared table and the levels of its candidate pairs.
+
+    `rule_bits` (the blocking rules behind each pair) let the fields no identifier vouches for get
+    their m by EM sessions (`em.py`); without them those fields keep the prior m.
+    """
     options = options or TrainOptions()
     tf, tf_floor = name_frequencies(prepared)
     u, seen_u = _u(enc, options)
     m, seen_m = _m(levels, options)
-    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    matches = (levels["id"] == level_index("id", "exact")).astype(np.float64)  # vouched for
     free = [f for f in FIELDS if seen_m[f].sum() < options.min_vouched]
-    if free and len(left):
-        m = _em(enc, left, levels, model, m, free, options)
-        model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    if free and rule_bits is not None and len(left):
+        sessions = session_pairs(rule_bits, rules, options.em_pairs, options.seed)
+        prior_m = {f: np.asarray(DEFAULT_M[f], dtype=np.float64) for f in FIELDS}
+        m, expected, probability = em_m(levels, sessions, u, m, free, prior_m)
+        seen_m = {**seen_m, **expected}
+        if {"name", "birth"} & set(free):
+            matches = probability
+    joint = _joint_m(levels, matches, m, options)
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options, joint)
     prior = _fit_prior(enc, left, levels, model)
     u = _decontaminated(u, m, prior, 0.5 / max(options.random_pairs, 1))
-    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options)
+    model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options, joint)
     return replace(model, prior=_fit_prior(enc, left, levels, model))
 
 

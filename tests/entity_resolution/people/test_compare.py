@@ -36,7 +36,10 @@ def name(field: str, level: int) -> str:
         ("张伟", "張偉", "exact"),  # traditional characters are cleaned to simplified
         ("张伟", "张玮", "phonetic"),  # typed by ear
         ("张成", "章岑", "fuzzy"),  # zh/z and eng/en sound alike in south-western Mandarin
-        ("王子涵", "王子轩", "surname_only"),  # brothers, not a typo
+        ("王子涵", "王子轩", "similar"),  # a miskeyed character, or brothers: the other fields decide
+        ("陈嘉鑫", "阵嘉鑫", "similar"),  # a non-homophone typo
+        ("宋俊楠", "宋俊", "similar"),  # a dropped character
+        ("王伟", "王刚", "surname_only"),  # one character of two is another given name
         ("张伟", "李娜", "differ"),
         ("王先生", "王建国", "title_surname"),
         ("王先生", "李建国", "differ"),
@@ -69,11 +72,15 @@ def test_id_levels(a: str, b: str | None, expected: str) -> None:
     ("a", "b", "expected"),
     [
         ("19900307", "1990年3月7日", "exact"),
-        ("19900307", "19900703", "close"),  # day and month swapped
-        ("19900307", "19910307", "close"),
-        ("19330212", "19330122", "close"),  # neighbouring digits swapped across month and day
+        ("19900307", "19900703", "typo"),  # day and month swapped
+        ("19900307", "19910307", "typo"),
+        ("19330212", "19330122", "typo"),  # neighbouring digits swapped across month and day
+        ("19900307", "19900312", "close"),  # two of year, month and day agree
+        ("19900307", "19420307", "close"),
         ("19900307", "19850611", "differ"),
-        ("19900307", "1990年13月40日", "missing"),  # an impossible date is no date
+        ("19900307", "1990-00-07", "typo"),  # a month keyed as 00: still one keystroke from the truth
+        ("19900307", "1990年13月40日", "differ"),  # written parts of an impossible date still compare
+        ("19900307", "1990年3月", "missing"),
     ],
 )
 def test_birth_levels(a: str, b: str, expected: str) -> None:

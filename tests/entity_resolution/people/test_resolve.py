@@ -241,7 +241,17 @@ def test_links_explain_every_field(resolved: PeopleResolution) -> None:
     assert pair["score"] == pytest.approx(
         resolved.model.prior
         + sum(
-            pair[c] for c in ("w_id", "w_name", "w_birth", "w_gender", "w_mobile", "w_landline", "w_address")
+            pair[c]
+            for c in (
+                "w_id",
+                "w_name",
+                "w_birth",
+                "w_gender",
+                "w_mobile",
+                "w_landline",
+                "w_address",
+                "w_name_birth",
+            )
         ),
         abs=1e-3,
     )
