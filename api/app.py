@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from api import auth, routes_admin, routes_graph, routes_read
 from api.context import Hub
 from api.errors import error_response, install_error_handlers
+from api.workbench import mount_workbench
 from cityhub.config import Settings, get_settings
 
 __all__ = ["MAX_BODY", "MAX_QUERY_STRING", "REQUEST_SECONDS", "app", "create_app"]  # noqa: F822
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (routes_read, routes_graph, routes_admin):
         api.include_router(module.router)
     _serve_docs(api)
+    mount_workbench(api)
     return api
 
 
