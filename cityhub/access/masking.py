@@ -107,6 +107,10 @@ def _shaped_item(key: str, value: Any, scope: Scope) -> Any:
         return _field(value, scope.field_form("phone"), mask_phone)
     if key in BIRTH_FIELDS:
         return _field(shaped(value, scope), scope.field_form("birth_date"), str)
+    if key == "sources" and isinstance(
+        value, (list, tuple)
+    ):  # provenance: "source:record_id" or source codes
+        return [v for v in value if scope.allows_source(str(v).split(":", 1)[0])]
     if key in _CODE_KEYS or key.endswith(("_id", "_ids")):
         return value if isinstance(value, str) else shaped(value, scope)
     return shaped(value, scope)
