@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import auth, routes_admin, routes_graph, routes_read
-from api.context import Hub
+from api.context import Caller, Hub
 from api.errors import error_response, install_error_handlers
 from api.workbench import mount_workbench
 from cityhub.config import Settings, get_settings
@@ -111,9 +111,23 @@ async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Re
     return response
 
 
+def _caller_of(request: Request, hub: Hub) -> Caller | None:
+    """Return who sent a request that never reached its handler (unknown route, refused early)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is not None:
+        return caller
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    session = hub.sessions.get(token) if token and len(token) <= 256 else None
+    user = hub.users.get(session.username) if session else None
+    key = request.headers.get("x-api-key")
+    if user is None and key and len(key) <= 256:
+        user = hub.users.by_api_key(key)
+    return hub.caller(user, "unchecked") if user else None
+
+
 def _audit(request: Request, status: int) -> None:
     hub: Hub = request.app.state.hub
-    caller = getattr(request.state, "caller", None)
+    caller = _caller_of(request, hub)
     route = request.scope.get("route")
     params: dict[str, Any] = dict(request.path_params)
     query = {k: (v if k != "q" else f"{len(v)} characters") for k, v in request.query_params.items()}

@@ -255,7 +255,9 @@ def match(
 ) -> Page[Candidate]:
     hub = hub_of(request)
     if record.id_number or record.phone:
-        if not caller.scope.role.identifier_search:
+        # a match scores partial agreement of numbers, so it would tell a masked role more than
+        # a whole-number search does: only roles that see identifiers in clear may send them
+        if caller.scope.field_form("id_number") != "clear" or not caller.scope.role.identifier_search:
             raise Forbidden(f"role {caller.scope.role.label} may not match by ID number or phone")
         hub.limits.hit("identifier_searches", caller.user.username)
     found = hub.reader.match(record.model_dump(), min(limit, MAX_OFFSET), scope=caller.scope)

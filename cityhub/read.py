@@ -105,15 +105,21 @@ class Reader:
         query: SearchQuery, scope: Scope, on_identifier: Callable[[], None]
     ) -> tuple[SearchQuery, str | None]:
         """Drop ID-number and phone clauses for roles that may not search by them; count them otherwise."""
-        if not any(c.field in IDENTIFIER_FIELDS for c in query.clauses):
+        asked = [c for c in query.clauses if c.field in IDENTIFIER_FIELDS]
+        if not asked:
             return query, None
-        if scope.role.identifier_search:
+        allowed = _identifier_clauses(scope)
+        kept = tuple(c for c in query.clauses if c.field not in IDENTIFIER_FIELDS or c.field in allowed)
+        if any(c.field in allowed for c in asked):
             on_identifier()
+        if len(kept) == len(query.clauses):
             return query, None
-        kept = tuple(c for c in query.clauses if c.field not in IDENTIFIER_FIELDS)
-        return _replace(
-            query, clauses=kept
-        ), "ID numbers and phone numbers in the query were not used: this role may not search by them"
+        notice = (
+            "parts of ID numbers or phones in the query were not used: this role may search only by whole numbers"
+            if allowed
+            else "ID numbers and phones in the query were not used: this role may not search by them"
+        )
+        return _replace(query, clauses=kept), notice
 
     # --- people -----------------------------------------------------------------------------------
 
@@ -326,6 +332,23 @@ def _replace(query: SearchQuery, **changes: Any) -> SearchQuery:
     import dataclasses
 
     return dataclasses.replace(query, **changes)
+
+
+WHOLE_NUMBER_CLAUSES = frozenset({"if", "tf", "tl"})
+
+
+def _identifier_clauses(scope: Scope) -> frozenset[str]:
+    """Return the identifier clause fields a scope may search by.
+
+    A role that sees identifiers in clear may search by any part of one; a role that sees them
+    masked only by a whole number (each query confirms or refutes one number: fragments would
+    narrow a mask down digit by digit); others not at all.
+    """
+    if not scope.role.identifier_search:
+        return frozenset()
+    if scope.field_form("id_number") == "clear" and scope.field_form("phone") == "clear":
+        return IDENTIFIER_FIELDS
+    return WHOLE_NUMBER_CLAUSES
 
 
 def _scoped_filters(filters: Filters, scope: Scope) -> Filters | None:
