@@ -115,7 +115,8 @@ class Reader:
         if len(kept) == len(query.clauses):
             return query, None
         notice = (
-            "parts of ID numbers or phones in the query were not used: this role searches by whole numbers only"
+            "parts of ID numbers or phones in the query were not used: "
+            "this role searches by whole numbers only"
             if allowed
             else "ID numbers and phones in the query were not used: this role may not search by them"
         )
