@@ -14,10 +14,15 @@ export function safeHighlight(html) {
   return text.replace(/&lt;em&gt;/g, "<em>").replace(/&lt;\/em&gt;/g, "</em>");
 }
 
+const FIELD_LABELS = {
+  names: "涉及人员", address: "地址", addresses: "地址", title: "事项", description: "内容", descriptions: "内容",
+  phones: "电话", categories: "类别",
+};
+
 const plain = (value) => String(value || "").replace(/<[^>]+>/g, "");
 
-function facts(hit) {
-  const shown = { ...(hit.display || {}), ...hit };
+function facts(hit, known) {
+  const shown = { ...(hit.display || {}), ...(known || {}), ...hit };
   const districts = shown.districts || (shown.district ? [shown.district] : []);
   return {
     birthYear: shown.birth_year || year(shown.birth_date),
@@ -31,7 +36,7 @@ function facts(hit) {
 }
 
 export const HitCard = {
-  props: { hit: Object, namesakes: Array },
+  props: { hit: Object, namesakes: Array, known: Object },
   setup(props) {
     const link = computed(() => {
       const to = { person: "/people/", place: "/places/", case: "/cases/" }[props.hit.kind] || "/search?q=";
@@ -48,9 +53,9 @@ export const HitCard = {
     const lines = computed(() =>
       Object.entries(props.hit.highlights || {})
         .filter(([field]) => field !== "name")
-        .map(([field, html]) => ({ field, html: safeHighlight(html) })),
+        .map(([field, html]) => ({ field, label: FIELD_LABELS[field] || "", html: safeHighlight(html) })),
     );
-    return { link, kindLabel, shared, title, lines, f: computed(() => facts(props.hit)), category, source, gender };
+    return { link, kindLabel, shared, title, lines, f: computed(() => facts(props.hit, props.known)), category, source, gender };
   },
   template: `
   <el-card class="hit" shadow="hover" :data-kind="hit.kind" :data-id="hit.id" data-test="hit">
@@ -64,19 +69,37 @@ export const HitCard = {
       <span v-if="f.birthYear" data-test="birth-year">{{ f.birthYear }}年生</span>
       <span v-for="d in f.districts" :key="d">{{ d }}</span>
       <span v-if="f.idMask" class="mono">身份证 {{ f.idMask }}</span>
-      <span v-if="f.sources.length">见于：<el-tag v-for="s in f.sources" :key="s" size="small" effect="plain" class="gapr">{{ source(s) }}</el-tag></span>
+      <span v-if="shared && !known" class="muted small">选择查询事由后显示出生年份、区县、证件号等区分信息</span>
+      <span v-if="f.sources.length">见于：<el-tag v-for="s in f.sources" :key="s" size="small" effect="plain" class="gapr" disable-transitions>{{ source(s) }}</el-tag></span>
     </div>
     <div class="hit-facts" v-else-if="hit.kind === 'case'">
       <span v-for="c in f.categories" :key="c">{{ category(c) }}</span>
-      <span v-if="f.sources.length">经办：<el-tag v-for="s in f.sources" :key="s" size="small" effect="plain" class="gapr">{{ source(s) }}</el-tag></span>
+      <span v-if="f.sources.length">经办：<el-tag v-for="s in f.sources" :key="s" size="small" effect="plain" class="gapr" disable-transitions>{{ source(s) }}</el-tag></span>
       <span v-for="d in f.districts" :key="d">{{ d }}</span>
     </div>
     <div class="hit-facts" v-else>
       <span v-for="d in f.districts" :key="d">{{ d }}</span>
     </div>
     <div class="hit-lines">
-      <div v-for="line in lines" :key="line.field" class="hl" v-html="line.html" />
+      <div v-for="line in lines" :key="line.field" class="hl"><span class="muted" v-if="line.label">{{ line.label }}：</span><span v-html="line.html" /></div>
     </div>
     <div class="muted small mono">{{ hit.id }}</div>
   </el-card>`,
 };
+
+/** What tells a person apart on a card, from their 360 as the caller may see it. */
+export function personFacts(view) {
+  const person = view.person || {};
+  const districts = new Set();
+  for (const place of view.addresses || []) {
+    const found = /^(.+?(?:区|县))/.exec(place.full_address || "");
+    if (found) districts.add(found[1]);
+  }
+  return {
+    birth_year: year(person.birth_date),
+    gender: person.gender,
+    districts: [...districts],
+    id_mask: person.id_number || "",
+    sources: Object.keys(view.departments || {}),
+  };
+}

@@ -6,8 +6,19 @@ let codes = {
 
 /** Load the labels of the ontology's codes once, before the first page renders. */
 export async function loadCodes() {
-  const response = await fetch("/workbench/codes.json");
-  codes = await response.json();
+  const [own, hub] = await Promise.all([
+    fetch("/workbench/codes.json").then((r) => r.json()),
+    fetch("/labels")
+      .then((r) => (r.ok ? r.json() : {}))
+      .catch(() => ({})),
+  ]);
+  // the hub's own labels (GET /labels) win where both name a code
+  codes = {
+    ...own,
+    sources: { ...own.sources, ...(hub.sources || {}) },
+    categories: { ...own.categories, ...(hub.categories || {}) },
+    roles: { ...(hub.roles || {}) },
+  };
   return codes;
 }
 

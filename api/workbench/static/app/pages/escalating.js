@@ -83,6 +83,7 @@ export const EscalatingPage = {
         </div>
       </template>
       <failure :text="list.failure" />
+      <div v-show="list.items.length" class="muted small">{{ list.facets && list.facets.category ? '各类别升级案件数（全部符合条件的案件）' : '本页各类别升级案件数' }}</div>
       <div ref="chartBox" class="chart" v-show="list.items.length" data-test="esc-chart"></div>
       <el-table :data="list.items" v-loading="list.loading" empty-text="没有符合条件的升级案件" data-test="escalations">
         <el-table-column label="案件" width="190"><template #default="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template></el-table-column>

@@ -84,7 +84,12 @@ export const GraphPage = {
       more.set(id, answer.next_offset ?? null);
       counts.nodes = graph.nodes().length;
       counts.edges = graph.edges().length;
-      graph.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 8000, idealEdgeLength: 60 }).run();
+      graph.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90 }).run();
+      graph.fit(undefined, 40);
+      if (graph.zoom() > 1.3) {
+        graph.zoom(1.3);
+        graph.center();
+      }
       if (picked.value && picked.value.id === id) picked.value = { ...picked.value, more: more.get(id) !== null };
     };
 
@@ -112,7 +117,8 @@ export const GraphPage = {
         return;
       }
       const props = root.properties || root.node || root;
-      graph = cytoscape({ container: box.value, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.2, maxZoom: 3 });
+      graph = cytoscape({ container: box.value, style: STYLE, minZoom: 0.2, maxZoom: 3 });
+      box.value.cy = graph; // for scripted checks of the drawn graph
       graph.add({
         data: {
           id: nodeId(start.label, start.key),

@@ -70,16 +70,10 @@ export const Identities = {
       <el-table-column label="部门" width="110">
         <template #default="{ row }"><el-tag size="small">{{ label.source(row.source) }}</el-tag></template>
       </el-table-column>
-      <el-table-column label="来源记录" width="210">
+      <el-table-column label="来源记录" width="220">
         <template #default="{ row }"><span class="mono small">{{ row.record_id || row.key }}</span></template>
       </el-table-column>
-      <el-table-column label="登记姓名" width="90" prop="name" />
-      <el-table-column label="登记证件/电话" width="200">
-        <template #default="{ row }">
-          <div class="mono small" v-if="row.id_number">{{ row.id_number }}</div>
-          <div class="mono small" v-if="row.phone">{{ row.phone }}</div>
-        </template>
-      </el-table-column>
+      <el-table-column label="登记姓名" width="110" prop="name" />
       <el-table-column label="为何归为此人">
         <template #default="{ row }">
           <span v-for="why in row.why" :key="why.text" class="reason" :class="{ against: !why.positive }" data-test="reason">{{ why.text }}</span>

@@ -1,6 +1,6 @@
 // Person 360: identities across departments with why each record belongs, addresses, the timeline of
 // events and cases, people co-involved, ID changes; review decisions for roles allowed to decide.
-import { get, post, purposeParam, session } from "../api.js";
+import { get, purposeParam, session } from "../api.js";
 import * as label from "../labels.js";
 import { Failure, Pager, PurposeGate, usePaged } from "../parts.js";
 import { Identities } from "./identities.js";
