@@ -31,7 +31,8 @@ __all__ = ["MAX_BODY", "MAX_QUERY_STRING", "REQUEST_SECONDS", "app", "create_app
 MAX_BODY = 16 * 1024  # bytes of a request body (a person record for /match is a few hundred)
 MAX_QUERY_STRING = 2048  # characters of the URL's query part
 REQUEST_SECONDS = 10.0  # a request still running then is answered 503 (its work is bounded besides)
-_UNAUDITED = ("/docs", "/redoc", "/openapi.json", "/static-docs", "/health")
+# Documentation and the workbench's own files carry no records; every other path is audited.
+_UNAUDITED = ("/docs", "/redoc", "/openapi.json", "/static-docs", "/health", "/workbench/")
 
 
 def _docs_assets() -> str:
@@ -106,7 +107,7 @@ async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Re
             response = error_response(503, f"the request took over {REQUEST_SECONDS:.0f} s and was stopped")
         except Exception:  # noqa: BLE001 - the one place the unexpected becomes a 500, audited
             response = error_response(500, "internal error; the request was logged")
-    if not request.url.path.startswith(_UNAUDITED):
+    if request.url.path != "/" and not request.url.path.startswith(_UNAUDITED):
         _audit(request, response.status_code)
     return response
 
