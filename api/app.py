@@ -12,6 +12,7 @@ shapes a client builds on are listed in api/WORKBENCH_CONTRACT.md.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = Hub(settings or get_settings())
     api = FastAPI(title="cityhub", version="2", description=__doc__, docs_url=None, redoc_url=None)
     api.state.hub = hub
+    api.state.slow_lane = asyncio.Semaphore(1)
     api.state.settings = hub.settings
     install_error_handlers(api)
     api.middleware("http")(_guarded)
@@ -99,14 +101,23 @@ def _refusal(request: Request) -> Response | None:
 
 async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """Bound the request, run it with a time limit, map anything unexpected, and audit the outcome."""
+    hub: Hub = request.app.state.hub
     response = _refusal(request)
     if response is None:
+        caller = _caller_of(request, hub)
+        who = caller.user.username if caller else f"addr:{request.client.host if request.client else '-'}"
+        started = time.perf_counter()
         try:
-            response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
+            if hub.server_time.over_budget(who):  # a heavy user waits for the one slow lane
+                async with request.app.state.slow_lane:
+                    response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
+            else:
+                response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
         except TimeoutError:
             response = error_response(503, f"the request took over {REQUEST_SECONDS:.0f} s and was stopped")
         except Exception:  # noqa: BLE001 - the one place the unexpected becomes a 500, audited
             response = error_response(500, "internal error; the request was logged")
+        hub.server_time.charge(who, time.perf_counter() - started)
     if request.url.path != "/" and not request.url.path.startswith(_UNAUDITED):
         _audit(request, response.status_code)
     return response

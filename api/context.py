@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import Request
 
 from cityhub.access.audit import AuditLog
-from cityhub.access.limits import RateLimits
+from cityhub.access.limits import RateLimits, ServerTime
 from cityhub.access.policy import Policy, Scope, load_policy
 from cityhub.access.sessions import SessionStore
 from cityhub.access.users import User, UserStore, users_file
@@ -46,6 +46,7 @@ class Hub:
     users: UserStore = field(init=False)
     sessions: SessionStore = field(init=False)
     limits: RateLimits = field(init=False)
+    server_time: ServerTime = field(init=False)
     audit: AuditLog = field(init=False)
     reader: Reader = field(init=False)
 
@@ -55,6 +56,7 @@ class Hub:
         self.users = UserStore(users_file(home), self.policy)
         self.sessions = SessionStore(int(self.policy.limits.get("session_minutes", 480)))
         self.limits = RateLimits(self.policy.limits)
+        self.server_time = ServerTime(float(self.policy.limits.get("server_seconds_per_10s", 2.0)))
         self.audit = AuditLog(home / "audit.jsonl")
         self.reader = Reader(self.settings)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -27,16 +27,17 @@ from entity_resolution.people.match import match_person
 from graph.model import PATH_RELATIONS, NodeRef
 from graph.traversal import distances, shortest_path
 from ontology.errors import BadInput, Forbidden, NotFound
-from search.base import Filters, SearchQuery
+from search.base import Filters, SearchIndex, SearchQuery, SearchResults
 from search.queries import IDENTIFIER_FIELDS, build_query
 
 __all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_PIECES", "SYSTEM", "Reader"]
 
 MAX_QUERY_CHARS = 200  # an official types a name, an address, a number or a few of them
 MAX_QUERY_PIECES = 12
-MAX_WINDOW = 1100  # hits fetched to page through: offset + limit
+MAX_WINDOW = 1000  # hits fetched to page through: offset + limit (deeper pages are cut)
 MAX_NEIGHBOURS = 500  # nodes a neighbourhood walk may find before it stops
 MAX_PATH = 4
+MAX_DOSSIER_PLACES = 5000  # a dossier reads everything below its place: a district at most
 _TABLES = {name: spec for name, spec in RESOLVED_TABLES.items()}
 
 
@@ -97,7 +98,7 @@ class Reader:
         if scoped is None:
             return {"hits": [], "total": 0, "facets": {}, "notice": notice}
         with open_search_index(self.settings) as index:
-            results = index.run(_replace(query, filters=scoped))
+            results = _run_scoped(index, query, scoped)
         return {**shaped(results, scope), "notice": notice}
 
     @staticmethod
@@ -157,7 +158,7 @@ class Reader:
             ]
         view["reasons"] = record_reasons(found.person, self._mentions(current), scope)
         view.update(merged_into=merged, asked_for=person_id)
-        return shaped(view, scope)
+        return _as_json(view, scope)
 
     # --- places and cases ---------------------------------------------------------------------------
 
@@ -167,8 +168,13 @@ class Reader:
         facts = self.visibility.facts()
         if not facts.visible(scope, "Place", place_id):
             raise NotFound(f"place {place_id!r} is not known")
+        if facts.places_below.get(place_id, 0) > MAX_DOSSIER_PLACES:
+            raise BadInput(
+                f"place {place_id!r} holds {facts.places_below[place_id]:,} places: "
+                "open a street, community or estate below it"
+            )
         with open_graph_store(self.settings) as store:
-            return shaped(dossier_view(facts, scope, store.address_dossier(place_id)), scope)
+            return _as_json(dossier_view(facts, scope, store.address_dossier(place_id)), scope)
 
     def case(self, case_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
         """Return the case, its escalation reason and its events in time order."""
@@ -185,7 +191,7 @@ class Reader:
         row["sources"] = json.loads(row["sources"]) if isinstance(row["sources"], str) else []
         columns = ["event_id", "source", "occurred_at", "status", "category", "description", "place_id"]
         entries = timeline[columns].astype(object).where(timeline[columns].notna(), None).to_dict("records")
-        return shaped({"case": row, "timeline": entries}, scope)
+        return _as_json({"case": row, "timeline": entries}, scope)
 
     def escalations(
         self, district: str | None = None, category: str | None = None, scope: Scope = SYSTEM
@@ -210,7 +216,7 @@ class Reader:
             row.pop("changed_at", None)
             row["sources"] = json.loads(row["sources"]) if isinstance(row["sources"], str) else []
             out.append({**row, "districts": districts})
-        return shaped(out, scope)
+        return _as_json_list(out, scope)
 
     # --- graph --------------------------------------------------------------------------------------
 
@@ -225,7 +231,7 @@ class Reader:
             props["sources"] = [
                 s for s in props["sources"] or [] if scope.allows_source(str(s).split(":")[0])
             ]
-        return shaped(props, scope)
+        return _as_json(props, scope)
 
     def _expand(
         self, store: Any, scope: Scope, relations: tuple[str, ...]
@@ -301,22 +307,33 @@ class Reader:
         mentions = mentions[[scope.allows_source(s) for s in mentions["source"]]]
         mentions = mentions.assign(birth_date=None, gender=None)
         ranked = match_person(record, mentions, people_options(self.settings).prepare, limit=limit)
-        return [_explained(row) for row in ranked.to_dict("records")]
+        return [_explained({str(k): v for k, v in row.items()}) for row in ranked.to_dict("records")]
 
     def health(self) -> dict[str, str]:
         """Return whether the warehouse, the search index and the graph answer."""
-        state = {}
-        for name, probe in (
+        state: dict[str, str] = {}
+        probes: tuple[tuple[str, Callable[[], int]], ...] = (
             ("warehouse", lambda: self.warehouse.count(_TABLES["people"].name)),
             ("search", lambda: _count_search(self.settings)),
             ("graph", lambda: _count_graph(self.settings)),
-        ):
+        )
+        for name, probe in probes:
             try:
                 probe()
                 state[name] = "ok"
             except Exception as error:  # noqa: BLE001 - a health check reports, it does not raise
                 state[name] = f"unavailable: {type(error).__name__}"
         return state
+
+
+def _as_json(value: Any, scope: Scope) -> dict[str, Any]:
+    """Return a mapping shaped for `scope`."""
+    return cast(dict[str, Any], shaped(value, scope))
+
+
+def _as_json_list(value: Any, scope: Scope) -> list[dict[str, Any]]:
+    """Return a list of mappings shaped for `scope`."""
+    return cast(list[dict[str, Any]], shaped(value, scope))
 
 
 def _count_search(settings: Settings) -> int:
@@ -350,6 +367,30 @@ def _identifier_clauses(scope: Scope) -> frozenset[str]:
     if scope.field_form("id_number") == "clear" and scope.field_form("phone") == "clear":
         return IDENTIFIER_FIELDS
     return WHOLE_NUMBER_CLAUSES
+
+
+def _run_scoped(index: SearchIndex, query: SearchQuery, scoped: Filters) -> SearchResults:
+    """Run a query under scoped filters; places are searched apart when no source or category is asked.
+
+    A place is public geography: only the events at it carry a source, and they reach a place's
+    document as its source and category facets. So places are not left out for an event another
+    department recorded there; instead their facet counts are not taken (but for district), and a
+    place search filtered by source or category leaves them out like any other document.
+    """
+    asked = set(query.filters.values) & {"source", "category", "subcategory"}
+    if "place" not in query.kinds or asked or not scoped.exclude:
+        return index.run(_replace(query, filters=scoped))
+    others = tuple(k for k in query.kinds if k != "place")
+    open_filters = Filters(scoped.values, scoped.time_from, scoped.time_to)
+    places = index.run(_replace(query, kinds=("place",), filters=open_filters, facets=("district",)))
+    if not others:
+        return SearchResults(places.hits, places.total, {"district": places.facets.get("district", {})})
+    rest = index.run(_replace(query, kinds=others, filters=scoped))
+    hits = sorted([*places.hits, *rest.hits], key=lambda h: (-h.score, h.id))[: query.size]
+    facets = dict(rest.facets)
+    for value, count in places.facets.get("district", {}).items():
+        facets.setdefault("district", {})[value] = facets.get("district", {}).get(value, 0) + count
+    return SearchResults(hits, places.total + rest.total, facets)
 
 
 def _scoped_filters(filters: Filters, scope: Scope) -> Filters | None:

@@ -55,7 +55,7 @@ class AuditLog:
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """Append one line from `fields` (bounded and masked); return the record as written."""
-        record = {"at": dt.datetime.now().isoformat(timespec="milliseconds")}
+        record: dict[str, Any] = {"at": dt.datetime.now().isoformat(timespec="milliseconds")}
         record.update({k: _bounded(v) for k, v in fields.items() if v is not None})
         entities = fields.get("entities")
         if isinstance(entities, list) and len(entities) > MAX_ENTITIES:

@@ -7,6 +7,9 @@ client address.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +19,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ontology.errors import CityhubError
 
-__all__ = ["DEFAULTS", "RateLimited", "RateLimits"]
+__all__ = ["DEFAULTS", "RateLimited", "RateLimits", "ServerTime"]
 
 DEFAULTS = {"requests": "600/minute", "identifier_searches": "20/hour", "failed_logins": "10/15minutes"}
 
@@ -48,3 +51,32 @@ class RateLimits:
     def spent(self, name: str, *who: str) -> bool:
         """Return whether limit `name` is spent for `who`, without counting a use."""
         return not self._limiter.test(self.items[name], *who)
+
+
+class ServerTime:
+    """Server seconds each user's requests took over the last `window` seconds.
+
+    The API sends the requests of a user over `budget` through one slow lane, one at a time, so a
+    few users sending costly requests share one worker between them and everyone else keeps the rest.
+    """
+
+    def __init__(self, budget: float = 2.0, window: float = 10.0) -> None:
+        self.budget, self.window = budget, window
+        self._spent: dict[str, deque[tuple[float, float]]] = {}
+        self._lock = threading.Lock()
+
+    def charge(self, who: str, seconds: float) -> None:
+        """Record that a request of `who` took `seconds`."""
+        with self._lock:
+            self._spent.setdefault(who, deque()).append((time.monotonic(), seconds))
+
+    def over_budget(self, who: str) -> bool:
+        """Return whether `who` used more than the budget within the window."""
+        with self._lock:
+            spent = self._spent.get(who)
+            if not spent:
+                return False
+            horizon = time.monotonic() - self.window
+            while spent and spent[0][0] < horizon:
+                spent.popleft()
+            return sum(seconds for _, seconds in spent) > self.budget

@@ -38,7 +38,7 @@ def person_view(facts: Visibility, scope: Scope, found: Person360, mentions: pd.
     if _digits(person.get("id_number") or "") not in ids:
         person["id_number"] = None
     person["phones"] = [p for p in person.get("phones") or [] if _digits(p)[-11:] in phones]
-    involvements = [
+    involvements: list[dict[str, Any]] = [
         {
             "role": item.role,
             "event": item.event,

@@ -38,6 +38,7 @@ class Visibility:
     """Per-entity facts the policy is decided on, read from the resolved tables at one time."""
 
     place_district: dict[str, str | None] = field(default_factory=dict)
+    places_below: dict[str, int] = field(default_factory=dict)  # places in each place's subtree
     grid_district: dict[str, str | None] = field(default_factory=dict)
     person: dict[str, Facts] = field(default_factory=dict)
     event: dict[str, tuple[str, str | None]] = field(default_factory=dict)
@@ -88,7 +89,9 @@ def _districts(places: pd.DataFrame) -> dict[str, str | None]:
     name = dict(zip(places["place_id"].astype(str), places["name"], strict=True))
     found: dict[str, str | None] = {}
     for place_id in parent:
-        chain, node, district = [], place_id, None
+        chain: list[str] = []
+        node: str | None = place_id
+        district: str | None = None
         while node is not None and node not in found and len(chain) < 20:
             chain.append(node)
             if level.get(node) == "district":
@@ -103,11 +106,27 @@ def _districts(places: pd.DataFrame) -> dict[str, str | None]:
     return found
 
 
+def _subtree_sizes(places: pd.DataFrame) -> dict[str, int]:
+    """Return place_id -> how many places its subtree holds (itself included)."""
+    parent = {
+        str(p): (str(u) if isinstance(u, str) and u else None)
+        for p, u in zip(places["place_id"], places["parent_id"], strict=True)
+    }
+    sizes = dict.fromkeys(parent, 0)
+    for place_id in parent:
+        node: str | None = place_id
+        steps = 0
+        while node is not None and node in sizes and steps < 20:
+            sizes[node] += 1
+            node, steps = parent.get(node), steps + 1
+    return sizes
+
+
 def build_visibility(warehouse: Warehouse) -> Visibility:
     """Return the visibility facts of what the warehouse's resolved tables hold now."""
     table = {name: spec.name for name, spec in RESOLVED_TABLES.items()}
     places = warehouse.read_table(table["places"])
-    seen = Visibility(place_district=_districts(places))
+    seen = Visibility(place_district=_districts(places), places_below=_subtree_sizes(places))
     grids = warehouse.read_table(table["grids"])
     seen.grid_district = {
         str(g): seen.district_of(c) for g, c in zip(grids["grid_id"], grids["community_id"], strict=True)
