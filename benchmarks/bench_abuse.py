@@ -120,25 +120,56 @@ def worst_requests(home: Path) -> list[Request]:
     links = warehouse.read_table("resolved_event_people")
     busiest = links["person_id"].value_counts().index[0]
     deep = {"limit": 100, "offset": 1000}
-    han = "重庆市沙坪坝区聚龙城小区噪音扰民占道经营" * 10
+    han = ("重庆市沙坪坝区聚龙城小区噪音扰民占道经营" * 10)[:200]
+    case = {"purpose": "case_handling"}
+    path = {"from_label": "Place", "from_key": top, "to_label": "Person", "to_key": busiest}
+    longest = {"name": "张" * 40, "phone": "1" * 24, "id_number": "5" * 24, "address": "聚" * 120}
     return [
-        ("search: 200 Han characters", "GET", "/search", {"q": han[:200], **deep}, None),
-        ("search: 12 common surnames", "GET", "/search", {"q": " ".join("张王李刘陈杨黄赵周吴徐孙"), **deep}, None),
-        ("search: digit groups", "GET", "/search", {"q": " ".join(["5001 0619 8503 0700 16"] * 9)[:200]}, None),
-        ("search: latin letters", "GET", "/search", {"q": " ".join(["zhangweiwangfangliqiang"] * 12)[:200]}, None),
-        ("neighbours: top place, depth 2", "GET", f"/graph/Place/{top}/neighbours", {"depth": 2, **deep}, None),
-        ("neighbours: district, depth 2", "GET", f"/graph/Place/{district}/neighbours", {"depth": 2, **deep}, None),
-        ("neighbours: busiest person", "GET", f"/graph/Person/{busiest}/neighbours", {"depth": 2, **deep}, None),
+        ("search: 200 Han characters", "GET", "/search", {"q": han, **deep}, None),
+        (
+            "search: 12 common surnames",
+            "GET",
+            "/search",
+            {"q": " ".join("张王李刘陈杨黄赵周吴徐孙"), **deep},
+            None,
+        ),
+        (
+            "search: digit groups",
+            "GET",
+            "/search",
+            {"q": " ".join(["5001 0619 8503 0700 16"] * 9)[:200]},
+            None,
+        ),
+        ("search: latin letters", "GET", "/search", {"q": " ".join(["zhangweiwangfang"] * 12)[:200]}, None),
+        (
+            "neighbours: top place, depth 2",
+            "GET",
+            f"/graph/Place/{top}/neighbours",
+            {"depth": 2, **deep},
+            None,
+        ),
+        (
+            "neighbours: district, depth 2",
+            "GET",
+            f"/graph/Place/{district}/neighbours",
+            {"depth": 2, **deep},
+            None,
+        ),
+        (
+            "neighbours: busiest person",
+            "GET",
+            f"/graph/Person/{busiest}/neighbours",
+            {"depth": 2, **deep},
+            None,
+        ),
         ("dossier: top place events", "GET", f"/places/{top}/events", deep, None),
         ("dossier: district residents", "GET", f"/places/{district}/residents", deep, None),
-        ("person: busiest 360", "GET", f"/people/{busiest}/timeline", {"purpose": "case_handling", **deep}, None),
-        ("path: top place to person", "GET", "/graph/path",
-         {"from_label": "Place", "from_key": top, "to_label": "Person", "to_key": busiest}, None),
+        ("person: busiest timeline", "GET", f"/people/{busiest}/timeline", {**case, **deep}, None),
+        ("path: top place to person", "GET", "/graph/path", path, None),
         ("escalations: last page", "GET", "/escalations", deep, None),
-        ("match: longest fields", "POST", "/match", {"purpose": "case_handling", "limit": 50},
-         {"name": "张" * 40, "phone": "1" * 24, "id_number": "5" * 24, "address": "聚" * 120}),
-        ("body: 16 KB of junk", "POST", "/match", {"purpose": "case_handling"}, "x" * 16_000),
-    ]  # fmt: skip
+        ("match: longest fields", "POST", "/match", {**case, "limit": 50}, longest),
+        ("body: 16 KB of junk", "POST", "/match", case, "x" * 16_000),
+    ]
 
 
 def send(client: httpx.Client, request: Request) -> int:
@@ -150,6 +181,27 @@ def send(client: httpx.Client, request: Request) -> int:
     return answer.status_code
 
 
+class MemorySampler:
+    """Sample a process's resident memory every 5 ms in a thread; `stop` returns the growth in MB."""
+
+    def __init__(self, process: psutil.Process) -> None:
+        self.process = process
+        self.baseline = self.peak = process.memory_info().rss
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.005)
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        return (self.peak - self.baseline) / 1e6
+
+
 def measure_alone(
     base: str, server: psutil.Process, headers: dict[str, str], request: Request, repeat: int
 ) -> dict[str, Any]:
@@ -157,23 +209,11 @@ def measure_alone(
     seconds, grown, statuses = [], [], set()
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         for _ in range(repeat):
-            baseline = server.memory_info().rss
-            peak = [baseline]
-            running = True
-
-            def sample() -> None:
-                while running:
-                    peak[0] = max(peak[0], server.memory_info().rss)
-                    time.sleep(0.005)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
+            sampler = MemorySampler(server)
             started = time.perf_counter()
             statuses.add(send(client, request))
             seconds.append(time.perf_counter() - started)
-            running = False
-            sampler.join()
-            grown.append((peak[0] - baseline) / 1e6)
+            grown.append(sampler.stop())
     return {"what": request[0], "status": "/".join(str(s) for s in sorted(statuses)),
             "worst s": max(seconds), "worst MB": max(grown)}  # fmt: skip
 

@@ -174,3 +174,16 @@ def test_only_the_auditor_reads_the_audit_log(client, headers):
     for role in ROLES:
         answer = client.get("/audit", headers=headers[role])
         assert answer.status_code == (200 if role == "auditor" else 403)
+
+
+def test_area_limited_roles_find_addresses_only_in_their_district(client, headers, truth):
+    places = truth["places"]
+    districts = places[places["level"] == "district"]
+    other = districts[districts["name"] != AREA]["name"].head(3).tolist()
+    for role in AREA_LIMITED:
+        for q in [AREA, *other]:
+            body = client.get("/search", params={"q": q, "kind": "place", "limit": 100}, headers=headers[role]).json()
+            assert set(body["facets"].get("district", {})) <= {AREA}
+            assert "source" not in body["facets"] and "category" not in body["facets"]
+        mine = client.get("/search", params={"q": AREA, "kind": "place"}, headers=headers[role]).json()
+        assert mine["items"], "the area's own places are found"
