@@ -88,6 +88,7 @@ def search(
         {k: v for k, v in asked.items() if v},
         scope=caller.scope,
         on_identifier=lambda: hub.limits.hit("identifier_searches", caller.user.username),
+        offset=offset,
     )
     hits = found["hits"][offset : offset + limit]
     returned(request, [h["id"] for h in hits])

@@ -36,8 +36,9 @@ MAX_QUERY_CHARS = 200  # an official types a name, an address, a number or a few
 MAX_QUERY_PIECES = 12
 MAX_WINDOW = 1000  # hits fetched to page through: offset + limit (deeper pages are cut)
 MAX_NEIGHBOURS = 500  # nodes a neighbourhood walk may find before it stops
+MAX_FRONTIER = 50  # nodes a walk expands on one level (a hub's children are listed, not walked on)
 MAX_PATH = 4
-MAX_DOSSIER_PLACES = 5000  # a dossier reads everything below its place: a district at most
+MAX_DOSSIER_PLACES = 2000  # a dossier reads everything below its place: a district at most
 _TABLES = {name: spec for name, spec in RESOLVED_TABLES.items()}
 
 
@@ -81,8 +82,10 @@ class Reader:
         filters: dict[str, Any] | None = None,
         scope: Scope = SYSTEM,
         on_identifier: Callable[[], None] = lambda: None,
+        offset: int = 0,
     ) -> dict[str, Any]:
-        """Return the best `window` hits the scope may see, facet counts over them, and a notice."""
+        """Return the best `size` hits the scope may see (highlighted from `offset`), facet counts
+        over all it may see, and a notice."""
         _denied(scope)
         if len(text) > MAX_QUERY_CHARS or len(text.split()) > MAX_QUERY_PIECES:
             raise BadInput(f"search: at most {MAX_QUERY_CHARS} characters in {MAX_QUERY_PIECES} pieces")
@@ -98,7 +101,7 @@ class Reader:
         if scoped is None:
             return {"hits": [], "total": 0, "facets": {}, "notice": notice}
         with open_search_index(self.settings) as index:
-            results = _run_scoped(index, query, scoped)
+            results = _run_scoped(index, query, scoped, offset)
         return {**shaped(results, scope), "notice": notice}
 
     @staticmethod
@@ -240,7 +243,7 @@ class Reader:
 
         def expand(frontier: list[str]) -> list[tuple[str, str, str]]:
             edges = []
-            for node in frontier:
+            for node in frontier[:MAX_FRONTIER]:
                 label, key = node.split("|", 1)
                 for rel in store.relations(label, key):
                     if rel.type not in relations:
@@ -369,7 +372,7 @@ def _identifier_clauses(scope: Scope) -> frozenset[str]:
     return WHOLE_NUMBER_CLAUSES
 
 
-def _run_scoped(index: SearchIndex, query: SearchQuery, scoped: Filters) -> SearchResults:
+def _run_scoped(index: SearchIndex, query: SearchQuery, scoped: Filters, offset: int) -> SearchResults:
     """Run a query under scoped filters; places are searched apart when no source or category is asked.
 
     A place is public geography: only the events at it carry a source, and they reach a place's
@@ -379,13 +382,13 @@ def _run_scoped(index: SearchIndex, query: SearchQuery, scoped: Filters) -> Sear
     """
     asked = set(query.filters.values) & {"source", "category", "subcategory"}
     if "place" not in query.kinds or asked or not scoped.exclude:
-        return index.run(_replace(query, filters=scoped))
+        return index.run(_replace(query, filters=scoped), offset)
     others = tuple(k for k in query.kinds if k != "place")
     open_filters = Filters(scoped.values, scoped.time_from, scoped.time_to)
-    places = index.run(_replace(query, kinds=("place",), filters=open_filters, facets=("district",)))
+    places = index.run(_replace(query, kinds=("place",), filters=open_filters, facets=("district",)), offset)
     if not others:
         return SearchResults(places.hits, places.total, {"district": places.facets.get("district", {})})
-    rest = index.run(_replace(query, kinds=others, filters=scoped))
+    rest = index.run(_replace(query, kinds=others, filters=scoped), offset)
     hits = sorted([*places.hits, *rest.hits], key=lambda h: (-h.score, h.id))[: query.size]
     facets = dict(rest.facets)
     for value, count in places.facets.get("district", {}).items():

@@ -199,16 +199,25 @@ class SearchIndex(ABC):
 
         return self.run(build_query(text, kinds=kinds, filters=filters, facets=facets, size=size))
 
-    def run(self, query: SearchQuery) -> SearchResults:
-        """Return the results of an analysed query, with highlights drawn on the clauses each hit matched."""
+    def run(self, query: SearchQuery, highlight_from: int = 0) -> SearchResults:
+        """Return the results of an analysed query, with highlights drawn on the clauses each hit matched.
+
+        Hits before `highlight_from` (the pages before the one asked for) get no highlights.
+        """
         from search.highlight import highlight
 
         if not query.clauses:
             return SearchResults(hits=[], total=0, facets={name: {} for name in query.facets})
         matched, total, facet_counts = self.execute(query)
         hits = [
-            Hit(h.id, h.kind, h.score, h.title, highlight(h.display, [query.clauses[i] for i in h.matched]))
-            for h in matched
+            Hit(
+                h.id,
+                h.kind,
+                h.score,
+                h.title,
+                highlight(h.display, [query.clauses[i] for i in h.matched]) if n >= highlight_from else {},
+            )
+            for n, h in enumerate(matched)
         ]
         return SearchResults(hits=hits, total=total, facets=facet_counts)
 
