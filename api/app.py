@@ -1,100 +1,161 @@
-"""The read-only HTTP API: search, person 360, address dossier, case timeline, graph neighbours, match.
+"""The HTTP API: sign-in, search, person 360, address dossier, case timeline, graph, match, audit.
 
-    uvicorn api.app:app            (or `cityhub api`)  — OpenAPI at /docs and /openapi.json
+    cityhub api --home DIR         (or `uvicorn api.app:app`) — OpenAPI at /docs, /redoc, /openapi.json
 
-Every call needs an `X-API-Key` header (keys in CITYHUB_API_KEYS) and is audited. Errors are JSON
-`{"error": message}` with the status their type carries (NotFound 404, BadInput 400, Forbidden 403).
+Every call but /health, /purposes and /auth/login needs a bearer token (`POST /auth/login`) or an
+`X-API-Key`; what it returns is what the caller's role may read under the policy
+(`cityhub/access/policy.yaml`), and it is written to the hash-chained audit log, allowed or not.
+Errors are JSON `{"error": message}` (401, 403, 404, 413, 422, 429, 500, 503). The endpoints and
+shapes a client builds on are listed in api/WORKBENCH_CONTRACT.md.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
+from api import auth, routes_admin, routes_graph, routes_read
+from api.context import Caller, Hub
+from api.errors import error_response, install_error_handlers
+from api.workbench import mount_workbench
 from cityhub.config import Settings, get_settings
-from cityhub.read import Reader, audit, caller_of
-from ontology.errors import CityhubError
 
-__all__ = ["app", "create_app"]  # noqa: F822  (`app` is built on first use, by __getattr__)
+__all__ = ["MAX_BODY", "MAX_QUERY_STRING", "REQUEST_SECONDS", "app", "create_app"]  # noqa: F822
 
-
-class PersonRecord(BaseModel):
-    """A person as a department wrote them; any field may be empty."""
-
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    birth_date: str | None = None
-    gender: str | None = None
-    address: str | None = None
+MAX_BODY = 16 * 1024  # bytes of a request body (a person record for /match is a few hundred)
+MAX_QUERY_STRING = 2048  # characters of the URL's query part
+REQUEST_SECONDS = 10.0  # a request still running then is answered 503 (its work is bounded besides)
+# Documentation and the workbench's own files carry no records; every other path is audited.
+_UNAUDITED = ("/docs", "/redoc", "/openapi.json", "/static-docs", "/health", "/workbench/")
 
 
-def _caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
-    return caller_of(x_api_key, request.app.state.settings)
+def _docs_assets() -> str:
+    from pathlib import Path
 
+    import fastapi_offline
 
-Caller = Annotated[str, Depends(_caller)]
+    return str(Path(fastapi_offline.__file__).parent / "static")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the API over the stores `settings` name (default: the environment's)."""
-    settings = settings or get_settings()
-    reader = Reader(settings)
-    api = FastAPI(title="cityhub", version="1", description=__doc__)
-    api.state.settings = settings
-
-    @api.exception_handler(CityhubError)
-    async def _cityhub_error(_request: Request, error: CityhubError) -> JSONResponse:
-        return JSONResponse({"error": str(error)}, status_code=error.http_status)
-
-    @api.get("/search", summary="Search people, places and cases")
-    def search(
-        who: Caller,
-        q: Annotated[str, Query(min_length=1)],
-        kind: Annotated[list[str] | None, Query()] = None,
-        size: int = 10,
-        source: str | None = None,
-        district: str | None = None,
-        category: str | None = None,
-    ) -> Any:
-        audit(settings, who, "search", f"{len(q)} characters")
-        filters = {k: v for k, v in (("source", source), ("district", district), ("category", category)) if v}
-        return reader.search(q, kind, min(size, 100), filters)
-
-    @api.get("/people/{person_id}", summary="Person 360: everything about a person across departments")
-    def person(who: Caller, person_id: str) -> Any:
-        audit(settings, who, "person", person_id)
-        return reader.person(person_id)
-
-    @api.get("/people/{person_id}/co-involved", summary="People who appear in the same cases")
-    def co_involved(who: Caller, person_id: str) -> Any:
-        audit(settings, who, "co-involved", person_id)
-        return reader.co_involved(person_id)
-
-    @api.get("/places/{place_id}", summary="Address dossier: everything at a place and below it")
-    def place(who: Caller, place_id: str) -> Any:
-        audit(settings, who, "place", place_id)
-        return reader.dossier(place_id)
-
-    @api.get("/cases/{case_id}", summary="Case timeline: the case's events by time, department and status")
-    def case(who: Caller, case_id: str) -> Any:
-        audit(settings, who, "case", case_id)
-        return reader.case_timeline(case_id)
-
-    @api.get("/graph/{label}/{key}/neighbours", summary="Nodes within `depth` relations of a node")
-    def neighbours(who: Caller, label: str, key: str, depth: Annotated[int, Query(ge=1, le=3)] = 1) -> Any:
-        audit(settings, who, "neighbours", f"{label}:{key}")
-        return reader.neighbours(label, key, depth)
-
-    @api.post("/match", summary="Candidate people for a person record, with scores and explanations")
-    def match(who: Caller, record: PersonRecord, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Any:
-        audit(settings, who, "match", "record")
-        return {"candidates": reader.match(record.model_dump(), limit)}
-
+    hub = Hub(settings or get_settings())
+    api = FastAPI(title="cityhub", version="2", description=__doc__, docs_url=None, redoc_url=None)
+    api.state.hub = hub
+    api.state.slow_lane = asyncio.Semaphore(1)
+    api.state.settings = hub.settings
+    install_error_handlers(api)
+    api.middleware("http")(_guarded)
+    api.include_router(auth.router)
+    for module in (routes_read, routes_graph, routes_admin):
+        api.include_router(module.router)
+    _serve_docs(api)
+    mount_workbench(api)
     return api
+
+
+def _serve_docs(api: FastAPI) -> None:
+    """Swagger UI and ReDoc from assets served by the hub itself (no CDN)."""
+    api.mount("/static-docs", StaticFiles(directory=_docs_assets()), name="static-docs")
+
+    @api.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="cityhub API",
+            swagger_js_url="/static-docs/swagger-ui-bundle.js",
+            swagger_css_url="/static-docs/swagger-ui.css",
+            swagger_favicon_url="/static-docs/favicon.png",
+        )
+
+    @api.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="cityhub API",
+            redoc_js_url="/static-docs/redoc.standalone.js",
+            redoc_favicon_url="/static-docs/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+def _refusal(request: Request) -> Response | None:
+    """Return the answer to a request too big to look at, or None."""
+    if len(request.url.query) > MAX_QUERY_STRING:
+        return error_response(414, f"the query string is over {MAX_QUERY_STRING} characters")
+    if request.method in ("POST", "PUT", "PATCH"):
+        length = request.headers.get("content-length")
+        if length is None:
+            return error_response(411, "send a Content-Length header")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            return error_response(413, f"the body is over {MAX_BODY} bytes")
+    return None
+
+
+async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Bound the request, run it with a time limit, map anything unexpected, and audit the outcome."""
+    hub: Hub = request.app.state.hub
+    response = _refusal(request)
+    if response is None:
+        caller = _caller_of(request, hub)
+        who = caller.user.username if caller else f"addr:{request.client.host if request.client else '-'}"
+        started = time.perf_counter()
+        try:
+            if hub.server_time.over_budget(who):  # a heavy user waits for the one slow lane
+                async with request.app.state.slow_lane:
+                    response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
+            else:
+                response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
+        except TimeoutError:
+            response = error_response(503, f"the request took over {REQUEST_SECONDS:.0f} s and was stopped")
+        except Exception:  # noqa: BLE001 - the one place the unexpected becomes a 500, audited
+            response = error_response(500, "internal error; the request was logged")
+        hub.server_time.charge(who, time.perf_counter() - started)
+    if request.url.path != "/" and not request.url.path.startswith(_UNAUDITED):
+        _audit(request, response.status_code)
+    return response
+
+
+def _caller_of(request: Request, hub: Hub) -> Caller | None:
+    """Return who sent a request that never reached its handler (unknown route, refused early)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is not None:
+        return caller
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    session = hub.sessions.get(token) if token and len(token) <= 256 else None
+    user = hub.users.get(session.username) if session else None
+    key = request.headers.get("x-api-key")
+    if user is None and key and len(key) <= 256:
+        user = hub.users.by_api_key(key)
+    return hub.caller(user, "unchecked") if user else None
+
+
+def _audit(request: Request, status: int) -> None:
+    hub: Hub = request.app.state.hub
+    caller = _caller_of(request, hub)
+    route = request.scope.get("route")
+    params: dict[str, Any] = dict(request.path_params)
+    query = {k: (v if k != "q" else f"{len(v)} characters") for k, v in request.query_params.items()}
+    hub.audit.record(
+        status=status,
+        method=request.method,
+        route=getattr(route, "path", None) or "(no route)",
+        params=params or None,
+        query=query or None,
+        user=caller.user.username if caller else None,
+        role=caller.scope.role.code if caller else None,
+        via=caller.via if caller else None,
+        purpose=getattr(request.state, "purpose", None),
+        client=request.client.host if request.client else None,
+        entities=getattr(request.state, "entities", None),
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -1,145 +1,418 @@
-"""What officials and applications read: search, person 360, address dossier, case timeline,
-neighbours and person matching, over the warehouse and its projections.
+"""What officials and applications read, cut to what the caller's role may see.
 
-Personal identifiers (ID numbers, phones) leave masked; every read is written to the audit log
-(`home/audit.jsonl`: when, who, what, which IDs) without the identifiers themselves.
+Search, person 360, address dossier, case timeline, escalations, graph nodes, neighbours and paths,
+and person matching, over the warehouse and its projections. Every method takes the caller's
+`Scope` (`cityhub.access.policy`): entities it may not see are left out before anything is counted
+or paged, and what is returned is shaped (`cityhub.access.masking.shaped`) for its role.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
-import threading
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
+import sqlalchemy as sa
+
+from cityhub.access.masking import shaped
+from cityhub.access.policy import SOURCES, RolePolicy, Scope
+from cityhub.access.views import dossier_view, person_view, record_reasons
+from cityhub.access.visibility import VisibilityIndex
 from cityhub.config import Settings, get_settings
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.resolve_files import people_options
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
 from entity_resolution.people.match import match_person
-from ontology.errors import Forbidden, NotFound
-from quality.formats import mask_identifier
+from graph.model import PATH_RELATIONS, NodeRef
+from graph.traversal import distances, shortest_path
+from ontology.errors import BadInput, Forbidden, NotFound
+from search.base import Filters, SearchIndex, SearchQuery, SearchResults
+from search.queries import IDENTIFIER_FIELDS, build_query
 
-__all__ = ["Reader", "audit", "caller_of", "masked"]
+__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_PIECES", "SYSTEM", "Reader"]
 
-SENSITIVE = frozenset({"id_number", "phone", "phones", "id_numbers", "sfzh", "lxdh"})
-_AUDIT_LOCK = threading.Lock()
-
-
-def masked(value: Any) -> Any:
-    """Return a JSON-ready copy of `value` with sensitive fields masked, at any depth."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {k: (_mask(v) if k in SENSITIVE else masked(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [masked(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
+MAX_QUERY_CHARS = 200  # an official types a name, an address, a number or a few of them
+MAX_QUERY_PIECES = 12
+MAX_WINDOW = 1000  # hits fetched to page through: offset + limit (deeper pages are cut)
+MAX_NEIGHBOURS = 500  # nodes a neighbourhood walk may find before it stops
+MAX_FRONTIER = 50  # nodes a walk expands on one level (a hub's children are listed, not walked on)
+MAX_PATH = 4
+MAX_DOSSIER_PLACES = 2000  # a dossier reads everything below its place: a district at most
+_TABLES = {name: spec for name, spec in RESOLVED_TABLES.items()}
 
 
-def _mask(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_mask(v) for v in value]
-    return mask_identifier(value) if value not in (None, "") else value
-
-
-def caller_of(api_key: str | None, settings: Settings) -> str:
-    """Return the caller's name for an API key, or raise Forbidden."""
-    keys = dict(pair.split(":", 1) for pair in settings.api_keys.split(",") if ":" in pair)
-    by_key = {key.strip(): name.strip() for name, key in keys.items()}
-    if not api_key or api_key not in by_key:
-        raise Forbidden("a valid X-API-Key header is required (keys are set in CITYHUB_API_KEYS)")
-    return by_key[api_key]
-
-
-def audit(settings: Settings, caller: str, action: str, target: str) -> None:
-    """Append one line to the audit log: when, who, what and on which entity (never identifiers)."""
-    line = json.dumps(
-        {
-            "at": dt.datetime.now().isoformat(timespec="seconds"),
-            "caller": caller,
-            "action": action,
-            "target": target,
-        },
-        ensure_ascii=False,
+# In-process callers (the pipeline's own checks, the proving ground) read as the system: every
+# source, every field. The API never passes it: its scopes come from signed-in users' roles.
+SYSTEM = Scope(
+    RolePolicy(
+        code="system",
+        label="系统",
+        read=True,
+        sources=SOURCES,
+        area_limited=False,
+        fields={"id_number": "clear", "phone": "clear", "birth_date": "clear"},
+        identifier_search=True,
+        review=False,
+        audit=False,
     )
-    path: Path = settings.home / "audit.jsonl"
-    with _AUDIT_LOCK, path.open("a", encoding="utf-8") as log:
-        log.write(line + "\n")
+)
+
+
+def _denied(scope: Scope) -> None:
+    if not scope.role.read:
+        raise Forbidden(f"role {scope.role.code} ({scope.role.label}) reads no records")
 
 
 class Reader:
-    """Read access to the hub; each method returns JSON-ready, masked values."""
+    """Read access to the hub; each method returns JSON-ready values shaped for the caller."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self.warehouse = Warehouse(self.settings.resolved_warehouse_url())
+        self.visibility = VisibilityIndex(self.warehouse)
+
+    # --- search -----------------------------------------------------------------------------------
 
     def search(
-        self, text: str, kinds: list[str] | None, size: int, filters: dict[str, Any]
+        self,
+        text: str,
+        kinds: list[str] | None = None,
+        size: int = 10,
+        filters: dict[str, Any] | None = None,
+        scope: Scope = SYSTEM,
+        on_identifier: Callable[[], None] = lambda: None,
+        offset: int = 0,
     ) -> dict[str, Any]:
+        """Return the best `size` hits the scope may see (highlighted from `offset`), facet counts
+        over all it may see, and a notice."""
+        _denied(scope)
+        if len(text) > MAX_QUERY_CHARS or len(text.split()) > MAX_QUERY_PIECES:
+            raise BadInput(f"search: at most {MAX_QUERY_CHARS} characters in {MAX_QUERY_PIECES} pieces")
+        query = build_query(
+            text,
+            kinds=kinds,
+            filters=filters,
+            facets=("source", "district", "category"),
+            size=min(size, MAX_WINDOW),
+            city_code=self.settings.city_code,
+        )
+        query, notice = self._identifier_rule(query, scope, on_identifier)
+        scoped = _scoped_filters(query.filters, scope)
+        if scoped is None:
+            return {"hits": [], "total": 0, "facets": {}, "notice": notice}
         with open_search_index(self.settings) as index:
-            results = index.search(
-                text,
-                kinds=kinds,
-                filters=filters or None,
-                facets=("source", "district", "category"),
-                size=size,
+            results = _run_scoped(index, query, scoped, offset)
+        return {**shaped(results, scope), "notice": notice}
+
+    @staticmethod
+    def _identifier_rule(
+        query: SearchQuery, scope: Scope, on_identifier: Callable[[], None]
+    ) -> tuple[SearchQuery, str | None]:
+        """Drop ID-number and phone clauses for roles that may not search by them; count them otherwise."""
+        asked = [c for c in query.clauses if c.field in IDENTIFIER_FIELDS]
+        if not asked:
+            return query, None
+        allowed = _identifier_clauses(scope)
+        kept = tuple(c for c in query.clauses if c.field not in IDENTIFIER_FIELDS or c.field in allowed)
+        if any(c.field in allowed for c in asked):
+            on_identifier()
+        if len(kept) == len(query.clauses):
+            return query, None
+        notice = (
+            "parts of ID numbers or phones in the query were not used: "
+            "this role searches by whole numbers only"
+            if allowed
+            else "ID numbers and phones in the query were not used: this role may not search by them"
+        )
+        return _replace(query, clauses=kept), notice
+
+    # --- people -----------------------------------------------------------------------------------
+
+    def current_person_id(self, person_id: str) -> tuple[str, str | None]:
+        """Return (the id to read, the id it was merged into or None), following merges."""
+        table = _TABLES["id_changes"]
+        current, merged = person_id, None
+        for _ in range(10):
+            rows = self.warehouse.read_table(
+                table.name,
+                sa.and_(table.c.old_id == current, table.c.entity == "person", table.c.kind == "merge"),
             )
-        return masked(results)
+            if rows.empty:
+                break
+            current = merged = str(rows.sort_values("at").iloc[-1]["new_id"])
+        return current, merged
 
-    def person(self, person_id: str) -> dict[str, Any]:
+    def _mentions(self, person_id: str) -> Any:
+        table = _TABLES["person_mentions"]
+        return self.warehouse.read_table(table.name, table.c.person_id == person_id)
+
+    def person(self, person_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
+        """Return the person's 360 as the scope may see it (NotFound when it may see none of it)."""
+        _denied(scope)
+        current, merged = self.current_person_id(person_id)
+        facts = self.visibility.facts()
+        if not facts.visible(scope, "Person", current):
+            raise NotFound(f"person {person_id!r} is not known")
         with open_graph_store(self.settings) as store:
-            return masked(store.person_360(person_id))
+            found = store.person_360(current)
+            view = person_view(facts, scope, found, self._mentions(current))
+            view["co_involved"] = [
+                c for c in store.co_involved(current) if facts.visible(scope, "Person", c.person_id)
+            ]
+        view["reasons"] = record_reasons(found.person, self._mentions(current), scope)
+        view.update(merged_into=merged, asked_for=person_id)
+        return _as_json(view, scope)
 
-    def dossier(self, place_id: str) -> dict[str, Any]:
+    # --- places and cases ---------------------------------------------------------------------------
+
+    def dossier(self, place_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
+        """Return the place, its ancestors and everything visible at it and below it."""
+        _denied(scope)
+        facts = self.visibility.facts()
+        if not facts.visible(scope, "Place", place_id):
+            raise NotFound(f"place {place_id!r} is not known")
+        if facts.places_below.get(place_id, 0) > MAX_DOSSIER_PLACES:
+            raise BadInput(
+                f"place {place_id!r} holds {facts.places_below[place_id]:,} places: "
+                "open a street, community or estate below it"
+            )
         with open_graph_store(self.settings) as store:
-            return masked(store.address_dossier(place_id))
+            return _as_json(dossier_view(facts, scope, store.address_dossier(place_id)), scope)
 
-    def neighbours(self, label: str, key: str, depth: int) -> list[Any]:
-        with open_graph_store(self.settings) as store:
-            return masked(store.neighbours(label, key, depth))
-
-    def co_involved(self, person_id: str) -> list[Any]:
-        with open_graph_store(self.settings) as store:
-            return masked(store.co_involved(person_id))
-
-    def case_timeline(self, case_id: str) -> dict[str, Any]:
-        """Return the case and its events in time order: which department, when, what status."""
-        cases, events = RESOLVED_TABLES["cases"], RESOLVED_TABLES["events"]
+    def case(self, case_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
+        """Return the case, its escalation reason and its events in time order."""
+        _denied(scope)
+        if not self.visibility.facts().visible(scope, "Case", case_id):
+            raise NotFound(f"case {case_id!r} is not known")
+        cases, events = _TABLES["cases"], _TABLES["events"]
         case = self.warehouse.read_table(cases.name, cases.c.case_id == case_id)
         if case.empty:
             raise NotFound(f"case {case_id!r} is not known")
-        timeline = self.warehouse.read_table(events.name, events.c.case_id == case_id).sort_values(
-            ["occurred_at", "event_id"]
-        )
+        timeline = self.warehouse.read_table(events.name, events.c.case_id == case_id)
+        timeline = timeline.sort_values(["occurred_at", "event_id"])
         row = case.iloc[0].drop("changed_at").to_dict()
         row["sources"] = json.loads(row["sources"]) if isinstance(row["sources"], str) else []
-        entries = timeline[
-            ["event_id", "source", "occurred_at", "status", "category", "description", "place_id"]
-        ].to_dict("records")
-        return masked({"case": row, "timeline": entries})
+        columns = ["event_id", "source", "occurred_at", "status", "category", "description", "place_id"]
+        entries = timeline[columns].astype(object).where(timeline[columns].notna(), None).to_dict("records")
+        return _as_json({"case": row, "timeline": entries}, scope)
 
-    def match(self, record: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
-        """Return candidate people for a person record, with scores and per-field weights."""
+    def escalations(
+        self, district: str | None = None, category: str | None = None, scope: Scope = SYSTEM
+    ) -> list[dict[str, Any]]:
+        """Return the escalating cases the scope may see, newest activity first."""
+        _denied(scope)
+        table = _TABLES["cases"]
+        cases = self.warehouse.read_table(table.name, table.c.escalating.is_(True))
+        facts = self.visibility.facts()
+        out = []
+        for row in cases.sort_values(["last_activity_at", "case_id"], ascending=[False, True]).to_dict(
+            "records"
+        ):
+            case_id = str(row["case_id"])
+            if not facts.visible(scope, "Case", case_id):
+                continue
+            districts = sorted(d for d in facts.case_districts.get(case_id, set()) if d)
+            if district and district not in districts:
+                continue
+            if category and not str(row.get("category") or "").startswith(category):
+                continue
+            row.pop("changed_at", None)
+            row["sources"] = json.loads(row["sources"]) if isinstance(row["sources"], str) else []
+            out.append({**row, "districts": districts})
+        return _as_json_list(out, scope)
+
+    # --- graph --------------------------------------------------------------------------------------
+
+    def node(self, label: str, key: str, scope: Scope = SYSTEM) -> dict[str, Any]:
+        """Return one node's properties, if the scope may see it."""
+        _denied(scope)
+        if not self.visibility.facts().visible(scope, label, key):
+            raise NotFound(f"{label} {key!r} is not known")
+        with open_graph_store(self.settings) as store:
+            props = store.get_node(label, key)
+        if "sources" in props:
+            props["sources"] = [
+                s for s in props["sources"] or [] if scope.allows_source(str(s).split(":")[0])
+            ]
+        return _as_json(props, scope)
+
+    def _expand(
+        self, store: Any, scope: Scope, relations: tuple[str, ...]
+    ) -> Callable[[list[str]], list[tuple[str, str, str]]]:
+        facts = self.visibility.facts()
+
+        def expand(frontier: list[str]) -> list[tuple[str, str, str]]:
+            edges = []
+            for node in frontier[:MAX_FRONTIER]:
+                label, key = node.split("|", 1)
+                for rel in store.relations(label, key):
+                    if rel.type not in relations:
+                        continue
+                    other = rel.end if (rel.start.label, rel.start.key) == (label, key) else rel.start
+                    if facts.visible(scope, other.label, other.key):
+                        edges.append((node, rel.type, f"{other.label}|{other.key}"))
+            return edges
+
+        return expand
+
+    def neighbours(self, label: str, key: str, depth: int = 1, scope: Scope = SYSTEM) -> list[dict[str, Any]]:
+        """Return the visible nodes within `depth` hops over visible nodes only, nearest first."""
+        _denied(scope)
+        if not self.visibility.facts().visible(scope, label, key):
+            raise NotFound(f"{label} {key!r} is not known")
+        with open_graph_store(self.settings) as store:
+            found = distances(
+                f"{label}|{key}", depth, self._expand(store, scope, PATH_RELATIONS), most=MAX_NEIGHBOURS
+            )
+        ordered = sorted((level, node) for node, level in found.items())
+        return [{"label": n.split("|", 1)[0], "key": n.split("|", 1)[1], "distance": d} for d, n in ordered]
+
+    def path(self, start: NodeRef, end: NodeRef, scope: Scope = SYSTEM) -> dict[str, Any] | None:
+        """Return one shortest path of at most MAX_PATH hops over visible nodes, or None."""
+        _denied(scope)
+        facts = self.visibility.facts()
+        for node in (start, end):
+            if not facts.visible(scope, node.label, node.key):
+                raise NotFound(f"{node.label} {node.key!r} is not known")
+        with open_graph_store(self.settings) as store:
+            walk = shortest_path(
+                f"{start.label}|{start.key}",
+                f"{end.label}|{end.key}",
+                self._expand(store, scope, PATH_RELATIONS),
+                MAX_PATH,
+            )
+        if walk is None:
+            return None
+        nodes, types = walk
+        return {
+            "nodes": [dict(zip(("label", "key"), n.split("|", 1), strict=True)) for n in nodes],
+            "relations": types,
+        }
+
+    # --- matching -----------------------------------------------------------------------------------
+
+    def match(self, record: dict[str, Any], limit: int = 10, scope: Scope = SYSTEM) -> list[dict[str, Any]]:
+        """Return visible candidate people for a person record, with scores and per-field weights."""
+        _denied(scope)
         query = " ".join(str(record[f]) for f in ("name", "phone", "id_number") if record.get(f))
         if not query:
             return []
+        facts = self.visibility.facts()
         with open_search_index(self.settings) as index:
-            hits = index.search(query, kinds=["person"], size=30).hits
-        ids = [hit.id for hit in hits]
+            built = build_query(
+                query[:MAX_QUERY_CHARS], kinds=["person"], size=30, city_code=self.settings.city_code
+            )
+            scoped = _scoped_filters(built.filters, scope)
+            hits = index.run(_replace(built, filters=scoped)).hits if scoped is not None else []
+        ids = [hit.id for hit in hits if facts.visible(scope, "Person", hit.id)]
         if not ids:
             return []
-        table = RESOLVED_TABLES["person_mentions"]
+        table = _TABLES["person_mentions"]
         mentions = self.warehouse.read_table(table.name, table.c.person_id.in_(ids))
+        mentions = mentions[[scope.allows_source(s) for s in mentions["source"]]]
         mentions = mentions.assign(birth_date=None, gender=None)
         ranked = match_person(record, mentions, people_options(self.settings).prepare, limit=limit)
-        return [_explained(row) for row in ranked.to_dict("records")]
+        return [_explained({str(k): v for k, v in row.items()}) for row in ranked.to_dict("records")]
+
+    def health(self) -> dict[str, str]:
+        """Return whether the warehouse, the search index and the graph answer."""
+        state: dict[str, str] = {}
+        probes: tuple[tuple[str, Callable[[], int]], ...] = (
+            ("warehouse", lambda: self.warehouse.count(_TABLES["people"].name)),
+            ("search", lambda: _count_search(self.settings)),
+            ("graph", lambda: _count_graph(self.settings)),
+        )
+        for name, probe in probes:
+            try:
+                probe()
+                state[name] = "ok"
+            except Exception as error:  # noqa: BLE001 - a health check reports, it does not raise
+                state[name] = f"unavailable: {type(error).__name__}"
+        return state
+
+
+def _as_json(value: Any, scope: Scope) -> dict[str, Any]:
+    """Return a mapping shaped for `scope`."""
+    return cast(dict[str, Any], shaped(value, scope))
+
+
+def _as_json_list(value: Any, scope: Scope) -> list[dict[str, Any]]:
+    """Return a list of mappings shaped for `scope`."""
+    return cast(list[dict[str, Any]], shaped(value, scope))
+
+
+def _count_search(settings: Settings) -> int:
+    with open_search_index(settings) as index:
+        return index.count("person")
+
+
+def _count_graph(settings: Settings) -> int:
+    with open_graph_store(settings) as store:
+        return sum(store.counts().values())
+
+
+def _replace(query: SearchQuery, **changes: Any) -> SearchQuery:
+    import dataclasses
+
+    return dataclasses.replace(query, **changes)
+
+
+WHOLE_NUMBER_CLAUSES = frozenset({"if", "tf", "tl"})
+
+
+def _identifier_clauses(scope: Scope) -> frozenset[str]:
+    """Return the identifier clause fields a scope may search by.
+
+    A role that sees identifiers in clear may search by any part of one; a role that sees them
+    masked only by a whole number (each query confirms or refutes one number: fragments would
+    narrow a mask down digit by digit); others not at all.
+    """
+    if not scope.role.identifier_search:
+        return frozenset()
+    if scope.field_form("id_number") == "clear" and scope.field_form("phone") == "clear":
+        return IDENTIFIER_FIELDS
+    return WHOLE_NUMBER_CLAUSES
+
+
+def _run_scoped(index: SearchIndex, query: SearchQuery, scoped: Filters, offset: int) -> SearchResults:
+    """Run a query under scoped filters; places are searched apart when no source or category is asked.
+
+    A place is public geography: only the events at it carry a source, and they reach a place's
+    document as its source and category facets. So places are not left out for an event another
+    department recorded there; instead their facet counts are not taken (but for district), and a
+    place search filtered by source or category leaves them out like any other document.
+    """
+    asked = set(query.filters.values) & {"source", "category", "subcategory"}
+    if "place" not in query.kinds or asked or not scoped.exclude:
+        return index.run(_replace(query, filters=scoped), offset)
+    others = tuple(k for k in query.kinds if k != "place")
+    open_filters = Filters(scoped.values, scoped.time_from, scoped.time_to)
+    places = index.run(_replace(query, kinds=("place",), filters=open_filters, facets=("district",)), offset)
+    if not others:
+        return SearchResults(places.hits, places.total, {"district": places.facets.get("district", {})})
+    rest = index.run(_replace(query, kinds=others, filters=scoped), offset)
+    hits = sorted([*places.hits, *rest.hits], key=lambda h: (-h.score, h.id))[: query.size]
+    facets = dict(rest.facets)
+    for value, count in places.facets.get("district", {}).items():
+        facets.setdefault("district", {})[value] = facets.get("district", {}).get(value, 0) + count
+    return SearchResults(hits, places.total + rest.total, facets)
+
+
+def _scoped_filters(filters: Filters, scope: Scope) -> Filters | None:
+    """Return the filters with the scope's sources and areas added, or None when nothing can match."""
+    values = dict(filters.values)
+    if "source" in values:
+        values["source"] = tuple(s for s in values["source"] if scope.allows_source(s))
+        if not values["source"]:
+            return None
+    if scope.areas is not None:
+        asked = values.get("district")
+        values["district"] = tuple(d for d in (asked or scope.areas) if d in scope.areas)
+        if not values["district"]:
+            return None
+    refused = tuple(s for s in SOURCES if not scope.allows_source(s))
+    return Filters(values, filters.time_from, filters.time_to, {"source": refused} if refused else {})
 
 
 def _explained(row: dict[str, Any]) -> dict[str, Any]:

@@ -26,15 +26,23 @@ Expand = Callable[[list[str]], Iterable[Edge]]
 _Parents = dict[str, tuple[str, str] | None]
 
 
-def distances(start: str, depth: int, expand: Expand) -> dict[str, int]:
-    """Return every node within `depth` steps of `start` (itself excluded) and its distance."""
+def distances(
+    start: str, depth: int, expand: Expand, keep: Callable[[str], bool] | None = None, most: int | None = None
+) -> dict[str, int]:
+    """Return every node within `depth` steps of `start` (itself excluded) and its distance.
+
+    A node `keep` refuses is neither returned nor walked through (what a caller may not see is
+    not a hop either); the walk stops after the level on which `most` nodes are found.
+    """
     found = {start: 0}
     frontier = [start]
     for level in range(1, depth + 1):
         reached = sorted({other for _, _, other in expand(frontier) if other not in found})
+        if keep is not None:
+            reached = [node for node in reached if keep(node)]
         found.update(dict.fromkeys(reached, level))
         frontier = reached
-        if not frontier:
+        if not frontier or (most is not None and len(found) > most):
             break
     del found[start]
     return found

@@ -123,53 +123,10 @@ def demo(
 
 
 def _serve_api(settings: object, port: int, key: str, keep: bool) -> None:
-    """Start the read API, run the example requests against it, and stop unless `keep`."""
-    import json
-    import threading
-    import time
+    """Start the read API and workbench, show the example requests, and stop unless `keep`."""
+    from proving.demo import serve_and_show
 
-    import httpx
-    import uvicorn
-
-    from api.app import create_app
-    from proving.demo import example_requests
-
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    console.print(f"read API at {base} (OpenAPI: {base}/docs); every call needs the header X-API-Key: {key}")
-    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
-        for method, path, body in example_requests(settings):  # type: ignore[arg-type]
-            data = (
-                f" -H 'Content-Type: application/json' -d '{json.dumps(body, ensure_ascii=False)}'"
-                if body
-                else ""
-            )
-            console.print(
-                f"\n$ curl -s -X {method} -H 'X-API-Key: {key}' '{base}{path}'{data}",
-                soft_wrap=True,
-                markup=False,
-            )
-            answer = client.request(method, path, json=body)
-            text = json.dumps(answer.json(), ensure_ascii=False)
-            console.print(
-                f"{answer.status_code} {text[:400]}{' ...' if len(text) > 400 else ''}",
-                soft_wrap=True,
-                markup=False,
-            )
-    if keep:
-        console.print("serving; Ctrl-C to stop")
-        try:
-            thread.join()
-        except KeyboardInterrupt:
-            pass
-    server.should_exit = True
-    thread.join(timeout=10)
+    serve_and_show(settings, port, keep, lambda line: console.print(line, soft_wrap=True, markup=False))  # type: ignore[arg-type]
 
 
 @eval_app.command("people")

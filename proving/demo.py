@@ -185,7 +185,7 @@ def run_demo(home: Path, people: int, seed: int, say: Callable[[str], None]) -> 
         f"{len(dags)} DAGs loaded from {DAGS_FOLDER} in {time.perf_counter() - started:.1f} s"
     )
     end = history_end(city)
-    demo = DemoRun(Settings(home=home.resolve(), api_keys=f"demo:{DEMO_KEY}"))
+    demo = DemoRun(Settings(home=home.resolve()))
     with department_systems(city, home, end - dt.timedelta(days=1)) as systems:
         say(
             f"department systems up: hotline {systems.hotline.url}, grid {systems.grid.url}, "
@@ -233,25 +233,164 @@ def fusion_counts(outcome: DagOutcome) -> dict[str, int]:
     return {f"{task}.{key}": value for task in tasks for key, value in (outcome.returned[task] or {}).items()}
 
 
-def example_requests(settings: Settings) -> list[tuple[str, str, dict[str, object] | None]]:
-    """Return (method, path, body) of requests that show the resolved city: a person found by name,
-    their 360, an escalating case's timeline, the dossier of its place, and a match."""
+#: The demo's users: one of each role (username, name, role, department); street and district
+#: staff read the district with the most events. Every demo user signs in with DEMO_PASSWORD.
+DEMO_PASSWORD = "cityhub-demo"
+DEMO_USERS = (
+    ("li.jing", "李警官", "police", "沙坪坝区公安分局"),
+    ("wang.fang", "王芳", "street_staff", "街道网格管理中心"),
+    ("liu.qiang", "刘强", "district_centre", "区社会治理指挥中心"),
+    ("chen.xin", "陈欣", "petitions_office", "区信访办"),
+    ("zhao.min", "赵敏", "leader", "区委政法委"),
+    ("sun.li", "孙丽", "auditor", "区数据管理局"),
+)
+API_CLIENT = "li.jing"  # the user the demo's machine key (DEMO_KEY) reads as
+
+
+def busiest_district(settings: Settings) -> str:
+    """Return the name of the district with the most events in the resolved tables."""
+    from cityhub.access.visibility import build_visibility
+
+    facts = build_visibility(Warehouse(settings.resolved_warehouse_url()))
+    counts: dict[str, int] = {}
+    for _, district in facts.event.values():
+        if district:
+            counts[district] = counts.get(district, 0) + 1
+    return max(sorted(counts), key=lambda d: counts[d]) if counts else ""
+
+
+def create_demo_users(settings: Settings) -> list[tuple[str, str, str]]:
+    """Write the demo's users (and the machine key) into the home's users file; return
+    (username, name, role label) of each."""
+    from cityhub.access.policy import load_policy
+    from cityhub.access.users import UserStore, users_file
+
+    policy = load_policy()
+    store = UserStore(users_file(settings.home), policy)
+    area = busiest_district(settings)
+    made = []
+    for username, name, role, department in DEMO_USERS:
+        limited = policy.role(role).area_limited
+        store.add(username, name, role, DEMO_PASSWORD, department, area if limited else "")
+        made.append((username, name, policy.role(role).label + (f"（{area}）" if limited else "")))
+    store.add_api_key(API_CLIENT, DEMO_KEY)
+    return made
+
+
+Request = tuple[str, str, dict[str, str], dict[str, object] | None]
+
+
+def example_requests(settings: Settings) -> list[Request]:
+    """Return (method, path, query, body) of requests that show the resolved city: a person found by
+    name, their 360 and timeline, an escalating case, the dossier of its place, escalations, a match."""
+    import json
+
     from cityhub.warehouse.resolved import RESOLVED_TABLES
 
     warehouse = Warehouse(settings.resolved_warehouse_url())
     people = warehouse.read_table(RESOLVED_TABLES["people"].name).dropna(subset=["id_number"])
+    from cityhub.access.policy import load_policy
+
+    readable = set(load_policy().role("police").sources)  # the demo's machine key reads as police
     cases = warehouse.read_table(RESOLVED_TABLES["cases"].name)
+    cases = cases[[set(json.loads(s or "[]")) <= readable for s in cases["sources"]]]
     escalating = cases[cases["escalating"].astype(bool)]
     case = (escalating if len(escalating) else cases).sort_values("case_id").iloc[0]["case_id"]
     events = warehouse.read_table(RESOLVED_TABLES["events"].name)
     place = events.loc[events["case_id"] == case, "place_id"].dropna()
-    person = people.sort_values("person_id").iloc[0]
-    requests: list[tuple[str, str, dict[str, object] | None]] = [
-        ("GET", f"/search?q={person['name']}&kind=person", None),
-        ("GET", f"/people/{person['person_id']}", None),
-        ("GET", f"/cases/{case}", None),
+    mentions = warehouse.read_table(RESOLVED_TABLES["person_mentions"].name)
+    seen = set(mentions.loc[mentions["source"].isin(sorted(readable)), "person_id"])
+    person = people[people["person_id"].isin(seen)].sort_values("person_id").iloc[0]
+    purpose = {"purpose": "case_handling"}
+    requests: list[Request] = [
+        ("GET", "/search", {"q": str(person["name"]), "kind": "person"}, None),
+        ("GET", f"/people/{person['person_id']}", purpose, None),
+        ("GET", f"/people/{person['person_id']}/timeline", {**purpose, "limit": "5"}, None),
+        ("GET", f"/cases/{case}", {}, None),
     ]
     if len(place):
-        requests.append(("GET", f"/places/{place.iloc[0]}", None))
-    requests.append(("POST", "/match", {"name": person["name"], "birth_date": str(person["birth_date"])}))
+        requests.append(("GET", f"/places/{place.iloc[0]}/events", {"limit": "5"}, None))
+    requests.append(("GET", "/escalations", {"limit": "3"}, None))
+    body = {"name": person["name"], "birth_date": str(person["birth_date"])}
+    requests.append(("POST", "/match", purpose, body))
     return requests
+
+
+def curl_line(base: str, request: Request, key: str) -> str:
+    """Return a curl command for `request` that works pasted into a shell (query values URL-encoded)."""
+    import json
+    import shlex
+
+    method, path, query, body = request
+    parts = ["curl", "-s"]
+    if method == "GET":
+        parts.append("-G")
+        for name, value in query.items():
+            parts += ["--data-urlencode", shlex.quote(f"{name}={value}")]
+    else:
+        parts += ["-X", method]
+    parts += ["-H", shlex.quote(f"X-API-Key: {key}")]
+    url = base + path
+    if body is not None:
+        parts += [
+            "-H",
+            "'Content-Type: application/json'",
+            "-d",
+            shlex.quote(json.dumps(body, ensure_ascii=False)),
+        ]
+        if query:
+            from urllib.parse import urlencode
+
+            url += "?" + urlencode(query)
+    return " ".join([*parts, shlex.quote(url)])
+
+
+def sign_in_line(base: str) -> str:
+    """Return the curl command that signs in as the demo's police officer and prints the token."""
+    import json
+    import shlex
+
+    body = json.dumps({"username": API_CLIENT, "password": DEMO_PASSWORD})
+    return f"curl -s -X POST -H 'Content-Type: application/json' -d {shlex.quote(body)} {base}/auth/login"
+
+
+def serve_and_show(settings: Settings, port: int, keep: bool, say: Callable[[str], None]) -> None:
+    """Start the API (and workbench), create the demo users, run the example requests as pasteable
+    curl lines with their answers, print the sign-ins; keep serving when `keep`."""
+    import json
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from api.app import create_app
+
+    users = create_demo_users(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    say(f"read API at {base} (OpenAPI: {base}/docs); machine clients send the header X-API-Key: {DEMO_KEY}")
+    say(f"\n$ {sign_in_line(base)}")
+    with httpx.Client(base_url=base, headers={"X-API-Key": DEMO_KEY}, timeout=30) as client:
+        for request in example_requests(settings):
+            method, path, query, body = request
+            say(f"\n$ {curl_line(base, request, DEMO_KEY)}")
+            answer = client.request(method, path, params=query, json=body)
+            text = json.dumps(answer.json(), ensure_ascii=False)
+            say(f"{answer.status_code} {text[:400]}{' ...' if len(text) > 400 else ''}")
+    say(f"\nworkbench: {base}/  sign in with password {DEMO_PASSWORD} as any of:")
+    for username, name, label in users:
+        say(f"  {username:10} {name} {label}")
+    if keep:
+        say("serving; Ctrl-C to stop")
+        try:
+            thread.join()
+        except KeyboardInterrupt:
+            pass
+    server.should_exit = True
+    thread.join(timeout=10)

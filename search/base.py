@@ -77,14 +77,18 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Restrict hits: every field in `values` must have one of its values; `time` within bounds."""
+    """Restrict hits: every field in `values` must have one of its values, no field in `exclude`
+    any of its values (how access policies leave out documents carrying a source); `time` within bounds."""
 
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     time_from: dt.datetime | None = None
     time_to: dt.datetime | None = None
+    exclude: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.values) or self.time_from is not None or self.time_to is not None
+        return (
+            bool(self.values) or bool(self.exclude) or self.time_from is not None or self.time_to is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,18 +201,33 @@ class SearchIndex(ABC):
 
         `filters` maps facet fields to a value or list of values, plus `time_from` / `time_to`.
         """
-        from search.highlight import highlight
         from search.queries import build_query
 
-        query = build_query(
-            text, kinds=kinds, filters=filters, facets=facets, size=size, city_code=self.city_code
+        return self.run(
+            build_query(
+                text, kinds=kinds, filters=filters, facets=facets, size=size, city_code=self.city_code
+            )
         )
+
+    def run(self, query: SearchQuery, highlight_from: int = 0) -> SearchResults:
+        """Return the results of an analysed query, with highlights drawn on the clauses each hit matched.
+
+        Hits before `highlight_from` (the pages before the one asked for) get no highlights.
+        """
+        from search.highlight import highlight
+
         if not query.clauses:
             return SearchResults(hits=[], total=0, facets={name: {} for name in query.facets})
         matched, total, facet_counts = self.execute(query)
         hits = [
-            Hit(h.id, h.kind, h.score, h.title, highlight(h.display, [query.clauses[i] for i in h.matched]))
-            for h in matched
+            Hit(
+                h.id,
+                h.kind,
+                h.score,
+                h.title,
+                highlight(h.display, [query.clauses[i] for i in h.matched]) if n >= highlight_from else {},
+            )
+            for n, h in enumerate(matched)
         ]
         return SearchResults(hits=hits, total=total, facets=facet_counts)
 

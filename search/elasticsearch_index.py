@@ -270,7 +270,8 @@ def _bool_query(query: SearchQuery) -> dict[str, Any]:
         bounds["lte"] = query.filters.time_to.isoformat()
     if bounds:
         filters.append({"range": {"time": bounds}})
-    return {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}}
+    refused = [{"terms": {name: list(values)}} for name, values in query.filters.exclude.items() if values]
+    return {"bool": {"should": should, "minimum_should_match": 1, "filter": filters, "must_not": refused}}
 
 
 def _index_lines(index: str, kind: str, docs: Iterable[SearchDocument]) -> Iterator[bytes]:

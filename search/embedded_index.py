@@ -278,6 +278,14 @@ def _filtered(
             if ids is not None:
                 allowed[_below(ids, size)] = True
         candidates = candidates[allowed[candidates]]
+    for name, values in filters.exclude.items():
+        postings = store.facet_postings(cache, name)
+        refused = np.zeros(size, dtype=bool)
+        for value in values:
+            ids = postings.get(value)
+            if ids is not None:
+                refused[_below(ids, size)] = True
+        candidates = candidates[~refused[candidates]]
     if filters.time_from is not None or filters.time_to is not None:
         times = cache.times[candidates]
         keep = times != np.iinfo(np.int64).min  # a document without a time fails a time filter

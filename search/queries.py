@@ -38,7 +38,11 @@ from search.analysis import (
 )
 from search.base import FACET_FIELDS, KINDS, Clause, Filters, SearchQuery
 
-__all__ = ["WEIGHTS", "build_filters", "build_query", "pinyin_variants"]
+__all__ = ["IDENTIFIER_FIELDS", "WEIGHTS", "build_filters", "build_query", "pinyin_variants"]
+
+# Clause fields that match an ID number, a phone or a part of one (birth date included): a search
+# that uses them narrows down a person's identifiers, so access policies limit who may send them.
+IDENTIFIER_FIELDS = frozenset({"if", "ir", "ib", "i6", "i4", "tf", "tl", "t6", "t4"})
 
 WEIGHTS: dict[str, float] = {
     "nf": 6,
@@ -72,6 +76,8 @@ WEIGHTS: dict[str, float] = {
 }
 MAX_NAME_CHARS = 4  # longer Han pieces are read as addresses and text only (names with '·' excepted)
 MIN_EDIT_LENGTH = 5  # shorter pinyin has too many neighbours one edit away
+MAX_EDIT_LENGTH = 30  # longer than any name's pinyin: its variants would cost the square of its length
+MAX_NUMBER_DIGITS = 18  # the longest whole number (an ID number): groups join up to that many digits
 # Digits, possibly with spaces, dashes and a final X, standing apart from words: phones and IDs.
 _NUMBER = re.compile(r"(?<![\w-])\+?\d[\d \-]*\d[xX]?(?![\w-])")
 _SHORTHAND = re.compile(r"^\d{1,3}-\d{1,2}-\d{1,4}$")  # 3-2-501 after an estate name
@@ -166,9 +172,15 @@ def _set_aside(run: str, numbers: list[str]) -> str:
     groups = run.split()
     start = 0
     while start < len(groups):
+        # only as many groups as hold at most MAX_NUMBER_DIGITS digits can make one number, so the
+        # search for the longest stays linear in the run however long it is
+        reach, digits = start + 1, len(groups[start])
+        while reach < len(groups) and digits + len(groups[reach]) <= MAX_NUMBER_DIGITS + 4:
+            digits += len(groups[reach])
+            reach += 1
         end = next(
             e
-            for e in range(len(groups), start, -1)
+            for e in range(reach, start, -1)
             if e == start + 1 or _is_whole_number(" ".join(groups[start:e]))
         )
         numbers.append(" ".join(groups[start:end]))
@@ -235,7 +247,7 @@ def _pinyin_clauses(latin: str) -> Iterator[Clause]:
     yield _clause("py", [f"py:{latin}"], latin)
     if len(latin) <= MAX_NAME_CHARS:
         yield _clause("pi", [f"pi:{latin}"], latin)
-    if len(latin) >= MIN_EDIT_LENGTH:
+    if MIN_EDIT_LENGTH <= len(latin) <= MAX_EDIT_LENGTH:
         yield _clause("pe", [f"py:{v}" for v in pinyin_variants(latin)], latin)
 
 

@@ -1,0 +1,91 @@
+"""Open endpoints (health, purposes, labels, roles), the auditor's view and review decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from api.auth import CallerDep
+from api.context import hub_of
+from api.errors import ERROR_RESPONSES
+from api.models import Health, Limit, Offset, Page, page, returned
+from cityhub.access.reviews import record_review
+from ontology.errors import Forbidden
+
+__all__ = ["router"]
+
+router = APIRouter(responses=ERROR_RESPONSES)
+SOURCE_LABELS = {"hotline": "12345热线", "grid": "网格化管理平台", "police": "公安警情", "petitions": "信访"}
+
+
+@router.get("/health", summary="Whether the warehouse, search index and graph answer", tags=["open"])
+def health(request: Request) -> Health:
+    state = hub_of(request).reader.health()
+    return Health(status="ok" if all(v == "ok" for v in state.values()) else "degraded", **state)
+
+
+@router.get("/purposes", summary="Reasons a person lookup may state (or case:<case_id>)", tags=["open"])
+def purposes(request: Request) -> dict[str, list[dict[str, str]]]:
+    return {"items": [{"code": p.code, "label": p.label} for p in hub_of(request).policy.purposes]}
+
+
+@router.get("/labels", summary="Chinese labels of source, role and category codes", tags=["open"])
+def labels(request: Request) -> dict[str, dict[str, str]]:
+    from ontology.model import load_ontology
+
+    taxonomy = load_ontology().taxonomy.categories
+    categories = {code: f"{c.major_name}/{c.name}" for code, c in taxonomy.items()}
+    for code, c in taxonomy.items():
+        categories.setdefault(code.split(".", 1)[0], c.major_name)
+    roles = {code: r.label for code, r in hub_of(request).policy.roles.items()}
+    return {"sources": SOURCE_LABELS, "roles": roles, "categories": categories}
+
+
+@router.get("/roles", summary="The roles and what each may read and do", tags=["open"])
+def roles(request: Request) -> dict[str, list[dict[str, Any]]]:
+    items = [
+        {
+            "code": r.code,
+            "label": r.label,
+            "sources": list(r.sources),
+            "area_limited": r.area_limited,
+            "fields": r.fields,
+            "identifier_search": r.identifier_search,
+            "review": r.review,
+            "audit": r.audit,
+        }
+        for r in hub_of(request).policy.roles.values()
+    ]
+    return {"items": items}
+
+
+@router.get("/audit", summary="The audit log, newest first (auditors only)", tags=["audit"])
+def audit(request: Request, caller: CallerDep, limit: Limit = 50, offset: Offset = 0) -> Page[dict[str, Any]]:
+    if not caller.scope.role.audit:
+        raise Forbidden(f"role {caller.scope.role.label} may not read the audit log")
+    lines, total = hub_of(request).audit.read(limit, offset)
+    return Page[dict[str, Any]](**page(lines, limit, offset, total=total))
+
+
+class ReviewBody(BaseModel):
+    person_id: str = Field(max_length=80)
+    record: str = Field(max_length=120, description='"<source>:<record_id>" of one of the person\'s records')
+    decision: Literal["same", "not_same"]
+    note: Annotated[str | None, Field(max_length=200)] = None
+
+
+@router.post("/reviews", summary="Record that a source record is (not) this person", tags=["people"])
+def review(request: Request, caller: CallerDep, body: ReviewBody) -> dict[str, Any]:
+    if not caller.scope.role.review:
+        raise Forbidden(f"role {caller.scope.role.label} may not record review decisions")
+    hub = hub_of(request)
+    hub.reader.person(body.person_id, scope=caller.scope)  # NotFound unless the caller may see the person
+    source = body.record.partition(":")[0]
+    if not caller.scope.allows_source(source):
+        raise Forbidden(f"role {caller.scope.role.label} may not read {source} records")
+    returned(request, [body.person_id])
+    return record_review(
+        hub.reader.warehouse, body.person_id, body.record, body.decision, caller.user.username, body.note
+    )

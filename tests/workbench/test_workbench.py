@@ -1,0 +1,141 @@
+"""The workbench end to end in headless Chromium: sign in, search a name with namesakes, open the
+right person, follow a case, open its room, open the graph view, page through a dossier, sign out;
+no console errors and no request leaving the hub. A screenshot of each page is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from cityhub.access.reviews import DECISIONS_TABLE
+from cityhub.warehouse import Warehouse
+from tests.workbench.harness import USERS, sign_in, state_purpose, watched_page
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def namesakes(warehouse: Warehouse) -> tuple[str, pd.DataFrame]:
+    """Return a name two or more resolved people share, with birth years that differ, and those
+    people (most events first) — all of them in records the police role reads."""
+    people = warehouse.read_table("resolved_people").dropna(subset=["birth_date"])
+    mentions = warehouse.read_table("resolved_person_mentions")
+    readable = set(mentions.loc[mentions["source"] != "petitions", "person_id"])
+    people = people[people["person_id"].isin(readable)]
+    people = people.assign(year=people["birth_date"].astype(str).str[:4])
+    events = warehouse.read_table("resolved_event_people").groupby("person_id").size().rename("events")
+    people = people.join(events, on="person_id").fillna({"events": 0})
+    for name, group in people.groupby("name"):
+        if group["year"].nunique() >= 2:
+            return str(name), group.sort_values("events", ascending=False)
+    pytest.skip("the small city has no namesakes with different birth years")
+
+
+def _decisions(warehouse: Warehouse) -> int:
+    """Return how many review decisions the signed-in police user has recorded."""
+    if not sa.inspect(warehouse.engine).has_table(DECISIONS_TABLE.name):
+        return 0  # created by the first decision
+    query = sa.select(sa.func.count()).where(DECISIONS_TABLE.c.who == "zhangming")
+    with warehouse.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def shoot(page: Any, folder: Path, name: str) -> None:
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_the_officials_flow_stays_on_the_hub(browser, origin, workbench_hub, screenshots):
+    page, watch = watched_page(browser, origin)
+    try:
+        _officials_flow(page, origin, Warehouse(workbench_hub.resolved_warehouse_url()), screenshots)
+    except Exception:
+        page.screenshot(path=str(screenshots / "failed.png"), full_page=True)
+        raise
+    assert watch.foreign == [], watch.foreign
+    assert watch.errors == [], watch.errors
+    assert watch.requests > 20
+
+
+def _officials_flow(page: Any, origin: str, warehouse: Warehouse, screenshots: Path) -> None:
+    name, group = namesakes(warehouse)
+    target = group.iloc[0]
+
+    page.goto(origin + "/")
+    page.wait_for_selector("[data-test=username]")
+    shoot(page, screenshots, "01-sign-in")
+    sign_in(page, origin, "zhangming")
+    who = page.inner_text("[data-test=who]")
+    assert USERS["zhangming"][0] in who and "公安民警" in who
+
+    state_purpose(page)
+    page.fill("[data-test=search-box]", name)
+    page.click(".kind-tabs .el-tabs__item >> text=人员")
+    titled = page.locator(".hit-title").get_by_text(name, exact=True)
+    cards = page.locator("[data-test=hit][data-kind=person]").filter(has=titled)
+    cards.nth(1).wait_for()
+    page.wait_for_selector(f"[data-id='{target['person_id']}'] [data-test=birth-year]")
+    years = {cards.nth(i).locator("[data-test=birth-year]").inner_text() for i in range(cards.count())}
+    assert f"{target['year']}年生" in years and len(years) >= 2  # namesakes told apart
+    assert page.locator("[data-test=no-exact]").count() == 0  # the name is matched exactly
+    shoot(page, screenshots, "02-search")
+
+    page.click(f"[data-id='{target['person_id']}'] [data-test=hit-link]")
+    page.wait_for_selector("[data-test=person-name]")
+    assert page.inner_text("[data-test=person-name]") == name
+    page.wait_for_selector("[data-test=reason]")
+    assert page.locator("[data-test=decide-same]").count() > 0  # police may decide
+    page.wait_for_selector("[data-test=case-link]")
+    shoot(page, screenshots, "03-person")
+    decided = _decisions(warehouse)
+    page.locator("[data-test=decide-same]:visible").first.click()
+    page.locator("[data-test=decide-confirm]:visible").click()
+    page.wait_for_selector("[data-test=identities] >> text=已确认同一人")
+    assert _decisions(warehouse) > decided  # written through the API, for the next fusion run
+
+    page.locator("[data-test=case-link]").first.click()
+    page.wait_for_selector("[data-test=case-timeline] .el-timeline-item")
+    page.wait_for_selector("[data-test=room-link]")
+    shoot(page, screenshots, "04-case")
+
+    page.locator("[data-test=room-link]").first.click()
+    page.wait_for_selector("[data-test=breadcrumb]")
+    crumbs = page.inner_text("[data-test=breadcrumb]")
+    assert "区" in crumbs and "小区" in crumbs
+    shoot(page, screenshots, "05-address")
+
+    page.click("[data-test=open-graph]")
+    canvas = page.locator("[data-test=graph-canvas]")
+    page.wait_for_function("document.querySelector('[data-test=graph-canvas]').cy?.nodes().length > 1")
+    before = canvas.evaluate("box => box.cy.nodes().length")
+    canvas.evaluate(
+        "box => box.cy.nodes().filter(n => !n.data('root') && n.data('label') === 'Event')[0].emit('tap')"
+    )
+    page.click("[data-test=graph-expand]")
+    page.wait_for_function(f"document.querySelector('[data-test=graph-canvas]').cy.nodes().length > {before}")
+    shoot(page, screenshots, "06-graph")
+    canvas.evaluate("box => box.cy.nodes().filter(n => n.data('root'))[0].emit('tap')")
+    page.click("[data-test=graph-open]")  # click through to the root's page: the room again
+    page.wait_for_selector("[data-test=breadcrumb]")
+
+    estate = page.locator("[data-test=breadcrumb] a", has_text="小区")
+    estate.click()
+    page.wait_for_selector("[data-test=residents] .el-table__row")
+    first_page = page.locator("[data-test=residents] .el-table__row").first.inner_text()
+    page.click("[data-test=pager-residents] .btn-next")
+    page.wait_for_function(
+        "first => document.querySelector('[data-test=residents] .el-table__row')?.innerText !== first",
+        arg=first_page,
+    )
+    assert "2" in page.locator("[data-test=pager-residents] .number.is-active").inner_text()
+    shoot(page, screenshots, "07-address-paged")
+
+    page.click(".nav >> text=升级案件")
+    page.wait_for_selector("[data-test=escalations] .el-table__row")
+    shoot(page, screenshots, "08-escalating")
+
+    page.click("[data-test=sign-out]")
+    page.wait_for_selector("[data-test=username]")
