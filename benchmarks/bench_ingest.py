@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,9 @@ CHANNELS = {
 }
 
 
-def pull_rate(spec: SourceSpec) -> float:
+def pull_rate(spec: SourceSpec, variables: Mapping[str, str]) -> float:
     """Return records/s of reading every page of the source's first stream (no processing)."""
-    reader = open_reader(spec.source, spec.streams[0])
+    reader = open_reader(spec.source, spec.streams[0], variables)
     with stopwatch() as elapsed:
         count = sum(len(page) for page in reader.pages(""))
         seconds = elapsed()
@@ -83,20 +83,20 @@ def run(people: int, seed: int, workdir: Path) -> list[dict[str, Any]]:
     end = history_end(city)
     rows: list[dict[str, Any]] = []
     with DepartmentSystems(city, workdir / "systems", clock=end - dt.timedelta(days=1)) as systems:
-        os.environ.update(systems.environment())
+        variables = systems.environment()
         specs = load_sources()
         for name in ("hotline", "grid"):
             rows.append(
                 {
                     "what": f"{name} HTTP pull only",
                     "records": None,
-                    "records_per_s": round(pull_rate(specs[name])),
+                    "records_per_s": round(pull_rate(specs[name], variables)),
                 }
             )
         total, total_seconds = 0, 0.0
         for name, spec in specs.items():
             with stopwatch() as elapsed:
-                results = ingest_source(spec, warehouse, lake)
+                results = ingest_source(spec, warehouse, lake, variables=variables)
                 seconds = elapsed()
             records = sum(r.extracted for r in results)
             total, total_seconds = total + records, total_seconds + seconds
@@ -120,7 +120,9 @@ def run(people: int, seed: int, workdir: Path) -> list[dict[str, Any]]:
         systems.advance(end)
         with stopwatch() as elapsed:
             increment = sum(
-                r.extracted for spec in specs.values() for r in ingest_source(spec, warehouse, lake)
+                r.extracted
+                for spec in specs.values()
+                for r in ingest_source(spec, warehouse, lake, variables=variables)
             )
             seconds = elapsed()
         matches, duplicates = city_matches(warehouse, city, end)
