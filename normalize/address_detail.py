@@ -43,7 +43,7 @@ _SHORT_PAIR = re.compile(rf"(?P<building>{_CODE})-(?P<second>\d+)[室号户]?")
 _BUILDING = re.compile(rf"(?P<building>{_CODE})(?:号楼|栋|幢|座|#楼|#)")
 _BUILDING_HAO = re.compile(rf"(?P<building>{_CODE})号")
 _BUILDING_LOU = re.compile(rf"(?P<building>{_CODE})楼(?=\d+单元)")
-_UNIT = re.compile(r"(?P<unit>\d+)单元")
+_UNIT = re.compile(r"(?P<unit>\d+)(?:单元|门(?=\d))")  # 2门501: the northern word for a unit
 _UNIT_ROOM = re.compile(r"(?P<unit>\d{1,2})-(?P<room>\d{3,})[室号户]?")  # 9栋5-3004
 _FLOOR = re.compile(r"(?P<floor>\d+)(?:层|楼)")
 _ROOM = re.compile(r"(?P<room>\d+[A-Z]?)(?:室|号|户|房间|房)?")
