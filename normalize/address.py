@@ -146,7 +146,25 @@ def place_key(parts: AddressParts) -> str:
 
 # What an estate name cannot be alone: when only this follows a division word, the word was part
 # of the estate's name (幸福村小区, 阳光社区花园).
-_GENERIC_SITES = frozenset(("小区", "花园", "家园", "新村", "宿舍", "大院", "公寓", "小组", "组", "街", "路"))
+_GENERIC_SITES = frozenset(
+    (
+        "小区",
+        "花园",
+        "家园",
+        "新村",
+        "宿舍",
+        "大院",
+        "公寓",
+        "小组",
+        "组",
+        "街",
+        "路",
+        "街道",
+        "社区",
+        "集镇",
+        "圩镇",
+    )
+)
 _GENERIC_STARTS = tuple(_GENERIC_SITES)
 
 

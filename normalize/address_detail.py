@@ -28,7 +28,7 @@ _NUMERAL_BEFORE_MARKER = re.compile(
 )
 # A room number read out digit by digit at the end (五单元三零零四): no marker follows it.
 _DIGITS_AT_END = re.compile(r"(?<=[元楼栋幢座-])[零〇一二三四五六七八九]{3,4}$")
-_ORDINAL = re.compile(r"第(?=[\d零〇一二两三四五六七八九十百]+(?:号楼|栋|幢|座|单元|层|楼|期|区))")
+_ORDINAL = re.compile(r"第(?=(?:\d+|[零〇一二两三四五六七八九十百]+)(?:号楼|栋|幢|座|单元|层|楼|期|区))")
 # A road and door number (汉渝路12号, 沙坪坝正街12-3号附1号); the road word ends the name.
 # 号楼 is a building, so 锦江天街2号楼 is an estate (天街 is a common estate name) and building 2.
 _ROAD = re.compile(r"\D{1,15}?(?:大道|路|街|巷|胡同|弄)\d+(?:-\d+)?号(?!楼)(?:附\d+号)?")
