@@ -9,9 +9,16 @@
     '|聚龙城|3|2|501'
 
 The divisions come from the gazetteer (`ontology.gazetteer`, read from jionlp's data file) through
-`address_divisions.DivisionMatcher`; the rest through `address_detail.parse_detail`. A grid
-worker's shorthand names no district; finding which 聚龙城 it means takes a registry of known
-estates, which is the job of place resolution, not of this parser. Callers that know their city
+`address_divisions.DivisionMatcher`; the rest through `address_detail.parse_detail`. Gazetteers lag
+the ground, so a community, village or street the gazetteer does not know is recognised by its
+level word when an estate or road follows it, and kept out of the estate name:
+
+    >>> p = parse_address("重庆市合川区钓鱼城街道学士社区居委会天成熙园9幢5单元3004", "500100")
+    >>> p.street, p.community, place_key(p)
+    ('钓鱼城街道', '学士社区', '500117|天成熙园|9|5|3004')
+
+A grid worker's shorthand names no district; finding which 聚龙城 it means takes a registry of
+known estates, which is the job of place resolution, not of this parser. Callers that know their city
 should pass its code: two-character district names said without 区 (渝中, 南岸) are trusted only
 inside the expected city, because across the country they are also estate names (锦江, 龙湖).
 
@@ -139,7 +146,25 @@ def place_key(parts: AddressParts) -> str:
 
 # What an estate name cannot be alone: when only this follows a division word, the word was part
 # of the estate's name (幸福村小区, 阳光社区花园).
-_GENERIC_SITES = frozenset(("小区", "花园", "家园", "新村", "宿舍", "大院", "公寓", "小组", "组", "街", "路"))
+_GENERIC_SITES = frozenset(
+    (
+        "小区",
+        "花园",
+        "家园",
+        "新村",
+        "宿舍",
+        "大院",
+        "公寓",
+        "小组",
+        "组",
+        "街",
+        "路",
+        "街道",
+        "社区",
+        "集镇",
+        "圩镇",
+    )
+)
 _GENERIC_STARTS = tuple(_GENERIC_SITES)
 
 

@@ -28,7 +28,7 @@ _NUMERAL_BEFORE_MARKER = re.compile(
 )
 # A room number read out digit by digit at the end (五单元三零零四): no marker follows it.
 _DIGITS_AT_END = re.compile(r"(?<=[元楼栋幢座-])[零〇一二三四五六七八九]{3,4}$")
-_ORDINAL = re.compile(r"第(?=[\d零〇一二两三四五六七八九十百]+(?:号楼|栋|幢|座|单元|层|楼|期|区))")
+_ORDINAL = re.compile(r"第(?=(?:\d+|[零〇一二两三四五六七八九十百]+)(?:号楼|栋|幢|座|单元|层|楼|期|区))")
 # A road and door number (汉渝路12号, 沙坪坝正街12-3号附1号); the road word ends the name.
 # 号楼 is a building, so 锦江天街2号楼 is an estate (天街 is a common estate name) and building 2.
 _ROAD = re.compile(r"\D{1,15}?(?:大道|路|街|巷|胡同|弄)\d+(?:-\d+)?号(?!楼)(?:附\d+号)?")
@@ -43,7 +43,7 @@ _SHORT_PAIR = re.compile(rf"(?P<building>{_CODE})-(?P<second>\d+)[室号户]?")
 _BUILDING = re.compile(rf"(?P<building>{_CODE})(?:号楼|栋|幢|座|#楼|#)")
 _BUILDING_HAO = re.compile(rf"(?P<building>{_CODE})号")
 _BUILDING_LOU = re.compile(rf"(?P<building>{_CODE})楼(?=\d+单元)")
-_UNIT = re.compile(r"(?P<unit>\d+)单元")
+_UNIT = re.compile(r"(?P<unit>\d+)(?:单元|门(?=\d))")  # 2门501: the northern word for a unit
 _UNIT_ROOM = re.compile(r"(?P<unit>\d{1,2})-(?P<room>\d{3,})[室号户]?")  # 9栋5-3004
 _FLOOR = re.compile(r"(?P<floor>\d+)(?:层|楼)")
 _ROOM = re.compile(r"(?P<room>\d+[A-Z]?)(?:室|号|户|房间|房)?")

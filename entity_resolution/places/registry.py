@@ -9,7 +9,8 @@ guessed: a wrong room is worse than a coarser one.
 
     >>> parts = pd.DataFrame({"district": ["500106", ""], "region": ["", "500100"],
     ...     "street": ["500106006", ""], "community": ["500106006010", ""],
-    ...     "site": ["锦绣花园", "锦绣花园"], "hint_community": ["", ""]})
+    ...     "site": ["锦绣花园", "锦绣花园"], "building": ["3", "3"], "unit": ["2", "2"],
+    ...     "room": ["501", "501"], "hint_community": ["", ""]})
     >>> fill_divisions(parts)[["district", "community"]].values.tolist()
     [['500106', '500106006010'], ['500106', '500106006010']]
 """

@@ -102,6 +102,7 @@ def test_estate_names_that_end_like_a_division_are_not_split(raw, estate):
         "合川区天成熙园9栋5单元3004房间",
         "合川区天成熙园09幢05单元3004",
         "重庆市合川区天成熙园小区9-5-3004室",
+        "合川区天成熙园9#5门3004",
     ],
 )
 def test_one_room_at_every_granularity_has_one_key(raw):
