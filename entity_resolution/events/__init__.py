@@ -6,8 +6,10 @@
     resolution = link_events(batch, resolution)                 # a new batch, incrementally
     case_timeline(resolution, case_id)                          # a case's records in order
 
-The stages, one module each: `prepare` (check and encode), `block` (candidate pairs near in place
-and time), `compare` (evidence levels and weights), `cluster` (cases that one incident can be);
+The stages, one module each: `prepare` (check, read labels and times, encode), `block`
+(candidate pairs near in place and time, one department's too), `compare` (evidence levels),
+`estimate` (their weights, learnt from the pairs being resolved), `cluster` (cases that one
+incident can be);
 `text` compares descriptions, `escalation` builds the case table and its escalation signal
 (documented there), `resolve` runs them. Stable IDs come from `entity_resolution.identity`, the
 review queue and decision log from `entity_resolution.review`.

@@ -4,8 +4,9 @@ Links (pairs scoring at least `link`, and human 'same' decisions) are taken stro
 joins two cases unless the joined case would break what one incident can be:
 
 - two different major categories (a label naming no single major goes with any);
-- two places that part: paths that are not one a prefix of the other (another room, building or
-  site); a path that stops above the site says nothing about place;
+- two places that part below one site: paths that are not one a prefix of the other (another
+  room or building); a path that stops at or above the site says nothing about place, and two
+  sites are left to the scores (place resolution may have split one estate);
 - reports further apart than the window of `BlockOptions`;
 - a human 'not_same' decision between any two of their records;
 - weak support across: the mean score of the compared pairs between the two cases is below
@@ -107,10 +108,10 @@ class _Cases:
         return found
 
     def _parts(self, a: int, b: int) -> bool:
-        """Return whether two rows' place paths part (neither a prefix of the other, both past the site)."""
+        """Return whether two rows' place paths part below one site (another building or room)."""
         enc = self.enc
         depth = min(int(enc.depth[a]), int(enc.depth[b]))
-        if depth < enc.site_depth:
+        if depth <= enc.site_depth or enc.path[a, enc.site_depth - 1] != enc.path[b, enc.site_depth - 1]:
             return False
         return bool((enc.path[a, :depth] != enc.path[b, :depth]).any())
 

@@ -8,8 +8,8 @@ odds that the pair is one incident; a pair scoring at least 0 is a link.
 
 place        same room (or unit), same building, same site only, one path inside the other (a
              record that only names the estate), or paths that part below the site (another
-             building or room); unknown when either path stops above the site. Paths that part
-             at or above the site never link (`DIFFERENT_SITE`).
+             building or room); unknown when either path stops above the site; another site
+             (`DIFFERENT_SITE`), found through a shared person only.
 time         how far apart the two reports are, on a scale of doubling steps from an hour to the
              blocking window, weighed per pair of departments (what a week means between a
              hotline call and a petition is not what it means between two calls).
@@ -156,8 +156,10 @@ class Comparison:
 
     @property
     def cannot(self) -> npt.NDArray[np.bool_]:
-        """Return which pairs can never be one incident (their places part above the site)."""
-        return np.asarray(self.levels["place"] == DIFFERENT_SITE, dtype=bool)
+        """Return which pairs can never be one incident: none by evidence alone. Places that part
+        at the site weigh what the data say they weigh: place resolution splits one estate in two
+        more often than one incident is reported at two estates, but not never."""
+        return np.zeros(len(self.levels["place"]), dtype=bool)
 
 
 def _place_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:

@@ -66,6 +66,16 @@ PRIOR_UNRELATED: dict[str, tuple[float, ...]] = {
     "text": (0.02, 0.03, 0.10, 0.25, 0.55, 0.05),
     "people": (0.40, 0.02, 0.58),
 }
+# Which way a level may count in the weights learnt, whatever EM found: agreement never counts
+# against a pair (+1), disagreement never for it (-1), 0 either way. Blocking picks pairs by
+# some evidence (a shared person brings in pairs at two sites), and EM reads the selection as a
+# sign: "another site" learnt as a reason to link.
+SIGNS: dict[str, tuple[int, ...]] = {
+    "place": (0, 1, 1, 0, 0, -1, -1, -1),
+    "category": (1, 0, 0, -1, -1),
+    "text": (1, 1, 0, 0, -1, 0),
+    "people": (0, 1, -1),
+}
 # How the reports of one incident spread in time (LEVEL_NAMES['time']). A department's second
 # report comes while the first is still open: within days. Another department's can come as
 # the matter climbs: within weeks to months.
@@ -214,6 +224,14 @@ def _rounds(mixture: _Mixture, options: EstimateOptions, grouped: bool) -> None:
             break
 
 
+def _signed(evidence: str, weights: Floats) -> Floats:
+    """Return weights with each level held to the side `SIGNS` allows it."""
+    signs = np.asarray(SIGNS[evidence])
+    return np.where(
+        signs > 0, np.maximum(weights, 0.0), np.where(signs < 0, np.minimum(weights, 0.0), weights)
+    )
+
+
 def _weights(mixture: _Mixture, options: EstimateOptions) -> EvidenceWeights:
     def clip(values: Floats) -> Floats:
         return np.clip(values, -options.limit, options.limit)
@@ -222,9 +240,9 @@ def _weights(mixture: _Mixture, options: EstimateOptions) -> EvidenceWeights:
     for evidence, table in mixture.tables.items():
         if evidence == "time":
             continue
-        w = clip(np.log2(table.m / table.u))
+        w = _signed(evidence, clip(np.log2(table.m / table.u)))
         out[evidence] = {group: w[k] for k, group in enumerate(table.groups)}
-        out[evidence][POOLED] = clip(np.log2(table.m.mean(axis=0) / table.u.mean(axis=0)))
+        out[evidence][POOLED] = _signed(evidence, clip(np.log2(table.m.mean(axis=0) / table.u.mean(axis=0))))
     time = mixture.tables["time"]
     pooled_u, pooled_d = time.u.mean(axis=0), time.d.mean(axis=0)
     groups = [*time.groups, POOLED]

@@ -1,4 +1,5 @@
-"""The events workflow, stage by stage: prepare → block → compare → cluster → stable IDs → cases.
+"""The events workflow, stage by stage: prepare → block → compare → estimate → cluster → stable IDs
+→ cases.
 
 `resolve_events` groups a whole table of events into cases; `link_events` links a new batch into
 an earlier resolution, re-clustering only the cases the batch reaches. Both read the human
