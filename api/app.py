@@ -86,6 +86,24 @@ def _serve_docs(api: FastAPI) -> None:
         )
 
 
+def cost_hint(request: Request) -> float:
+    """Return the server seconds a request is charged before it runs.
+
+    Wide walks, dossiers, deep pages and long queries are known to be costly, so a user sending
+    them is slow-laned at once rather than after a burst of them.
+    """
+    path, query = request.url.path, request.query_params
+    offset = query.get("offset", "0")
+    deep = not offset.isdigit() or int(offset) > 100
+    if path.startswith("/graph/") and path.endswith("/neighbours") and query.get("depth", "1") != "1":
+        return 1.0
+    if path == "/graph/path" or (path.startswith("/places/") and path.count("/") == 3):
+        return 1.0
+    if path == "/search" and (deep or len(query.get("q", "")) > 40):
+        return 1.0
+    return 0.3 if path == "/match" or deep else 0.0
+
+
 def _refusal(request: Request) -> Response | None:
     """Return the answer to a request too big to look at, or None."""
     if len(request.url.query) > MAX_QUERY_STRING:
@@ -106,10 +124,13 @@ async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Re
     if response is None:
         caller = _caller_of(request, hub)
         who = caller.user.username if caller else f"addr:{request.client.host if request.client else '-'}"
+        hub.server_time.charge(who, cost_hint(request))
+        heavy = hub.server_time.over_budget(who)
         started = time.perf_counter()
         try:
-            if hub.server_time.over_budget(who):  # a heavy user waits for the one slow lane
+            if heavy:  # a heavy user's requests take turns in the one slow lane
                 async with request.app.state.slow_lane:
+                    started = time.perf_counter()  # the wait is not work done for the user
                     response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
             else:
                 response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
