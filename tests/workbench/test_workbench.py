@@ -45,6 +45,8 @@ def _decisions(warehouse: Warehouse) -> int:
 
 def shoot(page: Any, folder: Path, name: str) -> None:
     page.wait_for_load_state("networkidle")
+    if page.locator(".el-message").count():  # a passing notice would cover the menu
+        page.locator(".el-message").last.wait_for(state="detached", timeout=10_000)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
@@ -109,6 +111,7 @@ def _officials_flow(page: Any, origin: str, warehouse: Warehouse, screenshots: P
 
     page.click("[data-test=open-graph]")
     canvas = page.locator("[data-test=graph-canvas]")
+    page.wait_for_selector(".graph-page[data-ready]")
     page.wait_for_function("document.querySelector('[data-test=graph-canvas]').cy?.nodes().length > 1")
     before = canvas.evaluate("box => box.cy.nodes().length")
     canvas.evaluate(

@@ -32,16 +32,17 @@ function reasonsOf(item) {
 
 export const Identities = {
   components: { Failure, Pager },
-  props: { personId: String, changes: Array },
+  props: { personId: String, changes: Array, after: Object },
   setup(props) {
     const list = usePaged(`/people/${encodeURIComponent(props.personId)}/explanations`, {}, 10);
     const decide = ref(false);
     const dialog = ref({ open: false, record: "", decision: "", note: "" });
     const decided = ref({});
     const failure = ref("");
-    onMounted(() => {
-      list.reload();
+    onMounted(async () => {
       mayDecide(decide);
+      await props.after; // read after the page's first lists, not in their way
+      list.reload();
     });
     const ask = (record, decision) => {
       dialog.value = { open: true, record, decision, note: "" };
