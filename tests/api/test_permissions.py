@@ -182,7 +182,9 @@ def test_area_limited_roles_find_addresses_only_in_their_district(client, header
     other = districts[districts["name"] != AREA]["name"].head(3).tolist()
     for role in AREA_LIMITED:
         for q in [AREA, *other]:
-            body = client.get("/search", params={"q": q, "kind": "place", "limit": 100}, headers=headers[role]).json()
+            body = client.get(
+                "/search", params={"q": q, "kind": "place", "limit": 100}, headers=headers[role]
+            ).json()
             assert set(body["facets"].get("district", {})) <= {AREA}
             assert "source" not in body["facets"] and "category" not in body["facets"]
         mine = client.get("/search", params={"q": AREA, "kind": "place"}, headers=headers[role]).json()
