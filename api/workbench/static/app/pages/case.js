@@ -35,6 +35,7 @@ export const CasePage = {
     const places = ref([]);
     const people = ref([]);
     onMounted(async () => {
+      const listedTimeline = timeline.reload(); // side by side with the case itself
       try {
         view.value = await get(path);
       } catch (error) {
@@ -46,7 +47,7 @@ export const CasePage = {
           people.value = found;
         })
         .catch(() => {});
-      await timeline.reload();
+      await listedTimeline;
       const ids = [...new Set([...(view.value.places || []).map((p) => p.place_id || p), ...timeline.items.map((e) => e.place_id)])]
         .filter(Boolean)
         .slice(0, PLACES_NAMED);

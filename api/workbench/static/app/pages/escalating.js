@@ -38,6 +38,7 @@ export const EscalatingPage = {
         districts.value = seen;
         draw();
       },
+      { flush: "post" }, // after the chart's box is shown
     );
 
     const draw = async () => {
@@ -61,6 +62,7 @@ export const EscalatingPage = {
         series: [{ type: "bar", data: entries.map(([, n]) => n), itemStyle: { color: "#e6a23c" }, barMaxWidth: 18 }],
         animation: false,
       });
+      chart.resize();
     };
     onMounted(list.reload);
     onBeforeUnmount(() => chart && chart.dispose());

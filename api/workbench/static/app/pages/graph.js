@@ -96,7 +96,8 @@ export const GraphPage = {
         for (const item of items) {
           const other = nodeId(item.label, item.key);
           if (!graph.getElementById(other).length) {
-            added.push(graph.add({ data: { id: other, label: item.label, key: item.key, title: titleOf(item) } }));
+            const depth = (graph.getElementById(id).data("depth") || 0) + 1;
+            added.push(graph.add({ data: { id: other, label: item.label, key: item.key, depth, title: titleOf(item) } }));
           }
           const edge = [id, other].sort().join("~");
           if (!graph.getElementById(edge).length) graph.add({ data: { id: edge, source: id, target: other } });
@@ -106,11 +107,20 @@ export const GraphPage = {
       more.set(id, answer.next_offset ?? null);
       counts.nodes = graph.nodes().length;
       counts.edges = graph.edges().length;
-      const root = graph.nodes("[?root]");
-      graph.layout({ name: "breadthfirst", circle: true, roots: root, spacingFactor: 1.6, animate: false }).run();
-      graph.fit(undefined, 50);
-      if (graph.zoom() > 1.3) {
-        graph.zoom(1.3);
+      // rings by hops from where the view started; readable labels whatever the size
+      graph
+        .layout({
+          name: "concentric",
+          concentric: (node) => 10 - (node.data("depth") || 0),
+          levelWidth: () => 1,
+          minNodeSpacing: 50,
+          animate: false,
+        })
+        .run();
+      graph.fit(undefined, 60);
+      const zoom = Math.min(1.4, Math.max(0.7, graph.zoom()));
+      if (zoom !== graph.zoom()) {
+        graph.zoom(zoom);
         graph.center();
       }
       if (picked.value && picked.value.id === id) picked.value = { ...picked.value, expanded: true, more: more.get(id) !== null };

@@ -68,7 +68,7 @@ export const Identities = {
     <template #header>各部门身份记录及归并依据<span class="muted small">（共 {{ list.total }} 条）</span></template>
     <failure :text="list.failure || failure" />
     <el-table :data="rows" v-loading="list.loading" empty-text="暂无可见的来源记录" size="small">
-      <el-table-column label="部门" width="110">
+      <el-table-column label="部门" width="140">
         <template #default="{ row }"><el-tag size="small">{{ label.source(row.source) }}</el-tag></template>
       </el-table-column>
       <el-table-column label="来源记录" width="220">

@@ -19,8 +19,17 @@ export const PersonPage = {
     const lists = reactive({ timeline: null, cases: null, together: null });
     let listed = null; // settles once the page's own lists are read
 
+    const listsOf = (personId) => {
+      const shown = encodeURIComponent(personId);
+      lists.timeline = usePaged(`/people/${shown}/timeline`, {}, 10);
+      lists.cases = usePaged(`/people/${shown}/cases`, {}, 8);
+      lists.together = usePaged(`/people/${shown}/co-involved`, {}, 8);
+    };
     const load = async () => {
       failure.value = "";
+      listsOf(id);
+      // the person and their timeline side by side: one wait for the hub, not two
+      const timeline = lists.timeline.reload();
       try {
         view.value = await get(`/people/${encodeURIComponent(id)}`);
       } catch (error) {
@@ -28,13 +37,14 @@ export const PersonPage = {
         else failure.value = error.message;
         return;
       }
-      const shown = encodeURIComponent(view.value.person?.person_id || id);
-      lists.timeline = usePaged(`/people/${shown}/timeline`, {}, 10);
-      lists.cases = usePaged(`/people/${shown}/cases`, {}, 8);
-      lists.together = usePaged(`/people/${shown}/co-involved`, {}, 8);
-      // the timeline first: each list costs the hub a 360, and it is what the official reads first
+      const current = view.value.person?.person_id || id;
       listed = (async () => {
-        await lists.timeline.reload();
+        if (current !== id) {
+          listsOf(current); // a merged-away id: the lists of the person it went to
+          await lists.timeline.reload();
+        } else {
+          await timeline;
+        }
         await Promise.all([lists.cases.reload(), lists.together.reload()]);
       })();
       await listed;

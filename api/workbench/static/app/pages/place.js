@@ -34,13 +34,12 @@ export const PlacePage = {
     };
     watch(tab, open);
     onMounted(async () => {
+      open(tab.value); // side by side with the place itself
       try {
         view.value = await get(path);
       } catch (error) {
         failure.value = error.message;
-        return;
       }
-      open(tab.value);
     });
     const count = (name) => (opened.has(name) ? lists[name].total : view.value?.counts?.[name] ?? "…");
     const crumbs = computed(() => {

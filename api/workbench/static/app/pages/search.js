@@ -105,9 +105,9 @@ export const SearchPage = {
       form.offset = 0;
       clearTimeout(typing);
       typing = setTimeout(() => {
-        run();
+        run(); // every keystroke asks at once; a later answer replaces an earlier one
         remember();
-      }, 30);
+      }, 0);
     };
     const refine = () => {
       form.offset = 0;
