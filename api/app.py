@@ -48,6 +48,7 @@ def _docs_assets() -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the API over the stores `settings` name (default: the environment's)."""
     hub = Hub(settings or get_settings())
+    hub.warm()
     api = FastAPI(title="cityhub", version="2", description=__doc__, docs_url=None, redoc_url=None)
     api.state.hub = hub
     api.state.slow_lane = asyncio.Semaphore(1)
