@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from cityhub.config import Settings
 from cityhub.read import Reader
 
 __all__ = ["Caller", "Hub", "hub_of", "policy_file"]
+
+log = logging.getLogger("cityhub.api")
 
 
 def policy_file(home: Path) -> Path | None:
@@ -59,6 +62,17 @@ class Hub:
         self.server_time = ServerTime(float(self.policy.limits.get("server_seconds_per_10s", 2.0)))
         self.audit = AuditLog(home / "audit.jsonl")
         self.reader = Reader(self.settings)
+
+    def warm(self) -> None:
+        """Load what the first requests would otherwise load while they wait: the address
+        gazetteer query building uses (seconds, a few hundred MB) and the visibility facts."""
+        from search.queries import build_query
+
+        build_query("重庆市沙坪坝区聚龙城3栋2单元501")
+        try:
+            self.reader.visibility.facts()
+        except Exception:  # noqa: BLE001 - a home not resolved yet answers its first reads with the error
+            log.warning("visibility facts not built at start (is the home resolved?)")
 
     def caller(self, user: User, via: str) -> Caller:
         """Return the caller `user` is under the policy."""

@@ -90,7 +90,7 @@ def search(
         on_identifier=lambda: hub.limits.hit("identifier_searches", caller.user.username),
         offset=offset,
     )
-    hits = found["hits"][offset : offset + limit]
+    hits = found["hits"][:limit]
     returned(request, [h["id"] for h in hits])
     answer = page(hits, limit, offset, total=found["total"])
     return SearchPage(**answer, facets=found["facets"], notice=found["notice"])

@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         queries = people["name"].dropna().sample(200, random_state=1).tolist()
         with served(home) as (base, server):
             headers = token(base, names[0])
-            httpx.get(f"{base}/search", params={"q": "张伟"}, headers=headers, timeout=60)  # warm caches
+            warm = httpx.get(f"{base}/search", params={"q": "张伟"}, headers=headers, timeout=60)
+            warm.raise_for_status()
             rows = [measure_alone(base, server, headers, r, args.repeat) for r in requests]
             rows.append(under_load(base, names, requests, queries, args.seconds))
     print_rows("abuse: worst requests alone, then under load", rows)

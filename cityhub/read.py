@@ -84,8 +84,8 @@ class Reader:
         on_identifier: Callable[[], None] = lambda: None,
         offset: int = 0,
     ) -> dict[str, Any]:
-        """Return the best `size` hits the scope may see (highlighted from `offset`), facet counts
-        over all it may see, and a notice."""
+        """Return the hits the scope may see from `offset` up to `size`, facet counts over all it
+        may see, and a notice."""
         _denied(scope)
         if len(text) > MAX_QUERY_CHARS or len(text.split()) > MAX_QUERY_PIECES:
             raise BadInput(f"search: at most {MAX_QUERY_CHARS} characters in {MAX_QUERY_PIECES} pieces")
@@ -103,7 +103,13 @@ class Reader:
             return {"hits": [], "total": 0, "facets": {}, "notice": notice}
         with open_search_index(self.settings) as index:
             results = _run_scoped(index, query, scoped, offset)
-        return {**shaped(results, scope), "notice": notice}
+        page = shaped(results.hits[offset:], scope)  # earlier pages were only counted
+        return {
+            "hits": page,
+            "total": results.total,
+            "facets": results.facets,
+            "notice": notice,
+        }
 
     @staticmethod
     def _identifier_rule(

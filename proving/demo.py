@@ -244,7 +244,9 @@ DEMO_USERS = (
     ("zhao.min", "赵敏", "leader", "区委政法委"),
     ("sun.li", "孙丽", "auditor", "区数据管理局"),
 )
-API_CLIENT = "li.jing"  # the user the demo's machine key (DEMO_KEY) reads as
+# The user the demo's machine key (DEMO_KEY) reads as: a leader sees identifiers masked, so the
+# demo's printed answers hold no ID number or phone in clear.
+API_CLIENT, API_CLIENT_ROLE = "zhao.min", "leader"
 
 
 def busiest_district(settings: Settings) -> str:
@@ -291,7 +293,7 @@ def example_requests(settings: Settings) -> list[Request]:
     people = warehouse.read_table(RESOLVED_TABLES["people"].name).dropna(subset=["id_number"])
     from cityhub.access.policy import load_policy
 
-    readable = set(load_policy().role("police").sources)  # the demo's machine key reads as police
+    readable = set(load_policy().role(API_CLIENT_ROLE).sources)
     cases = warehouse.read_table(RESOLVED_TABLES["cases"].name)
     cases = cases[[set(json.loads(s or "[]")) <= readable for s in cases["sources"]]]
     escalating = cases[cases["escalating"].astype(bool)]
@@ -346,7 +348,7 @@ def curl_line(base: str, request: Request, key: str) -> str:
 
 
 def sign_in_line(base: str) -> str:
-    """Return the curl command that signs in as the demo's police officer and prints the token."""
+    """Return the curl command that signs in as the demo's API client user and prints the token."""
     import json
     import shlex
 

@@ -3,30 +3,33 @@
 Everything it loads comes from the hub: the page, its scripts and the vendored Vue 3, Vue Router,
 Element Plus, ECharts and Cytoscape.js (their prebuilt npm dist files, under `static/vendor`, so no
 build step and no CDN). The UI reads only the public API, signed in like any other client; the one
-thing it gets beside the API is `codes.json`, the Chinese labels of the ontology's codes (categories,
-departments, statuses, levels, roles), built from ontology/schema at start.
+thing it gets beside the API is the Chinese labels of the ontology's codes (categories, departments,
+statuses, levels), built from ontology/schema at start and written into the page.
+
+The app's own scripts are served under a path named by a digest of their contents
+(`/workbench/app-<digest>/`), so browsers keep them, and the vendored files, for a week without
+asking again, and a new version of the workbench is a new path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-__all__ = ["STATIC", "WORKBENCH_PREFIX", "code_labels", "mount_workbench"]
+__all__ = ["STATIC", "WORKBENCH_PREFIX", "app_digest", "code_labels", "index_page", "mount_workbench"]
 
 STATIC = Path(__file__).with_name("static")
 WORKBENCH_PREFIX = "/workbench"
-SCHEMA = Path(__file__).resolve().parents[2] / "ontology" / "schema"
-#: Vendored files never change under the same name; the app's own files are revalidated each load.
-_VENDOR_CACHE = "public, max-age=604800, immutable"
+#: Vendored files and the app's digest-named scripts never change under the same path.
+_IMMUTABLE = "public, max-age=604800, immutable"
 
 #: Chinese for the codes the schema lists without a label (statuses, roles in an event, place levels).
 STATUSES = {
@@ -37,7 +40,6 @@ STATUSES = {
     "closed": "已关闭",
     "withdrawn": "已撤回",
 }
-SOURCES = {"hotline": "12345热线", "grid": "网格平台", "police": "公安警情", "petitions": "信访"}
 EVENT_ROLES = {
     "caller": "来电人",
     "party": "当事人",
@@ -61,51 +63,73 @@ LEVELS = {
 GENDERS = {"M": "男", "F": "女"}
 
 
-class _Static(StaticFiles):
-    """Static files whose vendored part is cached by the browser for a week."""
+class _Immutable(StaticFiles):
+    """Static files that never change under their path: the browser keeps them for a week."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
-        if path.startswith("vendor/") and response.status_code == 200:
-            response.headers["Cache-Control"] = _VENDOR_CACHE
-        else:
-            response.headers["Cache-Control"] = "no-cache"
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = _IMMUTABLE
         return response
+
+
+def app_digest(folder: Path) -> str:
+    """Return a short digest of every file under `folder` (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def index_page(app_path: str) -> bytes:
+    """Return the workbench's page: its scripts at `app_path`, preloaded, and the code labels inline."""
+    app = STATIC / "app"
+    preload = "\n".join(
+        f'  <link rel="modulepreload" href="{app_path}/{path.relative_to(app).as_posix()}">'
+        for path in sorted(app.rglob("*.js"))
+    )
+    codes = json.dumps(code_labels(), ensure_ascii=False).replace("</", "<\\/")
+    html = (STATIC / "index.html").read_text("utf-8")
+    html = html.replace("/workbench/app/", f"{app_path}/")
+    html = html.replace("<!-- modulepreload -->", preload)
+    html = html.replace("<!-- codes -->", f"<script>window.cityhubCodes = {codes};</script>")
+    return html.encode("utf-8")
 
 
 @cache
 def code_labels() -> dict[str, Any]:
-    """Return the Chinese label of every code the workbench shows, from the ontology's schema."""
-    taxonomy = yaml.safe_load((SCHEMA / "taxonomy.yaml").read_text("utf-8"))
+    """Return the Chinese label of every code the workbench shows: the ontology's categories,
+    departments and entity types, the API's source labels (as `GET /labels`), statuses and levels."""
+    from api.routes_admin import SOURCE_LABELS
+    from ontology.model import load_ontology
+
+    ontology = load_ontology()
     categories: dict[str, str] = {}
-    for code, major in taxonomy["categories"].items():
-        categories[code] = major["name"]
-        for sub, label in major.get("subcategories", {}).items():
-            categories[f"{code}.{sub}"] = f"{major['name']} / {label}"
-    entities = yaml.safe_load((SCHEMA / "entities.yaml").read_text("utf-8"))
+    for code, category in ontology.taxonomy.categories.items():
+        categories[code] = f"{category.major_name}/{category.name}"
+        categories.setdefault(category.major_code, category.major_name)
     return {
         "categories": categories,
-        "departments": taxonomy.get("departments", {}),
-        "sources": SOURCES,
+        "departments": ontology.taxonomy.departments,
+        "sources": SOURCE_LABELS,
         "statuses": STATUSES,
         "event_roles": EVENT_ROLES,
         "levels": LEVELS,
         "genders": GENDERS,
-        "entities": {name: spec.get("label", name) for name, spec in entities.items()},
+        "entities": {name: entity.label for name, entity in ontology.entities.items()},
     }
 
 
 def mount_workbench(app: FastAPI) -> None:
     """Serve the workbench at `/` and its files under /workbench, beside the API's own routes."""
-    index = STATIC / "index.html"
-    codes = json.dumps(code_labels(), ensure_ascii=False).encode("utf-8")
+    app_path = f"{WORKBENCH_PREFIX}/app-{app_digest(STATIC / 'app')}"
+    page = index_page(app_path)
 
     @app.get("/", include_in_schema=False)
-    def workbench() -> FileResponse:
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+    def workbench() -> Response:
+        return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
-    @app.get(f"{WORKBENCH_PREFIX}/codes.json", include_in_schema=False)
-    def labels() -> Response:
-        return Response(codes, media_type="application/json", headers={"Cache-Control": "no-cache"})
-
-    app.mount(WORKBENCH_PREFIX, _Static(directory=STATIC), name="workbench")
+    app.mount(app_path, _Immutable(directory=STATIC / "app"), name="workbench-app")
+    app.mount(f"{WORKBENCH_PREFIX}/vendor", _Immutable(directory=STATIC / "vendor"), name="workbench-vendor")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from cityhub.access.policy import Scope
 from cityhub.warehouse import Warehouse
@@ -164,19 +165,51 @@ def _case_columns(cases: pd.DataFrame) -> tuple[list[str], list[set[str]]]:
     return ids, sources
 
 
+def _signature(warehouse: Warehouse) -> tuple[Any, ...]:
+    """Return a cheap fingerprint of the resolved tables: their row counts and latest changes."""
+    parts: list[Any] = []
+    with warehouse.engine.connect() as connection:
+        for name in ("places", "grids", "events", "person_mentions", "event_people", "cases"):
+            table = RESOLVED_TABLES[name]
+            query = sa.select(sa.func.count(), sa.func.max(table.c.changed_at)).select_from(table)
+            parts.extend(connection.execute(query).one())
+    return tuple(parts)
+
+
 class VisibilityIndex:
-    """The facts, rebuilt from the warehouse at most once a `REFRESH_SECONDS`."""
+    """The facts, built once and rebuilt in the background when the resolved tables change.
+
+    Readers never wait for a rebuild (they keep the facts they have meanwhile); whether the tables
+    changed is checked at most once a `REFRESH_SECONDS`, by their counts and latest change.
+    """
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
         self._facts: Visibility | None = None
-        self._built = 0.0
+        self._signature: tuple[Any, ...] | None = None
+        self._checked = 0.0
+        self._refreshing = False
         self._lock = threading.Lock()
 
     def facts(self) -> Visibility:
-        """Return the current facts."""
+        """Return the current facts (built now if there are none yet)."""
         with self._lock:
-            if self._facts is None or time.monotonic() - self._built > REFRESH_SECONDS:
+            if self._facts is None:
+                self._signature = _signature(self.warehouse)
                 self._facts = build_visibility(self.warehouse)
-                self._built = time.monotonic()
+                self._checked = time.monotonic()
+            elif time.monotonic() - self._checked > REFRESH_SECONDS and not self._refreshing:
+                self._refreshing = True
+                self._checked = time.monotonic()
+                threading.Thread(target=self._refresh, name="visibility-refresh", daemon=True).start()
             return self._facts
+
+    def _refresh(self) -> None:
+        try:
+            signature = _signature(self.warehouse)
+            if signature != self._signature:
+                facts = build_visibility(self.warehouse)
+                with self._lock:
+                    self._facts, self._signature = facts, signature
+        finally:
+            self._refreshing = False

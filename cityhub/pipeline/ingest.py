@@ -20,7 +20,7 @@ import pyarrow as pa
 from cityhub.lake import BatchManifest, Lake
 from cityhub.pipeline.readers import observed_columns, open_reader
 from cityhub.warehouse import Warehouse
-from connectors.file_drop import ROW_ERROR
+from connectors.file_drop import FILE_FIELD, LINE_FIELD, ROW_ERROR
 from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
 from connectors.spec import FileDropFetch, SourceSpec, Stream
 from ontology import load_ontology
@@ -127,6 +127,39 @@ def _quarantine_rows(
     return entries
 
 
+def _by_file(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Return a file drop's rows grouped by the file they came from (nothing for other readers)."""
+    files: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row.get(FILE_FIELD):
+            files[str(row[FILE_FIELD])].append(row)
+    return dict(files)
+
+
+def _record_id_problems(source: str, stream: Stream, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Return (row position, reason) for rows without a record ID and for a record ID that one
+    dropped file holds twice (loaded, the second line would overwrite the first).
+
+    An API or database may serve one record twice (a page re-read), and a later day's file may
+    carry a record again with its new status: `_accepted` keeps the newest of those. Two lines of
+    one file with one ID are two different records.
+    """
+    problems: list[tuple[int, str]] = []
+    seen: dict[tuple[Any, str], str] = {}
+    files = isinstance(stream.fetch, FileDropFetch)
+    for position, row in enumerate(rows):
+        record_id = str(row.get(stream.record_id) or "").strip()
+        where = f"{row.get(FILE_FIELD)} line {row.get(LINE_FIELD)}" if files else f"row {position}"
+        if not record_id:
+            problems.append((position, f"{source} {where}: empty record ID ({stream.record_id})"))
+        elif files and (row.get(FILE_FIELD), record_id) in seen:
+            first = seen[(row.get(FILE_FIELD), record_id)]
+            problems.append((position, f"{source} {where}: record ID {record_id} already on {first}"))
+        else:
+            seen[(row.get(FILE_FIELD), record_id)] = where
+    return problems
+
+
 def _accepted(frame: pd.DataFrame, rejected: set[int], key: list[str]) -> pd.DataFrame:
     """Return the rows to load: not rejected, and one row per key (the newest), since a page
     served twice or a lookback re-read brings the same record more than once."""
@@ -155,6 +188,8 @@ def ingest_stream(
     try:
         rows = [row for page in reader.pages(since) for row in page]
         check_columns(spec.source, stream.columns, observed_columns(reader, rows))
+        for file_name, file_rows in _by_file(rows).items():  # a column renamed in one file of many
+            check_columns(f"{spec.source} {file_name}", stream.columns, observed_columns(reader, file_rows))
     finally:
         reader.close()
     if not rows:
@@ -173,6 +208,8 @@ def ingest_stream(
     reasons = _gate(spec, canonical, now, reports)
     for position in frame.index[malformed]:
         reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]!s}")
+    for position, problem in _record_id_problems(spec.source, stream, rows):
+        reasons[position].append(problem)
     quarantined = _quarantine_rows(spec.source, manifest, rows, stream, reasons)
     accepted = len(rows) - len(quarantined)
     if accepted + len(quarantined) != manifest.row_count:

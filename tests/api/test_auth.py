@@ -36,3 +36,37 @@ def test_an_api_key_reads_as_its_user(client, hub):
 def test_both_ways_in_are_declared_in_openapi(client):
     schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+
+
+def test_cityhub_users_add_and_list(tmp_path):
+    from typer.testing import CliRunner
+
+    from cityhub.cli import app as cli
+
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        ["users", "add", "wang.fang", "--name", "王芳", "--role", "street_staff", "--area", "沙坪坝区",
+         "--password", "long-enough-1", "--home", str(tmp_path)],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ["users", "list", "--home", str(tmp_path)])
+    assert "wang.fang" in listed.output and "街道网格员" in listed.output
+    assert "long-enough-1" not in (tmp_path / "users.yaml").read_text("utf-8")
+    no_area = runner.invoke(
+        cli,
+        [
+            "users",
+            "add",
+            "x",
+            "--name",
+            "x",
+            "--role",
+            "street_staff",
+            "--password",
+            "long-enough-1",
+            "--home",
+            str(tmp_path),
+        ],
+    )
+    assert no_area.exit_code != 0

@@ -182,8 +182,42 @@ def test_area_limited_roles_find_addresses_only_in_their_district(client, header
     other = districts[districts["name"] != AREA]["name"].head(3).tolist()
     for role in AREA_LIMITED:
         for q in [AREA, *other]:
-            body = client.get("/search", params={"q": q, "kind": "place", "limit": 100}, headers=headers[role]).json()
+            body = client.get(
+                "/search", params={"q": q, "kind": "place", "limit": 100}, headers=headers[role]
+            ).json()
             assert set(body["facets"].get("district", {})) <= {AREA}
             assert "source" not in body["facets"] and "category" not in body["facets"]
         mine = client.get("/search", params={"q": AREA, "kind": "place"}, headers=headers[role]).json()
         assert mine["items"], "the area's own places are found"
+
+
+def test_identifiers_inside_free_text_are_masked_for_masked_roles(client, headers, truth, warehouse):
+    import sqlalchemy as sa
+
+    from cityhub.warehouse.resolved import RESOLVED_TABLES
+
+    events = truth["events"]
+    readable = [c for c, s in truth["case_sources"].items() if s <= READS["leader"]]
+    event = events[events["case_id"].isin(readable)].iloc[0]
+    text = "来电人13812345678称身份证500106198503070016丢失"
+    table = RESOLVED_TABLES["events"]
+    with warehouse.engine.begin() as connection:
+        connection.execute(
+            sa.update(table).where(table.c.event_id == event["event_id"]).values(description=text)
+        )
+    try:
+        for role, clear in (("leader", False), ("police", True)):
+            answer = client.get(
+                f"/cases/{event['case_id']}/timeline", params={"limit": 100}, headers=headers[role]
+            )
+            body = answer.text
+            assert ("13812345678" in body and "500106198503070016" in body) == clear, role
+            if not clear:
+                assert "138******78" in body and "50****************" in body
+    finally:
+        with warehouse.engine.begin() as connection:
+            connection.execute(
+                sa.update(table)
+                .where(table.c.event_id == event["event_id"])
+                .values(description=event["description"])
+            )

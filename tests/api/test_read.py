@@ -68,13 +68,27 @@ def test_a_place_dossier_is_paged_and_its_neighbours_are_reachable(client, heade
 
 
 def test_a_merged_away_id_answers_where_it_went(client, headers, warehouse):
-    changes = warehouse.read_table("resolved_id_changes")
-    merges = changes[(changes["entity"] == "person") & (changes["kind"] == "merge")]
-    if merges.empty:
-        return  # the small city may resolve without merges between runs
-    old = merges.iloc[-1]
-    view = client.get(f"/people/{old['old_id']}", params=PURPOSE, headers=headers["police"]).json()
-    assert view["merged_into"] is not None
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from cityhub.warehouse.resolved import RESOLVED_TABLES
+
+    survivor = _person_with_id(warehouse)["person_id"]
+    change = {
+        "entity": "person",
+        "old_id": "P-merged-away",
+        "new_id": survivor,
+        "kind": "merge",
+        "records": 1,
+    }
+    with warehouse.engine.begin() as connection:  # what a fusion run writes when two people become one
+        connection.execute(
+            sa.insert(RESOLVED_TABLES["id_changes"]), [{**change, "at": dt.datetime(2026, 11, 20)}]
+        )
+    view = client.get("/people/P-merged-away", params=PURPOSE, headers=headers["police"]).json()
+    assert view["merged_into"] == survivor and view["person"]["person_id"] == survivor
+    assert view["asked_for"] == "P-merged-away"
 
 
 def test_match_returns_scored_candidates_for_roles_that_may_match_by_phone(client, headers, warehouse):

@@ -12,7 +12,7 @@ import pytest
 
 from cityhub.config import Settings
 from tests.api.conftest import hub  # noqa: F401  (the resolved city, one fusion run, reused)
-from tests.workbench.harness import add_users, browser_available, chromium, served_hub
+from tests.workbench.harness import add_users, browser_available, chromium, served_hub, warm_search
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,7 @@ def workbench_hub(hub: Settings) -> Settings:  # noqa: F811
 def origin(workbench_hub: Settings) -> Iterator[str]:
     """The URL of the hub serving the API and the workbench from one process."""
     with served_hub(workbench_hub) as url:
+        warm_search(url)
         yield url
 
 

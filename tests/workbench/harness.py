@@ -71,6 +71,28 @@ def served_hub(settings: Settings) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def warm_search(origin: str, username: str = "zhangming", seconds: float = 120.0) -> None:
+    """Search once and wait until searches answer: the hub's first Han-character search loads the
+    national gazetteer (about 12 s here), longer than the API lets one request run."""
+    import httpx
+
+    token = httpx.post(
+        f"{origin}/auth/login", json={"username": username, "password": password_of(username)}, timeout=30
+    ).json()["token"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer = httpx.get(
+            f"{origin}/search",
+            params={"q": "沙坪坝"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        if answer.status_code == 200:
+            return
+        time.sleep(1)
+    raise RuntimeError(f"search at {origin} did not answer within {seconds:.0f} s")
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """Yield a headless Chromium (Debian's, never a downloaded one) driven by Playwright."""
@@ -94,22 +116,34 @@ class Watch:
     requests: int = 0
 
 
-def watched_page(browser: Any, origin: str) -> tuple[Any, Watch]:
-    """Return a new page whose every request is checked against the hub's host (others are aborted)."""
+def watched_page(browser: Any, origin: str, intercept: bool = True) -> tuple[Any, Watch]:
+    """Return a new page whose every request is checked against the hub's host.
+
+    Intercepting aborts the others before they leave, but turns the browser's HTTP cache off;
+    `intercept=False` only records them (for timing pages as a returning user loads them).
+    """
     watch = Watch(origin)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     hub = urlsplit(origin).netloc
 
+    def on_hub(url: str) -> bool:
+        return urlsplit(url).netloc == hub or url.startswith(("data:", "blob:", "about:"))
+
     def route(intercepted: Any) -> None:
-        watch.requests += 1
         url = intercepted.request.url
-        if urlsplit(url).netloc == hub or url.startswith(("data:", "blob:")):
+        if on_hub(url):
             intercepted.continue_()
         else:
-            watch.foreign.append(url)
             intercepted.abort()
 
-    context.route("**/*", route)
+    def seen(request: Any) -> None:
+        watch.requests += 1
+        if not on_hub(request.url):
+            watch.foreign.append(request.url)
+
+    if intercept:
+        context.route("**/*", route)
+    context.on("request", seen)
     page = context.new_page()
     page.on("console", lambda message: watch.errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: watch.errors.append(f"uncaught: {error}"))

@@ -4,21 +4,9 @@ let codes = {
   entities: {},
 };
 
-/** Load the labels of the ontology's codes once, before the first page renders. */
-export async function loadCodes() {
-  const [own, hub] = await Promise.all([
-    fetch("/workbench/codes.json").then((r) => r.json()),
-    fetch("/labels")
-      .then((r) => (r.ok ? r.json() : {}))
-      .catch(() => ({})),
-  ]);
-  // the hub's own labels (GET /labels) win where both name a code
-  codes = {
-    ...own,
-    sources: { ...own.sources, ...(hub.sources || {}) },
-    categories: { ...own.categories, ...(hub.categories || {}) },
-    roles: { ...(hub.roles || {}) },
-  };
+/** Take the labels of the codes, written into the page by the hub (the same as `GET /labels` gives). */
+export function loadCodes() {
+  codes = window.cityhubCodes || codes;
   return codes;
 }
 
@@ -133,4 +121,14 @@ export function explanationWords(explanation) {
     text: evidenceWords(item.field, item.level, item.weight),
     positive: item.weight >= 0,
   }));
+}
+
+/** A graph node's name for people: who, where, what, from its properties. */
+export function nodeTitle(labelName, props) {
+  const p = props || {};
+  if (labelName === "Person") return p.name || p.person_id;
+  if (labelName === "Place") return p.full_address || p.name || p.place_id;
+  if (labelName === "Case") return `${category(p.category)}（${day(p.opened_at)}）`;
+  if (labelName === "Event") return `${source(p.source)} · ${category(p.category)} · ${day(p.occurred_at)}`;
+  return p.name || "";
 }

@@ -49,7 +49,7 @@ window.cityhubSignOut = async () => {
   router.push("/login");
 };
 
-await loadCodes();
+loadCodes();
 const app = createApp({ template: "<router-view />" });
 app.use(router);
 app.use(ElementPlus, { locale: ElementPlusLocaleZhCn });

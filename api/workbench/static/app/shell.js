@@ -55,6 +55,6 @@ export const Shell = {
         <el-button link type="primary" @click="leave" data-test="sign-out">退出登录</el-button>
       </div>
     </el-header>
-    <el-main class="page"><router-view :key="$route.fullPath" /></el-main>
+    <el-main class="page"><router-view :key="$route.path" /></el-main>
   </el-container>`,
 };

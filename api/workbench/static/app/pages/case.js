@@ -8,16 +8,19 @@ const { useRoute } = VueRouter;
 
 const PLACES_NAMED = 5;
 
-/** People of the case's events ({person_id, name, role}), once each. */
-function peopleOf(caseView, events) {
-  const seen = new Map();
-  const add = (p) => {
-    const person = Array.isArray(p) ? { person_id: p[0], role: p[1] } : p;
-    if (person && person.person_id && !seen.has(person.person_id)) seen.set(person.person_id, person);
-  };
-  (caseView.people || []).forEach(add);
-  events.forEach((e) => (e.people || []).forEach(add));
-  return [...seen.values()];
+const PEOPLE_NAMED = 20;
+
+/** The people in the case's events: two hops from the case in the graph, named from their nodes. */
+async function peopleOf(caseId) {
+  const near = await get(`/graph/Case/${encodeURIComponent(caseId)}/neighbours`, { depth: 2, limit: 100 });
+  const people = (near.items || []).filter((n) => n.label === "Person").slice(0, PEOPLE_NAMED);
+  return Promise.all(
+    people.map((n) =>
+      get(`/graph/Person/${encodeURIComponent(n.key)}`)
+        .then((props) => ({ person_id: n.key, name: props.name }))
+        .catch(() => ({ person_id: n.key })),
+    ),
+  );
 }
 
 export const CasePage = {
@@ -30,14 +33,21 @@ export const CasePage = {
     const failure = ref("");
     const timeline = usePaged(`${path}/timeline`, {}, 20);
     const places = ref([]);
+    const people = ref([]);
     onMounted(async () => {
+      const listedTimeline = timeline.reload(); // side by side with the case itself
       try {
         view.value = await get(path);
       } catch (error) {
         failure.value = error.message;
         return;
       }
-      await timeline.reload();
+      peopleOf(id)
+        .then((found) => {
+          people.value = found;
+        })
+        .catch(() => {});
+      await listedTimeline;
       const ids = [...new Set([...(view.value.places || []).map((p) => p.place_id || p), ...timeline.items.map((e) => e.place_id)])]
         .filter(Boolean)
         .slice(0, PLACES_NAMED);
@@ -51,12 +61,11 @@ export const CasePage = {
     });
     const theCase = computed(() => view.value?.case || {});
     const reason = computed(() => label.escalationWords(view.value?.escalation_reason || theCase.value.escalation_reason));
-    const people = computed(() => (view.value ? peopleOf(view.value, timeline.items) : []));
     const departments = computed(() => theCase.value.sources || []);
     return { id, view, failure, timeline, places, theCase, reason, people, departments, label };
   },
   template: `
-  <div class="case-page">
+  <div class="case-page" :data-ready="view && !timeline.loading ? 'yes' : null">
     <failure :text="failure" />
     <template v-if="view">
       <el-card class="headline" data-test="case-head">

@@ -34,10 +34,11 @@ export const EscalatingPage = {
       () => list.items,
       (items) => {
         const seen = new Set(districts.value);
-        items.forEach((item) => item.district && seen.add(item.district));
+        items.forEach((item) => (item.districts || [item.district]).forEach((d) => d && seen.add(d)));
         districts.value = seen;
         draw();
       },
+      { flush: "post" }, // after the chart's box is shown
     );
 
     const draw = async () => {
@@ -61,13 +62,14 @@ export const EscalatingPage = {
         series: [{ type: "bar", data: entries.map(([, n]) => n), itemStyle: { color: "#e6a23c" }, barMaxWidth: 18 }],
         animation: false,
       });
+      chart.resize();
     };
     onMounted(list.reload);
     onBeforeUnmount(() => chart && chart.dispose());
     return { filters, list, districts, majors, refresh, chartBox, label };
   },
   template: `
-  <div class="escalating-page">
+  <div class="escalating-page" :data-ready="!list.loading ? 'yes' : null">
     <el-card class="section">
       <template #header>
         <div class="headline-row">
@@ -87,8 +89,9 @@ export const EscalatingPage = {
       <div ref="chartBox" class="chart" v-show="list.items.length" data-test="esc-chart"></div>
       <el-table :data="list.items" v-loading="list.loading" empty-text="没有符合条件的升级案件" data-test="escalations">
         <el-table-column label="案件" width="190"><template #default="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template></el-table-column>
-        <el-table-column label="类别" width="220"><template #default="{ row }">{{ label.category(row.category) }}</template></el-table-column>
-        <el-table-column label="区县" width="100"><template #default="{ row }">{{ row.district || '—' }}</template></el-table-column>
+        <el-table-column label="经办部门" width="200"><template #default="{ row }"><el-tag v-for="s in (row.sources || [])" :key="s" size="small" effect="plain" class="gapr" disable-transitions>{{ label.source(s) }}</el-tag></template></el-table-column>
+        <el-table-column label="类别" width="190"><template #default="{ row }">{{ label.category(row.category) }}</template></el-table-column>
+        <el-table-column label="区县" width="110"><template #default="{ row }">{{ (row.districts || [row.district]).filter(Boolean).join('、') || '—' }}</template></el-table-column>
         <el-table-column label="最近进展" width="150"><template #default="{ row }">{{ label.when(row.last_activity_at) }}</template></el-table-column>
         <el-table-column label="升级原因" min-width="320">
           <template #default="{ row }"><div v-for="line in label.escalationWords(row.escalation_reason)" :key="line" class="small">{{ line }}</div></template>

@@ -21,7 +21,10 @@ const STYLE = [
       "font-family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif",
       "text-valign": "bottom",
       "text-margin-y": 3,
-      "text-max-width": 110,
+      "text-max-width": 130,
+      "text-background-color": "#fafbfc",
+      "text-background-opacity": 0.85,
+      "text-background-padding": 2,
       "text-wrap": "ellipsis",
       width: 18,
       height: 18,
@@ -35,10 +38,27 @@ const STYLE = [
 
 const nodeId = (labelName, key) => `${labelName}|${key}`;
 
-/** A node's display title: what the hub calls it, shortened for the canvas. */
+/** A node's display title: its kind and what the hub calls it (the key until its properties arrive). */
 function titleOf(item) {
   const text = item.title || item.name || item.key;
   return `${label.entity(item.label)}·${text}`;
+}
+
+/** Name the nodes from their properties (`GET /graph/{label}/{key}`), a few requests at a time. */
+async function nameNodes(graph, nodes) {
+  const queue = [...nodes];
+  const worker = async () => {
+    while (queue.length) {
+      const node = queue.shift();
+      try {
+        const props = await get(`/graph/${encodeURIComponent(node.data("label"))}/${encodeURIComponent(node.data("key"))}`);
+        if (!graph.destroyed()) node.data("title", titleOf({ label: node.data("label"), key: node.data("key"), title: label.nodeTitle(node.data("label"), props) }));
+      } catch {
+        // a node the caller may no longer see keeps its key as its name
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
 export const GraphPage = {
@@ -49,6 +69,7 @@ export const GraphPage = {
     const box = ref(null);
     const failure = ref("");
     const picked = ref(null);
+    const drawn = ref(false);
     const counts = reactive({ nodes: 0, edges: 0 });
     const finder = reactive({ q: "", hits: [] });
     const start = route.params.label ? { label: String(route.params.label), key: String(route.params.key) } : null;
@@ -70,11 +91,13 @@ export const GraphPage = {
         return;
       }
       const items = answer.items || [];
+      const added = [];
       graph.batch(() => {
         for (const item of items) {
           const other = nodeId(item.label, item.key);
           if (!graph.getElementById(other).length) {
-            graph.add({ data: { id: other, label: item.label, key: item.key, title: titleOf(item) } });
+            const depth = (graph.getElementById(id).data("depth") || 0) + 1;
+            added.push(graph.add({ data: { id: other, label: item.label, key: item.key, depth, title: titleOf(item) } }));
           }
           const edge = [id, other].sort().join("~");
           if (!graph.getElementById(edge).length) graph.add({ data: { id: edge, source: id, target: other } });
@@ -84,13 +107,25 @@ export const GraphPage = {
       more.set(id, answer.next_offset ?? null);
       counts.nodes = graph.nodes().length;
       counts.edges = graph.edges().length;
-      graph.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90 }).run();
-      graph.fit(undefined, 40);
-      if (graph.zoom() > 1.3) {
-        graph.zoom(1.3);
+      // rings by hops from where the view started; readable labels whatever the size
+      graph
+        .layout({
+          name: "concentric",
+          concentric: (node) => 10 - (node.data("depth") || 0),
+          levelWidth: () => 1,
+          minNodeSpacing: 50,
+          animate: false,
+        })
+        .run();
+      graph.fit(undefined, 60);
+      const zoom = Math.min(1.4, Math.max(0.7, graph.zoom()));
+      if (zoom !== graph.zoom()) {
+        graph.zoom(zoom);
         graph.center();
       }
-      if (picked.value && picked.value.id === id) picked.value = { ...picked.value, more: more.get(id) !== null };
+      if (picked.value && picked.value.id === id) picked.value = { ...picked.value, expanded: true, more: more.get(id) !== null };
+      await nameNodes(graph, added);
+      if (picked.value) pick(graph.getElementById(picked.value.id));
     };
 
     const pick = (node) => {
@@ -125,13 +160,14 @@ export const GraphPage = {
           label: start.label,
           key: start.key,
           root: true,
-          title: titleOf({ label: start.label, key: start.key, title: root.title || props.name || props.full_address }),
+          title: titleOf({ label: start.label, key: start.key, title: label.nodeTitle(start.label, props) }),
         },
       });
       graph.on("tap", "node", (event) => pick(event.target));
       graph.on("dbltap", "node", (event) => expand(event.target.data("label"), event.target.data("key")));
       await expand(start.label, start.key);
-      pick(graph.getElementById(nodeId(start.label, start.key)));
+      drawn.value = true;
+      if (!picked.value) pick(graph.getElementById(nodeId(start.label, start.key)));
     });
     onBeforeUnmount(() => graph && graph.destroy());
 
@@ -146,10 +182,10 @@ export const GraphPage = {
     };
     const begin = (hit) =>
       router.push(`/graph/${hit.kind === "person" ? "Person" : "Place"}/${encodeURIComponent(hit.id)}`);
-    return { box, failure, picked, counts, start, expand, open, finder, find, begin, label, pages: PAGES };
+    return { box, failure, picked, drawn, counts, start, expand, open, finder, find, begin, label, pages: PAGES };
   },
   template: `
-  <div class="graph-page">
+  <div class="graph-page" :data-ready="drawn ? 'yes' : null">
     <failure :text="failure" />
     <el-card v-if="!start" class="section">
       <template #header>关系图谱：选择一个人员或地点作为起点</template>

@@ -32,16 +32,17 @@ function reasonsOf(item) {
 
 export const Identities = {
   components: { Failure, Pager },
-  props: { personId: String, changes: Array },
+  props: { personId: String, changes: Array, after: Object },
   setup(props) {
     const list = usePaged(`/people/${encodeURIComponent(props.personId)}/explanations`, {}, 10);
     const decide = ref(false);
     const dialog = ref({ open: false, record: "", decision: "", note: "" });
     const decided = ref({});
     const failure = ref("");
-    onMounted(() => {
-      list.reload();
+    onMounted(async () => {
       mayDecide(decide);
+      await props.after; // read after the page's first lists, not in their way
+      list.reload();
     });
     const ask = (record, decision) => {
       dialog.value = { open: true, record, decision, note: "" };
@@ -67,7 +68,7 @@ export const Identities = {
     <template #header>各部门身份记录及归并依据<span class="muted small">（共 {{ list.total }} 条）</span></template>
     <failure :text="list.failure || failure" />
     <el-table :data="rows" v-loading="list.loading" empty-text="暂无可见的来源记录" size="small">
-      <el-table-column label="部门" width="110">
+      <el-table-column label="部门" width="140">
         <template #default="{ row }"><el-tag size="small">{{ label.source(row.source) }}</el-tag></template>
       </el-table-column>
       <el-table-column label="来源记录" width="220">

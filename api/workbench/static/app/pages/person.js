@@ -17,9 +17,19 @@ export const PersonPage = {
     const failure = ref("");
     const gate = ref(!purposeParam());
     const lists = reactive({ timeline: null, cases: null, together: null });
+    let listed = null; // settles once the page's own lists are read
 
+    const listsOf = (personId) => {
+      const shown = encodeURIComponent(personId);
+      lists.timeline = usePaged(`/people/${shown}/timeline`, {}, 10);
+      lists.cases = usePaged(`/people/${shown}/cases`, {}, 8);
+      lists.together = usePaged(`/people/${shown}/co-involved`, {}, 8);
+    };
     const load = async () => {
       failure.value = "";
+      listsOf(id);
+      // the person and their timeline side by side: one wait for the hub, not two
+      const timeline = lists.timeline.reload();
       try {
         view.value = await get(`/people/${encodeURIComponent(id)}`);
       } catch (error) {
@@ -27,11 +37,17 @@ export const PersonPage = {
         else failure.value = error.message;
         return;
       }
-      const shown = encodeURIComponent(view.value.person?.person_id || id);
-      lists.timeline = usePaged(`/people/${shown}/timeline`, {}, 10);
-      lists.cases = usePaged(`/people/${shown}/cases`, {}, 8);
-      lists.together = usePaged(`/people/${shown}/co-involved`, {}, 8);
-      await Promise.all([lists.timeline.reload(), lists.cases.reload(), lists.together.reload()]);
+      const current = view.value.person?.person_id || id;
+      listed = (async () => {
+        if (current !== id) {
+          listsOf(current); // a merged-away id: the lists of the person it went to
+          await lists.timeline.reload();
+        } else {
+          await timeline;
+        }
+        await Promise.all([lists.cases.reload(), lists.together.reload()]);
+      })();
+      await listed;
     };
     const stated = () => {
       gate.value = false;
@@ -40,10 +56,10 @@ export const PersonPage = {
     onMounted(() => {
       if (!gate.value) load();
     });
-    return { id, view, failure, gate, lists, stated, label, session };
+    return { id, view, failure, gate, lists, stated, label, session, listed: () => listed };
   },
   template: `
-  <div class="person-page">
+  <div class="person-page" :data-ready="lists.timeline && !lists.timeline.loading ? 'yes' : null">
     <purpose-gate v-if="gate" @stated="stated" />
     <failure :text="failure" />
     <template v-if="view && !gate">
@@ -137,7 +153,7 @@ export const PersonPage = {
           </el-card>
         </el-col>
       </el-row>
-      <identities :person-id="view.person.person_id" :changes="view.id_changes || []" />
+      <identities :person-id="view.person.person_id" :changes="view.id_changes || []" :after="listed()" />
     </template>
   </div>`,
 };

@@ -4,7 +4,7 @@ import { get } from "../api.js";
 import * as label from "../labels.js";
 import { Failure, Pager, usePaged } from "../parts.js";
 
-const { computed, ref, onMounted } = Vue;
+const { computed, ref, watch, onMounted } = Vue;
 const { useRoute } = VueRouter;
 
 const HIDDEN_LEVELS = new Set(["province", "city"]);
@@ -24,15 +24,24 @@ export const PlacePage = {
       events: usePaged(`${path}/events`, {}, 10),
       places: usePaged(`${path}/places`, {}, 10),
     };
+    // each list costs the hub a dossier: only the tab in view is read, the others when opened
+    const opened = new Set();
+    const open = (name) => {
+      if (!opened.has(name)) {
+        opened.add(name);
+        lists[name].reload();
+      }
+    };
+    watch(tab, open);
     onMounted(async () => {
+      open(tab.value); // side by side with the place itself
       try {
         view.value = await get(path);
       } catch (error) {
         failure.value = error.message;
-        return;
       }
-      await Promise.all(Object.values(lists).map((list) => list.reload()));
     });
+    const count = (name) => (opened.has(name) ? lists[name].total : view.value?.counts?.[name] ?? "…");
     const crumbs = computed(() => {
       if (!view.value) return [];
       const above = [...(view.value.ancestors || [])].reverse();
@@ -40,10 +49,10 @@ export const PlacePage = {
     });
     const person = (row) => row.person || row;
     const event = (row) => row.event || row;
-    return { id, view, failure, tab, lists, crumbs, person, event, label };
+    return { id, view, failure, tab, lists, crumbs, person, event, label, count };
   },
   template: `
-  <div class="place-page">
+  <div class="place-page" :data-ready="view && !lists.residents.loading ? 'yes' : null">
     <failure :text="failure" />
     <template v-if="view">
       <el-card class="headline" data-test="place-head">
@@ -71,7 +80,7 @@ export const PlacePage = {
       </el-card>
       <el-card class="section">
         <el-tabs v-model="tab">
-          <el-tab-pane :label="'住户（' + lists.residents.total + '）'" name="residents">
+          <el-tab-pane :label="'住户（' + count('residents') + '）'" name="residents">
             <el-table :data="lists.residents.items" v-loading="lists.residents.loading" empty-text="暂无可见的住户" size="small" data-test="residents">
               <el-table-column label="姓名" width="140">
                 <template #default="{ row }"><router-link :to="'/people/' + encodeURIComponent(person(row).person_id)">{{ person(row).name || person(row).person_id }}</router-link></template>
@@ -85,7 +94,7 @@ export const PlacePage = {
             </el-table>
             <pager :list="lists.residents" name="residents" />
           </el-tab-pane>
-          <el-tab-pane :label="'案件（' + lists.cases.total + '）'" name="cases">
+          <el-tab-pane :label="'案件（' + count('cases') + '）'" name="cases">
             <el-table :data="lists.cases.items" v-loading="lists.cases.loading" empty-text="暂无可见的案件" size="small" data-test="place-cases">
               <el-table-column label="案件" width="200"><template #default="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template></el-table-column>
               <el-table-column label="类别"><template #default="{ row }">{{ label.category(row.category) }}</template></el-table-column>
@@ -95,7 +104,7 @@ export const PlacePage = {
             </el-table>
             <pager :list="lists.cases" name="cases" />
           </el-tab-pane>
-          <el-tab-pane :label="'事件（' + lists.events.total + '）'" name="events">
+          <el-tab-pane :label="'事件（' + count('events') + '）'" name="events">
             <el-table :data="lists.events.items" v-loading="lists.events.loading" empty-text="暂无可见的事件" size="small" data-test="place-events">
               <el-table-column label="时间" width="150"><template #default="{ row }">{{ label.when(event(row).occurred_at) }}</template></el-table-column>
               <el-table-column label="部门" width="100"><template #default="{ row }"><el-tag size="small">{{ label.source(event(row).source) }}</el-tag></template></el-table-column>
@@ -106,7 +115,7 @@ export const PlacePage = {
             </el-table>
             <pager :list="lists.events" name="events" />
           </el-tab-pane>
-          <el-tab-pane :label="'下级地点（' + lists.places.total + '）'" name="places">
+          <el-tab-pane :label="'下级地点（' + count('places') + '）'" name="places">
             <el-table :data="lists.places.items" v-loading="lists.places.loading" empty-text="没有下级地点" size="small" data-test="place-places">
               <el-table-column label="层级" width="90"><template #default="{ row }">{{ label.level(row.level) }}</template></el-table-column>
               <el-table-column label="地址"><template #default="{ row }"><router-link :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.full_address || row.name }}</router-link></template></el-table-column>

@@ -3,7 +3,7 @@ import { get, purposeParam } from "../api.js";
 import { category, source } from "../labels.js";
 import { HitCard, personFacts } from "../hitcard.js";
 
-const { computed, reactive, ref, onMounted } = Vue;
+const { computed, reactive, ref, watch, onMounted } = Vue;
 const { useRoute, useRouter } = VueRouter;
 
 const PAGE = 20;
@@ -48,14 +48,15 @@ export const SearchPage = {
 
     const run = async () => {
       const mine = ++asked;
-      if (!form.q.trim()) {
+      const text = form.q.trim();
+      if (!text) {
         answer.value = null;
         return;
       }
       loading.value = true;
       try {
         const found = await get("/search", {
-          q: form.q.trim(),
+          q: text,
           kind: form.kind || undefined,
           source: form.source,
           district: form.district,
@@ -66,7 +67,7 @@ export const SearchPage = {
           offset: form.offset,
         });
         if (mine !== asked) return; // a later keystroke's answer wins
-        answer.value = found;
+        answer.value = { ...found, query: text };
         failure.value = "";
         tellApart(found.items || []);
       } catch (error) {
@@ -104,9 +105,9 @@ export const SearchPage = {
       form.offset = 0;
       clearTimeout(typing);
       typing = setTimeout(() => {
-        run();
+        run(); // every keystroke asks at once; a later answer replaces an earlier one
         remember();
-      }, 30);
+      }, 0);
     };
     const refine = () => {
       form.offset = 0;
@@ -120,10 +121,20 @@ export const SearchPage = {
       window.scrollTo(0, 0);
     };
     onMounted(run);
+    // a link or the back button that changes the query: search what it says
+    watch(
+      () => route.query.q,
+      (q) => {
+        if (String(q || "") !== form.q) {
+          Object.assign(form, fromRoute(route.query));
+          run();
+        }
+      },
+    );
 
     const facets = computed(() => answer.value?.facets || {});
     const hits = computed(() => answer.value?.items || answer.value?.hits || []);
-    const exact = computed(() => hits.value.some((hit) => isExact(hit, form.q.trim())));
+    const exact = computed(() => hits.value.some((hit) => isExact(hit, answer.value?.query)));
     const sourceOptions = computed(() => options(facets.value, "source", form.source, source));
     const districtOptions = computed(() => options(facets.value, "district", form.district, (v) => v));
     const categoryOptions = computed(() => options(facets.value, "category", form.category, category));
@@ -162,7 +173,7 @@ export const SearchPage = {
         <el-tag v-if="hits.length && !exact" type="warning" effect="plain" data-test="no-exact">没有完全匹配，以下为相近结果</el-tag>
       </div>
       <el-empty v-if="!hits.length" description="没有完全匹配，也没有相近结果。可换个写法、减少筛选条件再试。" data-test="no-hits" />
-      <div class="hits" data-test="hits">
+      <div class="hits" data-test="hits" :data-query="answer.query">
         <hit-card v-for="hit in hits" :key="hit.kind + hit.id" :hit="hit" :namesakes="hits" :known="known[hit.id]" />
       </div>
       <el-pagination v-if="answer.total > page" layout="prev, pager, next" :page-size="page"
