@@ -7,6 +7,9 @@ Two cities are simulated: the tuning city (the seed and profile the resolvers we
 and a held-out one (a seed never used while tuning, and the `hard` profile). Each is exported as
 the input files of `cityhub resolve people|places|events` (`proving.heldout`), the CLI runs as a
 whole process on each file, and its output is scored against the truth (pairwise and B-cubed).
+`events` holds the departments' own labels and times; `events_mapped` the same records as the hub's
+ingest would hold them (taxonomy codes from the departments' codes, ISO times). A file the CLI
+refuses scores F1 0, with its message.
 The table puts both cities side by side with the gap (tuning F1 - held-out F1); with `--search`,
 recall@10 and MRR of search queries judged from the truth alone are added (`proving.truth_search`).
 Writes benchmarks/results/heldout.json.
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tuning-noise", default="realistic")
     parser.add_argument("--heldout-seed", type=int, default=2027)
     parser.add_argument("--heldout-noise", default="hard")
-    parser.add_argument("--kind", action="append", choices=KINDS, help="people, places, events (default all)")
+    parser.add_argument("--kind", action="append", choices=KINDS, help="repeatable; default all")
     parser.add_argument("--search", action="store_true", help="also score search on truth-judged queries")
     parser.add_argument("--work", type=Path, default=None, help="keep the cities and files here")
     args = parser.parse_args(argv)

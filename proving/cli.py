@@ -19,6 +19,12 @@ eval_app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 
+NoiseOption = Annotated[
+    str,
+    typer.Option(
+        help="Noise profile of the city simulated when --city is not given: clean, realistic, hard."
+    ),
+]
 CityOption = Annotated[
     Path | None, typer.Option(help="A city written by `cityhub simulate` (default: simulate one).")
 ]
@@ -182,12 +188,13 @@ def eval_people(
         int, typer.Option(help="Residents of the city simulated when --city is not given.")
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    noise: NoiseOption = "realistic",
 ) -> None:
     """Pairwise and B-cubed precision, recall and F1 of people resolution."""
     from proving.evaluation import evaluate_people, simulated_city
 
     chosen = dataset or ["city", "febrl4"]
-    folder = simulated_city(city, people, seed) if "city" in chosen else Path(".")
+    folder = simulated_city(city, people, seed, noise=noise) if "city" in chosen else Path(".")
     print_rows("people resolution", evaluate_people(chosen, folder))
 
 
@@ -198,11 +205,12 @@ def eval_places(
         int, typer.Option(help="Residents of the city simulated when --city is not given.")
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    noise: NoiseOption = "realistic",
 ) -> None:
     """Pairwise and B-cubed precision, recall and F1 of place resolution on a simulated city."""
     from proving.evaluation import evaluate_places, simulated_city
 
-    print_rows("place resolution", evaluate_places(simulated_city(city, people, seed)))
+    print_rows("place resolution", evaluate_places(simulated_city(city, people, seed, noise=noise)))
 
 
 @eval_app.command("events")
@@ -212,12 +220,13 @@ def eval_events(
         int, typer.Option(help="Residents of the city simulated when --city is not given.")
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    noise: NoiseOption = "realistic",
 ) -> None:
     """Cases against the simulator's incidents (pairwise, B-cubed) and the escalation signal's precision
     and recall."""
     from proving.evaluation import evaluate_events, simulated_city
 
-    print_rows("event resolution", evaluate_events(simulated_city(city, people, seed)))
+    print_rows("event resolution", evaluate_events(simulated_city(city, people, seed, noise=noise)))
 
 
 @eval_app.command("search")
@@ -227,6 +236,7 @@ def eval_search(
         int, typer.Option(help="Residents of the city simulated when --city is not given.")
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    noise: NoiseOption = "realistic",
     search_url: Annotated[str, typer.Option(help="'embedded' or an Elasticsearch URL.")] = "embedded",
     judged: Annotated[
         str,
@@ -244,7 +254,7 @@ def eval_search(
     if judged not in ("truth", "resolved"):
         raise BadInput(f"--judged {judged!r}: choose truth or resolved")
     evaluate = evaluate_truth_search if judged == "truth" else evaluate_search
-    rows = evaluate(simulated_city(city, people, seed), search_url=search_url)
+    rows = evaluate(simulated_city(city, people, seed, noise=noise), search_url=search_url)
     print_rows("search relevance", rows)
 
 

@@ -291,7 +291,7 @@ def load_simulated_city(root: Path | str) -> Benchmark:
         pd.DataFrame(
             {
                 "source": "police",
-                "mention_id": police["jjdbh"] + "#" + (police["rybh"].str[-2:].astype(int) - 1).astype(str),
+                "mention_id": police["rybh"],  # the police number their person rows (truth/mentions)
                 "name": police["xm"],
                 "id_number": police["sfzh"],
                 "phone": police["lxdh"],

@@ -143,7 +143,7 @@ def simulate(people: int, seed: int, history: History, noise: str = "clean") -> 
     world, reports = build_world(people, streams, history)
     if not profile.clean:
         world.noise = Noise(profile, streams)
-        reports = with_repeats(streams["noise_reports"], reports, profile, history)
+        reports = with_repeats(streams["noise_reports"], reports, profile, history, world.incidents)
     record_ids = _record_ids(world, reports)
     reasons = malformed_reasons(streams["petitions"], len(reports))
     malformed = [r if s == PETITIONS else "" for r, s in zip(reasons, reports.source.tolist(), strict=True)]

@@ -62,3 +62,11 @@ def test_a_refused_file_scores_nothing_and_says_why(exported, tmp_path):
     _read(folder, "places_truth.csv").to_csv(tmp_path / "places_truth.csv", index=False)
     row = score_kind("places", tmp_path)
     assert row["f1"] == 0.0 and "address" in str(row["refused"])
+
+
+def test_people_come_from_every_department(exported):
+    folder, _ = exported
+    people = _read(folder, "people.csv")
+    assert set(people["source"]) == {"hotline", "grid", "police", "petitions"}
+    police = people[people["source"] == "police"]
+    assert (police["id_number"] != "").all() and (police["birth_date"] != "").all()

@@ -191,3 +191,12 @@ def test_a_second_report_is_a_record_of_its_own_about_the_same_incident(hard_cit
     incidents = hard_city.table("city/incidents").to_pandas()
     paths = incidents.set_index("incident_id").loc[twice["incident_id"], "escalation_path"]
     assert not paths.str.contains("hotline>hotline").any()  # a repeat is no step of escalation
+
+
+def test_some_second_tickets_come_from_another_person_in_the_incident(hard_city):
+    mentions = hard_city.table("truth/mentions").to_pandas()
+    records = hard_city.table("truth/records").to_pandas()
+    callers = mentions[mentions["source"] == "hotline"].merge(records, on=["source", "record_id"])
+    per_incident = callers.groupby("incident_id")["person_id"].agg(["size", "nunique"])
+    repeated = per_incident[per_incident["size"] > 1]
+    assert (repeated["nunique"] > 1).any() and (repeated["nunique"] == 1).any()
