@@ -52,7 +52,7 @@ export const PlacePage = {
     return { id, view, failure, tab, lists, crumbs, person, event, label, count };
   },
   template: `
-  <div class="place-page" :data-ready="view && !lists.residents.loading ? 'yes' : null">
+  <div class="place-page" :data-ready="failure || (view && !lists.residents.loading) ? 'yes' : null">
     <failure :text="failure" />
     <template v-if="view">
       <el-card class="headline" data-test="place-head">
