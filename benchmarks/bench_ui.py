@@ -3,8 +3,11 @@
 The hub (API and workbench, one process) serves a demo home: `--home DIR` of a finished `make demo`
 (`.cityhub/demo`), or else the demo's city (`--people`, `--seed`: 5,000 residents, seed 7, as
 `cityhub demo`) simulated, ingested from its running department systems and resolved here, without
-Airflow. A police user is signed in once; the pages are then measured on entities drawn at random
-(seeded) from the warehouse, not chosen by the workbench:
+Airflow. `--officers` police users (6) sign in, each in a tab of their own, and take the samples in
+turn: the API sends a user who spends over 2 server-seconds in 10 s through one slow lane (address
+lists are charged 1 s each up front), so one user loading 30 dossiers back to back measures that
+lane, not an official reading pages (`--officers 1` measures it). The pages are measured on
+entities drawn at random (seeded) from the warehouse, not chosen by the workbench:
 
 - first render, page loaded: a full load of the page's URL in the signed-in tab (the browser's cache
   warm, as for an official who has used the workbench before), from navigation start to the page's
@@ -78,11 +81,12 @@ def samples(home: Path, count: int, seed: int) -> dict[str, list[str]]:
     pick = random.Random(seed)
     people = warehouse.read_table("resolved_people")
     mentions = warehouse.read_table("resolved_person_mentions")
-    seen_by_police = people[
-        people["person_id"].isin(mentions.loc[mentions["source"] != "petitions", "person_id"])
-    ]
+    # police read every source but petitions; an entity a petition record names is withheld whole
+    petitioned = set(mentions.loc[mentions["source"] == "petitions", "person_id"])
+    seen_by_police = people[~people["person_id"].isin(petitioned)]
     events = warehouse.read_table("resolved_events")
-    readable = events[events["source"] != "petitions"]
+    petition_cases = set(events.loc[events["source"] == "petitions", "case_id"].dropna())
+    readable = events[~events["case_id"].isin(petition_cases)]
     places = warehouse.read_table("resolved_places")
     estates = places[places["level"].isin(["estate", "building", "room"])]
     cases = readable["case_id"].dropna().unique().tolist()
@@ -127,7 +131,7 @@ def first_render_ms(page: Any, origin: str, url: str, ready: str) -> float:
     return float(handle.json_value())
 
 
-def in_app_ms(page: Any, origin: str, url: str, ready: str) -> float:
+def in_app_ms(page: Any, origin: str, url: str, ready: str) -> float | None:
     """Open `url` from another page of the running workbench (a link followed); return ms to `ready`."""
     start = "/#/search" if "escalating" in url else "/#/escalating"
     if not page.url.endswith(start[1:]):
@@ -173,22 +177,39 @@ def typing_ms(page: Any, origin: str, text: str) -> list[float]:
     return latencies
 
 
-def _row(what: str, values: list[float], budget: float) -> dict[str, Any]:
-    array = np.asarray(values)
+def _row(what: str, measured: list[float | None], budget: float) -> dict[str, Any]:
+    values = [v for v in measured if v is not None]
+    array = np.asarray(values or [float("nan")])
     p95 = float(np.percentile(array, 95))
+    failed = len(measured) - len(values)
     return {
         "what": what,
         "samples": len(values),
+        "errors_shown": failed,
         "p50_ms": float(np.percentile(array, 50)),
         "p95_ms": p95,
         "max_ms": float(array.max()),
         "budget_ms": budget,
-        "holds": "yes" if p95 <= budget else "NO",
+        "holds": "yes" if p95 <= budget and not failed else "NO",
     }
 
 
-def measure(home: Path, count: int, seed: int) -> list[dict[str, Any]]:
-    """Serve `home`, sign in a police user and measure every page and search-as-you-type."""
+def add_officers(settings: Any, count: int) -> list[str]:
+    """Add `count` police officers to the home (passwords as the harness's); return their usernames."""
+    from cityhub.access.policy import load_policy
+    from cityhub.access.users import UserStore
+    from tests.workbench.harness import password_of
+
+    store = UserStore(settings.home / "users.yaml", load_policy())
+    names = [f"officer{i}" for i in range(1, count + 1)]
+    for name in names:
+        store.add(name, f"民警{name[-1]}", "police", password_of(name), "沙坪坝区公安分局", "")
+    return names
+
+
+def measure(home: Path, count: int, seed: int, officers: int = 1) -> list[dict[str, Any]]:
+    """Serve `home`, sign in `officers` police users and measure every page and search-as-you-type,
+    the samples taken by the officers in turn (one tab each)."""
     from cityhub.config import Settings
     from tests.workbench.harness import (
         add_users,
@@ -202,30 +223,47 @@ def measure(home: Path, count: int, seed: int) -> list[dict[str, Any]]:
 
     settings = Settings(home=home)
     add_users(settings)
+    usernames = add_officers(settings, officers)
     keys = samples(home, count, seed)
     rows = []
     with served_hub(settings) as origin, chromium() as browser:
         warm_search(origin)
-        page, watch = watched_page(browser, origin, intercept=False)  # requests still checked
-        sign_in(page, origin, "zhangming")
-        state_purpose(page)
+        tabs = []
+        for username in usernames:
+            page, watch = watched_page(browser, origin, intercept=False)  # requests still checked
+            sign_in(page, origin, username)
+            state_purpose(page)
+            tabs.append((page, watch))
+        page = tabs[0][0]
         for name, (pattern, ready) in PAGES.items():  # one unmeasured load each: server and JIT warm
             try:
                 first_render_ms(page, origin, pattern.format(key=keys[name][0]), ready)
             except Exception as error:
                 raise RuntimeError(f"page {name} did not render: {error}") from error
+
+        def turn(i: int) -> Any:
+            return tabs[i % len(tabs)][0]
+
         for name, (pattern, ready) in PAGES.items():
-            times = [first_render_ms(page, origin, pattern.format(key=key), ready) for key in keys[name]]
+            times = [
+                first_render_ms(turn(i), origin, pattern.format(key=k), ready)
+                for i, k in enumerate(keys[name])
+            ]
             rows.append(_row(f"first render, page loaded: {name}", times, RENDER_BUDGET_MS))
         for name, (pattern, ready) in PAGES.items():
-            times = [in_app_ms(page, origin, pattern.format(key=key), ready) for key in keys[name]]
+            times = [
+                in_app_ms(turn(i), origin, pattern.format(key=k), ready) for i, k in enumerate(keys[name])
+            ]
             rows.append(_row(f"first render, link followed: {name}", times, RENDER_BUDGET_MS))
-        typed = [ms for text in keys["typing"] for ms in typing_ms(page, origin, text)]
+        typed = [ms for i, text in enumerate(keys["typing"]) for ms in typing_ms(turn(i), origin, text)]
         rows.append(_row("search as you type (per keystroke)", typed, TYPING_BUDGET_MS))
-        if watch.foreign or watch.errors:
-            raise RuntimeError(
-                f"the workbench left the hub or logged errors: {watch.foreign[:3]} {watch.errors[:3]}"
-            )
+        foreign = [url for _, watch in tabs for url in watch.foreign]
+        if foreign:
+            raise RuntimeError(f"the workbench asked outside the hub: {foreign[:3]}")
+        errors = [text for _, watch in tabs for text in watch.errors]
+        rows.append(
+            {"what": "console errors (a 404 for an entity the role may not see)", "samples": len(errors)}
+        )
     return rows
 
 
@@ -236,11 +274,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=5_000, help="residents of the demo city built here")
     parser.add_argument("--seed", type=int, default=7, help="seed of the demo city built here")
     parser.add_argument("--samples", type=int, default=30, help="entities per page")
+    parser.add_argument(
+        "--officers",
+        type=int,
+        default=6,
+        help="signed-in police users taking the samples in turn (one tab each)",
+    )
     parser.add_argument("--out", type=Path, help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as folder:
         home = args.home or demo_home(args.people, args.seed, Path(folder))
-        rows = measure(home, args.samples, args.seed)
+        rows = measure(home, args.samples, args.seed, args.officers)
         load = os.getloadavg()[0]
     print_rows("workbench in headless Chromium", rows)
     parameters = {
@@ -248,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.home
         else f"demo city built here: {args.people} residents, seed {args.seed}",
         "samples": args.samples,
+        "officers": args.officers,
         "load_average_1m_at_end": round(load, 2),
     }
     print(write_result("ui", rows, parameters, args.out))

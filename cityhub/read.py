@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from cityhub.access.masking import shaped
 from cityhub.access.policy import SOURCES, RolePolicy, Scope
+from cityhub.access.search_scope import identifier_clauses, replace_query, run_scoped, scoped_filters
 from cityhub.access.views import dossier_view, person_view, record_reasons
 from cityhub.access.visibility import VisibilityIndex
 from cityhub.config import Settings, get_settings
@@ -27,7 +28,7 @@ from entity_resolution.people.match import match_person
 from graph.model import PATH_RELATIONS, NodeRef
 from graph.traversal import distances, shortest_path
 from ontology.errors import BadInput, Forbidden, NotFound
-from search.base import Filters, SearchIndex, SearchQuery, SearchResults
+from search.base import SearchQuery
 from search.queries import IDENTIFIER_FIELDS, build_query
 
 __all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_PIECES", "SYSTEM", "Reader"]
@@ -98,11 +99,11 @@ class Reader:
             city_code=self.settings.city_code,
         )
         query, notice = self._identifier_rule(query, scope, on_identifier)
-        scoped = _scoped_filters(query.filters, scope)
+        scoped = scoped_filters(query.filters, scope)
         if scoped is None:
             return {"hits": [], "total": 0, "facets": {}, "notice": notice}
         with open_search_index(self.settings) as index:
-            results = _run_scoped(index, query, scoped, offset)
+            results = run_scoped(index, query, scoped, offset)
         page = shaped(results.hits[offset:], scope)  # earlier pages were only counted
         return {
             "hits": page,
@@ -119,7 +120,7 @@ class Reader:
         asked = [c for c in query.clauses if c.field in IDENTIFIER_FIELDS]
         if not asked:
             return query, None
-        allowed = _identifier_clauses(scope)
+        allowed = identifier_clauses(scope)
         kept = tuple(c for c in query.clauses if c.field not in IDENTIFIER_FIELDS or c.field in allowed)
         if any(c.field in allowed for c in asked):
             on_identifier()
@@ -131,7 +132,7 @@ class Reader:
             if allowed
             else "ID numbers and phones in the query were not used: this role may not search by them"
         )
-        return _replace(query, clauses=kept), notice
+        return replace_query(query, clauses=kept), notice
 
     # --- people -----------------------------------------------------------------------------------
 
@@ -309,8 +310,8 @@ class Reader:
             built = build_query(
                 query[:MAX_QUERY_CHARS], kinds=["person"], size=30, city_code=self.settings.city_code
             )
-            scoped = _scoped_filters(built.filters, scope)
-            hits = index.run(_replace(built, filters=scoped)).hits if scoped is not None else []
+            scoped = scoped_filters(built.filters, scope)
+            hits = index.run(replace_query(built, filters=scoped)).hits if scoped is not None else []
         ids = [hit.id for hit in hits if facts.visible(scope, "Person", hit.id)]
         if not ids:
             return []
@@ -356,69 +357,6 @@ def _count_search(settings: Settings) -> int:
 def _count_graph(settings: Settings) -> int:
     with open_graph_store(settings) as store:
         return sum(store.counts().values())
-
-
-def _replace(query: SearchQuery, **changes: Any) -> SearchQuery:
-    import dataclasses
-
-    return dataclasses.replace(query, **changes)
-
-
-WHOLE_NUMBER_CLAUSES = frozenset({"if", "tf", "tl"})
-
-
-def _identifier_clauses(scope: Scope) -> frozenset[str]:
-    """Return the identifier clause fields a scope may search by.
-
-    A role that sees identifiers in clear may search by any part of one; a role that sees them
-    masked only by a whole number (each query confirms or refutes one number: fragments would
-    narrow a mask down digit by digit); others not at all.
-    """
-    if not scope.role.identifier_search:
-        return frozenset()
-    if scope.field_form("id_number") == "clear" and scope.field_form("phone") == "clear":
-        return IDENTIFIER_FIELDS
-    return WHOLE_NUMBER_CLAUSES
-
-
-def _run_scoped(index: SearchIndex, query: SearchQuery, scoped: Filters, offset: int) -> SearchResults:
-    """Run a query under scoped filters; places are searched apart when no source or category is asked.
-
-    A place is public geography: only the events at it carry a source, and they reach a place's
-    document as its source and category facets. So places are not left out for an event another
-    department recorded there; instead their facet counts are not taken (but for district), and a
-    place search filtered by source or category leaves them out like any other document.
-    """
-    asked = set(query.filters.values) & {"source", "category", "subcategory"}
-    if "place" not in query.kinds or asked or not scoped.exclude:
-        return index.run(_replace(query, filters=scoped), offset)
-    others = tuple(k for k in query.kinds if k != "place")
-    open_filters = Filters(scoped.values, scoped.time_from, scoped.time_to)
-    places = index.run(_replace(query, kinds=("place",), filters=open_filters, facets=("district",)), offset)
-    if not others:
-        return SearchResults(places.hits, places.total, {"district": places.facets.get("district", {})})
-    rest = index.run(_replace(query, kinds=others, filters=scoped), offset)
-    hits = sorted([*places.hits, *rest.hits], key=lambda h: (-h.score, h.id))[: query.size]
-    facets = dict(rest.facets)
-    for value, count in places.facets.get("district", {}).items():
-        facets.setdefault("district", {})[value] = facets.get("district", {}).get(value, 0) + count
-    return SearchResults(hits, places.total + rest.total, facets)
-
-
-def _scoped_filters(filters: Filters, scope: Scope) -> Filters | None:
-    """Return the filters with the scope's sources and areas added, or None when nothing can match."""
-    values = dict(filters.values)
-    if "source" in values:
-        values["source"] = tuple(s for s in values["source"] if scope.allows_source(s))
-        if not values["source"]:
-            return None
-    if scope.areas is not None:
-        asked = values.get("district")
-        values["district"] = tuple(d for d in (asked or scope.areas) if d in scope.areas)
-        if not values["district"]:
-            return None
-    refused = tuple(s for s in SOURCES if not scope.allows_source(s))
-    return Filters(values, filters.time_from, filters.time_to, {"source": refused} if refused else {})
 
 
 def _explained(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 // The workbench: sign-in, then search, person, address, case, graph and escalating-cases pages.
-import { session, signOut, whenSignedOut } from "./api.js";
+import { session, whenSignedOut } from "./api.js";
 import { loadCodes } from "./labels.js";
 import { Shell } from "./shell.js";
 import { SignIn } from "./pages/signin.js";
@@ -43,11 +43,6 @@ router.afterEach((to) => {
 });
 
 whenSignedOut(() => router.push({ path: "/login", query: { next: router.currentRoute.value.fullPath } }));
-
-window.cityhubSignOut = async () => {
-  await signOut();
-  router.push("/login");
-};
 
 loadCodes();
 const app = createApp({ template: "<router-view />" });

@@ -65,7 +65,7 @@ export const CasePage = {
     return { id, view, failure, timeline, places, theCase, reason, people, departments, label };
   },
   template: `
-  <div class="case-page" :data-ready="view && !timeline.loading ? 'yes' : null">
+  <div class="case-page" :data-ready="failure || (view && !timeline.loading) ? 'yes' : null">
     <failure :text="failure" />
     <template v-if="view">
       <el-card class="headline" data-test="case-head">

@@ -185,7 +185,7 @@ export const GraphPage = {
     return { box, failure, picked, drawn, counts, start, expand, open, finder, find, begin, label, pages: PAGES };
   },
   template: `
-  <div class="graph-page" :data-ready="drawn ? 'yes' : null">
+  <div class="graph-page" :data-ready="drawn || failure ? 'yes' : null">
     <failure :text="failure" />
     <el-card v-if="!start" class="section">
       <template #header>关系图谱：选择一个人员或地点作为起点</template>

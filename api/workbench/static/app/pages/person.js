@@ -59,7 +59,7 @@ export const PersonPage = {
     return { id, view, failure, gate, lists, stated, label, session, listed: () => listed };
   },
   template: `
-  <div class="person-page" :data-ready="lists.timeline && !lists.timeline.loading ? 'yes' : null">
+  <div class="person-page" :data-ready="failure || gate || (lists.timeline && !lists.timeline.loading) ? 'yes' : null">
     <purpose-gate v-if="gate" @stated="stated" />
     <failure :text="failure" />
     <template v-if="view && !gate">

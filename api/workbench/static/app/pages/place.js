@@ -52,7 +52,7 @@ export const PlacePage = {
     return { id, view, failure, tab, lists, crumbs, person, event, label, count };
   },
   template: `
-  <div class="place-page" :data-ready="view && !lists.residents.loading ? 'yes' : null">
+  <div class="place-page" :data-ready="failure || (view && !lists.residents.loading) ? 'yes' : null">
     <failure :text="failure" />
     <template v-if="view">
       <el-card class="headline" data-test="place-head">
@@ -89,7 +89,7 @@ export const PlacePage = {
               <el-table-column label="出生" width="120"><template #default="{ row }">{{ person(row).birth_date || '—' }}</template></el-table-column>
               <el-table-column label="身份证" width="200"><template #default="{ row }"><span class="mono">{{ person(row).id_number || '—' }}</span></template></el-table-column>
               <el-table-column label="所在房间"><template #default="{ row }">
-                <router-link v-if="row.place_id" :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.place_id === view.place.place_id ? '本处' : row.full_address || row.place_id }}</router-link>
+                <router-link v-if="row.place_id" :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.place_id === view.place.place_id ? '本处' : '查看所在房间' }}</router-link>
               </template></el-table-column>
             </el-table>
             <pager :list="lists.residents" name="residents" />
