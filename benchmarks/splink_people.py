@@ -162,7 +162,10 @@ def resolve(frame: pd.DataFrame) -> pd.DataFrame:
     filled = data.notna().sum()
     for columns in (("family",), ("given",), ("birth_year",), ("id_number",), ("phone",)):
         if all(filled[c] > 1 for c in columns):
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+            except ValueError:  # a session whose EM drove an m below what float64 holds: skipped
+                continue
     predictions = linker.inference.predict(threshold_match_probability=0.01)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, 0.5

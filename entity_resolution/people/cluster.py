@@ -52,8 +52,8 @@ class ClusterOptions:
 
     link: float = 0.0  # a pair at or above this is a link (even odds)
     strong: float = 10.0  # a link at or above this merges without support from other pairs
-    cannot: float = -8.0  # a pair at or below this must not end up in one cluster
-    doubt: float = -4.0  # a component with a pair at or below this inside is rebuilt carefully
+    cannot: float = -12.0  # a pair at or below this (odds 1 in 4,096) must not end up in one cluster
+    doubt: float = -6.0  # a component with a pair at or below this inside is rebuilt carefully
     births_reliable: bool = True  # a weak link may not join far-apart birth dates
 
 

@@ -262,15 +262,18 @@ def _birth_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]
     return level
 
 
-def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
+def _id_levels(
+    enc: Encoded, left: Ints, right: Ints, same_name: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int8]:
+    """Return ID levels; `same_name` (the names agree) tells a sequence-number slip from twins."""
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
     valid_known, valid_equal = _equal(c["id18"], left, right)
     known, equal = _equal(c["id_text"], left, right)
     level[known] = level_index("id", "differ")
     level[valid_known & ~valid_equal] = level_index("id", "conflict")
-    # Two valid numbers a slip apart in region or birth date (the check digit recomputed) are one
-    # number miskeyed; two that differ only in the sequence number are twins or neighbours.
+    # Two valid numbers a slip apart (the check digit recomputed) are one number miskeyed; when
+    # they differ only in the sequence number they are that or twins, whose names differ.
     rest = np.flatnonzero(known & ~equal)
     strings = enc.strings["id_text"]
     distance = _similarity(strings, c["id_text"][left[rest]], c["id_text"][right[rest]], OSA.distance)
@@ -282,7 +285,7 @@ def _id_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     if both_valid.any():
         heads = np.array([text[:14] for text in strings], dtype=object)
         same_head = heads[c["id_text"][left[rest]]] == heads[c["id_text"][right[rest]]]
-        close &= ~(both_valid & same_head)
+        close &= ~(both_valid & same_head & ~same_name[rest])
     level[rest[close]] = level_index("id", "close")
     level[equal] = level_index("id", "exact")
     return level
@@ -354,9 +357,12 @@ def _simple_levels(codes: npt.NDArray[np.integer], left: Ints, right: Ints) -> n
 
 def comparison_levels(enc: Encoded, left: Ints, right: Ints) -> dict[str, npt.NDArray[np.int8]]:
     """Return the level code (-1 missing) of every field for pairs of rows (left[i], right[i])."""
+    name = _name_levels(enc, left, right)
     return {
-        "id": _id_levels(enc, left, right),
-        "name": _name_levels(enc, left, right),
+        "id": _id_levels(
+            enc, left, right, np.isin(name, (level_index("name", "exact"), level_index("name", "phonetic")))
+        ),
+        "name": name,
         "birth": _birth_levels(enc, left, right),
         "gender": _simple_levels(enc.gender, left, right),
         "mobile": _phone_levels(enc, "mobile", left, right),

@@ -110,7 +110,7 @@ def em_m(
     prior_m: dict[str, Floats],
 ) -> tuple[dict[str, Floats], dict[str, Floats], Floats]:
     """Return m with the `free` fields re-estimated from the EM sessions' matches, the expected
-    matches seen at each level of them (m unchanged where the sessions found too few matches), and
+    matches seen at each level of those re-estimated (the others keep their m), and
     each candidate pair's match probability in the session that found it (0 outside sessions)."""
     probability = np.zeros(len(next(iter(levels.values()))) if levels else 0)
     for blocked, rows in sessions.items():
@@ -126,8 +126,8 @@ def em_m(
         counts = np.bincount(
             level[known].astype(np.int64), weights=probability[known], minlength=len(LEVELS[f])
         ).astype(np.float64)
-        seen[f] = counts
         if counts.sum() >= MIN_SESSION_MATCHES:
+            seen[f] = counts
             smoothed = counts + PSEUDO_PAIRS * prior_m[f]
             out[f] = smoothed / smoothed.sum()
     return out, seen, probability

@@ -1,10 +1,13 @@
 """Stage 3a, train: the m and u probabilities behind the comparison weights, estimated from the data.
 
-u (how often a level occurs among non-matches) comes from random pairs of mentions: almost all of
-them are different people. m (how often among matches) comes from pairs the data itself vouches
-for: pairs sharing a valid ID number give m for every other field, and pairs agreeing on name,
-birth date and a phone or a room give m for the ID field. Each estimate is smoothed towards a
-prior table with a few pseudo-pairs, so a small or ID-less data set still gets sensible weights.
+u (how often a level occurs among non-matches) comes from random pairs of mentions (all of them in a
+small input): almost all are different people. m (how often among matches) comes from EM sessions
+over the candidate pairs, as Splink estimates it (`em.py`); a field the sessions say too little
+about keeps the m of pairs the data itself vouches for (pairs sharing a valid ID number give m for
+every other field, pairs agreeing on name, birth date and a phone or a room give m for the ID
+field). Each estimate is smoothed towards a generic prior table (`DEFAULT_M`) with a few
+pseudo-pairs, so a small data set still gets sensible weights. Nothing is a constant measured on
+one data set.
 
 The prior (how many candidate pairs are matches) is then fitted by expectation-maximisation with
 m and u held fixed. The result is a `MatchModel`: plain tables, so it can be stored beside the
@@ -68,7 +71,6 @@ class TrainOptions:
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
     min_seen: float = 3.0  # a level seen fewer times among both samples weighs at most rare_level_bits
     rare_level_bits: float = 8.0
-    min_vouched: float = 100.0  # fields with fewer vouched-for pairs get m by EM instead
     joint_pseudo_pairs: float = 5.0  # per cell of m(name, birth): see _joint_m
     em_pairs: int = 2_000_000  # candidate pairs an EM session reads at most
     seed: int = 0
@@ -381,21 +383,21 @@ def train_model(
 ) -> MatchModel:
     """Return the match model estimated from a prepared table and the levels of its candidate pairs.
 
-    `rule_bits` (the blocking rules behind each pair) let the fields no identifier vouches for get
-    their m by EM sessions (`em.py`); without them those fields keep the prior m.
+    `rule_bits` (the blocking rules behind each pair) let every field get its m by EM sessions
+    (`em.py`); a field the sessions say too little about keeps the m of the pairs sharing an ID
+    number, smoothed towards the prior.
     """
     options = options or TrainOptions()
     tf, tf_floor = name_frequencies(prepared)
     u, seen_u = _u(enc, options)
-    m, seen_m = _m(levels, options)
-    matches = (levels["id"] == level_index("id", "exact")).astype(np.float64)  # vouched for
-    free = [f for f in FIELDS if seen_m[f].sum() < options.min_vouched]
-    if free and rule_bits is not None and len(left):
+    m, seen_m = _m(levels, options)  # from the pairs the data vouches for: where EM finds too few
+    matches = (levels["id"] == level_index("id", "exact")).astype(np.float64)
+    if rule_bits is not None and len(left):
         sessions = session_pairs(rule_bits, rules, options.em_pairs, options.seed)
         prior_m = {f: np.asarray(DEFAULT_M[f], dtype=np.float64) for f in FIELDS}
-        m, expected, probability = em_m(levels, sessions, u, m, free, prior_m)
+        m, expected, probability = em_m(levels, sessions, u, m, FIELDS, prior_m)
         seen_m = {**seen_m, **expected}
-        if {"name", "birth"} & set(free):
+        if expected:
             matches = probability
     joint = _joint_m(levels, matches, m, options)
     model = _model(m, u, (seen_m, seen_u), tf, tf_floor, 0.0, options, joint)
