@@ -219,25 +219,28 @@ def structured_address_tokens(parts: AddressParts) -> list[str]:
     return tokens
 
 
-def room_anchors(parts: AddressParts) -> list[str]:
-    """Return the ag tokens of a place in an estate: each bigram of the estate joined to its numbers.
+def room_anchors(parts: AddressParts, *, every: bool = False) -> list[str]:
+    """Return the ag tokens of a place in an estate: the estate's first and last bigram joined to its
+    numbers (`every`: each bigram, as a query reads it).
 
     They find a room whose estate is written with more or fewer words around it (学士社区天成熙园
-    for 天成熙园, 渝中朝阳广场 for 朝阳广场): the parts that overlap still meet, and only at the
-    same numbers. Only the deepest numbers written (building, unit, room) are used.
+    for 天成熙园, 渝中朝阳广场 for 朝阳广场): a query's bigrams hold the indexed estate's first or
+    last one, and only at the same numbers. Only the deepest numbers written (building, unit, room)
+    are used; two tokens a room keep the index small.
 
-    >>> room_anchors(address_parts("聚龙城3栋2单元501"))
-    ['ag:聚龙|3|2|501', 'ag:龙城|3|2|501']
+    >>> room_anchors(address_parts("天成熙园9幢5单元3004"))
+    ['ag:天成|9|5|3004', 'ag:熙园|9|5|3004']
     """
     numbers = []
     for number in (parts.building, parts.unit, parts.room):
         if not number:
             break
         numbers.append(number)
-    if not numbers:
+    pairs = bigrams(parts.estate.replace("·", ""))
+    if not numbers or not pairs:
         return []
     path = "|".join(numbers)
-    return [f"ag:{pair}|{path}" for pair in bigrams(parts.estate.replace("·", ""))]
+    return [f"ag:{pair}|{path}" for pair in (pairs if every else unique([pairs[0], pairs[-1]]))]
 
 
 def site_bigrams(parts: AddressParts) -> list[str]:

@@ -320,7 +320,7 @@ def _han_clauses(piece: str, city_code: str | None) -> Iterator[Clause]:
         yield _clause(token.split(":", 1)[0], [token], piece)
     for token in site_bigrams(parts):
         yield _clause("a2", [token], token[3:])
-    for token in room_anchors(parts):
+    for token in room_anchors(parts, every=True):
         yield _clause("ag", [token], token[3:5])
     for pair in bigrams(normalize_address_text(piece)):
         yield _clause("x2", [f"x2:{pair}"], pair)
