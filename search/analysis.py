@@ -8,17 +8,20 @@ their results the same.
 A token is `<field>:<value>`; the field says what kind of value it is:
 
     names      nf full clean name, n2 character bigram, n1 character, py pinyin key (homophones
-               meet: 张伟/张玮/張偉 -> zhangwei), pz fuzzy pinyin (zh/z, n/l, eng/en ...), pi initials
+               meet: 张伟/张玮/張偉 -> zhangwei), pz fuzzy pinyin (zh/z, n/l, eng/en ...), pi initials,
+               nw the name with one character as '?' (王?国: a wrong or dropped character)
     ID number  if full, ir 6-digit region, ib birth date, i6 last 6, i4 last 4
     phone      tf full, tl landline local number, t6 last 6, t4 last 4
     address    ad district, as street, ac community, ae estate, ab/au/ar estate+building(+unit(+room)),
                ak district+building+unit+room, ao road and door number, a2 bigram of the estate
-               and road
+               and road, ag a bigram of the estate with the numbers of the place (天成|9|5|3004)
     text       x2 character bigram
     key        k the document's own id, lower-cased
 
     >>> name_tokens("張偉")
-    ['nf:张伟', 'n2:张伟', 'n1:张', 'n1:伟', 'py:zhangwei', 'pz:zangwei', 'pi:zw']
+    ['nf:张伟', 'n2:张伟', 'n1:张', 'n1:伟', 'py:zhangwei', 'pz:zangwei', 'pi:zw', 'nw:?伟', 'nw:张?']
+    >>> name_tokens("王建国")[-1]
+    'nw:王?国'
     >>> address_tokens("聚龙城3-2-501") == address_tokens("聚龙城3栋2单元501")
     True
 
@@ -45,9 +48,11 @@ __all__ = [
     "address_tokens",
     "bigrams",
     "id_number_tokens",
+    "name_wildcards",
     "key_token",
     "name_tokens",
     "phone_tokens",
+    "room_anchors",
     "sensitive_token",
     "site_bigrams",
     "structured_address_tokens",
@@ -55,6 +60,7 @@ __all__ = [
 ]
 
 _HASH_KEY = b"cityhub-search-1"
+MAX_WILDCARD_NAME = 4  # the longest Han name given inner wildcards: names are 2-4 characters
 _CACHE = 1 << 18
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 # The forms parse_id_number and clean_phone return; values already in them are not parsed again.
@@ -102,16 +108,38 @@ def _name_tokens(raw: str) -> tuple[str, ...]:
     if key:
         initials = "".join(syllable[0] for syllable in name_pinyin(name).split())
         tokens += [f"py:{key}", f"pz:{fuzzy_phonetic_key(name)}", f"pi:{initials}"]
+    if han == name:
+        tokens += [f"nw:{w}" for w in name_wildcards(han)]
     return tuple(tokens)
 
 
+def name_wildcards(han: str) -> list[str]:
+    """Return a name with one character in turn replaced by '?': inner ones, and both of a 2-character name.
+
+    One wrong character inside a name still meets its own wildcard (王律国 and 王建国 share 王?国),
+    and a name typed without that character meets it too (王国 read with a '?' inserted). At the
+    ends of a longer name a wildcard would say no more than the bigram left over; a 2-character
+    name has no bigram left, and its wildcard (陈?) keeps the character at its place in a name of
+    that length.
+
+    >>> name_wildcards("欧阳明月"), name_wildcards("张伟"), name_wildcards("张")
+    (['欧?明月', '欧阳?月'], ['?伟', '张?'], [])
+    """
+    if len(han) == 2:
+        return [f"?{han[1]}", f"{han[0]}?"]
+    if not 3 <= len(han) <= MAX_WILDCARD_NAME:
+        return []
+    return [f"{han[:i]}?{han[i + 1 :]}" for i in range(1, len(han) - 1)]
+
+
 def name_tokens(raw: str) -> list[str]:
-    """Return a personal name's tokens: full name, bigrams, characters, pinyin, fuzzy pinyin, initials.
+    """Return a personal name's tokens: full name, bigrams, characters, pinyin, fuzzy pinyin, initials,
+    wildcards (`name_wildcards`).
 
     A 2-character name has one bigram and its two characters, so it is found however short.
 
-    >>> name_tokens("单田芳")[-3:]
-    ['py:shantianfang', 'pz:santianfang', 'pi:stf']
+    >>> name_tokens("单田芳")[-4:]
+    ['py:shantianfang', 'pz:santianfang', 'pi:stf', 'nw:单?芳']
     """
     return list(_name_tokens(raw))
 
@@ -191,6 +219,30 @@ def structured_address_tokens(parts: AddressParts) -> list[str]:
     return tokens
 
 
+def room_anchors(parts: AddressParts, *, every: bool = False) -> list[str]:
+    """Return the ag tokens of a place in an estate: the estate's first and last bigram joined to its
+    numbers (`every`: each bigram, as a query reads it).
+
+    They find a room whose estate is written with more or fewer words around it (学士社区天成熙园
+    for 天成熙园, 渝中朝阳广场 for 朝阳广场): a query's bigrams hold the indexed estate's first or
+    last one, and only at the same numbers. Only the deepest numbers written (building, unit, room)
+    are used; two tokens a room keep the index small.
+
+    >>> room_anchors(address_parts("天成熙园9幢5单元3004"))
+    ['ag:天成|9|5|3004', 'ag:熙园|9|5|3004']
+    """
+    numbers = []
+    for number in (parts.building, parts.unit, parts.room):
+        if not number:
+            break
+        numbers.append(number)
+    pairs = bigrams(parts.estate.replace("·", ""))
+    if not numbers or not pairs:
+        return []
+    path = "|".join(numbers)
+    return [f"ag:{pair}|{path}" for pair in (pairs if every else unique([pairs[0], pairs[-1]]))]
+
+
 def site_bigrams(parts: AddressParts) -> list[str]:
     """Return the a2 tokens of an address: bigrams of its estate, road and unparsed rest.
 
@@ -209,12 +261,13 @@ def _address_tokens(raw: str, city_code: str | None, with_bigrams: bool) -> tupl
     parts = address_parts(raw, city_code)
     tokens = structured_address_tokens(parts)
     if with_bigrams:
-        tokens += site_bigrams(parts)
+        tokens += site_bigrams(parts) + room_anchors(parts)
     return tuple(tokens)
 
 
 def address_tokens(raw: str | None, city_code: str | None = None, *, with_bigrams: bool = False) -> list[str]:
-    """Return an address's tokens, read inside `city_code`; `with_bigrams` adds bigrams for loose fragments.
+    """Return an address's tokens, read inside `city_code`; `with_bigrams` adds bigrams for loose fragments
+    and for estates written with more or fewer words (`room_anchors`).
 
     >>> address_tokens("重庆市沙坪坝区回龙坝镇聚龙城社区3栋2单元501", "500100")[:4]
     ['ad:沙坪坝区', 'as:回龙坝镇', 'ac:聚龙城社区', 'ae:聚龙城']

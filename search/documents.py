@@ -76,11 +76,18 @@ def person_documents(
 ) -> Iterator[SearchDocument]:
     """Yield a document per person: name, ID number and phones (hashed), addresses, facets.
 
+    The names the departments wrote in the person's mentions are indexed beside the resolved one
+    (a caller's 赵鸣伟 for 赵明伟), so a query typed like any of them finds the person.
     Sources come from the person's mentions; categories and sources also from the events they
     are in (`event_people` joined to `events`); districts from their addresses, read inside the
     hub's city `city_code` (Settings.city_code; None: anywhere in the country).
     """
     sources = _grouped(person_mentions, "person_id", "source")
+    written = (
+        _grouped(person_mentions, "person_id", "name")
+        if person_mentions is not None and "name" in person_mentions
+        else {}
+    )
     categories: dict[str, list[str]] = {}
     if events is not None and event_people is not None:
         joined = event_people.merge(events[["event_id", "source", "category"]], on="event_id")
@@ -95,6 +102,8 @@ def person_documents(
         phones = _listed(getattr(row, "phones", None))
         addresses = _listed(getattr(row, "addresses", None))
         tokens = [key_token(person_id), *name_tokens(name)]
+        for alias in written.get(person_id, ()):
+            tokens += name_tokens(alias)
         tokens += id_number_tokens(id_number) if "id_number" in secret else []
         phone_display = [
             {"mask": mask_number(p), "tokens": phone_tokens(p)} for p in phones if phone_tokens(p)

@@ -20,9 +20,9 @@ from search.base import Clause
 
 __all__ = ["highlight", "mask_number", "mark"]
 
-NAME_FIELDS = frozenset({"nf", "n2", "n1", "py", "pz", "pi", "pe"})
+NAME_FIELDS = frozenset({"nf", "n2", "n1", "py", "pz", "pi", "pe", "nw", "nv"})
 WHOLE_NAME_FIELDS = frozenset({"nf", "py", "pz", "pi", "pe"})
-ADDRESS_FIELDS = frozenset({"ad", "as", "ac", "ae", "ab", "au", "ar", "ak", "ao", "a2"})
+ADDRESS_FIELDS = frozenset({"ad", "as", "ac", "ae", "ab", "au", "ar", "ak", "ao", "a2", "ag"})
 # Which digits of an 18-digit ID number a fragment token stands for (start, end; None = to the end).
 _ID_SPANS: dict[str, tuple[int, int | None]] = {
     "ir": (0, 6),
@@ -92,7 +92,11 @@ def _name(name: str, matched: Sequence[Clause]) -> str:
     hits = [c for c in matched if c.field in NAME_FIELDS and own.intersection(c.tokens)]
     if any(c.field in WHOLE_NAME_FIELDS for c in hits):
         return f"<em>{name}</em>"
-    return mark(name, [c.tokens[0].split(":", 1)[1] for c in hits])
+    needles = [c.tokens[0].split(":", 1)[1] for c in hits if c.field not in ("nw", "nv")]
+    for clause in (c for c in hits if c.field in ("nw", "nv")):  # a name one character away: what is shared
+        for token in own.intersection(clause.tokens):
+            needles += token.split(":", 1)[1].split("?")
+    return mark(name, needles)
 
 
 def _id_number(mask: str, matched: Sequence[Clause]) -> str:
@@ -145,6 +149,10 @@ def _address(address: str, matched: Sequence[Clause]) -> str:
             suffix = {"ab": "栋", "au": "单元", "ar": "", "ak": ""}[clause.field]
             if suffix or address.endswith(number):
                 needles.append(number + suffix)
+        elif clause.field == "ag":
+            pair, _, numbers = value.partition("|")
+            room = numbers.rsplit("|", 1)[-1]
+            needles += [pair, room] if address.endswith(room) else [pair]
         elif clause.field == "ad":
             needles += [value, value.removesuffix("区").removesuffix("县")]
         elif clause.field == "ae":

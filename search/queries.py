@@ -25,24 +25,38 @@ from typing import Any
 
 from normalize.address import normalize_address_text
 from normalize.id_number import PROVINCE_PREFIXES, InvalidIdNumber, parse_id_number
+from normalize.names import clean_name
 from normalize.phone import clean_phone
 from ontology.errors import BadInput
 from search.analysis import (
+    MAX_WILDCARD_NAME,
     address_parts,
     bigrams,
     key_token,
     name_tokens,
+    name_wildcards,
+    room_anchors,
     sensitive_token,
     site_bigrams,
     structured_address_tokens,
 )
 from search.base import FACET_FIELDS, KINDS, Clause, Filters, SearchQuery
 
-__all__ = ["IDENTIFIER_FIELDS", "WEIGHTS", "build_filters", "build_query", "pinyin_variants"]
+__all__ = [
+    "IDENTIFIER_FIELDS",
+    "WEIGHTS",
+    "build_filters",
+    "build_query",
+    "digit_slips",
+    "near_names",
+    "pinyin_variants",
+]
 
 # Clause fields that match an ID number, a phone or a part of one (birth date included): a search
 # that uses them narrows down a person's identifiers, so access policies limit who may send them.
-IDENTIFIER_FIELDS = frozenset({"if", "ir", "ib", "i6", "i4", "tf", "tl", "t6", "t4"})
+# A near phone (tn) is one too, and never a whole number: a role allowed whole numbers only must not
+# learn that a number one digit away is someone's.
+IDENTIFIER_FIELDS = frozenset({"if", "ir", "ib", "i6", "i4", "tf", "tn", "tl", "t6", "t4"})
 
 WEIGHTS: dict[str, float] = {
     "nf": 6,
@@ -52,12 +66,15 @@ WEIGHTS: dict[str, float] = {
     "pz": 2,
     "pi": 1,
     "pe": 2,  # pe: pinyin one edit away
+    "nw": 3,  # a name one character away: more than the bigram and character it shares, less than exact
+    "nv": 1.5,  # a 2-character name one character away: less than a bigram of a longer name
     "if": 16,
     "ir": 3,
     "ib": 5,
     "i6": 6,
     "i4": 4,
     "tf": 16,
+    "tn": 8,  # the phone with one digit wrong or two swapped
     "tl": 8,
     "t6": 6,
     "t4": 4,
@@ -71,6 +88,7 @@ WEIGHTS: dict[str, float] = {
     "ak": 3,
     "ao": 3,
     "a2": 0.5,
+    "ag": 1,
     "x2": 1,
     "k": 16,
 }
@@ -216,7 +234,9 @@ def _number_clauses(written: str) -> Iterator[Clause]:
     if 7 <= length <= 14 and "X" not in digits:
         phone = clean_phone(written)  # a local number gets the city's area code
         if phone is not None:
-            yield _clause("tf", [sensitive_token("tf", phone.replace("-", ""))], digits)
+            whole = phone.replace("-", "")
+            yield _clause("tf", [sensitive_token("tf", whole)], digits)
+            yield _clause("tn", [sensitive_token("tf", v) for v in digit_slips(whole)], digits)
     if length in (7, 8) and "X" not in digits:
         yield _clause("tl", [sensitive_token("tl", digits)], digits)
     if length == 4:
@@ -233,6 +253,21 @@ def _number_clauses(written: str) -> Iterator[Clause]:
         yield _clause("ir", [sensitive_token("ir", digits[:6])], digits[:6])
         if length >= 14 and _is_date(digits[6:14]):
             yield _clause("ib", [sensitive_token("ib", digits[6:14])], digits[6:14])
+
+
+def digit_slips(digits: str) -> list[str]:
+    """Return the numbers one slip away: one digit replaced, or two adjacent digits swapped.
+
+    A phone is matched by its whole token, so the slips are made here, on the query (at most
+    9 x 14 + 13 of them), and the index holds nothing more.
+
+    >>> len(digit_slips("13812345678")), "13812345687" in digit_slips("13812345678")
+    (109, True)
+    """
+    found = {digits[:i] + d + digits[i + 1 :] for i in range(len(digits)) for d in "0123456789"}
+    found |= {digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :] for i in range(len(digits) - 1)}
+    found.discard(digits)
+    return sorted(found)
 
 
 def _is_date(digits: str) -> bool:
@@ -272,14 +307,42 @@ def _han_clauses(piece: str, city_code: str | None) -> Iterator[Clause]:
     han_count = len(_HAN.findall(piece))
     if (han_count <= MAX_NAME_CHARS or "·" in piece) and not re.search(r"\d", piece):
         for token in name_tokens(piece):
-            yield _clause(token.split(":", 1)[0], [token], piece)
+            if not token.startswith("nw:"):  # the query's own wildcards are among near_names
+                yield _clause(token.split(":", 1)[0], [token], piece)
+        name = clean_name(piece)
+        near = near_names(name)
+        if near:
+            yield _clause("nw", near, piece)
+        if len(name) == 2:  # its wildcard keeps one character only: weighed apart, lower
+            yield _clause("nv", [f"nw:{w}" for w in name_wildcards(name)], piece)
     parts = address_parts(piece, city_code)
     for token in structured_address_tokens(parts):
         yield _clause(token.split(":", 1)[0], [token], piece)
     for token in site_bigrams(parts):
         yield _clause("a2", [token], token[3:])
+    for token in room_anchors(parts, every=True):
+        yield _clause("ag", [token], token[3:5])
     for pair in bigrams(normalize_address_text(piece)):
         yield _clause("x2", [f"x2:{pair}"], pair)
+
+
+def near_names(name: str) -> list[str]:
+    """Return the tokens of names one character away from a clean Han name (typed wrong, dropped or
+    added): its inner wildcards, itself with a '?' inserted inside, and itself less one character.
+
+    >>> near_names("王律国")
+    ['nw:王?国', 'nw:王?律国', 'nw:王律?国', 'nf:律国', 'nf:王国', 'nf:王律']
+    >>> near_names("王建")
+    ['nw:王?建']
+    """
+    if not 2 <= len(name) <= MAX_WILDCARD_NAME or len(_HAN.findall(name)) != len(name):
+        return []
+    tokens = [f"nw:{w}" for w in name_wildcards(name)] if len(name) > 2 else []
+    if len(name) < MAX_WILDCARD_NAME:
+        tokens += [f"nw:{name[:i]}?{name[i:]}" for i in range(1, len(name))]
+    if len(name) > 2:
+        tokens += [f"nf:{name[:i]}{name[i + 1 :]}" for i in range(len(name))]
+    return list(dict.fromkeys(tokens))
 
 
 def _merge(clauses: Iterator[Clause]) -> list[Clause]:

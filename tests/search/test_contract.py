@@ -11,6 +11,7 @@ import pytest
 from ontology.errors import BadInput
 from search import open_index
 from search.base import SearchIndex
+from search.queries import WEIGHTS
 from tests.search.conftest import (
     BACKENDS,
     ID_OUYANG,
@@ -58,6 +59,31 @@ def top(index: SearchIndex, text: str, kind: str | None = None, size: int = 10) 
 def test_finds(loaded_index: SearchIndex, text: str, kind: str | None, first: str) -> None:
     found = top(loaded_index, text, kind)
     assert found and found[0] == first, found
+
+
+@pytest.mark.parametrize(
+    ("near", "exact", "kind", "first"),
+    [
+        ("13812345687", "13812345678", "person", "P1"),  # two digits swapped
+        ("13812395678", "13812345678", "person", "P1"),  # one digit wrong
+        ("欧阳丽娜", "欧阳娜娜", "person", "P4"),  # one character wrong
+        ("欧阳娜", "欧阳娜娜", "person", "P4"),  # one character dropped
+        ("王若", "王芳", "person", "P5"),  # a 2-character name with one character wrong
+        ("大学城聚龙城3栋2单元501", "聚龙城3栋2单元501", "place", ROOM_501),  # words the estate lacks
+    ],
+)
+def test_a_typo_still_finds_the_document_below_the_exact_text(
+    loaded_index: SearchIndex, near: str, exact: str, kind: str, first: str
+) -> None:
+    found = loaded_index.search(near, kinds=[kind]).hits
+    assert found and found[0].id == first, [h.id for h in found]
+    exactly = loaded_index.search(exact, kinds=[kind]).hits
+    assert exactly[0].id == first and exactly[0].score > found[0].score
+
+
+def test_a_near_phone_reveals_no_digit(loaded_index: SearchIndex) -> None:
+    hit = loaded_index.search("13812345687", kinds=["person"]).hits[0]
+    assert hit.id == "P1" and not re.search(r"\d", str(hit.highlights))
 
 
 def test_homophone_finds_both_spellings(loaded_index: SearchIndex) -> None:
@@ -146,7 +172,9 @@ def test_upsert_replaces_and_delete_removes(make_index: Callable[[str], SearchIn
     assert index.count("person") == 5
     assert top(index, "张大伟", "person")[0] == "P1"
     renamed_hit = next(h for h in index.search("张伟", kinds=["person"]).hits if h.id == "P1")
-    assert renamed_hit.score == 2  # only the characters 张 and 伟 are left of the old name
+    # the old name's own tokens are gone: the characters 张 and 伟 are left, and 张伟 as a name one
+    # character short of 张大伟 (张?伟)
+    assert renamed_hit.score == 2 + WEIGHTS["nw"]
     assert index.delete("person", ["P1", "no-such-id"]) == 2
     assert index.count("person") == 4
     assert "P1" not in top(index, "张大伟", "person")

@@ -41,3 +41,12 @@ def test_place_and_case_documents() -> None:
 def test_ontology_decides_what_is_sensitive() -> None:
     assert sensitive_fields() == {"id_number", "phones"}
     assert category_label("no.such") == "no.such"
+
+
+def test_a_person_is_found_by_every_name_the_departments_wrote() -> None:
+    tables = resolved_tables()
+    tables["person_mentions"] = tables["person_mentions"].assign(name=["张伟", "张卫东", None])
+    person = {d.id: d for d in documents(tables)["person"]}["P1"]
+    assert person.title == "张伟" and {"nf:张伟", "nf:张卫东", "nw:张?东"} <= set(person.tokens)
+    other = {d.id: d for d in documents(tables)["person"]}["P2"]
+    assert "nf:张卫东" not in other.tokens
