@@ -35,6 +35,7 @@ class BadFile(SourceError):
     def __init__(self, source: str, path: Path, problem: str) -> None:
         super().__init__(f"{source} {path.name}: {problem}")
         self.file = path.name
+        self.problem = problem
 
 
 class FileDropReader:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Annotated
 
 import typer
 
 from cityhub.cli.output import print_rows
 
 
-def status() -> None:
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per stream on stdout.")] = False,
+) -> None:
     """Print every source stream's watermark, last batch, records, quarantined rows, last error and age.
 
     Reads: the source definitions (CITYHUB_SOURCES_DIR) and the warehouse's batch log, watermarks,
@@ -23,6 +27,10 @@ def status() -> None:
 
     warehouse, _ = open_stores()
     rows = source_status(warehouse, load_sources(get_settings().sources_dir), dt.datetime.now())
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        return
     print_rows("status", rows, left=("stream", "watermark", "last batch", "loaded", "age", "last error"))
 
 

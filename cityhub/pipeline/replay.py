@@ -43,7 +43,7 @@ def replay_quarantine(
     warehouse: Warehouse, specs: dict[str, SourceSpec], source: str | None = None
 ) -> list[ReplayResult]:
     """Return, per batch, what replaying the quarantined rows (of one source, or all) did."""
-    where = quarantine.c.replayable.is_(True)
+    where: sa.ColumnElement[bool] = quarantine.c.replayable.is_(True)
     if source is not None:
         where = where & (quarantine.c.source == source)
     kept = warehouse.unsealed_quarantine(where)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cityhub.config import get_settings
 from cityhub.lake import Lake
@@ -27,8 +28,8 @@ class StreamFailure:
 
     def line(self) -> str:
         """Return the failure as one line naming the source, the stream and the file."""
-        where = f"{self.source}/{self.stream}" + (f" file {self.file}" if self.file else "")
-        return f"{where}: {self.error}"
+        where = f"{self.source}/{self.stream}" + (f" {self.file}" if self.file else "")
+        return f"{where}: {getattr(self.error, 'problem', self.error)}"
 
 
 @dataclass(slots=True)
@@ -39,8 +40,8 @@ class IngestRun:
     failures: list[StreamFailure] = field(default_factory=list)
 
 
-class IngestProgress:
-    """What the ingest tells as it goes; every hook does nothing unless overridden."""
+class IngestProgress(Protocol):
+    """What the ingest tells as it goes (a bar at a terminal, lines in a log)."""
 
     def stream_started(self, key: str) -> None:
         """A stream's pull starts."""
@@ -50,6 +51,19 @@ class IngestProgress:
 
     def stream_done(self, key: str, result: StreamResult | None) -> None:
         """A stream ended, loaded (its result) or failed (None)."""
+
+
+class _Silent:
+    """Progress that tells nothing."""
+
+    def stream_started(self, key: str) -> None:
+        """Tell nothing."""
+
+    def page_pulled(self, key: str, records: int) -> None:
+        """Tell nothing."""
+
+    def stream_done(self, key: str, result: StreamResult | None) -> None:
+        """Tell nothing."""
 
 
 def open_stores() -> tuple[Warehouse, Lake]:
@@ -95,6 +109,11 @@ def ingest_sources(
     return run.results
 
 
+def _pages_of(tell: IngestProgress, key: str) -> Callable[[int], None]:
+    """Return the page hook of one stream."""
+    return lambda records: tell.page_pulled(key, records)
+
+
 def ingest_every_source(
     specs: list[SourceSpec],
     warehouse: Warehouse,
@@ -111,16 +130,14 @@ def ingest_every_source(
     status`) and, with `keep_going`, the next stream is ingested; without it the error is raised.
     """
     now = dt.datetime.now().replace(microsecond=0)
-    tell = progress or IngestProgress()
+    tell: IngestProgress = progress or _Silent()
     run = IngestRun()
     for spec in specs:
         for stream in spec.streams:
             key = lake_source(spec, stream)
             tell.stream_started(key)
             try:
-                result = ingest_stream(
-                    spec, stream, warehouse, lake, now, variables, lambda n, k=key: tell.page_pulled(k, n)
-                )
+                result = ingest_stream(spec, stream, warehouse, lake, now, variables, _pages_of(tell, key))
             except CityhubError as error:
                 failure = StreamFailure(spec.source, stream.name, str(getattr(error, "file", "")), error)
                 warehouse.record_run(key, failure.line())
