@@ -104,8 +104,8 @@ class FileDropReader:
         raise BadFile(
             self.source,
             path,
-            f"is not {self.fetch.encoding} text ({len(failing)} of {len(lines)} lines, "
-            f"first at line {failing[0]}){reads_as}",
+            f"is not {self.fetch.encoding} text{reads_as} ({len(failing)} of {len(lines)} lines "
+            f"do not decode, the first at line {failing[0]})",
         )
 
     def _check_header(self, path: Path, raw: bytes, header: list[str]) -> None:

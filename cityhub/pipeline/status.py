@@ -26,12 +26,16 @@ def _age(since: Any, now: dt.datetime) -> str:
 
 
 def _last_error(runs: pd.DataFrame, names: list[str]) -> str:
-    """Return the newest error of the named runs that no later success cleared ("" if none)."""
-    found = runs[runs["source"].isin(names) & runs["last_error"].notna()]
-    found = found[found["last_ok_at"].isna() | (found["last_error_at"] > found["last_ok_at"])]
+    """Return the newest error of the named runs (the stream, its source) that no later success
+    of either cleared ("" if none)."""
+    own = runs[runs["source"].isin(names)]
+    found = own[own["last_error"].notna()].sort_values("last_error_at")
     if found.empty:
         return ""
-    newest = found.sort_values("last_error_at").iloc[-1]
+    newest = found.iloc[-1]
+    succeeded = own["last_ok_at"].dropna()
+    if len(succeeded) and succeeded.max() > newest["last_error_at"]:
+        return ""
     return f"{pd.Timestamp(newest['last_error_at']):%Y-%m-%d %H:%M} {newest['last_error']}"
 
 
