@@ -51,7 +51,9 @@ add_installed_commands(app)
 def main() -> None:
     """Run the CLI, turning cityhub errors into one line on stderr and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Abort:
         console.print("aborted")
         sys.exit(130)

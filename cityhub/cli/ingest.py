@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from cityhub.cli.output import console
@@ -116,7 +117,7 @@ def ingest(
     _print_run(run)
     docs = build_docs(run)
     if docs:
-        console.print(f"data quality report: {docs}")
+        typer.echo(f"data quality report: {docs}", err=True)
     if run.failures:
         raise typer.Exit(max(failure.error.exit_code for failure in run.failures))
 
@@ -141,7 +142,7 @@ def _print_run(run: IngestRun) -> None:
         )
     for failure in run.failures:
         table.add_row(failure.source, failure.stream, "-", "-", "-", "failed (watermark kept)")
-    console.print(table)
+    Console(stderr=True, width=max(160, console.width)).print(table)
     for warning in (w for r in run.results for w in r.warnings):
         console.print(f"[yellow]warning:[/yellow] {warning}")
     for failure in run.failures:
