@@ -134,6 +134,29 @@ def ingest_source(source: str, variables: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def source_of_dag(dag_id: str) -> str:
+    """Return the source an ingest DAG pulls (`cityhub_ingest_hotline` -> `hotline`), else the DAG id."""
+    prefix = "cityhub_ingest_"
+    return dag_id[len(prefix) :] if dag_id.startswith(prefix) else dag_id
+
+
+def record_task_failure(context: Mapping[str, Any]) -> None:
+    """Record a failed task's error where `cityhub status` shows it (Airflow's failure callback).
+
+    The line names the DAG, the task and the try; the error is the task's exception as one line.
+    """
+    from cityhub.pipeline.run import open_stores
+
+    ti = context.get("ti") or context.get("task_instance")
+    dag_id = str(getattr(ti, "dag_id", "") or context.get("dag_id", "unknown"))
+    task_id = str(getattr(ti, "task_id", "") or "")
+    attempt = getattr(ti, "try_number", None)
+    error = " ".join(str(context.get("exception") or "failed without an exception").split())
+    where = f"airflow {dag_id}.{task_id}" + (f" try {attempt}" if attempt else "")
+    warehouse, _ = open_stores()
+    warehouse.record_run(source_of_dag(dag_id), f"{where}: {error}")
+
+
 def run_fusion_step(step: str) -> dict[str, int]:
     """Return the counts of one step of `cityhub.pipeline.fusion` (a fusion task id or `full_rebuild`).
 

@@ -2,7 +2,9 @@
 
 The watermark is the date of the last file read. A malformed line (wrong number of fields, bytes
 that don't decode) is kept as a row with `_row_error` set, so it reaches quarantine instead of
-vanishing: nothing read from a file is lost.
+vanishing: nothing read from a file is lost. A file that cannot be read as a whole (another
+encoding, another delimiter, cut short, empty, its data on another sheet) stops the batch with a
+`BadFile` naming the file and the problem, before anything is loaded.
 """
 
 from __future__ import annotations
@@ -20,16 +22,31 @@ from connectors.spec import FileDropFetch, expand_variables
 from ontology.errors import SourceError
 
 ROW_ERROR = "_row_error"
+#: Above this share of lines that don't decode, the file is in another encoding, not damaged.
+_FOREIGN_ENCODING_SHARE = 0.2
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "bars"}
 FILE_FIELD = "_file"
 LINE_FIELD = "_line"
+
+
+class BadFile(SourceError):
+    """A dropped file that cannot be read as a whole; the message names the file and the problem."""
+
+    def __init__(self, source: str, path: Path, problem: str) -> None:
+        super().__init__(f"{source} {path.name}: {problem}")
+        self.file = path.name
+        self.problem = problem
 
 
 class FileDropReader:
     """Reads the files dropped after a watermark date, oldest first."""
 
-    def __init__(self, source: str, fetch: FileDropFetch, variables: Mapping[str, str]) -> None:
+    def __init__(
+        self, source: str, fetch: FileDropFetch, variables: Mapping[str, str], record_id: str = ""
+    ) -> None:
         self.source = source
         self.fetch = fetch
+        self.record_id = record_id  # a sheet without it is the wrong sheet
         self.folder = Path(expand_variables(fetch.folder, variables))
         self._date = re.compile(fetch.date_regex)
 
@@ -56,28 +73,78 @@ class FileDropReader:
 
     def _read_csv(self, path: Path) -> list[dict[str, Any]]:
         raw = path.read_bytes()
+        if not raw.strip():
+            raise BadFile(self.source, path, f"is empty ({len(raw)} bytes)")
+        self._check_encoding(path, raw)
         text = raw.decode(self.fetch.encoding, errors="replace")
         lines = list(csv.reader(io.StringIO(text)))
-        if not lines:
-            return []
         header = [h.strip().lstrip("\ufeff") for h in lines[0]]
+        self._check_delimiter(path, header)
+        self._check_header(path, raw, header)
+        if not raw.endswith((b"\n", b"\r")) and len(lines) > 1 and len(lines[-1]) < len(header):
+            raise BadFile(
+                self.source,
+                path,
+                f"truncated: line {len(lines)} has {len(lines[-1])} of {len(header)} fields and no line end",
+            )
         return [
             self._row(header, values, path.name, number)
             for number, values in enumerate(lines[1:], start=2)
             if any(v.strip() for v in values)
         ]
 
+    def _check_encoding(self, path: Path, raw: bytes) -> None:
+        """Raise BadFile when the header or many lines don't decode: the file is in another encoding."""
+        lines = raw.splitlines()
+        failing = [n for n, line in enumerate(lines, start=1) if not _decodes(line, self.fetch.encoding)]
+        if not failing or (failing[0] != 1 and len(failing) <= _FOREIGN_ENCODING_SHARE * len(lines)):
+            return
+        other = next((e for e in ("utf-8", "gb18030", "utf-16") if _decodes(raw, e)), None)
+        reads_as = f"; it reads as {other}" if other and other != self.fetch.encoding else ""
+        raise BadFile(
+            self.source,
+            path,
+            f"is not {self.fetch.encoding} text{reads_as} ({len(failing)} of {len(lines)} lines "
+            f"do not decode, the first at line {failing[0]})",
+        )
+
+    def _check_header(self, path: Path, raw: bytes, header: list[str]) -> None:
+        """Raise BadFile when the header lacks the record ID column, naming another encoding that has it."""
+        if not self.record_id or self.record_id in header:
+            return
+        for other in ("utf-8", "gb18030", "utf-16"):
+            if other != self.fetch.encoding and _decodes(raw, other):
+                if self.record_id in raw.decode(other).splitlines()[0]:
+                    problem = f"is not {self.fetch.encoding} text; it reads as {other}"
+                    raise BadFile(self.source, path, problem)
+        raise BadFile(self.source, path, f"has no column {self.record_id!r} in its header")
+
+    def _check_delimiter(self, path: Path, header: list[str]) -> None:
+        """Raise BadFile when the header is one field holding another delimiter."""
+        if len(header) != 1:
+            return
+        for delimiter, name in _OTHER_DELIMITERS.items():
+            if delimiter in header[0]:
+                raise BadFile(self.source, path, f"fields are separated by {name}, not commas")
+
     def _read_xlsx(self, path: Path) -> list[dict[str, Any]]:
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many types for a broken workbook
-            raise SourceError(f"{self.source}: {path.name} is not a readable XLSX file: {error}") from error
+            raise BadFile(self.source, path, f"is not a readable XLSX file ({error})") from error
         sheet = workbook.worksheets[0]
         lines = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheets = [s.title for s in workbook.worksheets]
         workbook.close()
         if not lines:
-            return []
+            raise BadFile(self.source, path, f"sheet {sheet.title!r} is empty (sheets: {', '.join(sheets)})")
         header = [h.strip() for h in lines[0]]
+        if self.record_id and self.record_id not in header:
+            raise BadFile(
+                self.source,
+                path,
+                f"sheet {sheet.title!r} has no column {self.record_id!r} (sheets: {', '.join(sheets)})",
+            )
         return [
             self._row(header, values, path.name, number)
             for number, values in enumerate(lines[1:], start=2)
@@ -95,3 +162,11 @@ class FileDropReader:
         for name in header[len(values) :]:
             row[name] = None
         return row
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -21,6 +21,7 @@ import pandas as pd
 from connectors.spec import EventMap, FieldMap, PersonMap, SourceSpec, Stream
 from normalize.categories import UNCLASSIFIED, map_category
 from normalize.dates import InvalidDate, parse_date, parse_datetime
+from ontology.errors import SourceError
 
 RECORD_ID = "_record_id"
 UPDATED_AT = "_updated_at"
@@ -55,6 +56,9 @@ def _is_missing(value: Any) -> bool:
 def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
     """Return raw rows as a frame with the record id, update time and delete flag made explicit."""
     frame = pd.DataFrame(rows)
+    missing = [c for c in (stream.record_id, stream.updated_at) if c not in frame]
+    if missing:  # a reader that let such rows through would otherwise end in a KeyError
+        raise SourceError(f"{stream.name}: the rows have no column {', '.join(map(repr, missing))}")
     frame[RAW_ID] = range(len(frame))
     frame[RECORD_ID] = frame[stream.record_id].astype(str)
     frame[UPDATED_AT] = frame[stream.updated_at]

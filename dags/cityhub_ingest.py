@@ -30,6 +30,9 @@ DEFAULT_ARGS: dict[str, Any] = {
     # A normal increment takes seconds; a first load of a big city a few minutes. A pull that
     # hangs longer than this is stuck on the source side and is better killed and retried.
     "execution_timeout": dt.timedelta(minutes=45),
+    # Every failed try is recorded in the warehouse, where `cityhub status` shows it.
+    "on_failure_callback": orchestration.record_task_failure,
+    "on_retry_callback": orchestration.record_task_failure,
 }
 
 

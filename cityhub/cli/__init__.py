@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from cityhub.cli import fusion, ingest, resolve
+from cityhub.cli import fusion, ingest, quarantine, resolve, status
 from cityhub.cli.output import console
 from ontology.errors import CityhubError
 
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for group in (ingest, resolve, fusion):
+for group in (ingest, status, quarantine, resolve, fusion):
     group.register(app)
 
 
@@ -51,7 +51,9 @@ add_installed_commands(app)
 def main() -> None:
     """Run the CLI, turning cityhub errors into one line on stderr and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Abort:
         console.print("aborted")
         sys.exit(130)

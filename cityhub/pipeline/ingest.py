@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,16 @@ from quality.batch_checks import check_columns, check_freshness, check_volume
 from quality.gate import GateReport, check_batch
 
 _CANONICAL = {"events": "EventRecord", "persons": "PersonMention", "places": "PlaceMention"}
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """What the mapping and the quality gate made of a batch's raw rows."""
+
+    canonical: CanonicalBatch
+    reasons: dict[int, list[str]]  # by raw row position: why the row is quarantined
+    structural: set[int]  # rows no mapping fix can cure: malformed lines, bad record IDs
+    reports: list[GateReport]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,23 +118,22 @@ def _quarantine_rows(
     manifest: BatchManifest,
     rows: list[dict[str, Any]],
     stream: Stream,
-    reasons: dict[int, list[str]],
+    judgement: Judgement,
 ) -> list[dict[str, Any]]:
-    """Return the quarantine entries of the raw rows that have reasons, the raw row kept whole."""
-    entries = []
-    for position in sorted(reasons):
-        row = rows[position]
-        entries.append(
-            {
-                "source": source,
-                "batch_id": manifest.batch_id,
-                "row_number": position,
-                "record_id": str(row.get(stream.record_id) or ""),
-                "reasons": "; ".join(dict.fromkeys(reasons[position])),
-                "raw": json.dumps(row, ensure_ascii=False, default=str),
-            }
-        )
-    return entries
+    """Return the quarantine entries of the raw rows that have reasons, the raw row kept whole
+    (the warehouse masks and seals it)."""
+    return [
+        {
+            "source": source,
+            "batch_id": manifest.batch_id,
+            "row_number": position,
+            "record_id": str(rows[position].get(stream.record_id) or ""),
+            "reasons": "; ".join(dict.fromkeys(judgement.reasons[position])),
+            "raw": rows[position],
+            "replayable": position not in judgement.structural,
+        }
+        for position in sorted(judgement.reasons)
+    ]
 
 
 def _by_file(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -170,6 +179,63 @@ def _accepted(frame: pd.DataFrame, rejected: set[int], key: list[str]) -> pd.Dat
     return kept.drop_duplicates(subset=key, keep="last")
 
 
+def judge_rows(
+    spec: SourceSpec,
+    stream: Stream,
+    rows: list[dict[str, Any]],
+    batch_id: str,
+    now: dt.datetime,
+    frame: pd.DataFrame | None = None,
+) -> Judgement:
+    """Return the canonical records of raw rows and the reasons, by row position, to quarantine
+    (`frame`: the rows' `stream_frame`, when the caller has it already)."""
+    frame = stream_frame(rows, stream) if frame is None else frame
+    malformed = frame[ROW_ERROR].notna() if ROW_ERROR in frame else pd.Series(False, index=frame.index)
+    canonical = map_stream(spec, stream, frame[~malformed], batch_id)
+    reports: list[GateReport] = []
+    reasons = _gate(spec, canonical, now, reports)
+    structural: set[int] = set()
+    for position in frame.index[malformed]:
+        reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]!s}")
+        structural.add(int(position))
+    for position, problem in _record_id_problems(spec.source, stream, rows):
+        reasons[position].append(problem)
+        structural.add(position)
+    return Judgement(canonical, reasons, structural, reports)
+
+
+def load_accepted(warehouse: Warehouse, judgement: Judgement) -> None:
+    """Upsert the canonical records of the rows the judgement did not reject."""
+    rejected = set(judgement.reasons)
+    for attribute, record_type in _CANONICAL.items():
+        record_key = list(load_ontology().records[record_type].key)
+        frame = getattr(judgement.canonical, attribute)
+        warehouse.upsert_records(record_type, _accepted(frame, rejected, record_key))
+
+
+def _pull(
+    spec: SourceSpec,
+    stream: Stream,
+    since: str,
+    variables: Mapping[str, str],
+    on_page: Callable[[int], None] | None,
+) -> list[dict[str, Any]]:
+    """Return the stream's raw rows since `since`, its columns checked (per file for file drops)."""
+    reader = open_reader(spec.source, stream, variables)
+    rows: list[dict[str, Any]] = []
+    try:
+        for page in reader.pages(since):
+            rows.extend(page)
+            if on_page:
+                on_page(len(rows))
+        check_columns(spec.source, stream.columns, observed_columns(reader, rows))
+        for file_name, file_rows in _by_file(rows).items():  # a column renamed in one file of many
+            check_columns(f"{spec.source} {file_name}", stream.columns, observed_columns(reader, file_rows))
+    finally:
+        reader.close()
+    return rows
+
+
 def ingest_stream(
     spec: SourceSpec,
     stream: Stream,
@@ -177,21 +243,16 @@ def ingest_stream(
     lake: Lake,
     now: dt.datetime,
     variables: Mapping[str, str],
+    on_page: Callable[[int], None] | None = None,
 ) -> StreamResult:
     """Return what ingesting one stream's increment did; the watermark moves only at the end.
 
-    `variables` fill the source definition's `${NAME}` references (URLs, credentials, folders).
+    `variables` fill the source definition's `${NAME}` references (URLs, credentials, folders);
+    `on_page` is told the number of rows pulled so far after each page.
     """
     key = lake_source(spec, stream)
     mark, since = _since(warehouse, key, stream)
-    reader = open_reader(spec.source, stream, variables)
-    try:
-        rows = [row for page in reader.pages(since) for row in page]
-        check_columns(spec.source, stream.columns, observed_columns(reader, rows))
-        for file_name, file_rows in _by_file(rows).items():  # a column renamed in one file of many
-            check_columns(f"{spec.source} {file_name}", stream.columns, observed_columns(reader, file_rows))
-    finally:
-        reader.close()
+    rows = _pull(spec, stream, since, variables, on_page)
     if not rows:
         return StreamResult(spec.source, stream.name, "", 0, 0, 0, mark)
     frame = stream_frame(rows, stream)
@@ -202,25 +263,15 @@ def ingest_stream(
         _watermark_to(stream, rows, frame, mark),
         now.isoformat(timespec="seconds"),
     )
-    malformed = frame[ROW_ERROR].notna() if ROW_ERROR in frame else pd.Series(False, index=frame.index)
-    canonical = map_stream(spec, stream, frame[~malformed], manifest.batch_id)
-    reports: list[GateReport] = []
-    reasons = _gate(spec, canonical, now, reports)
-    for position in frame.index[malformed]:
-        reasons[int(position)].append(f"{spec.source} {frame.at[position, ROW_ERROR]!s}")
-    for position, problem in _record_id_problems(spec.source, stream, rows):
-        reasons[position].append(problem)
-    quarantined = _quarantine_rows(spec.source, manifest, rows, stream, reasons)
+    judgement = judge_rows(spec, stream, rows, manifest.batch_id, now, frame)
+    quarantined = _quarantine_rows(spec.source, manifest, rows, stream, judgement)
     accepted = len(rows) - len(quarantined)
     if accepted + len(quarantined) != manifest.row_count:
         raise QualityError(
             f"{key} batch {manifest.batch_id}: {manifest.row_count} extracted but "
             f"{accepted} accepted + {len(quarantined)} quarantined"
         )
-    rejected = set(reasons)
-    for attribute, record_type in _CANONICAL.items():
-        record_key = list(load_ontology().records[record_type].key)
-        warehouse.upsert_records(record_type, _accepted(getattr(canonical, attribute), rejected, record_key))
+    load_accepted(warehouse, judgement)
     warehouse.quarantine_rows(quarantined)
     warnings = _batch_warnings(stream, warehouse, key, frame, now)
     warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined))
@@ -233,7 +284,7 @@ def ingest_stream(
         len(quarantined),
         manifest.watermark_to,
         warnings,
-        tuple(reports),
+        tuple(judgement.reports),
     )
 
 

@@ -34,7 +34,7 @@ def open_reader(source: str, stream: Stream, variables: Mapping[str, str]) -> Re
     if isinstance(fetch, DatabaseFetch):
         return DatabaseReader(source, fetch, stream.record_id, variables)
     if isinstance(fetch, FileDropFetch):
-        return FileDropReader(source, fetch, variables)
+        return FileDropReader(source, fetch, variables, stream.record_id)
     raise TypeError(f"unknown fetch kind {type(fetch).__name__}")
 
 

@@ -1,5 +1,5 @@
 """Warehouse tables: the canonical record tables are generated from the ontology; bookkeeping
-tables (batches, watermarks, quarantine) are declared here.
+tables (batches, watermarks, quarantine, source runs) are declared here.
 """
 
 from __future__ import annotations
@@ -86,7 +86,22 @@ quarantine = sa.Table(
     sa.Column("row_number", sa.Integer, primary_key=True),
     sa.Column("record_id", sa.String(128)),
     sa.Column("reasons", sa.Text, nullable=False),
-    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),  # masked JSON (cityhub.warehouse.sealed)
+    sa.Column("raw_sealed", sa.Text),  # the clear row, encrypted with a key kept outside
+    # False for a row a mapping fix cannot cure (a malformed line, an empty or repeated record ID)
+    sa.Column("replayable", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("quarantined_at", sa.DateTime),
+)
+
+#: The last run of each stream (by its lake name), and the last error, for `cityhub status`.
+source_runs = sa.Table(
+    "source_runs",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("last_run_at", sa.DateTime, nullable=False),
+    sa.Column("last_ok_at", sa.DateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", sa.DateTime),
 )
 
 # The resolved tables share this metadata (declared in their own module, imported for its effect).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cityhub.lake import BatchManifest
-from cityhub.warehouse.schema import RECORD_TABLES, batches, metadata, quarantine, watermarks
+from cityhub.warehouse.schema import RECORD_TABLES, batches, metadata, quarantine, source_runs, watermarks
+from cityhub.warehouse.sealed import KEY_FILE, QuarantineSeal, masked_raw
 
 _CHUNK_ROWS = 2_000
 
@@ -59,9 +61,16 @@ def _table(name: str) -> sa.Table:
 class Warehouse:
     """Canonical records, batch log, watermarks and quarantine in one database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, quarantine_key: Path | None = None) -> None:
+        """Open the warehouse at `url`; quarantined rows are sealed with `quarantine_key` (default:
+        `quarantine.key` under the hub home, made on first use)."""
         self.url = url
         self.engine = create_engine(url)
+        if quarantine_key is None:
+            from cityhub.config import get_settings
+
+            quarantine_key = get_settings().home / KEY_FILE
+        self.seal = QuarantineSeal(quarantine_key)
 
     def create_all(self) -> None:
         """Create missing tables (tests and the embedded default; production runs Alembic)."""
@@ -88,8 +97,19 @@ class Warehouse:
         return len(rows)
 
     def quarantine_rows(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Store quarantined rows (idempotent per source, batch and row number)."""
-        payload = list(rows)
+        """Store quarantined rows, their `raw` row (a dict) masked and sealed, never in clear
+        (idempotent per source, batch and row number)."""
+        now = dt.datetime.now().replace(microsecond=0)
+        payload = [
+            {
+                **entry,
+                "raw": masked_raw(entry["raw"]),
+                "raw_sealed": self.seal.seal(entry["raw"]),
+                "replayable": bool(entry.get("replayable", True)),
+                "quarantined_at": now,
+            }
+            for entry in rows
+        ]
         if not payload:
             return 0
         statement = _insert(self.engine, quarantine).on_conflict_do_nothing()
@@ -169,3 +189,54 @@ class Warehouse:
         table = _table(table_name)
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def record_run(self, source: str, error: str | None = None) -> None:
+        """Note a run of a stream (its lake name) or a source, and its error if it failed."""
+        now = dt.datetime.now().replace(microsecond=0)
+        row: dict[str, Any] = {"source": source, "last_run_at": now}
+        row.update({"last_error": error, "last_error_at": now} if error else {"last_ok_at": now})
+        statement = _insert(self.engine, source_runs)
+        statement = statement.on_conflict_do_update(
+            index_elements=["source"], set_={k: statement.excluded[k] for k in row if k != "source"}
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement, [row])
+
+    def release_quarantined(self, source: str, batch_id: str, row_numbers: Sequence[int]) -> None:
+        """Drop replayed rows from quarantine and count them accepted in their batch, together."""
+        if not row_numbers:
+            return
+        released = len(row_numbers)
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.delete(quarantine).where(
+                    quarantine.c.source == source,
+                    quarantine.c.batch_id == batch_id,
+                    quarantine.c.row_number.in_(list(row_numbers)),
+                )
+            )
+            connection.execute(
+                sa.update(batches)
+                .where(batches.c.batch_id == batch_id)
+                .values(accepted=batches.c.accepted + released, quarantined=batches.c.quarantined - released)
+            )
+
+    def unsealed_quarantine(self, where: sa.ColumnElement[bool]) -> pd.DataFrame:
+        """Return quarantined rows with their clear raw row (a dict) in `row`, for replay only."""
+        frame = self.read_table("quarantine", where & quarantine.c.raw_sealed.is_not(None))
+        frame["row"] = [self.seal.unseal(token) for token in frame["raw_sealed"]]
+        return frame.drop(columns=["raw_sealed"])
+
+    def requarantine(self, source: str, batch_id: str, reasons: dict[int, str]) -> None:
+        """Replace the reasons of rows that a replay found still failing."""
+        with self.engine.begin() as connection:
+            for row_number, text in reasons.items():
+                connection.execute(
+                    sa.update(quarantine)
+                    .where(
+                        quarantine.c.source == source,
+                        quarantine.c.batch_id == batch_id,
+                        quarantine.c.row_number == row_number,
+                    )
+                    .values(reasons=text)
+                )

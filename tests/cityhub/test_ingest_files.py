@@ -31,8 +31,8 @@ def _csv_files(systems):
     return files
 
 
-def _ingest(warehouse, lake):
-    return ingest_source(load_sources()["petitions"], warehouse, lake)
+def _ingest(systems, warehouse, lake):
+    return ingest_source(load_sources()["petitions"], warehouse, lake, variables=systems.environment())
 
 
 def test_a_column_renamed_in_one_file_of_many_stops_the_batch_naming_the_file(drops):
@@ -44,7 +44,7 @@ def test_a_column_renamed_in_one_file_of_many_stops_the_batch_naming_the_file(dr
     assert renamed != header
     target.write_bytes((renamed + "\n" + rest).encode("gbk"))
     with pytest.raises(SchemaDrift, match=target.name):
-        _ingest(warehouse, lake)
+        _ingest(systems, warehouse, lake)
     assert warehouse.count("EventRecord") == 0
 
 
@@ -59,7 +59,7 @@ def test_empty_and_repeated_record_ids_in_a_file_are_quarantined(drops):
     lines[1] = ",".join(blank)
     lines.append(lines[2])  # the same record ID twice in one file
     target.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
-    _ingest(warehouse, lake)
+    _ingest(systems, warehouse, lake)
     reasons = " | ".join(warehouse.read_table("quarantine")["reasons"])
     assert "empty record ID" in reasons and f"line {len(lines)}" in reasons and "already on" in reasons
     stored = warehouse.read_table("EventRecord")
