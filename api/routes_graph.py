@@ -10,6 +10,7 @@ from api.auth import CallerDep
 from api.context import hub_of
 from api.errors import ERROR_RESPONSES
 from api.models import Limit, NeighbourOut, Offset, Page, PathOut, page, returned
+from api.routes_read import stated_purpose
 from graph.model import NodeRef
 from ontology.errors import NotFound
 
@@ -33,8 +34,19 @@ def path(
     return PathOut(**found)
 
 
-@router.get("/{label}/{key}", summary="One node's properties")
-def node(request: Request, caller: CallerDep, label: str, key: str) -> dict[str, Any]:
+@router.get("/{label}/{key}", summary="One node's properties (a Person's only for a stated purpose)")
+def node(
+    request: Request,
+    caller: CallerDep,
+    label: str,
+    key: str,
+    purpose: Annotated[
+        str | None,
+        Query(max_length=60, description="For a Person: a code from GET /purposes, or case:<case_id>"),
+    ] = None,
+) -> dict[str, Any]:
+    if label == "Person":  # a person's properties are a person lookup, as /people/{id} is
+        stated_purpose(request, purpose)
     props = hub_of(request).reader.node(label, key, scope=caller.scope)
     returned(request, [key])
     return props

@@ -1,9 +1,8 @@
 """Review decisions from the API: "same person" / "not this person" on a person's source record.
 
-Each decision is appended to the warehouse table `review_decisions` in the shape of
-`entity_resolution.review`'s log (left, right, decision, who, at: record ids, 'same' or
-'not_same'), one row per pair of the record with each other record of the person, so the next
-fusion run that reads the log obeys it. The table is created here when the warehouse lacks it.
+Each decision is appended to the warehouse's append-only review log (`review_decisions`, see
+`cityhub.warehouse.review`), one row per pair of the record with each other record of the person,
+so the next fusion run obeys it. The reviewer's note goes to the audit, not the log.
 """
 
 from __future__ import annotations
@@ -11,27 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
+import pandas as pd
 
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
+from cityhub.warehouse.review import append_decisions, review_decisions
 from ontology.errors import BadInput, NotFound
 
 __all__ = ["DECISIONS_TABLE", "record_review"]
 
-_meta = sa.MetaData()
-DECISIONS_TABLE = sa.Table(
-    "review_decisions",
-    _meta,
-    sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("entity", sa.String(16), nullable=False),
-    sa.Column("left", sa.String(80), nullable=False),
-    sa.Column("right", sa.String(80), nullable=False),
-    sa.Column("decision", sa.String(16), nullable=False),
-    sa.Column("who", sa.String(64), nullable=False),
-    sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("note", sa.String(200)),
-)
+DECISIONS_TABLE = review_decisions
 
 
 def record_review(
@@ -51,26 +39,21 @@ def record_review(
     mine = str(chosen.iloc[0]["mention_id"]) if len(chosen) else f"{source}:{record_id}"
     others = [str(m) for m in mentions["mention_id"] if str(m) != mine]
     at = dt.datetime.now().replace(microsecond=0)
-    rows = [
+    rows = pd.DataFrame(
         {
-            "entity": "person",
-            "left": min(mine, o),
-            "right": max(mine, o),
+            "left": [min(mine, o) for o in others],
+            "right": [max(mine, o) for o in others],
             "decision": decision,
             "who": who,
             "at": at,
-            "note": note,
         }
-        for o in others
-    ]
-    _meta.create_all(warehouse.engine, tables=[DECISIONS_TABLE])
-    if rows:
-        with warehouse.engine.begin() as connection:
-            connection.execute(sa.insert(DECISIONS_TABLE), rows)
+    )
+    warehouse.create_all()
+    written = append_decisions(warehouse.engine, "person", rows)
     return {
         "person_id": person_id,
         "record": record,
         "decision": decision,
-        "pairs": len(rows),
+        "pairs": written,
         "at": at.isoformat(),
     }

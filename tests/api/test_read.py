@@ -36,6 +36,11 @@ def test_a_person_lookup_without_a_purpose_is_refused(client, headers, warehouse
         f"/people/{person['person_id']}", params={"purpose": "curiosity"}, headers=headers["police"]
     )
     assert answer.status_code == 422
+    # the graph's node of the same person is the same lookup
+    answer = client.get(f"/graph/Person/{person['person_id']}", headers=headers["police"])
+    assert answer.status_code == 422 and "purpose" in answer.json()["error"]
+    answer = client.get(f"/graph/Person/{person['person_id']}", params=PURPOSE, headers=headers["police"])
+    assert answer.status_code == 200
 
 
 def test_unknown_ids_are_404_with_one_error_shape(client, headers):

@@ -76,7 +76,7 @@ export function purposeParam() {
   return code || undefined;
 }
 
-const NEEDS_PURPOSE = /^\/(people|match)(\/|$|\?)/;
+const NEEDS_PURPOSE = /^\/(people|match)(\/|$|\?)|^\/graph\/Person\/[^/]+$/;
 
 async function call(method, path, params, body) {
   if (NEEDS_PURPOSE.test(path)) params = { purpose: purposeParam(), ...(params || {}) };
