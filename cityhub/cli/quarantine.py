@@ -47,6 +47,9 @@ def list_rows(
         }
         for r in kept.to_dict("records")
     ]
+    if not rows:
+        typer.echo("quarantine: no rows" + (f" of {source}" if source else ""), err=True)
+        return
     print_rows(f"quarantine ({len(rows)} shown)", rows, left=("source", "batch", "record_id", "reasons"))
 
 

@@ -27,7 +27,7 @@ CHANNELS = {
 
 @pytest.fixture()
 def stores(tmp_path):
-    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite")
+    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite", quarantine_key=tmp_path / "q.key")
     warehouse.create_all()
     return warehouse, Lake(tmp_path / "lake")
 

@@ -19,7 +19,7 @@ def drops(small_city, tmp_path, monkeypatch):
     systems.__enter__()
     for name, value in systems.environment().items():
         monkeypatch.setenv(name, value)
-    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite")
+    warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.sqlite", quarantine_key=tmp_path / "q.key")
     warehouse.create_all()
     yield systems, warehouse, Lake(tmp_path / "lake")
     systems.__exit__(None, None, None)

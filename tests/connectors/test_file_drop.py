@@ -1,6 +1,7 @@
+import pytest
 from openpyxl import Workbook
 
-from connectors.file_drop import ROW_ERROR, FileDropReader
+from connectors.file_drop import ROW_ERROR, BadFile, FileDropReader
 from connectors.spec import FileDropFetch
 
 HEADER = ["信访件编号", "信访人", "身份证号码", "登记日期"]
@@ -12,7 +13,7 @@ def reader(folder) -> FileDropReader:
 
 
 def write_csv(path, lines: list[list[str]]) -> None:
-    path.write_bytes("\r\n".join(",".join(line) for line in lines).encode("gbk"))
+    path.write_bytes("".join(",".join(line) + "\r\n" for line in lines).encode("gbk"))
 
 
 def test_gbk_csv_rows_keep_chinese_headers_and_values(tmp_path):
@@ -50,3 +51,10 @@ def test_xlsx_files_and_the_watermark_date(tmp_path):
 def test_half_written_files_are_ignored(tmp_path):
     write_csv(tmp_path / ".信访登记_20261119.csv.tmp", [HEADER])
     assert list(reader(tmp_path).pages("")) == []
+
+
+def test_a_file_cut_short_is_refused_whole_not_loaded_in_part(tmp_path):
+    path = tmp_path / "信访登记_20261119.csv"
+    path.write_bytes("信访件编号,信访人,身份证号码,登记日期\r\nXF1,李娜,1,2026-11-19\r\nXF2,王".encode("gbk"))
+    with pytest.raises(BadFile, match="信访登记_20261119.csv: truncated: line 3 has 2 of 4 fields"):
+        list(reader(tmp_path).pages(""))
