@@ -57,6 +57,7 @@ class Scope:
 
     @property
     def sources(self) -> tuple[str, ...]:
+        """Return the record sources this caller reads (none for a role that reads no records)."""
         return self.role.sources if self.role.read else ()
 
     def field_form(self, name: str) -> str:
