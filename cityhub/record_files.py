@@ -39,8 +39,10 @@ def _read(path: Path) -> pd.DataFrame:
         raise BadInput(f"{path}: no such file")
     try:
         if file_format(path) == "csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        return pq.read_table(path).to_pandas()
+            frame: pd.DataFrame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            return frame
+        table: pd.DataFrame = pq.read_table(path).to_pandas()
+        return table
     except UnicodeDecodeError as error:
         raise BadInput(f"{path}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, pa.ArrowInvalid, OSError) as error:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -27,6 +27,11 @@ RECORD_ID = "_record_id"
 UPDATED_AT = "_updated_at"
 DELETED = "_deleted"
 RAW_ID = "_raw_id"  # the raw row a canonical row came from: quarantine works on raw rows
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the frame's rows as dicts keyed by column name."""
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 @dataclass
@@ -122,7 +127,7 @@ def _category_from_label(value: str) -> str | None:
 
 def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
     rows = []
-    for row in frame.to_dict("records"):
+    for row in _records(frame):
         rows.append(
             {
                 "source": reader.spec.source,
@@ -160,7 +165,7 @@ def _person_rows(
 ) -> list[dict[str, Any]]:
     """Return the mentions one person map makes; positions number mentions per record across maps."""
     rows = []
-    for row in frame.to_dict("records"):
+    for row in _records(frame):
         record_id = str(row[pmap.record_id]) if pmap.record_id else row[RECORD_ID]
         for source_row in _elements(row, pmap):
             position = positions.get(row[RAW_ID], 0)
@@ -186,7 +191,7 @@ def _place_rows(
     frame: pd.DataFrame, spec: SourceSpec, reader: _Reader, batch_id: str
 ) -> list[dict[str, Any]]:
     rows = []
-    for row in frame.to_dict("records"):
+    for row in _records(frame):
         for position, fmap in enumerate(spec.places):
             address = reader.value(row, fmap, "address")
             if address:
@@ -209,8 +214,7 @@ def _parse_updated(frame: pd.DataFrame, spec: SourceSpec, stream: Stream, reader
     stamp = FieldMap(field=UPDATED_AT, parse="datetime")
     frame = frame.copy()
     frame["_updated_at_parsed"] = [
-        reader.value(row, stamp, "updated_at")
-        for row in frame[[RECORD_ID, RAW_ID, UPDATED_AT]].to_dict("records")
+        reader.value(row, stamp, "updated_at") for row in _records(frame[[RECORD_ID, RAW_ID, UPDATED_AT]])
     ]
     return frame
 

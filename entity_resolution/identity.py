@@ -75,13 +75,14 @@ def _inherit(votes: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(chosen, ignore_index=True) if chosen else votes[["cluster", "entity_id"]].iloc[:0]
 
 
-def _changes(joined: pd.DataFrame, at: object) -> pd.DataFrame:
+def _changes(joined: pd.DataFrame, at: dt.datetime | str | None) -> pd.DataFrame:
     """Return the merges and splits between the old IDs and the new ones of the same records."""
     moved = joined[joined["old_id"].notna() & (joined["old_id"] != joined["entity_id"])]
     flows = moved.groupby(["old_id", "entity_id"])["weight"].sum().reset_index(name="records")
     alive = set(joined["entity_id"])
     flows["kind"] = ["split" if old in alive else "merge" for old in flows["old_id"]]
-    flows = flows.rename(columns={"entity_id": "new_id"}).assign(at=at)
+    flows = flows.rename(columns={"entity_id": "new_id"})
+    flows["at"] = at
     return flows[list(CHANGE_COLUMNS)].sort_values(["old_id", "new_id"], ignore_index=True)
 
 

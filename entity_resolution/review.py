@@ -77,7 +77,7 @@ def current_decisions(log: pd.DataFrame | None) -> pd.DataFrame:
     bad = ~log["decision"].isin(DECISIONS)
     if bad.any():
         raise ValueError(
-            f"decision log row {int(bad.idxmax())}: decision {log.loc[bad, 'decision'].iloc[0]!r}"
+            f"decision log row {int(str(bad.idxmax()))}: decision {log.loc[bad, 'decision'].iloc[0]!r}"
             " is neither 'same' nor 'not_same'"
         )
     frame = _ordered(log.reset_index(drop=True)).assign(

@@ -5,6 +5,7 @@ tables (batches, watermarks, quarantine, source runs) are declared here.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +19,7 @@ metadata = sa.MetaData(
     }
 )
 
-_SQL_TYPES: dict[str, sa.types.TypeEngine[object]] = {
+_SQL_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "integer": sa.BigInteger(),
     "boolean": sa.Boolean(),
     "date": sa.Date(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -45,7 +45,7 @@ def _insert(engine: sa.Engine, table: sa.Table) -> Any:
 
 def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
     subset = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
-    rows = subset.to_dict("records")
+    rows = cast(list[dict[str, Any]], subset.to_dict("records"))
     for row in rows:
         for key, value in row.items():
             if isinstance(value, pd.Timestamp):
@@ -224,8 +224,10 @@ class Warehouse:
     def unsealed_quarantine(self, where: sa.ColumnElement[bool]) -> pd.DataFrame:
         """Return quarantined rows with their clear raw row (a dict) in `row`, for replay only."""
         frame = self.read_table("quarantine", where & quarantine.c.raw_sealed.is_not(None))
-        frame["row"] = [self.seal.unseal(token) for token in frame["raw_sealed"]]
-        return frame.drop(columns=["raw_sealed"])
+        rows = pd.Series(
+            [self.seal.unseal(token) for token in frame["raw_sealed"]], index=frame.index, dtype=object
+        )
+        return frame.assign(row=rows).drop(columns=["raw_sealed"])
 
     def requarantine(self, source: str, batch_id: str, reasons: dict[int, str]) -> None:
         """Replace the reasons of rows that a replay found still failing."""

@@ -165,8 +165,8 @@ def recurrences(keys: pd.DataFrame, cases: pd.Index | None, options: EscalationO
     if not len(found):
         return pd.Series(dtype=object)
     why = found.groupby(["case_id", "earlier", "at"])["kind"].agg(lambda k: ", ".join(sorted(set(k))))
-    why = why.reset_index().sort_values(["case_id", "at", "earlier"], ascending=[True, False, True])
-    latest = why.drop_duplicates("case_id")  # the most recent earlier case is the one it repeats
+    ordered = why.reset_index().sort_values(["case_id", "at", "earlier"], ascending=[True, False, True])
+    latest = ordered.drop_duplicates("case_id")  # the most recent earlier case is the one it repeats
     words = latest["kind"].str.replace("person", "same people").str.replace("place", "same place")
     day = pd.to_datetime(latest["at"].to_numpy(), unit="s").strftime("%Y-%m-%d")
     text = "recurrence: after " + latest["earlier"] + " of " + day + " (" + words + ")"

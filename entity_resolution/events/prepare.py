@@ -272,7 +272,7 @@ def encode_events(prepared: pd.DataFrame, options: PrepareOptions | None = None)
     options = options or PrepareOptions()
     source = pd.factorize(prepared["source"], sort=True)[0].astype(np.int16)
     rung_of = {name: i for i, name in enumerate(options.ladder)}
-    rung = prepared["source"].map(rung_of).fillna(-1).to_numpy(np.int8)
+    rung = np.asarray(prepared["source"].map(rung_of).fillna(-1), dtype=np.int8)
     t = prepared["occurred_at"].to_numpy("datetime64[s]").astype(np.int64)
     major = pd.factorize(prepared["major"], sort=True)[0].astype(np.int32)
     major[(prepared["major"] == "").to_numpy()] = -1

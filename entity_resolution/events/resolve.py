@@ -237,7 +237,8 @@ def _near(existing: pd.DataFrame, new: pd.DataFrame, options: EventOptions) -> p
     people = {p for ps in new["person_ids"] for p in ps}
     same_site = _site_of(close["place_chain"], SITE_DEPTH).isin(sites)
     same_person = close["person_ids"].map(lambda ps: not people.isdisjoint(ps))
-    return close[same_site | same_person]
+    nearby: pd.DataFrame = close[same_site | same_person]
+    return nearby
 
 
 def _touched_cases(

@@ -128,8 +128,10 @@ def encode(prepared: pd.DataFrame) -> Encoded:
         codes[name] = code.astype(np.int32)
         strings[name] = np.asarray(uniques, dtype=object)
     birth = prepared["birth_date"].to_numpy("datetime64[D]").astype(np.int64)
-    birth = np.where(prepared["birth_date"].isna().to_numpy(), NO_DATE, birth).astype(np.int32)
-    gender = prepared["gender"].map({"M": 0, "F": 1}).fillna(-1).to_numpy(np.int8)
+    birth_days: npt.NDArray[np.int32] = np.where(
+        prepared["birth_date"].isna().to_numpy(), NO_DATE, birth
+    ).astype(np.int32)
+    gender = np.asarray(prepared["gender"].map({"M": 0, "F": 1}).fillna(-1), dtype=np.int8)
     strings["address_letters"] = np.array(
         [letters_and_digits(text) for text in strings["address_text"]], dtype=object
     )
@@ -140,7 +142,7 @@ def encode(prepared: pd.DataFrame) -> Encoded:
     strings["name_given"] = np.array([parts[-1] for parts in split], dtype=object)
     written = strings["birth_digits"]
     parts = np.array([(int(d[:4]), int(d[4:6]), int(d[6:8])) for d in written], dtype=np.int64)
-    return Encoded(codes, strings, birth, gender, title_only, latin, parts.reshape(len(written), 3))
+    return Encoded(codes, strings, birth_days, gender, title_only, latin, parts.reshape(len(written), 3))
 
 
 def _equal(codes: Codes, left: Ints, right: Ints) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:

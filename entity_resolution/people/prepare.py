@@ -303,7 +303,8 @@ def _as_frame(mentions: pd.DataFrame | pa.Table) -> pd.DataFrame:
 
 
 def _dates(values: Sequence[dt.date | None] | np.ndarray) -> pd.Series:
-    return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"), dtype="datetime64[ns]")
+    as_objects = pd.Series(list(values), dtype=object)
+    return pd.Series(pd.to_datetime(as_objects, errors="coerce"), dtype="datetime64[ns]")
 
 
 def prepare_mentions(
