@@ -86,6 +86,8 @@ router = APIRouter(prefix="/auth", tags=["sign-in"], responses=ERROR_RESPONSES)
 
 @router.post("/login", summary="Sign in with a username and password; returns a bearer token")
 def login(request: Request, body: LoginBody) -> LoginOut:
+    """Return a bearer token, its expiry and the user for a right username and password; failed sign-ins are
+    counted per user and per address and refused past the limit."""
     hub = hub_of(request)
     client = request.client.host if request.client else "-"
     for who in (f"user:{body.username}", f"addr:{client}"):
@@ -108,10 +110,12 @@ def logout(
     caller: CallerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> LogoutOut:
+    """End the session of the bearer token sent and return whether one was open."""
     closed = hub_of(request).sessions.close(credentials.credentials) if credentials else False
     return LogoutOut(signed_out=closed)
 
 
 @router.get("/me", summary="Who the caller is: name, role (with its label), department, area")
 def me(request: Request, caller: CallerDep) -> UserOut:
+    """Return the signed-in caller's user: username, name, role and its label, department and area."""
     return user_out(hub_of(request), caller)

@@ -22,17 +22,20 @@ SOURCE_LABELS = {"hotline": "12345热线", "grid": "网格化管理平台", "pol
 
 @router.get("/health", summary="Whether the warehouse, search index and graph answer", tags=["open"])
 def health(request: Request) -> Health:
+    """Return, to anyone without signing in, whether the warehouse, the search index and the graph answer."""
     state = hub_of(request).reader.health()
     return Health(status="ok" if all(v == "ok" for v in state.values()) else "degraded", **state)
 
 
 @router.get("/purposes", summary="Reasons a person lookup may state (or case:<case_id>)", tags=["open"])
 def purposes(request: Request) -> dict[str, list[dict[str, str]]]:
+    """Return, to anyone without signing in, the purposes a person lookup may state, as codes and labels."""
     return {"items": [{"code": p.code, "label": p.label} for p in hub_of(request).policy.purposes]}
 
 
 @router.get("/labels", summary="Chinese labels of source, role and category codes", tags=["open"])
 def labels(request: Request) -> dict[str, dict[str, str]]:
+    """Return, to anyone without signing in, the Chinese labels of the source, role and category codes."""
     from ontology.model import load_ontology
 
     taxonomy = load_ontology().taxonomy.categories
@@ -45,6 +48,8 @@ def labels(request: Request) -> dict[str, dict[str, str]]:
 
 @router.get("/roles", summary="The roles and what each may read and do", tags=["open"])
 def roles(request: Request) -> dict[str, list[dict[str, Any]]]:
+    """Return, to anyone without signing in, each role with the sources and fields it reads, whether its area
+    limits it, and whether it may search by identifiers, review and read the audit."""
     items = [
         {
             "code": r.code,
@@ -63,6 +68,7 @@ def roles(request: Request) -> dict[str, list[dict[str, Any]]]:
 
 @router.get("/audit", summary="The audit log, newest first (auditors only)", tags=["audit"])
 def audit(request: Request, caller: CallerDep, limit: Limit = 50, offset: Offset = 0) -> Page[dict[str, Any]]:
+    """Return a page of the audit log, newest first, to roles that may read it (Forbidden to the rest)."""
     if not caller.scope.role.audit:
         raise Forbidden(f"role {caller.scope.role.label} may not read the audit log")
     lines, total = hub_of(request).audit.read(limit, offset)
@@ -78,6 +84,8 @@ class ReviewBody(BaseModel):
 
 @router.post("/reviews", summary="Record that a source record is (not) this person", tags=["people"])
 def review(request: Request, caller: CallerDep, body: ReviewBody) -> dict[str, Any]:
+    """Record that a source record is (or is not) this person and return the decision, for roles that review
+    and may see the person and read the record's source."""
     if not caller.scope.role.review:
         raise Forbidden(f"role {caller.scope.role.label} may not record review decisions")
     hub = hub_of(request)

@@ -25,6 +25,8 @@ Key = Annotated[str, Query(max_length=80)]
 def path(
     request: Request, caller: CallerDep, from_label: Label, from_key: Key, to_label: Label, to_key: Key
 ) -> PathOut:
+    """Return one shortest path of at most 4 hops between two nodes, over only the nodes the caller's role and
+    area may see."""
     found = hub_of(request).reader.path(
         NodeRef(from_label, from_key), NodeRef(to_label, to_key), scope=caller.scope
     )
@@ -45,6 +47,8 @@ def node(
         Query(max_length=60, description="For a Person: a code from GET /purposes, or case:<case_id>"),
     ] = None,
 ) -> dict[str, Any]:
+    """Return one node's properties if the caller's role and area may see it, shaped for the role (a Person
+    only for a stated purpose)."""
     if label == "Person":  # a person's properties are a person lookup, as /people/{id} is
         stated_purpose(request, purpose)
     props = hub_of(request).reader.node(label, key, scope=caller.scope)
@@ -62,6 +66,8 @@ def neighbours(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[NeighbourOut]:
+    """Return a page of the nodes within `depth` relations of a node, nearest first, over only the nodes the
+    caller's role and area may see."""
     items = hub_of(request).reader.neighbours(label, key, depth, scope=caller.scope)
     returned(request, [n["key"] for n in items[offset : offset + limit]])
     return Page[NeighbourOut](**page(items, limit, offset))

@@ -73,6 +73,8 @@ def search(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> SearchPage:
+    """Return a page of the people, places and cases matching the text that the caller's role and area may
+    see, masked for the role, with facet counts and a notice when identifiers in the query were not used."""
     hub = hub_of(request)
     asked = {
         "source": source,
@@ -106,6 +108,8 @@ def _person(request: Request, caller: CallerDep, person_id: str) -> dict[str, An
     "/people/{person_id}", summary="Person 360: who, where, which departments know them", tags=["people"]
 )
 def person(request: Request, caller: CallerDep, person_id: str, purpose: Purpose) -> Person360:
+    """Return the person (after any merge) as the caller's role and area may see them, with their addresses
+    and the departments that know them, for a stated purpose."""
     view = _person(request, caller, person_id)
     return Person360(
         **{k: view[k] for k in ("person", "addresses", "departments", "merged_into", "asked_for")}
@@ -123,6 +127,8 @@ def person_timeline(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[Involvement]:
+    """Return a page of the person's events across departments, by time, that the caller's role and area may
+    see, for a stated purpose."""
     items = _person(request, caller, person_id)["involvements"]
     returned(request, [i["event"].get("event_id") for i in items[offset : offset + limit]])
     return Page[Involvement](**page(items, limit, offset))
@@ -137,6 +143,7 @@ def person_cases(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[dict[str, Any]]:
+    """Return a page of the person's cases that the caller's role and area may see, for a stated purpose."""
     return Page[dict[str, Any]](**page(_person(request, caller, person_id)["cases"], limit, offset))
 
 
@@ -149,6 +156,8 @@ def co_involved(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[CoInvolved]:
+    """Return a page of the people in the person's cases that the caller's role and area may see, for a stated
+    purpose."""
     return Page[CoInvolved](**page(_person(request, caller, person_id)["co_involved"], limit, offset))
 
 
@@ -165,6 +174,8 @@ def explanations(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[Explanation]:
+    """Return a page of the person's records from the sources the caller's role reads, each with why it is
+    theirs, for a stated purpose."""
     return Page[Explanation](**page(_person(request, caller, person_id)["reasons"], limit, offset))
 
 
@@ -173,6 +184,8 @@ PLACE_LISTS = ("events", "residents", "cases", "places")
 
 @router.get("/places/{place_id}", summary="The place and the places above it", tags=["places"])
 def place(request: Request, caller: CallerDep, place_id: str) -> dict[str, Any]:
+    """Return the place, the places above it and counts of what is at and below it, as far as the caller's
+    role and area may see."""
     view = hub_of(request).reader.dossier(place_id, scope=caller.scope)
     returned(request, [place_id])
     counts = {name: len(view[name]) for name in PLACE_LISTS}
@@ -187,6 +200,8 @@ def place(request: Request, caller: CallerDep, place_id: str) -> dict[str, Any]:
 def place_list(
     request: Request, caller: CallerDep, place_id: str, part: str, limit: Limit = 20, offset: Offset = 0
 ) -> Page[dict[str, Any]]:
+    """Return a page of the events, residents, cases or places at and below a place that the caller's role and
+    area may see, masked for the role."""
     if part not in PLACE_LISTS:
         raise BadInput(f"a place lists {', '.join(PLACE_LISTS)}, not {part[:20]!r}")
     items = hub_of(request).reader.dossier(place_id, scope=caller.scope)[part]
@@ -195,6 +210,7 @@ def place_list(
 
 @router.get("/cases/{case_id}", summary="The case and why it escalates", tags=["cases"])
 def case(request: Request, caller: CallerDep, case_id: str) -> CaseView:
+    """Return the case and why it escalates, if the caller's role and area may see it."""
     view = hub_of(request).reader.case(case_id, scope=caller.scope)
     returned(request, [case_id])
     return CaseView(case=view["case"], escalation_reason=view["case"].get("escalation_reason"))
@@ -206,6 +222,8 @@ def case(request: Request, caller: CallerDep, case_id: str) -> CaseView:
 def case_timeline(
     request: Request, caller: CallerDep, case_id: str, limit: Limit = 20, offset: Offset = 0
 ) -> Page[dict[str, Any]]:
+    """Return a page of the case's events by time, with department and status, if the caller's role and area
+    may see the case."""
     view = hub_of(request).reader.case(case_id, scope=caller.scope)
     return Page[dict[str, Any]](**page(view["timeline"], limit, offset))
 
@@ -219,6 +237,8 @@ def escalations(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[dict[str, Any]]:
+    """Return a page of the escalating cases the caller's role and area may see, newest activity first, by
+    district or category if asked."""
     items = hub_of(request).reader.escalations(district, category, scope=caller.scope)
     returned(request, [c["case_id"] for c in items[offset : offset + limit]])
     return Page[dict[str, Any]](**page(items, limit, offset))
@@ -254,6 +274,8 @@ def match(
     purpose: Purpose,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Page[Candidate]:
+    """Return scored candidate people for a person record among those the caller's role and area may see, for
+    a stated purpose; an ID number or phone only from roles that see them in clear."""
     hub = hub_of(request)
     if record.id_number or record.phone:
         # a match scores partial agreement of numbers, so it would tell a masked role more than

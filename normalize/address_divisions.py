@@ -100,6 +100,7 @@ class FoundDivisions:
     end: int = 0
 
     def finest(self) -> Division | None:
+        """Return the finest-level division the address named (community first), or None."""
         for level in reversed(_LEVELS):
             if level in self.by_level:
                 return self.by_level[level]

@@ -168,6 +168,7 @@ class Warehouse:
             ).scalar_one_or_none()
 
     def batch_loaded(self, source: str, batch_id: str) -> bool:
+        """Whether the source's batch with this id is already in the batch log."""
         with self.engine.connect() as connection:
             found = connection.execute(
                 sa.select(batches.c.batch_id).where(
@@ -186,6 +187,7 @@ class Warehouse:
             return pd.read_sql(query, connection)
 
     def count(self, table_name: str) -> int:
+        """Return the number of rows of a table, named by record type or table name."""
         table = _table(table_name)
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())

@@ -47,6 +47,7 @@ class TextModel:
 
     @property
     def unseen_idf(self) -> float:
+        """Return the idf of a bigram no fitted document held: the smoothed idf of a zero count."""
         return float(np.log(self.documents + 1.0) + 1.0)
 
 
