@@ -11,12 +11,12 @@ a rare name strong. For the exact and phonetic name levels u is replaced by the 
 the people in the data (term-frequency adjustment), so the weight is log2(m / tf(name)).
 
 Everything is vectorised over pairs: string columns are first turned into integer codes once per
-table (`encode`), fuzzy string similarity is computed once per distinct pair of strings.
+table (`encode`, in `encoding.py`), fuzzy string similarity is computed once per distinct pair of
+strings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,8 @@ import numpy.typing as npt
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
-from rapidfuzz.process import cpdist
 
-from entity_resolution.people.prepare import letters_and_digits
+from entity_resolution.people.encoding import Codes, Encoded, Ints, encode, equal_codes, pair_similarity
 
 __all__ = [
     "FIELDS",
@@ -43,10 +42,7 @@ __all__ = [
     "score_pairs",
 ]
 
-Ints = npt.NDArray[np.int64]
-Codes = npt.NDArray[np.int32]
 MISSING = -1
-NO_DATE = np.iinfo(np.int32).min
 
 # Levels of each field, strongest agreement first. The position in the tuple is the level code.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -77,95 +73,11 @@ FUZZY_NAME = 0.92  # Jaro-Winkler / token-sort similarity of clean names for the
 SIMILAR_NAME = 0.80
 SIMILAR_ADDRESS = 85.0  # similarity (0-100) of address texts whose keys do not agree, see _address_similarity
 LOOSELY_SIMILAR_ADDRESS = 70.0
-_CODED = (
-    "name_clean",
-    "name_key",
-    "name_fuzzy",
-    "surname",
-    "given_key",
-    "id18",
-    "id_text",
-    "mobile",
-    "landline",
-    "room_key",
-    "building_key",
-    "address_key",
-    "estate_key",
-    "address_text",
-    "birth_digits",
-)
 
 
 def level_index(field: str, name: str) -> int:
     """Return the code of a named level: level_index('name', 'phonetic') == 1."""
     return LEVELS[field].index(name)
-
-
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """A prepared table as integer codes (-1 missing) plus the strings the codes stand for."""
-
-    codes: dict[str, Codes]
-    strings: dict[str, npt.NDArray[np.object_]]
-    birth: npt.NDArray[np.int32]  # days since 1970-01-01, NO_DATE when unknown
-    gender: npt.NDArray[np.int8]  # 0 M, 1 F, -1 unknown
-    title_only: npt.NDArray[np.bool_]  # a surname from 王先生 and no name
-    latin_name: npt.NDArray[np.bool_]  # per name_clean code: written in ASCII letters
-    birth_parts: npt.NDArray[np.int64]  # per birth_digits code: year, month, day as written
-
-    def __len__(self) -> int:
-        return len(self.birth)
-
-
-def encode(prepared: pd.DataFrame) -> Encoded:
-    """Return the integer encoding of a prepared table (row order kept)."""
-    id_text = prepared["id18"].where(prepared["id18"].notna(), prepared["id_raw"])
-    columns = {**{c: prepared[c] for c in _CODED if c != "id_text"}, "id_text": id_text}
-    codes: dict[str, Codes] = {}
-    strings: dict[str, npt.NDArray[np.object_]] = {}
-    for name, column in columns.items():
-        code, uniques = pd.factorize(column, use_na_sentinel=True)
-        codes[name] = code.astype(np.int32)
-        strings[name] = np.asarray(uniques, dtype=object)
-    birth = prepared["birth_date"].to_numpy("datetime64[D]").astype(np.int64)
-    birth_days: npt.NDArray[np.int32] = np.where(
-        prepared["birth_date"].isna().to_numpy(), NO_DATE, birth
-    ).astype(np.int32)
-    gender = np.asarray(prepared["gender"].map({"M": 0, "F": 1}).fillna(-1), dtype=np.int8)
-    strings["address_letters"] = np.array(
-        [letters_and_digits(text) for text in strings["address_text"]], dtype=object
-    )
-    title_only = (prepared["name_clean"].isna() & prepared["surname"].notna()).to_numpy()
-    latin = np.array([str(name).isascii() for name in strings["name_clean"]], dtype=bool)
-    split = [str(name).split(" ", 1) for name in strings["name_clean"]]
-    strings["name_family"] = np.array([parts[0] for parts in split], dtype=object)
-    strings["name_given"] = np.array([parts[-1] for parts in split], dtype=object)
-    written = strings["birth_digits"]
-    parts = np.array([(int(d[:4]), int(d[4:6]), int(d[6:8])) for d in written], dtype=np.int64)
-    return Encoded(codes, strings, birth_days, gender, title_only, latin, parts.reshape(len(written), 3))
-
-
-def _equal(codes: Codes, left: Ints, right: Ints) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Return (both known, equal) for a coded column over pairs."""
-    a, b = codes[left], codes[right]
-    known = (a >= 0) & (b >= 0)
-    return known, known & (a == b)
-
-
-def _similarity(strings: npt.NDArray[np.object_], a: Codes, b: Codes, scorer: Any) -> npt.NDArray[np.float64]:
-    """Return scorer(strings[a], strings[b]) per pair, computed once per distinct (a, b)."""
-    if not len(a):
-        return np.zeros(0)
-    pair = pd.DataFrame({"a": a, "b": b})
-    distinct = pair.drop_duplicates()
-    scores = cpdist(
-        list(strings[distinct["a"].to_numpy()]),
-        list(strings[distinct["b"].to_numpy()]),
-        scorer=scorer,
-        workers=-1,
-    )
-    lookup = pd.Series(np.asarray(scores, dtype=np.float64), index=pd.MultiIndex.from_frame(distinct))
-    return np.asarray(lookup.reindex(pd.MultiIndex.from_frame(pair)).to_numpy(), dtype=np.float64)
 
 
 def _given_similarity(a: str, b: str, **_: Any) -> float:
@@ -189,15 +101,15 @@ def _name_similarity(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.float64
     """
     family, given = enc.strings["name_family"], enc.strings["name_given"]
     in_order = np.minimum(
-        _similarity(family, a, b, JaroWinkler.normalized_similarity),
-        _similarity(given, a, b, _given_similarity),
+        pair_similarity(family, a, b, JaroWinkler.normalized_similarity),
+        pair_similarity(given, a, b, _given_similarity),
     )
     # family name against given name, both ways: parts written in the other order
     both = np.r_[family, given]
     offset = np.int32(len(family))
     swapped = np.minimum(
-        _similarity(both, a, b + offset, JaroWinkler.normalized_similarity),
-        _similarity(both, b, a + offset, JaroWinkler.normalized_similarity),
+        pair_similarity(both, a, b + offset, JaroWinkler.normalized_similarity),
+        pair_similarity(both, b, a + offset, JaroWinkler.normalized_similarity),
     )
     return np.maximum(in_order, swapped)
 
@@ -210,16 +122,16 @@ def _one_character_apart(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.boo
         return np.zeros(0, dtype=bool)
     lengths = np.array([len(str(name)) for name in enc.strings["name_clean"]], dtype=np.int64)
     long_enough = np.maximum(lengths[a], lengths[b]) >= 3
-    return long_enough & (_similarity(enc.strings["name_clean"], a, b, OSA.distance) <= 1)
+    return long_enough & (pair_similarity(enc.strings["name_clean"], a, b, OSA.distance) <= 1)
 
 
 def _name_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
-    known, exact = _equal(c["name_clean"], left, right)
-    _, phonetic = _equal(c["name_key"], left, right)
-    _, fuzzy_key = _equal(c["name_fuzzy"], left, right)
-    s_known, same_surname = _equal(c["surname"], left, right)
+    known, exact = equal_codes(c["name_clean"], left, right)
+    _, phonetic = equal_codes(c["name_key"], left, right)
+    _, fuzzy_key = equal_codes(c["name_fuzzy"], left, right)
+    s_known, same_surname = equal_codes(c["surname"], left, right)
     level[known] = level_index("name", "differ")
     level[known & same_surname] = level_index("name", "surname_only")
     # Spelling similarity only means something for alphabetic names: 王子涵 and 王子轩 look alike
@@ -258,7 +170,7 @@ def _birth_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]
     same = agree.sum(axis=1)
     swapped = agree[:, 0] & (pa[:, 1] == pb[:, 2]) & (pa[:, 2] == pb[:, 1])
     level[rows[same == 2]] = level_index("birth", "close")
-    typo = swapped | (_similarity(enc.strings["birth_digits"], a[rows], b[rows], OSA.distance) <= 1)
+    typo = swapped | (pair_similarity(enc.strings["birth_digits"], a[rows], b[rows], OSA.distance) <= 1)
     level[rows[typo]] = level_index("birth", "typo")
     level[rows[same == 3]] = level_index("birth", "exact")
     return level
@@ -270,15 +182,15 @@ def _id_levels(
     """Return ID levels; `same_name` (the names agree) tells a sequence-number slip from twins."""
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
-    valid_known, valid_equal = _equal(c["id18"], left, right)
-    known, equal = _equal(c["id_text"], left, right)
+    valid_known, valid_equal = equal_codes(c["id18"], left, right)
+    known, equal = equal_codes(c["id_text"], left, right)
     level[known] = level_index("id", "differ")
     level[valid_known & ~valid_equal] = level_index("id", "conflict")
     # Two valid numbers a slip apart (the check digit recomputed) are one number miskeyed; when
     # they differ only in the sequence number they are that or twins, whose names differ.
     rest = np.flatnonzero(known & ~equal)
     strings = enc.strings["id_text"]
-    distance = _similarity(strings, c["id_text"][left[rest]], c["id_text"][right[rest]], OSA.distance)
+    distance = pair_similarity(strings, c["id_text"][left[rest]], c["id_text"][right[rest]], OSA.distance)
     length = (
         np.array([len(s) for s in strings], dtype=np.int64)[c["id_text"][left[rest]]] if len(rest) else rest
     )
@@ -300,8 +212,8 @@ def _address_similarity(enc: Encoded, a: Codes, b: Codes) -> npt.NDArray[np.floa
     forgives a space slipped into or out of a word ('bramina station', 'braminastation').
     """
     strings = enc.strings["address_text"]
-    words = _similarity(strings, a, b, fuzz.token_set_ratio)
-    joined = _similarity(enc.strings["address_letters"], a, b, fuzz.ratio)
+    words = pair_similarity(strings, a, b, fuzz.token_set_ratio)
+    joined = pair_similarity(enc.strings["address_letters"], a, b, fuzz.ratio)
     return np.maximum(words, joined)
 
 
@@ -317,11 +229,11 @@ def _address_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int
     """
     c = enc.codes
     level = np.full(len(left), MISSING, dtype=np.int8)
-    text_known, text_equal = _equal(c["address_text"], left, right)
-    key_known, key_equal = _equal(c["address_key"], left, right)
-    rooms_known, room_equal = _equal(c["room_key"], left, right)
-    buildings_known, building_equal = _equal(c["building_key"], left, right)
-    _, estate_equal = _equal(c["estate_key"], left, right)
+    text_known, text_equal = equal_codes(c["address_text"], left, right)
+    key_known, key_equal = equal_codes(c["address_key"], left, right)
+    rooms_known, room_equal = equal_codes(c["room_key"], left, right)
+    buildings_known, building_equal = equal_codes(c["building_key"], left, right)
+    _, estate_equal = equal_codes(c["estate_key"], left, right)
     level[text_known | key_known] = level_index("address", "differ")
     rest = np.flatnonzero(text_known & ~key_equal & ~text_equal)
     sim = _address_similarity(enc, c["address_text"][left[rest]], c["address_text"][right[rest]])
@@ -339,10 +251,10 @@ def _phone_levels(enc: Encoded, column: str, left: Ints, right: Ints) -> npt.NDA
     """Return agree, close (at most two slips: a digit miskeyed, dropped or two swapped) or differ."""
     codes = enc.codes[column]
     level = np.full(len(left), MISSING, dtype=np.int8)
-    known, equal = _equal(codes, left, right)
+    known, equal = equal_codes(codes, left, right)
     level[known] = level_index(column, "differ")
     rest = np.flatnonzero(known & ~equal)
-    distance = _similarity(enc.strings[column], codes[left[rest]], codes[right[rest]], OSA.distance)
+    distance = pair_similarity(enc.strings[column], codes[left[rest]], codes[right[rest]], OSA.distance)
     level[rest[distance <= 2]] = level_index(column, "close")
     level[equal] = level_index(column, "agree")
     return level
