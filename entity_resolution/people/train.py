@@ -38,6 +38,7 @@ from entity_resolution.people.model import MatchModel, reference_model, save_ref
 
 __all__ = [
     "DEFAULT_M",
+    "DEFAULT_U",
     "MatchModel",
     "TrainOptions",
     "name_frequencies",
@@ -56,6 +57,18 @@ DEFAULT_M: dict[str, tuple[float, ...]] = {
     "landline": (0.70, 0.03, 0.27),
     "address": (0.50, 0.15, 0.05, 0.10, 0.03, 0.05, 0.02, 0.10),
 }
+# Prior u per level (what two strangers' records look like): they rarely share a number, a name or a
+# room, and agree on sex half the time. Only a small input leans on it: a few dozen random pairs
+# cannot say how rare a shared mobile is, and counted alone they would make it look common.
+DEFAULT_U: dict[str, tuple[float, ...]] = {
+    "id": (0.0001, 0.4999, 0.0001, 0.4999),
+    "name": (0.001, 0.002, 0.005, 0.01, 0.02, 0.96, 0.002),
+    "birth": (0.0005, 0.002, 0.03, 0.9675),
+    "gender": (0.5, 0.5),
+    "mobile": (0.0005, 0.001, 0.9985),
+    "landline": (0.001, 0.002, 0.997),
+    "address": (0.0005, 0.001, 0.002, 0.005, 0.005, 0.01, 0.02, 0.9565),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +76,7 @@ class TrainOptions:
     """Settings of the estimation."""
 
     random_pairs: int = 1_000_000  # pairs sampled for u
-    pseudo_pairs: float = 20.0  # weight of DEFAULT_M when smoothing m
+    pseudo_pairs: float = 20.0  # weight of DEFAULT_M when smoothing m, and of DEFAULT_U for u
     strong_negative: float = -8.0  # birth or gender disagreement weighs at most this
     conflict_weight: float = -40.0  # two different valid ID numbers (also a hard cannot-link)
     min_seen: float = 3.0  # a level seen fewer times among both samples weighs at most rare_level_bits
@@ -147,7 +160,8 @@ def _u(
         if field == "id":
             counts = _merge_id_disagreement(counts)
         seen[field] = counts
-        smoothed = counts + 0.5  # half a pair: no level is impossible
+        # pseudo-pairs of strangers, plus half a pair so that no level is impossible
+        smoothed = counts + options.pseudo_pairs * np.asarray(DEFAULT_U[field]) + 0.5
         u[field] = smoothed / smoothed.sum()
     return u, seen
 
