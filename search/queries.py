@@ -5,6 +5,12 @@ an ID number or a fragment of either), addresses (聚龙城3-2-501, 沙坪坝), 
 several at once separated by spaces. Every reading that could apply becomes clauses; a document
 scores the weights of the clauses it matches, so the reading that fits wins without guessing.
 
+Typos are readings too, each weighed below the exact one: a whole phone one digit slip away (tn:
+the slips are made here, so the index holds nothing more, and access policies treat it as a
+fragment), a name one character wrong, dropped or added (nw, and nv for 2-character names), an
+estate written with more or fewer words (ag: its bigrams at the same building, unit and room).
+Every reading is bounded by the length of its piece, so a query's tokens grow linearly with it.
+
     >>> [c.field for c in build_query("张伟").clauses][:5]
     ['nf', 'n2', 'n1', 'n1', 'py']
     >>> sorted({c.field for c in build_query("1234").clauses}), build_query("P0001").clauses[0].field

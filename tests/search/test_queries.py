@@ -94,7 +94,7 @@ def test_digit_slips_are_one_slip_away() -> None:
 
 
 def test_near_phones_are_only_for_roles_that_may_search_by_parts() -> None:
-    from cityhub.read import WHOLE_NUMBER_CLAUSES
+    from cityhub.access.search_scope import WHOLE_NUMBER_CLAUSES
 
     near = [c for c in build_query("13812345678").clauses if c.field == "tn"]
     assert near and all(c.field in IDENTIFIER_FIELDS - WHOLE_NUMBER_CLAUSES for c in near)
