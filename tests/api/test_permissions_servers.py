@@ -6,6 +6,7 @@ real servers (started by the session fixtures; skipped when they cannot be had).
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import pytest
@@ -32,16 +33,14 @@ pytestmark = pytest.mark.servers
 
 @pytest.fixture(scope="module")
 def hub(ingested_city_home, tmp_path_factory, neo4j_url, elasticsearch_url) -> Settings:
-    home = tmp_path_factory.mktemp("hub-servers")
-    for name in ("warehouse.sqlite", "lake"):
-        source = ingested_city_home / name
-        target = home / name
-        if source.is_dir():
-            import shutil
-
-            shutil.copytree(source, target)
-        else:
-            target.write_bytes(source.read_bytes())
+    # the whole home but its embedded projections and users: the warehouse may already have been
+    # fused by another module's hub, and its snapshot lives beside it
+    home = tmp_path_factory.mktemp("hub-servers") / "home"
+    shutil.copytree(
+        ingested_city_home,
+        home,
+        ignore=shutil.ignore_patterns("graph.sqlite*", "search", "users.yaml", "audit*", "systems"),
+    )
     settings = Settings(
         home=home,
         graph_url=neo4j_url,
