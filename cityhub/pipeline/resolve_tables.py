@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from entity_resolution.events import EVENT_COLUMNS
+from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.resolve import EventOptions, resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.places import PlaceOptions, resolve_places
@@ -154,19 +156,7 @@ def resolve_snapshot(
     events["person_ids"] = events["event_id"].map(involved)
     events["person_ids"] = [p if isinstance(p, list) else [] for p in events["person_ids"]]
     cases = resolve_events(
-        events[
-            [
-                "event_id",
-                "source",
-                "record_id",
-                "category",
-                "occurred_at",
-                "description",
-                "place_id",
-                "place_path",
-                "person_ids",
-            ]
-        ],
+        events[list(EVENT_COLUMNS)],
         previous.cases,
         options=EventOptions(at=at),
     )
@@ -219,17 +209,7 @@ def resolve_snapshot(
         "event_people": mentions.dropna(subset=["person_id"])[
             ["event_id", "person_id", "role"]
         ].drop_duplicates(ignore_index=True),
-        "cases": cases.cases[
-            [
-                "case_id",
-                "category",
-                "opened_at",
-                "last_activity_at",
-                "escalating",
-                "escalation_reason",
-                "sources",
-            ]
-        ],
+        "cases": cases.cases[list(CASE_COLUMNS)],
         "id_changes": id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]],
         "person_review": people.review_queue,
     }
