@@ -57,7 +57,8 @@ def people_options(settings: Settings | None = None) -> ResolveOptions:
 
 def place_options(settings: Settings | None = None) -> PlaceOptions:
     """Return place resolution options for the hub's city."""
-    return PlaceOptions(city_code=(settings or get_settings()).city_code)
+    settings = settings or get_settings()
+    return PlaceOptions(city_code=settings.city_code, grid_code_pattern=settings.grid_code_pattern)
 
 
 def _header(path: Path) -> list[str]:

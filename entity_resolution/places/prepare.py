@@ -33,14 +33,15 @@ PART_COLUMNS = (
     "room",
     "level",
 )
-_GRID_COMMUNITY = re.compile(r"^(\d{12})")
 
 
 @dataclass(frozen=True, slots=True)
 class PlaceOptions:
-    """Which city the addresses are expected in (its 6-digit code; None searches the country)."""
+    """Which city the addresses are expected in (its 6-digit code; None searches the country), and
+    how a grid code names its community (the pattern's first group: the 12-digit community code)."""
 
     city_code: str | None = "500100"
+    grid_code_pattern: str = r"^(\d{12})"
 
 
 def _level(parts: AddressParts, site: str) -> str:
@@ -76,9 +77,9 @@ def _row(address: str, city_code: str | None) -> tuple[str, ...]:
     )
 
 
-def _grid_community(value: object) -> str:
-    match = _GRID_COMMUNITY.match(value) if isinstance(value, str) else None
-    return match.group(1) if match else ""
+def _grid_community(value: object, pattern: re.Pattern[str]) -> str:
+    match = pattern.match(value) if isinstance(value, str) else None
+    return match.group(1) if match and match.groups() else ""
 
 
 def prepare_addresses(mentions: pd.DataFrame, options: PlaceOptions | None = None) -> pd.DataFrame:
@@ -96,5 +97,8 @@ def prepare_addresses(mentions: pd.DataFrame, options: PlaceOptions | None = Non
     )
     frame = frame.join(parsed, on="address")
     grids = mentions["grid_code"] if "grid_code" in mentions else pd.Series("", index=mentions.index)
-    frame["hint_community"] = pd.Series([_grid_community(g) for g in grids], index=frame.index, dtype=object)
+    pattern = re.compile(options.grid_code_pattern)
+    frame["hint_community"] = pd.Series(
+        [_grid_community(g, pattern) for g in grids], index=frame.index, dtype=object
+    )
     return frame.reset_index(drop=True)

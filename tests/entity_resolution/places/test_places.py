@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from entity_resolution.places import resolve_places
+from entity_resolution.places import PlaceOptions, resolve_places
+from entity_resolution.places.prepare import prepare_addresses
 from proving.scores import load_simulated_places, score_clusters
 
 
@@ -141,3 +142,17 @@ def test_event_addresses_of_the_simulated_city_resolve_to_their_true_places(smal
 @pytest.mark.parametrize("address", ["沙坪坝锦绣花园三栋二单元五零一室", "沙坪坝区锦绣花园３栋２单元５０１"])
 def test_numbers_in_chinese_numerals_and_full_width_digits_are_read(address):
     assert _resolve([address, "沙坪坝区锦绣花园3栋2单元501"]).assignments["place_id"].nunique() == 1
+
+
+def test_a_grid_code_names_its_community_through_the_configured_pattern():
+    mentions = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "address": ["锦绣花园3-2-501"] * 3,
+            "grid_code": ["WG-500106006010-7", "500106006010-G03", None],
+        }
+    )
+    other_format = prepare_addresses(mentions, PlaceOptions(grid_code_pattern=r"^WG-(\d{12})-\d+$"))
+    assert other_format["hint_community"].tolist() == ["500106006010", "", ""]
+    hub_format = prepare_addresses(mentions, PlaceOptions(grid_code_pattern=r"^(\d{12})-G\d+$"))
+    assert hub_format["hint_community"].tolist() == ["", "500106006010", ""]
