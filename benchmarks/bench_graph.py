@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.report import (
+    RetryCount,
     jit_cpu_seconds,
     print_rows,
     process_tree_cpu_seconds,
@@ -235,18 +236,6 @@ def _write_phases(store: GraphStore, batches: GraphBatches) -> None:
         _write_phase(store, batches, phase)
 
 
-class _RetryCount(logging.Handler):
-    """Count the transactions the Neo4j driver retried (it logs each, with the server's error code)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.retries = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "will be retried" in record.getMessage():
-            self.retries += 1
-
-
 def _jit_seconds(pid: int | None) -> float:
     return 0.0 if pid is None else jit_cpu_seconds(pid)
 
@@ -266,7 +255,7 @@ def _run(
 ) -> list[dict[str, Any]]:
     """Measure the phases `repeats` times over (the graph cleared in between); rows and medians."""
     warmed = _warm_up(store, server_pid, warm_up_rounds)
-    retried = _RetryCount()
+    retried = RetryCount()
     logging.getLogger("neo4j").addHandler(retried)
     rows = []
     for repeat in range(1, repeats + 1):
@@ -300,7 +289,7 @@ def _phase(
     batches: GraphBatches,
     what: str,
     server_pid: int | None,
-    retried: _RetryCount,
+    retried: RetryCount,
 ) -> dict[str, Any]:
     nodes = sum(len(frame) for frame in batches.nodes.values())
     relations = sum(len(frame) for frame in batches.relations.values())

@@ -186,3 +186,13 @@ def test_the_checks_catch_what_they_look_for():
     assert untyped(found["Impl.other"].node, True) == ["x"]
     assert untyped(found[".bare"].node, False) == ["return"]
     assert not is_one_sentence_summary("no sentence") and is_one_sentence_summary("Return the x.")
+
+
+def test_no_module_of_the_proving_ground_is_over_400_lines():
+    long = {
+        str(path.relative_to(REPO)): lines
+        for folder in ("proving", "simulators", "benchmarks", "tests")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        if (lines := len(path.read_text("utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
