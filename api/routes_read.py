@@ -144,7 +144,9 @@ def person_cases(
     offset: Offset = 0,
 ) -> Page[dict[str, Any]]:
     """Return a page of the person's cases that the caller's role and area may see, for a stated purpose."""
-    return Page[dict[str, Any]](**page(_person(request, caller, person_id)["cases"], limit, offset))
+    items = _person(request, caller, person_id)["cases"]
+    returned(request, [str(c["case_id"]) for c in items[offset : offset + limit]])
+    return Page[dict[str, Any]](**page(items, limit, offset))
 
 
 @router.get("/people/{person_id}/co-involved", summary="People who appear in the same cases", tags=["people"])
@@ -158,7 +160,9 @@ def co_involved(
 ) -> Page[CoInvolved]:
     """Return a page of the people in the person's cases that the caller's role and area may see, for a stated
     purpose."""
-    return Page[CoInvolved](**page(_person(request, caller, person_id)["co_involved"], limit, offset))
+    items = _person(request, caller, person_id)["co_involved"]
+    returned(request, [str(p["person_id"]) for p in items[offset : offset + limit]])
+    return Page[CoInvolved](**page(items, limit, offset))
 
 
 @router.get(
@@ -176,7 +180,9 @@ def explanations(
 ) -> Page[Explanation]:
     """Return a page of the person's records from the sources the caller's role reads, each with why it is
     theirs, for a stated purpose."""
-    return Page[Explanation](**page(_person(request, caller, person_id)["reasons"], limit, offset))
+    items = _person(request, caller, person_id)["reasons"]
+    returned(request, [f"{r['source']}:{r['record_id']}" for r in items[offset : offset + limit]])
+    return Page[Explanation](**page(items, limit, offset))
 
 
 PLACE_LISTS = ("events", "residents", "cases", "places")

@@ -25,6 +25,8 @@ NoiseOption = Annotated[
         help="Noise profile of the city simulated when --city is not given: clean, realistic, hard."
     ),
 ]
+PeopleOption = Annotated[int, typer.Option(help="Residents of the city simulated when --city is not given.")]
+SeedOption = Annotated[int, typer.Option(help="Seed of the simulated city.")]
 CityOption = Annotated[
     Path | None, typer.Option(help="A city written by `cityhub simulate` (default: simulate one).")
 ]
@@ -141,10 +143,8 @@ def eval_people(
         list[str] | None, typer.Option(help="city, febrl1-4, rldata500, rldata10000 (repeatable).")
     ] = None,
     city: CityOption = None,
-    people: Annotated[
-        int, typer.Option(help="Residents of the city simulated when --city is not given.")
-    ] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    people: PeopleOption = 20_000,
+    seed: SeedOption = 7,
     noise: NoiseOption = "realistic",
 ) -> None:
     """Pairwise and B-cubed precision, recall and F1 of people resolution."""
@@ -158,10 +158,8 @@ def eval_people(
 @eval_app.command("places")
 def eval_places(
     city: CityOption = None,
-    people: Annotated[
-        int, typer.Option(help="Residents of the city simulated when --city is not given.")
-    ] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    people: PeopleOption = 20_000,
+    seed: SeedOption = 7,
     noise: NoiseOption = "realistic",
 ) -> None:
     """Pairwise and B-cubed precision, recall and F1 of place resolution on a simulated city."""
@@ -173,10 +171,8 @@ def eval_places(
 @eval_app.command("events")
 def eval_events(
     city: CityOption = None,
-    people: Annotated[
-        int, typer.Option(help="Residents of the city simulated when --city is not given.")
-    ] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    people: PeopleOption = 20_000,
+    seed: SeedOption = 7,
     noise: NoiseOption = "realistic",
 ) -> None:
     """Cases against the simulator's incidents (pairwise, B-cubed) and the escalation signal's precision
@@ -189,10 +185,8 @@ def eval_events(
 @eval_app.command("search")
 def eval_search(
     city: CityOption = None,
-    people: Annotated[
-        int, typer.Option(help="Residents of the city simulated when --city is not given.")
-    ] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated city.")] = 7,
+    people: PeopleOption = 20_000,
+    seed: SeedOption = 7,
     noise: NoiseOption = "realistic",
     search_url: Annotated[str, typer.Option(help="'embedded' or an Elasticsearch URL.")] = "embedded",
     judged: Annotated[
