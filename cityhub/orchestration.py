@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from cityhub.pipeline.ingest import StreamResult
     from cityhub.warehouse import Warehouse
     from quality.gate import GateReport
+
+#: Task log lines (counts and names only, never record values): Airflow shows them per task.
+log = logging.getLogger(__name__)
 
 OWNER = "cityhub"
 RECORDS_ASSET_PREFIX = "cityhub://warehouse/records/"
@@ -116,6 +120,17 @@ def ingest_source(source: str, variables: Mapping[str, str]) -> dict[str, Any]:
     runs = quality_dir() / "runs"
 
     def keep(result: StreamResult) -> None:
+        log.info(
+            "%s.%s: extracted %d, accepted %d, quarantined %d, batch %s",
+            source,
+            result.stream,
+            result.extracted,
+            result.accepted,
+            result.quarantined,
+            result.batch_id or "none (nothing new)",
+        )
+        for warning in result.warnings:
+            log.warning("%s.%s: %s", source, result.stream, warning)
         if result.batch_id:
             key, loaded_at = lake_source(spec, spec.stream(result.stream)), dt.datetime.now()
             _write_json(
@@ -167,8 +182,10 @@ def run_fusion_step(step: str) -> dict[str, int]:
     if name is None:
         raise BadInput(f"unknown fusion step {step!r}; known: {', '.join([*FUSION_STEPS, FULL_REBUILD])}")
     fusion = importlib.import_module("cityhub.pipeline.fusion")
-    counts = getattr(fusion, name)()
-    return {str(key): int(value) for key, value in counts.items()}
+    log.info("fusion step %s: started", step)
+    counts = {str(key): int(value) for key, value in getattr(fusion, name)().items()}
+    log.info("fusion step %s: %s", step, ", ".join(f"{key} {value:,}" for key, value in counts.items()))
+    return counts
 
 
 def quality_dir(settings: Settings | None = None) -> Path:

@@ -3,6 +3,8 @@ department systems, run the demo, score resolution against ground truth, run ben
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -94,6 +96,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the demo city.")] = 7,
     serve: Annotated[bool, typer.Option(help="Keep serving the API after the example requests.")] = False,
     port: Annotated[int, typer.Option(help="Port of the read API.")] = 8000,
+    airflow_port: Annotated[
+        int, typer.Option(help="Port of Airflow's own web UI, started with --serve.")
+    ] = 8080,
 ) -> None:
     """Run the main job on the embedded default: simulate a city, serve its four department systems,
     run each department's ingest DAG through Airflow (in this process) at the day before, advance a
@@ -127,7 +132,46 @@ def demo(
         f"Airflow {home / 'airflow'}"
     )
     console.print(f"pipeline done in {time.perf_counter() - started:.0f} s")
-    _serve_api(settings, port, DEMO_KEY, serve)
+    if not serve:
+        _serve_api(settings, port, DEMO_KEY, serve)
+        return
+    with _airflow_ui(home, airflow_port):
+        _serve_api(settings, port, DEMO_KEY, serve)
+
+
+@app.command("airflow-ui")
+def airflow_ui(
+    home: Annotated[
+        Path, typer.Option(help="A hub home made by `cityhub demo` (its Airflow is HOME/airflow).")
+    ] = Path(".cityhub/demo"),
+    port: Annotated[int, typer.Option(help="Port of Airflow's web UI.")] = 8080,
+) -> None:
+    """Serve Airflow's own web UI over a home's Airflow (DAGs, runs, task logs, Assets) until interrupted."""
+    import time
+
+    with _airflow_ui(home, port):
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")
+
+
+@contextmanager
+def _airflow_ui(home: Path, port: int) -> Iterator[None]:
+    """Run Airflow's API server and web UI over HOME/airflow for the duration of the block."""
+    from proving.airflow_ui import airflow_home, start_airflow_ui, stop
+
+    folder = airflow_home(home)
+    console.print(f"starting Airflow's web UI over {folder} ...")
+    server = start_airflow_ui(folder, port)
+    console.print(
+        f"Airflow UI at http://127.0.0.1:{port}/ (DAGs, runs, task logs, Assets; this machine only)"
+    )
+    try:
+        yield
+    finally:
+        stop(server)
 
 
 def _serve_api(settings: object, port: int, key: str, keep: bool) -> None:

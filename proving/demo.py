@@ -24,11 +24,11 @@ from cityhub.config import Settings, get_settings
 from cityhub.orchestration import FUSION_STEPS
 from cityhub.warehouse import Warehouse
 from ontology.errors import CityhubError
+from proving.airflow_ui import DAGS_FOLDER, airflow_home, task_logs_written
 from simulators.city import simulate_city
 from simulators.services.runner import DepartmentSystems, history_end, sources_pointed_at
 
 DEMO_KEY = "demo-officer-key"
-DAGS_FOLDER = Path(__file__).resolve().parents[1] / "dags"
 FUSION_DAG = "cityhub_fusion"
 #: The demo's departments in the order their ingest DAGs run (the source definitions shipped).
 DEMO_SOURCES = ("hotline", "grid", "police", "petitions")
@@ -61,10 +61,6 @@ class DemoRun:
     increment: list[DagOutcome] = field(default_factory=list)
     fusion: DagOutcome | None = None
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def airflow_home(home: Path) -> Path:
-    return (home / "airflow").resolve()
 
 
 def use_local_airflow(home: Path) -> Path:
@@ -127,7 +123,8 @@ def run_dag(dag: Any) -> DagOutcome:
     for task in trial.tasks:
         task.retries = 0
     started = time.perf_counter()
-    run = trial.test()
+    with task_logs_written(Path(os.environ["AIRFLOW_HOME"])):
+        run = trial.test()
     seconds = time.perf_counter() - started
     instances = run.get_task_instances()
     states = {ti.task_id: str(ti.state) for ti in instances}

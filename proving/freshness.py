@@ -28,10 +28,10 @@ import pandas as pd
 from cityhub.config import Settings
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
+from proving.airflow_ui import airflow_home
 from proving.demo import (
     DEMO_KEY,
     FUSION_DAG,
-    airflow_home,
     load_dags,
     point_settings_at,
     run_dag,

@@ -67,10 +67,13 @@ def run_dag(dag: Any, expect: str = "success") -> Any:
     """
     import copy
 
+    from proving.airflow_ui import task_logs_written
+
     trial = copy.deepcopy(dag)
     for task in trial.tasks:
         task.retries = 0
-    run = trial.test()
+    with task_logs_written(AIRFLOW_HOME):  # as a worker would, so Airflow's UI can show them
+        run = trial.test()
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert run.state == expect, f"{dag.dag_id} ended {run.state}: {states}"
     return run

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -203,3 +206,34 @@ def test_fusion_resolves_what_the_ingests_loaded_and_makes_it_searchable(ingeste
     with open_search_index(get_settings()) as index:
         hits = index.search(person["name"], kinds=["person"], size=50).hits
     assert person["person_id"] in {hit.id for hit in hits}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_airflows_own_ui_shows_the_dags_runs_task_logs_and_assets(ingested, airflow_db):
+    from proving.airflow_ui import start_airflow_ui, stop
+
+    port = free_port()
+    server = start_airflow_ui(airflow_db, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v2", timeout=30) as api:
+            dags = {d["dag_id"] for d in api.get("/dags", params={"limit": 100}).json()["dags"]}
+            runs = api.get("/dags/cityhub_ingest_hotline/dagRuns").json()["dag_runs"]
+            run_id = runs[0]["dag_run_id"]
+            log = api.get(
+                f"/dags/cityhub_ingest_hotline/dagRuns/{quote(run_id, safe='')}/taskInstances/ingest/logs/1"
+            )
+            assets = {a["uri"] for a in api.get("/assets").json()["assets"]}
+            page = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+    finally:
+        stop(server)
+    assert {f"cityhub_ingest_{source}" for source in EVENT_CHANNELS} | {"cityhub_fusion"} <= dags
+    assert {run["state"] for run in runs} == {"success"} and len(runs) >= 2
+    lines = [entry["event"] for entry in log.json()["content"]]
+    assert any(line.startswith("hotline.tickets: extracted ") for line in lines), lines
+    assert {f"cityhub://warehouse/records/{source}" for source in EVENT_CHANNELS} <= assets
+    assert page.status_code == 200 and "<html" in page.text.lower()
