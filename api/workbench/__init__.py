@@ -28,6 +28,8 @@ __all__ = ["STATIC", "WORKBENCH_PREFIX", "app_digest", "code_labels", "index_pag
 
 STATIC = Path(__file__).with_name("static")
 WORKBENCH_PREFIX = "/workbench"
+#: The script inlined at the top of the page that sends the opened page's first requests (not a module).
+EARLY = "early.js"
 #: Vendored files and the app's digest-named scripts never change under the same path.
 _IMMUTABLE = "public, max-age=604800, immutable"
 
@@ -89,11 +91,14 @@ def index_page(app_path: str) -> bytes:
     preload = "\n".join(
         f'  <link rel="modulepreload" href="{app_path}/{path.relative_to(app).as_posix()}">'
         for path in sorted(app.rglob("*.js"))
+        if path.name != EARLY
     )
+    early = (app / EARLY).read_text("utf-8").replace("</", "<\\/")
     codes = json.dumps(code_labels(), ensure_ascii=False).replace("</", "<\\/")
     html = (STATIC / "index.html").read_text("utf-8")
     html = html.replace("/workbench/app/", f"{app_path}/")
     html = html.replace("<!-- modulepreload -->", preload)
+    html = html.replace("<!-- early -->", f"<script>{early}</script>")
     html = html.replace("<!-- codes -->", f"<script>window.cityhubCodes = {codes};</script>")
     return html.encode("utf-8")
 
