@@ -103,7 +103,7 @@ export const CasePage = {
             <template #header>涉及地点</template>
             <div v-for="p in places" :key="p.place_id" class="row-line">
               <router-link :to="'/places/' + encodeURIComponent(p.place_id)" data-test="room-link">{{ p.full_address || p.name || p.place_id }}</router-link>
-              <div class="muted small">{{ label.level(p.level) }}</div>
+              <div v-if="p.level" class="muted small">{{ label.level(p.level) }}</div>
             </div>
             <el-empty v-if="!places.length" description="无可见地点" :image-size="60" />
           </el-card>
