@@ -6,6 +6,10 @@ build step and no CDN). The UI reads only the public API, signed in like any oth
 thing it gets beside the API is the Chinese labels of the ontology's codes (categories, departments,
 statuses, levels), built from ontology/schema at start and written into the page.
 
+The page's head carries one small script inlined (`static/app/early.js`): it sends the opened page's
+first API requests while the libraries load, the very requests the page then makes (api.js takes
+each answer once), so a page loaded afresh waits for the hub and for its scripts side by side.
+
 The app's own scripts are served under a path named by a digest of their contents
 (`/workbench/app-<digest>/`), so browsers keep them, and the vendored files, for a week without
 asking again, and a new version of the workbench is a new path.
