@@ -58,23 +58,32 @@ class ViewCache:
 
     def get(self, kind: str, entity: str, scope: Scope, facts: object, build: Callable[[], T]) -> T:
         """Return the view `build` makes for `entity` under `scope`, built once per generation and facts."""
-        key = (kind, entity, scope_key(scope), id(facts), self.generation())
+        key = (kind, entity, scope_key(scope), self.generation())
         with self._lock:
-            if key in self._views:
-                self._views.move_to_end(key)
-                return cast(T, self._views[key])
+            found = self._kept(key, facts)
+            if found is not None:
+                return cast(T, found)
             building = self._building.setdefault(key, threading.Lock())
         with building:  # requests for the same view at once: one builds, the others wait for it
             with self._lock:
-                if key in self._views:
-                    return cast(T, self._views[key])
+                found = self._kept(key, facts)
+                if found is not None:
+                    return cast(T, found)
             view = build()
             with self._lock:
-                self._views[key] = view
+                self._views[key] = (facts, view)  # the facts kept too: compared by identity, never reused
                 while len(self._views) > self.kept:
                     self._views.popitem(last=False)
                 self._building.pop(key, None)
             return view
+
+    def _kept(self, key: Hashable, facts: object) -> Any:
+        """Return the view kept under `key` if it was built with these very facts, else None."""
+        kept = self._views.get(key)
+        if kept is None or kept[0] is not facts:
+            return None
+        self._views.move_to_end(key)
+        return kept[1]
 
     def clear(self) -> None:
         """Forget every view (tests, or a home swapped under a running reader)."""

@@ -73,11 +73,14 @@ def test_a_view_is_built_once_per_fusion_run_and_scope(warehouse):
     assert cache.get("person", "P-1", police, facts, build) == 1
     assert cache.get("person", "P-1", police, facts, build) == 1  # kept
     assert cache.get("person", "P-1", leader, facts, build) == 2  # another role sees another view
+    facts = object()  # the visibility facts rebuilt
+    assert cache.get("person", "P-1", leader, facts, build) == 3
+    assert cache.get("person", "P-1", leader, facts, build) == 3
     later = dt.datetime(2099, 1, 1)
     with warehouse.engine.begin() as connection:  # what a fusion run's projection writes when it lands
         connection.execute(projection_runs.delete().where(projection_runs.c.projection == "graph"))
         connection.execute(
             projection_runs.insert().values(projection="graph", caught_up_to=later, projected_at=later)
         )
-    assert cache.get("person", "P-1", police, facts, build) == 3  # a newer run: built again
+    assert cache.get("person", "P-1", police, facts, build) == 4  # a newer run: built again
     assert json.dumps(cache.generation(), default=str).count("2099") == 2
