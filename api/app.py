@@ -12,8 +12,12 @@ shapes a client builds on are listed in api/WORKBENCH_CONTRACT.md.
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -33,6 +37,13 @@ MAX_BODY = 16 * 1024  # bytes of a request body (a person record for /match is a
 MAX_QUERY_STRING = 2048  # characters of the URL's query part
 REQUEST_SECONDS = 10.0  # a request still running then is answered 503 (its work is bounded besides)
 OVERRUN = 0.5  # seconds a request may take before the rest is charged to its user's server time
+HEAVY_COST = 1.0  # a cost hint this high marks a costly request (wide walks, dossiers, deep pages)
+HEAVY_AT_ONCE = 1  # costly requests run one at a time, whoever sends them
+# Handlers run in threads: one busy with a costly request holds the interpreter until asked to let go,
+# and a short request waits that long each time it wants it back (after every database read). Asking
+# sooner than Python's 5 ms keeps short requests short beside a costly one.
+SWITCH_SECONDS = 0.001
+PER_USER_AT_ONCE = 6  # a user's requests running at once (a page sends up to five); the rest wait
 # Documentation and the workbench's own files carry no records; every other path is audited.
 _UNAUDITED = ("/docs", "/redoc", "/openapi.json", "/static-docs", "/health", "/workbench/")
 
@@ -49,9 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the API over the stores `settings` name (default: the environment's)."""
     hub = Hub(settings or get_settings())
     hub.warm()
+    sys.setswitchinterval(SWITCH_SECONDS)
+    # what start-up loaded (the address gazetteer, the visibility facts) lives as long as the process:
+    # leave it out of the collector's full passes, which otherwise walk it all, every request waiting
+    gc.freeze()
     api = FastAPI(title="cityhub", version="2", description=__doc__, docs_url=None, redoc_url=None)
     api.state.hub = hub
     api.state.slow_lane = asyncio.Semaphore(1)
+    api.state.heavy_lane = asyncio.Semaphore(HEAVY_AT_ONCE)
+    api.state.user_lanes = defaultdict(lambda: asyncio.Semaphore(PER_USER_AT_ONCE))
     api.state.settings = hub.settings
     install_error_handlers(api)
     api.middleware("http")(_guarded)
@@ -120,21 +137,18 @@ def _refusal(request: Request) -> Response | None:
 
 
 async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Bound the request, run it with a time limit, map anything unexpected, and audit the outcome."""
+    """Bound the request, run it in its lanes with a time limit, map anything unexpected, and audit it."""
     hub: Hub = request.app.state.hub
     response = _refusal(request)
     if response is None:
         caller = _caller_of(request, hub)
         who = caller.user.username if caller else f"addr:{request.client.host if request.client else '-'}"
-        hub.server_time.charge(who, cost_hint(request))
-        heavy = hub.server_time.over_budget(who)
+        hint = cost_hint(request)
+        hub.server_time.charge(who, hint)
         started = time.perf_counter()
         try:
-            if heavy:  # a heavy user's requests take turns in the one slow lane
-                async with request.app.state.slow_lane:
-                    started = time.perf_counter()  # the wait is not work done for the user
-                    response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
-            else:
+            async with _lanes(request, who, hint >= HEAVY_COST, hub.server_time.over_budget(who)):
+                started = time.perf_counter()  # the wait in a lane is not work done for the user
                 response = await asyncio.wait_for(call_next(request), timeout=REQUEST_SECONDS)
         except TimeoutError:
             response = error_response(503, f"the request took over {REQUEST_SECONDS:.0f} s and was stopped")
@@ -146,6 +160,25 @@ async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Re
     if request.url.path != "/" and not request.url.path.startswith(_UNAUDITED):
         _audit(request, response.status_code)
     return response
+
+
+@asynccontextmanager
+async def _lanes(request: Request, who: str, costly: bool, over_budget: bool) -> AsyncIterator[None]:
+    """Hold the lanes a request runs in: its user's (a few at once), then the one slow lane for a
+    user over their server-time budget, then the one lane of costly requests.
+
+    Costly requests take turns whoever sends them, so however many users send them, at most one
+    runs beside the ordinary requests (which wait in no shared lane); the order is fixed, so no
+    request holds one lane while another holder waits for it.
+    """
+    state = request.app.state
+    async with AsyncExitStack() as lanes:
+        await lanes.enter_async_context(state.user_lanes[who])
+        if over_budget:
+            await lanes.enter_async_context(state.slow_lane)
+        if costly:
+            await lanes.enter_async_context(state.heavy_lane)
+        yield
 
 
 def _caller_of(request: Request, hub: Hub) -> Caller | None:

@@ -59,6 +59,10 @@ class Hit(BaseModel):
     score: float
     title: str
     highlights: dict[str, str] = Field(default_factory=dict)
+    districts: list[str] | None = Field(None, description="A person's districts the caller may see")
+    sources: list[str] | None = Field(None, description="The departments a person is seen in (readable ones)")
+    birth_year: str | None = Field(None, description="For a stated purpose, where the role sees it")
+    id_number: str | None = Field(None, description="For a stated purpose, in the role's form (masked)")
 
 
 class SearchPage(Page[Hit]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import CallerDep
@@ -17,6 +17,9 @@ from ontology.errors import Forbidden
 __all__ = ["router"]
 
 router = APIRouter(responses=ERROR_RESPONSES)
+# The policy and the labels are read when the hub starts and are the same for everyone: a browser
+# keeps them for five minutes instead of asking on every page it loads.
+POLICY_KEPT = "public, max-age=300"
 SOURCE_LABELS = {"hotline": "12345热线", "grid": "网格化管理平台", "police": "公安警情", "petitions": "信访"}
 
 
@@ -28,14 +31,16 @@ def health(request: Request) -> Health:
 
 
 @router.get("/purposes", summary="Reasons a person lookup may state (or case:<case_id>)", tags=["open"])
-def purposes(request: Request) -> dict[str, list[dict[str, str]]]:
+def purposes(request: Request, response: Response) -> dict[str, list[dict[str, str]]]:
     """Return, to anyone without signing in, the purposes a person lookup may state, as codes and labels."""
+    response.headers["Cache-Control"] = POLICY_KEPT
     return {"items": [{"code": p.code, "label": p.label} for p in hub_of(request).policy.purposes]}
 
 
 @router.get("/labels", summary="Chinese labels of source, role and category codes", tags=["open"])
-def labels(request: Request) -> dict[str, dict[str, str]]:
+def labels(request: Request, response: Response) -> dict[str, dict[str, str]]:
     """Return, to anyone without signing in, the Chinese labels of the source, role and category codes."""
+    response.headers["Cache-Control"] = POLICY_KEPT
     from ontology.model import load_ontology
 
     taxonomy = load_ontology().taxonomy.categories
@@ -47,9 +52,10 @@ def labels(request: Request) -> dict[str, dict[str, str]]:
 
 
 @router.get("/roles", summary="The roles and what each may read and do", tags=["open"])
-def roles(request: Request) -> dict[str, list[dict[str, Any]]]:
+def roles(request: Request, response: Response) -> dict[str, list[dict[str, Any]]]:
     """Return, to anyone without signing in, each role with the sources and fields it reads, whether its area
     limits it, and whether it may search by identifiers, review and read the audit."""
+    response.headers["Cache-Control"] = POLICY_KEPT
     items = [
         {
             "code": r.code,

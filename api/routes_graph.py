@@ -10,7 +10,7 @@ from api.auth import CallerDep
 from api.context import hub_of
 from api.errors import ERROR_RESPONSES
 from api.models import Limit, NeighbourOut, Offset, Page, PathOut, page, returned
-from api.routes_read import stated_purpose
+from api.routes_read import OptionalPurpose, optional_purpose, stated_purpose
 from graph.model import NodeRef
 from ontology.errors import NotFound
 
@@ -65,9 +65,13 @@ def neighbours(
     depth: Annotated[int, Query(ge=1, le=2)] = 1,
     limit: Limit = 50,
     offset: Offset = 0,
+    purpose: OptionalPurpose = None,
 ) -> Page[NeighbourOut]:
     """Return a page of the nodes within `depth` relations of a node, nearest first, over only the nodes the
-    caller's role and area may see."""
-    items = hub_of(request).reader.neighbours(label, key, depth, scope=caller.scope)
-    returned(request, [n["key"] for n in items[offset : offset + limit]])
-    return Page[NeighbourOut](**page(items, limit, offset))
+    caller's role and area may see, each with its title (a person's name only for a stated purpose)."""
+    named = optional_purpose(request, purpose)
+    reader = hub_of(request).reader
+    items = reader.neighbours(label, key, depth, scope=caller.scope)
+    shown = reader.titled(items[offset : offset + limit], caller.scope, people_named=named)
+    returned(request, [n["key"] for n in shown])
+    return Page[NeighbourOut](**page(shown, limit, offset, total=len(items)))

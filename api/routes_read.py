@@ -57,6 +57,22 @@ def stated_purpose(
 
 
 Purpose = Annotated[str, Depends(stated_purpose)]
+OptionalPurpose = Annotated[
+    str | None,
+    Query(
+        max_length=60,
+        description="A code from GET /purposes or case:<case_id>; with it, person hits or nodes carry "
+        "what tells people apart (birth year, masked ID number; a node's name)",
+    ),
+]
+
+
+def optional_purpose(request: Request, purpose: str | None) -> bool:
+    """Return whether a purpose was stated (checked, and recorded for the audit, like a required one)."""
+    if purpose is None:
+        return False
+    stated_purpose(request, purpose)
+    return True
 
 
 @router.get("/search", summary="Search people, places and cases", tags=["read"])
@@ -72,10 +88,14 @@ def search(
     time_to: Short = None,
     limit: Limit = 20,
     offset: Offset = 0,
+    purpose: OptionalPurpose = None,
 ) -> SearchPage:
     """Return a page of the people, places and cases matching the text that the caller's role and area may
-    see, masked for the role, with facet counts and a notice when identifiers in the query were not used."""
+    see, masked for the role, with facet counts and a notice when identifiers in the query were not used;
+    person hits carry their districts and departments, and for a stated purpose their birth year and ID
+    number as the role may see it."""
     hub = hub_of(request)
+    personal = optional_purpose(request, purpose)
     asked = {
         "source": source,
         "district": district,
@@ -91,6 +111,7 @@ def search(
         scope=caller.scope,
         on_identifier=lambda: hub.limits.hit("identifier_searches", caller.user.username),
         offset=offset,
+        personal=personal,
     )
     hits = found["hits"][:limit]
     returned(request, [h["id"] for h in hits])

@@ -21,6 +21,8 @@ from cityhub.access.views import dossier_view, person_view, record_reasons
 from cityhub.access.visibility import VisibilityIndex
 from cityhub.config import Settings, get_settings
 from cityhub.projections import open_graph_store, open_search_index
+from cityhub.read_cache import ViewCache
+from cityhub.read_cards import person_cards, titled
 from cityhub.resolve_files import people_options
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
@@ -72,6 +74,7 @@ class Reader:
         self.settings = settings or get_settings()
         self.warehouse = Warehouse(self.settings.resolved_warehouse_url())
         self.visibility = VisibilityIndex(self.warehouse)
+        self.views = ViewCache(self.warehouse)
 
     # --- search -----------------------------------------------------------------------------------
 
@@ -84,9 +87,11 @@ class Reader:
         scope: Scope = SYSTEM,
         on_identifier: Callable[[], None] = lambda: None,
         offset: int = 0,
+        personal: bool = False,
     ) -> dict[str, Any]:
-        """Return the hits the scope may see from `offset` up to `size`, facet counts over all it
-        may see, and a notice."""
+        """Return the hits the scope may see from `offset` up to `size` (people with what tells
+        namesakes apart: `read_cards`, birth year and ID only when `personal`), facet counts over all
+        it may see, and a notice."""
         _denied(scope)
         if len(text) > MAX_QUERY_CHARS or len(text.split()) > MAX_QUERY_PIECES:
             raise BadInput(f"search: at most {MAX_QUERY_CHARS} characters in {MAX_QUERY_PIECES} pieces")
@@ -105,6 +110,9 @@ class Reader:
         with open_search_index(self.settings) as index:
             results = run_scoped(index, query, scoped, offset)
         page = shaped(results.hits[offset:], scope)  # earlier pages were only counted
+        people = [str(h["id"]) for h in page if h["kind"] == "person"]
+        cards = person_cards(self.warehouse, self.visibility.facts(), scope, people, personal)
+        page = [{**h, **cards.get(str(h["id"]), {})} if h["kind"] == "person" else h for h in page]
         return {
             "hits": page,
             "total": results.total,
@@ -161,6 +169,12 @@ class Reader:
         facts = self.visibility.facts()
         if not facts.visible(scope, "Person", current):
             raise NotFound(f"person {person_id!r} is not known")
+        view = self.views.get(
+            "person", current, scope, facts, lambda: self._person_view(current, scope, facts)
+        )
+        return {**view, **_as_json({"merged_into": merged, "asked_for": person_id}, scope)}
+
+    def _person_view(self, current: str, scope: Scope, facts: Any) -> dict[str, Any]:
         with open_graph_store(self.settings) as store:
             found = store.person_360(current)
             view = person_view(facts, scope, found, self._mentions(current))
@@ -168,7 +182,6 @@ class Reader:
                 c for c in store.co_involved(current) if facts.visible(scope, "Person", c.person_id)
             ]
         view["reasons"] = record_reasons(found.person, self._mentions(current), scope)
-        view.update(merged_into=merged, asked_for=person_id)
         return _as_json(view, scope)
 
     # --- places and cases ---------------------------------------------------------------------------
@@ -184,14 +197,23 @@ class Reader:
                 f"place {place_id!r} holds {facts.places_below[place_id]:,} places: "
                 "open a street, community or estate below it"
             )
+        return self.views.get(
+            "place", place_id, scope, facts, lambda: self._dossier_view(place_id, scope, facts)
+        )
+
+    def _dossier_view(self, place_id: str, scope: Scope, facts: Any) -> dict[str, Any]:
         with open_graph_store(self.settings) as store:
             return _as_json(dossier_view(facts, scope, store.address_dossier(place_id)), scope)
 
     def case(self, case_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
         """Return the case, its escalation reason and its events in time order."""
         _denied(scope)
-        if not self.visibility.facts().visible(scope, "Case", case_id):
+        facts = self.visibility.facts()
+        if not facts.visible(scope, "Case", case_id):
             raise NotFound(f"case {case_id!r} is not known")
+        return self.views.get("case", case_id, scope, facts, lambda: self._case_view(case_id, scope))
+
+    def _case_view(self, case_id: str, scope: Scope) -> dict[str, Any]:
         cases, events = _TABLES["cases"], _TABLES["events"]
         case = self.warehouse.read_table(cases.name, cases.c.case_id == case_id)
         if case.empty:
@@ -274,6 +296,11 @@ class Reader:
             )
         ordered = sorted((level, node) for node, level in found.items())
         return [{"label": n.split("|", 1)[0], "key": n.split("|", 1)[1], "distance": d} for d, n in ordered]
+
+    def titled(self, items: list[dict[str, Any]], scope: Scope, people_named: bool) -> list[dict[str, Any]]:
+        """Return neighbour items with their titles (a person's name only when `people_named`)."""
+        with open_graph_store(self.settings) as store:
+            return titled(items, store.get_node, scope, people_named)
 
     def path(self, start: NodeRef, end: NodeRef, scope: Scope = SYSTEM) -> dict[str, Any] | None:
         """Return one shortest path of at most MAX_PATH hops over visible nodes, or None."""

@@ -6,6 +6,10 @@ build step and no CDN). The UI reads only the public API, signed in like any oth
 thing it gets beside the API is the Chinese labels of the ontology's codes (categories, departments,
 statuses, levels), built from ontology/schema at start and written into the page.
 
+The page's head carries one small script inlined (`static/app/early.js`): it sends the opened page's
+first API requests while the libraries load, the very requests the page then makes (api.js takes
+each answer once), so a page loaded afresh waits for the hub and for its scripts side by side.
+
 The app's own scripts are served under a path named by a digest of their contents
 (`/workbench/app-<digest>/`), so browsers keep them, and the vendored files, for a week without
 asking again, and a new version of the workbench is a new path.
@@ -28,6 +32,8 @@ __all__ = ["STATIC", "WORKBENCH_PREFIX", "app_digest", "code_labels", "index_pag
 
 STATIC = Path(__file__).with_name("static")
 WORKBENCH_PREFIX = "/workbench"
+#: The script inlined at the top of the page that sends the opened page's first requests (not a module).
+EARLY = "early.js"
 #: Vendored files and the app's digest-named scripts never change under the same path.
 _IMMUTABLE = "public, max-age=604800, immutable"
 
@@ -89,11 +95,14 @@ def index_page(app_path: str) -> bytes:
     preload = "\n".join(
         f'  <link rel="modulepreload" href="{app_path}/{path.relative_to(app).as_posix()}">'
         for path in sorted(app.rglob("*.js"))
+        if path.name != EARLY
     )
+    early = (app / EARLY).read_text("utf-8").replace("</", "<\\/")
     codes = json.dumps(code_labels(), ensure_ascii=False).replace("</", "<\\/")
     html = (STATIC / "index.html").read_text("utf-8")
     html = html.replace("/workbench/app/", f"{app_path}/")
     html = html.replace("<!-- modulepreload -->", preload)
+    html = html.replace("<!-- early -->", f"<script>{early}</script>")
     html = html.replace("<!-- codes -->", f"<script>window.cityhubCodes = {codes};</script>")
     return html.encode("utf-8")
 

@@ -78,15 +78,25 @@ export function purposeParam() {
 
 const NEEDS_PURPOSE = /^\/(people|match)(\/|$|\?)|^\/graph\/Person\/[^/]+$/;
 
+/** The answer to a request the page's head sent before the app loaded (early.js), taken once. */
+function takeEarly(method, url) {
+  const early = window.cityhubEarly || {};
+  const sent = method === "GET" && session.token ? early[url] : undefined;
+  if (sent) delete early[url];
+  return sent;
+}
+
 async function call(method, path, params, body) {
   if (NEEDS_PURPOSE.test(path)) params = { purpose: purposeParam(), ...(params || {}) };
+  const url = path + query(params);
   let response;
   try {
-    response = await fetch(path + query(params), {
-      method,
-      headers: headers(body !== undefined),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await (takeEarly(method, url) ||
+      fetch(url, {
+        method,
+        headers: headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }));
   } catch {
     throw new ApiError(0, "");
   }

@@ -21,8 +21,8 @@ const FIELD_LABELS = {
 
 const plain = (value) => String(value || "").replace(/<[^>]+>/g, "");
 
-function facts(hit, known) {
-  const shown = { ...(hit.display || {}), ...(known || {}), ...hit };
+function facts(hit) {
+  const shown = { ...(hit.display || {}), ...hit };
   const districts = shown.districts || (shown.district ? [shown.district] : []);
   return {
     birthYear: shown.birth_year || year(shown.birth_date),
@@ -36,7 +36,7 @@ function facts(hit, known) {
 }
 
 export const HitCard = {
-  props: { hit: Object, namesakes: Array, known: Object },
+  props: { hit: Object, namesakes: Array },
   setup(props) {
     const link = computed(() => {
       const to = { person: "/people/", place: "/places/", case: "/cases/" }[props.hit.kind] || "/search?q=";
@@ -55,7 +55,7 @@ export const HitCard = {
         .filter(([field]) => field !== "name")
         .map(([field, html]) => ({ field, label: FIELD_LABELS[field] || "", html: safeHighlight(html) })),
     );
-    return { link, kindLabel, shared, title, lines, f: computed(() => facts(props.hit, props.known)), category, source, gender };
+    return { link, kindLabel, shared, title, lines, f: computed(() => facts(props.hit)), category, source, gender };
   },
   template: `
   <el-card class="hit" shadow="hover" :data-kind="hit.kind" :data-id="hit.id" data-test="hit">
@@ -69,7 +69,7 @@ export const HitCard = {
       <span v-if="f.birthYear" data-test="birth-year">{{ f.birthYear }}年生</span>
       <span v-for="d in f.districts" :key="d">{{ d }}</span>
       <span v-if="f.idMask" class="mono">身份证 {{ f.idMask }}</span>
-      <span v-if="shared && !known" class="muted small">选择查询事由后显示出生年份、区县、证件号等区分信息</span>
+      <span v-if="shared && !f.birthYear && !f.idMask" class="muted small">选择查询事由后显示出生年份、区县、证件号等区分信息</span>
       <span v-if="f.sources.length">见于：<el-tag v-for="s in f.sources" :key="s" size="small" effect="plain" class="gapr" disable-transitions>{{ source(s) }}</el-tag></span>
     </div>
     <div class="hit-facts" v-else-if="hit.kind === 'case'">
@@ -86,20 +86,3 @@ export const HitCard = {
     <div class="muted small mono">{{ hit.id }}</div>
   </el-card>`,
 };
-
-/** What tells a person apart on a card, from their 360 as the caller may see it. */
-export function personFacts(view) {
-  const person = view.person || {};
-  const districts = new Set();
-  for (const place of view.addresses || []) {
-    const found = /^(.+?(?:区|县))/.exec(place.full_address || "");
-    if (found) districts.add(found[1]);
-  }
-  return {
-    birth_year: year(person.birth_date),
-    gender: person.gender,
-    districts: [...districts],
-    id_mask: person.id_number || "",
-    sources: Object.keys(view.departments || {}),
-  };
-}

@@ -1,5 +1,5 @@
 // Case page: the timeline across departments, the people and places involved, why it is escalating.
-import { get } from "../api.js";
+import { get, purposeParam } from "../api.js";
 import * as label from "../labels.js";
 import { Failure, Pager, usePaged } from "../parts.js";
 
@@ -10,17 +10,17 @@ const PLACES_NAMED = 5;
 
 const PEOPLE_NAMED = 20;
 
-/** The people in the case's events: two hops from the case in the graph, named from their nodes. */
-async function peopleOf(caseId) {
-  const near = await get(`/graph/Case/${encodeURIComponent(caseId)}/neighbours`, { depth: 2, limit: 100 });
-  const people = (near.items || []).filter((n) => n.label === "Person").slice(0, PEOPLE_NAMED);
-  return Promise.all(
-    people.map((n) =>
-      get(`/graph/Person/${encodeURIComponent(n.key)}`)
-        .then((props) => ({ person_id: n.key, name: props.name }))
-        .catch(() => ({ person_id: n.key })),
-    ),
-  );
+/** The people and places of the case's events: two hops from the case in the graph, as the hub names
+ * them (people by name only with a stated purpose). */
+async function involvedIn(caseId) {
+  const near = await get(`/graph/Case/${encodeURIComponent(caseId)}/neighbours`, {
+    depth: 2,
+    limit: 100,
+    purpose: purposeParam(),
+  });
+  const items = near.items || [];
+  const named = (label, key) => items.filter((n) => n.label === label).map((n) => ({ [key]: n.key, name: n.title }));
+  return { people: named("Person", "person_id").slice(0, PEOPLE_NAMED), places: named("Place", "place_id") };
 }
 
 export const CasePage = {
@@ -36,28 +36,23 @@ export const CasePage = {
     const people = ref([]);
     onMounted(async () => {
       const listedTimeline = timeline.reload(); // side by side with the case itself
+      const involved = involvedIn(id).catch(() => ({ people: [], places: [] }));
       try {
         view.value = await get(path);
       } catch (error) {
         failure.value = error.message;
         return;
       }
-      peopleOf(id)
-        .then((found) => {
-          people.value = found;
-        })
-        .catch(() => {});
       await listedTimeline;
-      const ids = [...new Set([...(view.value.places || []).map((p) => p.place_id || p), ...timeline.items.map((e) => e.place_id)])]
+      const found = await involved;
+      people.value = found.people;
+      // the places of the timeline first, then the others the graph reaches
+      const order = [...new Set([...timeline.items.map((e) => e.place_id), ...found.places.map((p) => p.place_id)])];
+      const byId = new Map(found.places.map((p) => [p.place_id, p]));
+      places.value = order
         .filter(Boolean)
-        .slice(0, PLACES_NAMED);
-      places.value = await Promise.all(
-        ids.map((placeId) =>
-          get(`/places/${encodeURIComponent(placeId)}`)
-            .then((answer) => answer.place)
-            .catch(() => ({ place_id: placeId })),
-        ),
-      );
+        .slice(0, PLACES_NAMED)
+        .map((placeId) => byId.get(placeId) || { place_id: placeId });
     });
     const theCase = computed(() => view.value?.case || {});
     const reason = computed(() => label.escalationWords(view.value?.escalation_reason || theCase.value.escalation_reason));
@@ -108,7 +103,7 @@ export const CasePage = {
             <template #header>涉及地点</template>
             <div v-for="p in places" :key="p.place_id" class="row-line">
               <router-link :to="'/places/' + encodeURIComponent(p.place_id)" data-test="room-link">{{ p.full_address || p.name || p.place_id }}</router-link>
-              <div class="muted small">{{ label.level(p.level) }}</div>
+              <div v-if="p.level" class="muted small">{{ label.level(p.level) }}</div>
             </div>
             <el-empty v-if="!places.length" description="无可见地点" :image-size="60" />
           </el-card>

@@ -51,6 +51,8 @@ export const EscalatingPage = {
       });
       const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
       if (!entries.length || !chartBox.value) return;
+      // the list is on screen first; ECharts (a megabyte of script) loads once that frame is drawn
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
       await loadScript("/workbench/vendor/echarts.min.js");
       await nextTick();
       if (!chartBox.value) return;

@@ -1,5 +1,5 @@
 // A person's or place's neighbourhood as a graph (Cytoscape.js): expand a node, open its page.
-import { get } from "../api.js";
+import { get, purposeParam } from "../api.js";
 import * as label from "../labels.js";
 import { Failure } from "../parts.js";
 import { loadScript } from "../scripts.js";
@@ -38,27 +38,10 @@ const STYLE = [
 
 const nodeId = (labelName, key) => `${labelName}|${key}`;
 
-/** A node's display title: its kind and what the hub calls it (the key until its properties arrive). */
+/** A node's display title: its kind and what the hub calls it (its key when the hub gives no title). */
 function titleOf(item) {
   const text = item.title || item.name || item.key;
   return `${label.entity(item.label)}·${text}`;
-}
-
-/** Name the nodes from their properties (`GET /graph/{label}/{key}`), a few requests at a time. */
-async function nameNodes(graph, nodes) {
-  const queue = [...nodes];
-  const worker = async () => {
-    while (queue.length) {
-      const node = queue.shift();
-      try {
-        const props = await get(`/graph/${encodeURIComponent(node.data("label"))}/${encodeURIComponent(node.data("key"))}`);
-        if (!graph.destroyed()) node.data("title", titleOf({ label: node.data("label"), key: node.data("key"), title: label.nodeTitle(node.data("label"), props) }));
-      } catch {
-        // a node the caller may no longer see keeps its key as its name
-      }
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
 export const GraphPage = {
@@ -85,6 +68,7 @@ export const GraphPage = {
           depth: 1,
           limit: PER_EXPANSION,
           offset,
+          purpose: purposeParam(), // with a purpose, the hub names the people too
         });
       } catch (error) {
         failure.value = error.message;
@@ -124,7 +108,6 @@ export const GraphPage = {
         graph.center();
       }
       if (picked.value && picked.value.id === id) picked.value = { ...picked.value, expanded: true, more: more.get(id) !== null };
-      await nameNodes(graph, added);
       if (picked.value) pick(graph.getElementById(picked.value.id));
     };
 

@@ -1,7 +1,7 @@
 // One search box over people, places and cases: tabs, facet filters, highlights, namesake cards.
 import { get, purposeParam } from "../api.js";
 import { category, source } from "../labels.js";
-import { HitCard, personFacts } from "../hitcard.js";
+import { HitCard } from "../hitcard.js";
 
 const { computed, reactive, ref, watch, onMounted } = Vue;
 const { useRoute, useRouter } = VueRouter;
@@ -41,7 +41,6 @@ export const SearchPage = {
     const router = useRouter();
     const form = reactive(fromRoute(route.query));
     const answer = ref(null);
-    const known = reactive({});
     const loading = ref(false);
     const failure = ref("");
     let asked = 0;
@@ -65,31 +64,16 @@ export const SearchPage = {
           time_to: form.time ? form.time[1] : undefined,
           limit: PAGE,
           offset: form.offset,
+          // with a stated purpose, person hits carry birth year and ID number (as the role sees them)
+          purpose: purposeParam(),
         });
         if (mine !== asked) return; // a later keystroke's answer wins
         answer.value = { ...found, query: text };
         failure.value = "";
-        tellApart(found.items || []);
       } catch (error) {
         if (mine === asked) failure.value = error.message;
       } finally {
         if (mine === asked) loading.value = false;
-      }
-    };
-
-    // Namesakes on the page are told apart by what their 360 shows (birth year, district, masked ID,
-    // departments); only with a stated purpose, as every person look-up is.
-    const tellApart = (hits) => {
-      if (!purposeParam()) return;
-      const people = hits.filter((hit) => hit.kind === "person");
-      const names = people.map((hit) => hit.title);
-      const twins = people.filter((hit) => names.filter((n) => n === hit.title).length > 1 && !known[hit.id]);
-      for (const hit of twins) {
-        get(`/people/${encodeURIComponent(hit.id)}`)
-          .then((view) => {
-            known[hit.id] = personFacts(view);
-          })
-          .catch(() => {});
       }
     };
 
@@ -139,7 +123,7 @@ export const SearchPage = {
     const districtOptions = computed(() => options(facets.value, "district", form.district, (v) => v));
     const categoryOptions = computed(() => options(facets.value, "category", form.category, category));
     return {
-      form, answer, known, loading, failure, hits, exact, tabs: TABS, page: PAGE,
+      form, answer, loading, failure, hits, exact, tabs: TABS, page: PAGE,
       sourceOptions, districtOptions, categoryOptions, typed, refine, turn,
     };
   },
@@ -174,7 +158,7 @@ export const SearchPage = {
       </div>
       <el-empty v-if="!hits.length" description="没有完全匹配，也没有相近结果。可换个写法、减少筛选条件再试。" data-test="no-hits" />
       <div class="hits" data-test="hits" :data-query="answer.query">
-        <hit-card v-for="hit in hits" :key="hit.kind + hit.id" :hit="hit" :namesakes="hits" :known="known[hit.id]" />
+        <hit-card v-for="hit in hits" :key="hit.kind + hit.id" :hit="hit" :namesakes="hits" />
       </div>
       <el-pagination v-if="answer.total > page" layout="prev, pager, next" :page-size="page"
                      :total="Math.min(answer.total, 1000)" :current-page="form.offset / page + 1"
