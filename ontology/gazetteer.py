@@ -15,15 +15,19 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 
 class GazetteerUnavailable(RuntimeError):
     """The jionlp package (which carries the gazetteer file) is not installed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Division:
-    """One administrative division: its code, full name, short name and level."""
+class Division(NamedTuple):
+    """One administrative division: its code, full name, short name and level.
+
+    A named tuple rather than a frozen dataclass: the gazetteer makes 700,000 of them, and a
+    tuple is made in a third of the time (a process resolving Chinese addresses waits for it).
+    """
 
     code: str
     name: str

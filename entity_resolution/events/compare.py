@@ -137,6 +137,9 @@ class EvidenceWeights:
     tables: dict[str, dict[str, npt.NDArray[np.float64]]]
     prior: float
     time: TimeWeights
+    # The stated spread of one incident: time never counts more for a pair than it would under it,
+    # so recurrences learnt from the file can only add doubt (see `estimate._time_split`).
+    stated_time: TimeWeights | None = None
 
     def weights(
         self, evidence: str, groups: npt.NDArray[np.object_], levels: Ints
@@ -288,6 +291,9 @@ def score_pairs(comparison: Comparison, weights: EvidenceWeights) -> pd.DataFram
     rest = sum((columns[f"w_{e}"] for e in EVIDENCE if e != "time"), np.zeros(len(comparison.cannot)))
     time_level = comparison.levels["time"].astype(np.int64)
     columns["w_time"] = weights.time.weights(comparison.groups["time"], time_level, weights.prior, rest)
+    if weights.stated_time is not None:
+        stated = weights.stated_time.weights(comparison.groups["time"], time_level, weights.prior, rest)
+        columns["w_time"] = np.minimum(columns["w_time"], stated)
     frame = pd.DataFrame({f"w_{e}": columns[f"w_{e}"].astype(np.float32) for e in EVIDENCE})
     frame["score"] = np.asarray(weights.prior + rest + columns["w_time"], dtype=np.float32)
     frame["cannot"] = comparison.cannot

@@ -18,6 +18,13 @@ related pairs are one incident for each department pair, and every other distrib
 learnt. Each round gives every pair its probability of each kind; the weighted counts give the
 new distributions. A pair's score is the log2 odds of one incident against the other two.
 
+Recurrences are then read from the file itself (`_time_split`): per department pair, the pairs
+that look related by everything but time are counted at each gap, and the part of them as spread
+in time as unrelated pairs is taken as one dispute coming back. Time then counts for a pair what
+the smaller of the two readings says (the stated spread alone, or the stated spread beside the
+recurrences learnt), so what the file shows of recurrences can only add doubt: a same-room
+report weeks after the last is not one incident just because everything but time agrees.
+
 Priors keep small or odd tables sensible, as pseudo-pairs: `PRIOR_WEIGHTS` state what related
 pairs show beside unrelated ones in general terms (same room, same category, similar words, a
 shared person), worth `prior_pairs` pairs; a grouped table (people per place level, text per
@@ -99,6 +106,10 @@ class EstimateOptions:
     group_pairs: float = 200.0
     limit: float = 15.0  # weights are kept within +-limit (log2)
     disputes: bool = False  # learn a third kind of pair, one dispute's other incidents
+    # After the pooled rounds, split the related pairs' time gaps per department pair into one
+    # incident's reports and recurrences, the part as spread in time as unrelated pairs (see
+    # `_time_split`): what a gap means is then read from the file, not only stated.
+    learn_time: bool = True
 
 
 def _normal(values: Floats) -> Floats:
@@ -155,6 +166,29 @@ def _tables(comparison: Comparison, rows: npt.NDArray[np.bool_]) -> dict[str, _T
     return tables
 
 
+def _time_split(mixture: _Mixture, options: EstimateOptions) -> None:
+    """Split the related pairs' time gaps, per department pair, into one incident's reports and
+    recurrences, and set the time tables and the share of one incident from the split.
+
+    A dispute that comes back does so at any time, as unrelated pairs come (the same site, the
+    same season): the largest multiple of the unrelated pairs' spread that fits under the
+    related pairs' counts at every level of the window is taken as recurrences, the rest as one
+    incident's reports. The stated spread of one incident (`TIME_MATCH`) is the prior of the
+    rest, worth `prior_pairs` pairs; each group leans on the pooled counts (`group_pairs`).
+    """
+    time = mixture.tables["time"]
+    related = time.counts(mixture.related_apart_from_time() * mixture.count)
+    counts = related + options.group_pairs * _normal(related.sum(axis=0) + 1e-9)
+    inside = slice(0, counts.shape[1] - 1)  # the last level, beyond the window, holds decided pairs only
+    floor = (counts[:, inside] / time.u[:, inside]).min(axis=1)
+    stated = np.array([_time_match(g) for g in time.groups])
+    match = np.maximum(counts - floor[:, None] * time.u, 0.0) + options.prior_pairs * stated
+    match[:, -1] = options.prior_pairs * stated[:, -1]
+    total = counts.sum(axis=1) + options.prior_pairs
+    mixture.share = np.clip(match.sum(axis=1) / total, 0.01, 1.0 - 1e-6)
+    time.m, time.d = _normal(match), time.u.copy()
+
+
 def _refit(counts: Floats, prior: Floats, options: EstimateOptions, grouped: bool) -> Floats:
     """Return each group's distribution: counts on the pooled one (counts on the prior)."""
     pooled = _normal(counts.sum(axis=0) + options.prior_pairs * prior)
@@ -191,6 +225,13 @@ class _Mixture:
         )
         logs -= logs.max(axis=1, keepdims=True)
         return _normal(np.exp(logs))
+
+    def related_apart_from_time(self) -> Floats:
+        """Return each pattern's probability of being related, read from all evidence but time."""
+        others = [t for e, t in self.tables.items() if e != "time"]
+        related = np.log(self.related) + sum((np.log(t.at(t.m)) for t in others), np.zeros(1))
+        unrelated = np.log(1 - self.related) + sum((np.log(t.at(t.u)) for t in others), np.zeros(1))
+        return np.asarray(1.0 / (1.0 + np.exp(np.clip(unrelated - related, -700, 700))), dtype=np.float64)
 
     def maximise(self, kinds: Floats, options: EstimateOptions, grouped: bool) -> None:
         kinds = kinds * self.count[:, None]
@@ -232,7 +273,28 @@ def _signed(evidence: str, weights: Floats) -> Floats:
     )
 
 
-def _weights(mixture: _Mixture, options: EstimateOptions) -> EvidenceWeights:
+def _timing(mixture: _Mixture, stated: bool) -> TimeWeights:
+    """Return the time distributions of the mixture (its pooled group: the groups' mean), or with
+    `stated` the stated spread of one incident and no recurrences."""
+    time = mixture.tables["time"]
+    groups = [*time.groups, POOLED]
+    if stated:
+        match = np.vstack([*(_time_match(g) for g in time.groups), _time_match("")])
+        share = np.ones(len(groups))
+    else:
+        match = np.vstack([time.m, _normal(time.m.mean(axis=0))])
+        share = np.r_[mixture.share, mixture.share.mean()]
+    dispute = np.vstack([time.d, time.d.mean(axis=0)])
+    other = np.vstack([time.u, time.u.mean(axis=0)])
+    return TimeWeights(
+        {g: np.log2(match[k]) for k, g in enumerate(groups)},
+        {g: np.log2(dispute[k]) for k, g in enumerate(groups)},
+        {g: np.log2(other[k]) for k, g in enumerate(groups)},
+        {g: float(share[k]) for k, g in enumerate(groups)},
+    )
+
+
+def _weights(mixture: _Mixture, options: EstimateOptions) -> dict[str, dict[str, Floats]]:
     def clip(values: Floats) -> Floats:
         return np.clip(values, -options.limit, options.limit)
 
@@ -243,19 +305,7 @@ def _weights(mixture: _Mixture, options: EstimateOptions) -> EvidenceWeights:
         w = _signed(evidence, clip(np.log2(table.m / table.u)))
         out[evidence] = {group: w[k] for k, group in enumerate(table.groups)}
         out[evidence][POOLED] = _signed(evidence, clip(np.log2(table.m.mean(axis=0) / table.u.mean(axis=0))))
-    time = mixture.tables["time"]
-    pooled_u, pooled_d = time.u.mean(axis=0), time.d.mean(axis=0)
-    groups = [*time.groups, POOLED]
-    share = np.r_[mixture.share, mixture.share.mean()]
-    match = np.vstack([time.m, _time_match("")])
-    dispute, other = np.vstack([time.d, pooled_d]), np.vstack([time.u, pooled_u])
-    timing = TimeWeights(
-        {g: np.log2(match[k]) for k, g in enumerate(groups)},
-        {g: np.log2(dispute[k]) for k, g in enumerate(groups)},
-        {g: np.log2(other[k]) for k, g in enumerate(groups)},
-        {g: float(share[k]) for k, g in enumerate(groups)},
-    )
-    return EvidenceWeights(out, float(np.log2(mixture.related / (1 - mixture.related))), timing)
+    return out
 
 
 def prior_weights() -> EvidenceWeights:
@@ -299,4 +349,9 @@ def estimate_weights(
             table.m = _normal(table.u * np.exp2(np.asarray(PRIOR_WEIGHTS[evidence])))
     _rounds(mixture, options, grouped=False)
     _rounds(mixture, options, grouped=True)
-    return _weights(mixture, options)
+    levels, prior = _weights(mixture, options), float(np.log2(mixture.related / (1 - mixture.related)))
+    if not options.learn_time or options.disputes:
+        return EvidenceWeights(levels, prior, _timing(mixture, stated=not options.disputes))
+    stated = _timing(mixture, stated=True)
+    _time_split(mixture, options)
+    return EvidenceWeights(levels, prior, _timing(mixture, stated=False), stated)

@@ -176,6 +176,18 @@ def _birth_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]
     return level
 
 
+def _id_slips(a: str, b: str, **_: Any) -> float:
+    """Return 1.0 when two valid resident ID numbers read as one number keyed with slips, else 0.0.
+
+    The check digit is recomputed after a slip, so it is left out; the birth date (digits 7-14)
+    must agree, the rest differ by at most two slips, and the sequence number (digits 15-17: what
+    tells people of one district born on one day apart) by at most one.
+    """
+    if a[6:14] != b[6:14]:
+        return 0.0
+    return float(OSA.distance(a[:17], b[:17]) <= 2 and OSA.distance(a[14:17], b[14:17]) <= 1)
+
+
 def _id_levels(
     enc: Encoded, left: Ints, right: Ints, same_name: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int8]:
@@ -197,6 +209,9 @@ def _id_levels(
     close = (distance <= 1) | ((distance <= 2) & (length >= 10))
     both_valid = valid_known[rest]
     if both_valid.any():
+        pairs = rest[both_valid]
+        slips = pair_similarity(strings, c["id_text"][left[pairs]], c["id_text"][right[pairs]], _id_slips)
+        close[both_valid] = slips > 0
         heads = np.array([text[:14] for text in strings], dtype=object)
         same_head = heads[c["id_text"][left[rest]]] == heads[c["id_text"][right[rest]]]
         close &= ~(both_valid & same_head & ~same_name[rest])

@@ -190,3 +190,42 @@ def test_two_tickets_of_one_department_about_one_leak_are_one_case() -> None:
     resolved = resolve_events(table(first, again, other, *dispute(), *background()))
     one, two, three = cases_of(resolved, ["hotline:RX0401", "hotline:RX0402", "hotline:RX0403"])
     assert one == two != three
+
+
+def recurring_town(households: int = 60) -> list[dict[str, object]]:
+    """Households whose noise dispute is told to the hotline and the grid worker (hours to days
+    apart) and comes back weeks to months later, told to both again by the same people in the
+    same words: many such pairs, so the file itself shows how recurrences spread in time."""
+    follow_up = (0.5, 3, 14, 40, 100)  # hours from the call to the grid worker's report
+    comes_back = (12, 20, 35, 50, 80, 110, 150)  # days until the dispute comes back
+    rows = []
+    for k in range(households):
+        room = f"500106/{('锦绣花园', '聚龙城', '江南丽景')[k % 3]}/{1 + k % 5}/{1 + k % 2}/{100 * (1 + k % 9) + k}"
+        start = pd.Timestamp("2026-01-05 20:00") + pd.Timedelta(hours=37 * k)
+        again = start + pd.Timedelta(days=comes_back[k % len(comes_back)])
+        for n, when in enumerate((start, again)):
+            later = when + pd.Timedelta(hours=follow_up[(k + n) % len(follow_up)])
+            for source, number, at in (("hotline", 5, when), ("grid", 6, later)):
+                stamp = at.strftime("%Y-%m-%d %H:%M")
+                rows.append(
+                    event(
+                        f"{number}{k:02d}{n}",
+                        source,
+                        NOISE,
+                        stamp,
+                        room,
+                        (f"P-h{k}",),
+                        "楼上住户深夜噪音扰民",
+                    )
+                )
+    return rows
+
+
+def test_a_dispute_that_comes_back_weeks_later_is_a_case_of_its_own() -> None:
+    resolved = resolve_events(table(*recurring_town(), *background()))
+    case = resolved.assignments.set_index("event_id")["case_id"]
+    for k in range(60):
+        first = {case[f"hotline:RX5{k:02d}0"], case[f"grid:SJ6{k:02d}0"]}
+        again = {case[f"hotline:RX5{k:02d}1"], case[f"grid:SJ6{k:02d}1"]}
+        assert len(first) == 1 and len(again) == 1, k  # each incident's two reports: one case
+        assert first != again, k  # the dispute coming back: another case

@@ -18,6 +18,9 @@ LUO_SLIPPED = LUO[:9] + str((int(LUO[9]) + 3) % 10) + LUO[10:]  # one digit misk
 QIN = make_id_number("500106", dt.date(1983, 11, 2), 408, "F")
 QIN_SLIPPED = make_id_number("500107", dt.date(1983, 11, 2), 408, "F")  # region miskeyed, check recomputed
 STRANGER = make_id_number("500106", dt.date(1983, 11, 2), 410, "F")  # same birthday, another woman
+WEN = make_id_number("500103", dt.date(1965, 4, 25), 831, "M")
+WEN_TWICE = make_id_number("500113", dt.date(1965, 4, 25), 871, "M")  # region and sequence miskeyed
+WEN_TWIN = make_id_number("500103", dt.date(1965, 4, 25), 833, "M")  # a twin brother: next number
 
 CASES: list[dict[str, object]] = [
     # a digit slip in an ID number, nothing else shared but the name
@@ -27,6 +30,17 @@ CASES: list[dict[str, object]] = [
     {"record_id": "idv:a", "source": "police", "name": "覃晓梅", "id_number": QIN, "phone": "13512340987"},
     {"record_id": "idv:b", "source": "petitions", "name": "覃晓梅", "id_number": QIN_SLIPPED},
     {"record_id": "idv:stranger", "source": "police", "name": "覃晓梅", "id_number": STRANGER},
+    # two slips in a valid ID number, one in the region and one in the sequence number, the
+    # name with a wrong character: the same mobile
+    {"record_id": "id2:a", "source": "police", "name": "温新鑫", "id_number": WEN, "phone": "13839667809"},
+    {
+        "record_id": "id2:b",
+        "source": "grid",
+        "name": "温新琪",
+        "id_number": WEN_TWICE,
+        "phone": "13839667809",
+    },
+    {"record_id": "id2:twin", "source": "police", "name": "温新宇", "id_number": WEN_TWIN},
     # transposed phone digits
     {"record_id": "ph:a", "source": "hotline", "name": "蒲冬青", "phone": "13983541276", "address": "沙坪坝"},
     {"record_id": "ph:b", "source": "grid", "name": "蒲冬青", "phone": "13983542176"},
@@ -106,6 +120,7 @@ def same(resolution: PeopleResolution, a: str, b: str) -> bool:
     [
         ("id:a", "id:b"),
         ("idv:a", "idv:b"),
+        ("id2:a", "id2:b"),
         ("ph:a", "ph:b"),
         ("ty:a", "ty:b"),
         ("dr:a", "dr:b"),
@@ -116,6 +131,7 @@ def same(resolution: PeopleResolution, a: str, b: str) -> bool:
     ids=[
         "id digit slip",
         "valid id slip",
+        "valid id, two slips",
         "phone transposed",
         "typo",
         "dropped character",
@@ -130,8 +146,12 @@ def test_one_slip_keeps_one_person(resolved: PeopleResolution, a: str, b: str) -
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("idv:a", "idv:stranger"), ("la:a", "la:other")],
-    ids=["same name and birthday, another sequence number", "another given name"],
+    [("idv:a", "idv:stranger"), ("id2:a", "id2:twin"), ("la:a", "la:other")],
+    ids=[
+        "same name and birthday, another sequence number",
+        "a twin: the next sequence number, another given name",
+        "another given name",
+    ],
 )
 def test_a_look_alike_stays_apart(resolved: PeopleResolution, a: str, b: str) -> None:
     assert not same(resolved, a, b)
