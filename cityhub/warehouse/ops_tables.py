@@ -1,0 +1,117 @@
+"""Operations tables: statistics aggregates and alerts, rebuilt from the resolved tables by each fusion run.
+
+`stats_daily` and `stats_monthly` hold the same counts at two grains (a day, the first day of a
+month) by category, source, district, street, community, grid and department, so a statistics
+query over a year reads thousands of rows, not every event. Unknown dimensions are '' (not NULL)
+so they can be part of the key. Event measures count events by the day they occurred; case
+measures count cases by the day they were opened, under the source and place of their first event.
+`stats_hotspots` lists the (place or person, case) pairs of entities with two or more cases, so
+hot spots can be counted for any time range. `alerts` keeps one row per situation (a stable id);
+`alert_deliveries` records every webhook attempt. The fusion run a table is as of is in
+`projection_runs` (projection 'stats' and 'alerts').
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cityhub.warehouse.schema import metadata
+
+__all__ = [
+    "CASE_MEASURES",
+    "DIMENSIONS",
+    "EVENT_MEASURES",
+    "alert_deliveries",
+    "alerts",
+    "stats_daily",
+    "stats_hotspots",
+    "stats_monthly",
+    "stats_residents",
+]
+
+DIMENSIONS = (
+    "category",
+    "major",
+    "source",
+    "district_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "department",
+)
+EVENT_MEASURES = ("events",)
+CASE_MEASURES = (
+    "cases",
+    "closed",
+    "on_time",
+    "overdue",
+    "rated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+)
+
+
+def _aggregate(name: str, period: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(period, sa.Date, primary_key=True),
+        *(sa.Column(d, sa.String(128), primary_key=True) for d in DIMENSIONS),
+        *(sa.Column(m, sa.Integer, nullable=False) for m in (*EVENT_MEASURES, *CASE_MEASURES)),
+    )
+
+
+stats_daily = _aggregate("stats_daily", "day")
+stats_monthly = _aggregate("stats_monthly", "month")
+
+stats_hotspots = sa.Table(
+    "stats_hotspots",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),  # place | person
+    sa.Column("entity_id", sa.String(128), primary_key=True),
+    sa.Column("case_id", sa.String(128), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),  # the entity's first event of the case
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("district_id", sa.String(128), nullable=False),
+)
+
+stats_residents = sa.Table(
+    "stats_residents",
+    metadata,
+    sa.Column("community_id", sa.String(128), primary_key=True),
+    sa.Column("district_id", sa.String(128), nullable=False),
+    sa.Column("residents", sa.Integer, nullable=False),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject_kind", sa.String(16), nullable=False),  # case | place | person | community
+    sa.Column("subject_id", sa.String(255), nullable=False),
+    sa.Column("district_id", sa.String(128)),
+    sa.Column("sources", sa.Text, nullable=False),  # JSON list: the sources its evidence comes from
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),  # JSON
+    sa.Column("status", sa.String(16), nullable=False),  # active | cleared
+    sa.Column("first_seen", sa.DateTime, nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False, index=True),  # the run it last changed in
+)
+
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    sa.Column("delivery_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscriber", sa.String(128), nullable=False, index=True),
+    sa.Column("batch_id", sa.String(64), nullable=False),  # the same for every attempt of one POST
+    sa.Column("alerts", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.String(255)),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
