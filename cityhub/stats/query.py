@@ -109,11 +109,11 @@ class StatsQuery:
         self.warehouse = warehouse
         self._district_ids: tuple[dt.datetime | None, dict[str, str]] | None = None
 
-    def as_of(self) -> dt.datetime | None:
-        """Return the fusion run the aggregates are as of (None before the first run)."""
+    def as_of(self, projection: str = "stats") -> dt.datetime | None:
+        """Return the fusion run the aggregates (or the alerts) are as of (None before the first run)."""
         with self.warehouse.engine.connect() as connection:
             return connection.execute(
-                sa.select(projection_runs.c.caught_up_to).where(projection_runs.c.projection == "stats")
+                sa.select(projection_runs.c.caught_up_to).where(projection_runs.c.projection == projection)
             ).scalar_one_or_none()
 
     def district_ids(self, names: Sequence[str]) -> tuple[str, ...]:

@@ -109,6 +109,8 @@ alert_deliveries = sa.Table(
     sa.Column("subscriber", sa.String(128), nullable=False, index=True),
     sa.Column("batch_id", sa.String(64), nullable=False),  # the same for every attempt of one POST
     sa.Column("alerts", sa.Integer, nullable=False),
+    sa.Column("up_to", sa.DateTime, nullable=False),  # the newest alert change the batch carries,
+    sa.Column("up_to_id", sa.String(64), nullable=False),  # and its alert (changes of one run tie)
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("status_code", sa.Integer),
     sa.Column("error", sa.String(255)),

@@ -15,7 +15,16 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-DIMENSIONS = ("category", "major", "source", "district_id", "street_id", "community_id", "grid_id", "department")
+DIMENSIONS = (
+    "category",
+    "major",
+    "source",
+    "district_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "department",
+)
 MEASURES = (
     "events",
     "cases",
@@ -84,6 +93,8 @@ def upgrade() -> None:
         sa.Column("subscriber", sa.String(length=128), nullable=False),
         sa.Column("batch_id", sa.String(length=64), nullable=False),
         sa.Column("alerts", sa.Integer(), nullable=False),
+        sa.Column("up_to", sa.DateTime(), nullable=False),
+        sa.Column("up_to_id", sa.String(length=64), nullable=False),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(length=255), nullable=True),
