@@ -1,8 +1,8 @@
 """Statistics queries over the aggregates: counts and rates by any dimension and time range, events per
 10,000 residents, month-on-month and year-on-year changes, and hot spots.
 
-A range whose ends are whole months is answered from `stats_monthly` (at most one row per month and
-combination of dimensions), any other from `stats_daily`. Every answer carries `as_of`, the fusion
+The whole months of a range are read from `stats_monthly` (in the smallest roll-up that has the
+dimensions asked for), the days left at its ends from `stats_daily`. Every answer carries `as_of`, the fusion
 run the aggregates were rebuilt from. A filter's `sources` and `districts` are the caller's: rows of
 other sources or districts are not counted (see `cityhub.stats.policy`).
 
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.ops_tables import (
     CASE_MEASURES,
+    CUBOIDS,
     EVENT_MEASURES,
     stats_daily,
     stats_hotspots,
@@ -33,7 +34,7 @@ from cityhub.warehouse.resolved import RESOLVED_TABLES, projection_runs
 from ontology import load_ontology
 from ontology.errors import BadInput
 
-__all__ = ["GROUPS", "StatsFilter", "StatsQuery", "with_rates"]
+__all__ = ["GROUPS", "StatsFilter", "StatsQuery", "split_range", "with_rates"]
 
 GROUPS = {
     "category": "category",
@@ -77,8 +78,59 @@ class StatsFilter:
         return replace(self, start=start, end=end)
 
 
-def _month_aligned(start: dt.date | None, end: dt.date | None) -> bool:
-    return (start is None or start.day == 1) and (end is None or (end + dt.timedelta(days=1)).day == 1)
+def split_range(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[tuple[dt.date | None, dt.date | None] | None, list[tuple[dt.date | None, dt.date | None]]]:
+    """Return the whole months of a range (first and last day, None: open) and the days left at its ends.
+
+    >>> split_range(dt.date(2026, 3, 17), dt.date(2026, 6, 3))
+    ((datetime.date(2026, 4, 1), datetime.date(2026, 5, 31)), [(datetime.date(2026, 3, 17), \
+datetime.date(2026, 3, 31)), (datetime.date(2026, 6, 1), datetime.date(2026, 6, 3))])
+    >>> split_range(dt.date(2026, 3, 17), dt.date(2026, 3, 20))
+    (None, [(datetime.date(2026, 3, 17), datetime.date(2026, 3, 20))])
+    """
+    one = dt.timedelta(days=1)
+    first = (
+        start
+        if start is None or start.day == 1
+        else (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    )
+    after = None if end is None else end + one
+    stop = (
+        after if after is None or after.day == 1 else after.replace(day=1)
+    )  # the day after the whole months
+    if first is not None and stop is not None and first >= stop:
+        return None, [(start, end)]
+    days: list[tuple[dt.date | None, dt.date | None]] = []
+    if start is not None and first is not None and start < first:
+        days.append((start, first - one))
+    if end is not None and stop is not None and stop <= end:
+        days.append((stop, end))
+    return (first, None if stop is None else stop - one), days
+
+
+def _clauses(table: sa.Table, f: StatsFilter) -> list[Any]:
+    clauses: list[Any] = []
+    if f.category:
+        clauses.append((table.c.category if "." in f.category else table.c.major) == f.category)
+    for name in ("source", "district", "street", "community", "grid", "department"):
+        value = getattr(f, name)
+        if value:
+            clauses.append(table.c[GROUPS[name]] == value)
+    if f.sources is not None:
+        clauses.append(table.c.source.in_(f.sources))
+    if f.districts is not None:
+        clauses.append(table.c.district_id.in_(f.districts))
+    return clauses
+
+
+def _cuboid(by: Sequence[str], f: StatsFilter) -> str:
+    """Return the smallest monthly roll-up with every dimension the query groups or filters by."""
+    needed = {GROUPS[b] for b in by if b != "month"} | {"source", "district_id"}
+    if f.category:
+        needed.add("category" if "." in f.category else "major")
+    needed |= {GROUPS[n] for n in ("street", "community", "grid", "department") if getattr(f, n)}
+    return next(name for name, kept in CUBOIDS.items() if needed <= set(kept))
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -129,48 +181,47 @@ class StatsQuery:
         known = self._district_ids[1]
         return tuple(known[n] for n in names if n in known)
 
-    def _where(self, table: sa.Table, period: sa.ColumnElement[Any], f: StatsFilter) -> list[Any]:
-        clauses: list[Any] = []
-        if f.start is not None:
-            clauses.append(period >= (f.start.replace(day=1) if period.name == "month" else f.start))
-        if f.end is not None:
-            clauses.append(period <= f.end)
-        if f.category:
-            clauses.append((table.c.category if "." in f.category else table.c.major) == f.category)
-        for name in ("source", "district", "street", "community", "grid", "department"):
-            value = getattr(f, name)
-            if value:
-                clauses.append(table.c[GROUPS[name]] == value)
-        if f.sources is not None:
-            clauses.append(table.c.source.in_(f.sources))
-        if f.districts is not None:
-            clauses.append(table.c.district_id.in_(f.districts))
-        return clauses
+    def _part(self, by: Sequence[str], f: StatsFilter, span: tuple[Any, Any], monthly: bool) -> pd.DataFrame:
+        """Return the sums over one part of the range: whole months (a roll-up) or days."""
+        table = stats_monthly if monthly else stats_daily
+        period = table.c.month if monthly else table.c.day
+        clauses = _clauses(table, f)
+        if span[0] is not None:
+            clauses.append(period >= span[0])
+        if span[1] is not None:
+            clauses.append(period <= span[1])
+        if monthly:
+            clauses.append(table.c.cuboid == _cuboid(by, f))
+        columns = [period.label("month") if b == "month" else table.c[GROUPS[b]] for b in by]
+        query = sa.select(*columns, *(sa.func.sum(table.c[m]).label(m) for m in MEASURES)).where(*clauses)
+        if columns:
+            query = query.group_by(*columns)
+        with self.warehouse.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        frame = pd.DataFrame(rows, columns=[*map(_key, by), *MEASURES])
+        for measure in MEASURES:
+            frame[measure] = pd.to_numeric(frame[measure]).fillna(0).astype(int)
+        if "month" in by and not monthly:
+            frame["month"] = [pd.Timestamp(d).date().replace(day=1) for d in frame["month"]]
+        return frame
 
     def counts(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         """Return the counts and rates grouped by `by` (names of GROUPS) within the filter."""
         unknown = [b for b in by if b not in GROUPS]
         if unknown:
             raise BadInput(f"statistics group by {', '.join(GROUPS)}, not {unknown[0][:20]!r}")
-        monthly = _month_aligned(f.start, f.end)
-        table = stats_monthly if monthly else stats_daily
-        period = table.c.month if monthly else table.c.day
-        columns = [period.label("month") if b == "month" else table.c[GROUPS[b]] for b in by]
-        sums = [sa.func.sum(table.c[m]).label(m) for m in MEASURES]
-        query = sa.select(*columns, *sums).where(*self._where(table, period, f))
-        if columns:
-            query = query.group_by(*columns)
-        with self.warehouse.engine.connect() as connection:
-            frame = pd.DataFrame(
-                connection.execute(query).mappings().all(), columns=[*map(_key, by), *MEASURES]
-            )
-        frame[list(MEASURES)] = frame[list(MEASURES)].fillna(0).astype(int)
-        if "month" in by and not monthly and len(frame):
-            frame["month"] = [pd.Timestamp(d).date().replace(day=1) for d in frame["month"]]
-            frame = frame.groupby([_key(b) for b in by], as_index=False)[list(MEASURES)].sum()
-        if not by and frame.empty:
-            frame = pd.DataFrame([dict.fromkeys(MEASURES, 0)])
-        return with_rates(frame.sort_values([_key(b) for b in by] or list(MEASURES[:1]), ignore_index=True))
+        months, days = split_range(f.start, f.end)
+        parts = [self._part(by, f, span, monthly=False) for span in days]
+        if months is not None:
+            parts.append(self._part(by, f, months, monthly=True))
+        keys = [_key(b) for b in by]
+        frame = pd.concat(parts, ignore_index=True)
+        if keys:
+            frame = frame.groupby(keys, as_index=False)[list(MEASURES)].sum()
+        else:
+            frame = pd.DataFrame([frame[list(MEASURES)].sum().astype(int)])
+        frame = frame.sort_values(keys, ignore_index=True) if keys else frame
+        return with_rates(frame)
 
     def compare(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         """Return the counts by `by` with the same range a month earlier (mom) and a year earlier (yoy)."""

@@ -17,6 +17,7 @@ from cityhub.stats.frames import OperationsFrames, divisions_of_places
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.ops_tables import (
     CASE_MEASURES,
+    CUBOIDS,
     DIMENSIONS,
     stats_daily,
     stats_hotspots,
@@ -32,7 +33,8 @@ ABOVE_PLACES = ("district", "street", "community")  # a hot spot is a place belo
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
-    """Return event and case counts by `period` ('day' or 'month') and every dimension."""
+    """Return event and case counts by `period` ('day' or 'month') and every dimension (by month, in
+    each of the roll-ups of CUBOIDS)."""
     events = frames.events.assign(events=1)
     cases = frames.cases.assign(events=0)
     for measure in CASE_MEASURES:
@@ -44,13 +46,18 @@ def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
         ],
         ignore_index=True,
     ).dropna(subset=["day"])
-    if period == "month":
-        rows["day"] = [d.replace(day=1) for d in rows["day"]]
-    rows = rows.rename(columns={"day": period})
     for column in DIMENSIONS:
         rows[column] = rows[column].fillna("").astype(str)
-    grouped = rows.groupby([period, *DIMENSIONS], as_index=False, sort=True).sum()
-    return grouped
+    if period == "day":
+        return rows.groupby(["day", *DIMENSIONS], as_index=False, sort=True).sum()
+    rows["day"] = [d.replace(day=1) for d in rows["day"]]
+    rows = rows.rename(columns={"day": "month"}).groupby(["month", *DIMENSIONS], as_index=False).sum()
+    rollups = []
+    for name, kept in CUBOIDS.items():
+        blanked = rows.assign(**{d: "" for d in DIMENSIONS if d not in kept})
+        rollup = blanked.groupby(["month", *DIMENSIONS], as_index=False, sort=True).sum()
+        rollups.append(rollup.assign(cuboid=name))
+    return pd.concat(rollups, ignore_index=True)
 
 
 def hotspot_pairs(frames: OperationsFrames, people: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """Operations tables: statistics aggregates and alerts, rebuilt from the resolved tables by each fusion run.
 
 `stats_daily` and `stats_monthly` hold the same counts at two grains (a day, the first day of a
-month) by category, source, district, street, community, grid and department, so a statistics
-query over a year reads thousands of rows, not every event. Unknown dimensions are '' (not NULL)
+month) by category, source, district, street, community, grid and department (the monthly one in
+roll-ups of fewer dimensions too, `CUBOIDS`), so a statistics query over a year reads thousands of
+rows, not every event. Unknown dimensions are '' (not NULL)
 so they can be part of the key. Event measures count events by the day they occurred; case
 measures count cases by the day they were opened, under the source and place of their first event.
 `stats_hotspots` lists the (place or person, case) pairs of entities with two or more cases, so
@@ -19,6 +20,7 @@ from cityhub.warehouse.schema import metadata
 
 __all__ = [
     "CASE_MEASURES",
+    "CUBOIDS",
     "DIMENSIONS",
     "EVENT_MEASURES",
     "alert_deliveries",
@@ -52,10 +54,20 @@ CASE_MEASURES = (
 )
 
 
-def _aggregate(name: str, period: str) -> sa.Table:
+# The monthly table holds three roll-ups ("cuboids"), each keeping only some dimensions ('' in the
+# others): a query reads the smallest one that has every dimension it groups or filters by.
+CUBOIDS: dict[str, tuple[str, ...]] = {
+    "district": ("category", "major", "source", "district_id", "department"),
+    "community": ("major", "source", "district_id", "street_id", "community_id"),
+    "all": DIMENSIONS,
+}
+
+
+def _aggregate(name: str, period: str, *leading: sa.Column[str]) -> sa.Table:
     return sa.Table(
         name,
         metadata,
+        *leading,
         sa.Column(period, sa.Date, primary_key=True),
         *(sa.Column(d, sa.String(128), primary_key=True) for d in DIMENSIONS),
         *(sa.Column(m, sa.Integer, nullable=False) for m in (*EVENT_MEASURES, *CASE_MEASURES)),
@@ -63,7 +75,7 @@ def _aggregate(name: str, period: str) -> sa.Table:
 
 
 stats_daily = _aggregate("stats_daily", "day")
-stats_monthly = _aggregate("stats_monthly", "month")
+stats_monthly = _aggregate("stats_monthly", "month", sa.Column("cuboid", sa.String(16), primary_key=True))
 
 stats_hotspots = sa.Table(
     "stats_hotspots",

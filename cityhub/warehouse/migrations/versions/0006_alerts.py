@@ -38,19 +38,20 @@ MEASURES = (
 )
 
 
-def _aggregate(name: str, period: str) -> None:
+def _aggregate(name: str, period: str, *leading: str) -> None:
     op.create_table(
         name,
+        *(sa.Column(c, sa.String(length=16), nullable=False) for c in leading),
         sa.Column(period, sa.Date(), nullable=False),
         *(sa.Column(d, sa.String(length=128), nullable=False) for d in DIMENSIONS),
         *(sa.Column(m, sa.Integer(), nullable=False) for m in MEASURES),
-        sa.PrimaryKeyConstraint(period, *DIMENSIONS, name=op.f(f"pk_{name}")),
+        sa.PrimaryKeyConstraint(*leading, period, *DIMENSIONS, name=op.f(f"pk_{name}")),
     )
 
 
 def upgrade() -> None:
     _aggregate("stats_daily", "day")
-    _aggregate("stats_monthly", "month")
+    _aggregate("stats_monthly", "month", "cuboid")
     op.create_table(
         "stats_hotspots",
         sa.Column("kind", sa.String(length=16), nullable=False),
