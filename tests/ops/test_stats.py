@@ -15,9 +15,13 @@ from cityhub.warehouse import Warehouse
 @pytest.fixture(scope="module")
 def tables(resolved_home):
     with sqlite3.connect(resolved_home.home / "warehouse.sqlite") as db:
-        events = pd.read_sql("SELECT event_id, source, category, occurred_at, place_id, case_id FROM resolved_events", db)
+        events = pd.read_sql(
+            "SELECT event_id, source, category, occurred_at, place_id, case_id FROM resolved_events", db
+        )
         places = pd.read_sql("SELECT place_id, level, parent_id FROM resolved_places", db)
-        mentions = pd.read_sql("SELECT person_id, mention_id, place_id, updated_at FROM resolved_person_mentions", db)
+        mentions = pd.read_sql(
+            "SELECT person_id, mention_id, place_id, updated_at FROM resolved_person_mentions", db
+        )
         cases = pd.read_sql("SELECT case_id, opened_at FROM resolved_cases", db)
         people = pd.read_sql("SELECT event_id, person_id FROM resolved_event_people", db)
     parent = dict(zip(places["place_id"], places["parent_id"], strict=True))
@@ -32,7 +36,14 @@ def tables(resolved_home):
 
     events["community"] = [community(p) for p in events["place_id"]]
     events["day"] = pd.to_datetime(events["occurred_at"]).dt.date
-    return {"events": events, "cases": cases, "mentions": mentions, "community": community, "people": people, "level": level}
+    return {
+        "events": events,
+        "cases": cases,
+        "mentions": mentions,
+        "community": community,
+        "people": people,
+        "level": level,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +72,16 @@ def test_events_by_community_and_category_match(query, tables, start, end):
     inside = events[(events["day"] >= start) & (events["day"] <= end)].fillna({"category": ""})
     expected = inside.groupby(["community", "category"]).size()
     got = query.counts(["community", "category"], StatsFilter(start=start, end=end))
-    assert got.set_index(["community_id", "category"])["events"].sort_index().to_dict() == expected.sort_index().to_dict()
+    assert (
+        got.set_index(["community_id", "category"])["events"].sort_index().to_dict()
+        == expected.sort_index().to_dict()
+    )
 
 
 def test_cases_opened_by_month_match_and_the_filters_cut(query, tables):
-    cases = tables["cases"].assign(month=lambda c: pd.to_datetime(c["opened_at"]).dt.to_period("M").dt.start_time.dt.date)
+    cases = tables["cases"].assign(
+        month=lambda c: pd.to_datetime(c["opened_at"]).dt.to_period("M").dt.start_time.dt.date
+    )
     expected = cases.groupby("month").size().to_dict()
     got = query.counts(["month"], StatsFilter()).set_index("month")["cases"].to_dict()
     assert got == expected
@@ -92,12 +108,17 @@ def test_events_per_10000_residents(query, tables):
     frame = query.per_10k(StatsFilter()).set_index("community_id")
     assert frame["residents"].to_dict() == residents.to_dict()
     busiest = frame.index[0]
-    assert frame.loc[busiest, "events_per_10k"] == pytest.approx(events.get(busiest, 0) * 10_000 / residents[busiest], abs=0.01)
+    assert frame.loc[busiest, "events_per_10k"] == pytest.approx(
+        events.get(busiest, 0) * 10_000 / residents[busiest], abs=0.01
+    )
 
 
 def test_hot_spot_people_are_those_in_the_most_cases(query, tables):
     joined = tables["people"].merge(tables["events"], on="event_id")
     per_person = joined.groupby("person_id")["case_id"].nunique()
     top = query.hotspots("person", StatsFilter(), min_cases=2, limit=5)
-    assert len(top) and top["cases"].tolist() == sorted(per_person[per_person >= 2].tolist(), reverse=True)[: len(top)]
+    assert (
+        len(top)
+        and top["cases"].tolist() == sorted(per_person[per_person >= 2].tolist(), reverse=True)[: len(top)]
+    )
     assert all(per_person[p] == n for p, n in zip(top["entity_id"], top["cases"], strict=True))
