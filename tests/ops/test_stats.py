@@ -122,3 +122,36 @@ def test_hot_spot_people_are_those_in_the_most_cases(query, tables):
         and top["cases"].tolist() == sorted(per_person[per_person >= 2].tolist(), reverse=True)[: len(top)]
     )
     assert all(per_person[p] == n for p, n in zip(top["entity_id"], top["cases"], strict=True))
+
+
+def test_the_stats_command_prints_the_same_counts(resolved_home, query):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CITYHUB_HOME": str(resolved_home.home)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cityhub.cli",
+            "stats",
+            "counts",
+            "--by",
+            "source",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-05-20",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = {row["source"]: row["events"] for row in map(json.loads, done.stdout.splitlines())}
+    expected = query.counts(["source"], StatsFilter(start=dt.date(2026, 2, 1), end=dt.date(2026, 5, 20)))
+    assert printed == dict(zip(expected["source"], expected["events"], strict=True)) and printed
