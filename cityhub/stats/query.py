@@ -181,8 +181,8 @@ class StatsQuery:
         known = self._district_ids[1]
         return tuple(known[n] for n in names if n in known)
 
-    def _part(self, by: Sequence[str], f: StatsFilter, span: tuple[Any, Any], monthly: bool) -> pd.DataFrame:
-        """Return the sums over one part of the range: whole months (a roll-up) or days."""
+    def _part(self, by: Sequence[str], f: StatsFilter, span: tuple[Any, Any], monthly: bool) -> list[Any]:
+        """Return the sums over one part of the range (whole months from a roll-up, or days) as rows."""
         table = stats_monthly if monthly else stats_daily
         period = table.c.month if monthly else table.c.day
         clauses = _clauses(table, f)
@@ -197,13 +197,11 @@ class StatsQuery:
         if columns:
             query = query.group_by(*columns)
         with self.warehouse.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        frame = pd.DataFrame(rows, columns=[*map(_key, by), *MEASURES])
-        for measure in MEASURES:
-            frame[measure] = pd.to_numeric(frame[measure]).fillna(0).astype(int)
-        if "month" in by and not monthly:
-            frame["month"] = [pd.Timestamp(d).date().replace(day=1) for d in frame["month"]]
-        return frame
+            rows = [tuple(r) for r in connection.execute(query)]
+        if "month" in by and not monthly:  # days counted under their month
+            at = list(by).index("month")
+            rows = [(*r[:at], _first_of_month(r[at]), *r[at + 1 :]) for r in rows]
+        return rows
 
     def counts(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         """Return the counts and rates grouped by `by` (names of GROUPS) within the filter."""
@@ -211,16 +209,18 @@ class StatsQuery:
         if unknown:
             raise BadInput(f"statistics group by {', '.join(GROUPS)}, not {unknown[0][:20]!r}")
         months, days = split_range(f.start, f.end)
-        parts = [self._part(by, f, span, monthly=False) for span in days]
+        rows = [row for span in days for row in self._part(by, f, span, monthly=False)]
         if months is not None:
-            parts.append(self._part(by, f, months, monthly=True))
+            rows += self._part(by, f, months, monthly=True)
         keys = [_key(b) for b in by]
-        frame = pd.concat(parts, ignore_index=True)
-        if keys:
-            frame = frame.groupby(keys, as_index=False)[list(MEASURES)].sum()
+        frame = pd.DataFrame(rows, columns=[*keys, *MEASURES])
+        frame[list(MEASURES)] = frame[list(MEASURES)].astype("float64").fillna(0).astype("int64")
+        if not keys:
+            frame = pd.DataFrame([frame[list(MEASURES)].sum()])
+        elif len(days) + (months is not None) > 1 or "month" in by:
+            frame = frame.groupby(keys, as_index=False, sort=True)[list(MEASURES)].sum()
         else:
-            frame = pd.DataFrame([frame[list(MEASURES)].sum().astype(int)])
-        frame = frame.sort_values(keys, ignore_index=True) if keys else frame
+            frame = frame.sort_values(keys, ignore_index=True)
         return with_rates(frame)
 
     def compare(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
@@ -307,6 +307,10 @@ class StatsQuery:
         if group == "department":
             return {d: taxonomy.departments[d] for d in ids if d in taxonomy.departments}
         return {}
+
+
+def _first_of_month(day: Any) -> dt.date:
+    return (day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])).replace(day=1)
 
 
 def _key(group: str) -> str:
