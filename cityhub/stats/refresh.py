@@ -33,8 +33,7 @@ ABOVE_PLACES = ("district", "street", "community")  # a hot spot is a place belo
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
-    """Return event and case counts by `period` ('day' or 'month') and every dimension (by month, in
-    each of the roll-ups of CUBOIDS)."""
+    """Return event and case counts by `period` ('day' or 'month') in each roll-up of CUBOIDS."""
     events = frames.events.assign(events=1)
     cases = frames.cases.assign(events=0)
     for measure in CASE_MEASURES:
@@ -48,14 +47,13 @@ def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
     ).dropna(subset=["day"])
     for column in DIMENSIONS:
         rows[column] = rows[column].fillna("").astype(str)
-    if period == "day":
-        return rows.groupby(["day", *DIMENSIONS], as_index=False, sort=True).sum()
-    rows["day"] = [d.replace(day=1) for d in rows["day"]]
-    rows = rows.rename(columns={"day": "month"}).groupby(["month", *DIMENSIONS], as_index=False).sum()
+    if period == "month":
+        rows["day"] = [d.replace(day=1) for d in rows["day"]]
+    rows = rows.rename(columns={"day": period}).groupby([period, *DIMENSIONS], as_index=False).sum()
     rollups = []
     for name, kept in CUBOIDS.items():
         blanked = rows.assign(**{d: "" for d in DIMENSIONS if d not in kept})
-        rollup = blanked.groupby(["month", *DIMENSIONS], as_index=False, sort=True).sum()
+        rollup = blanked.groupby([period, *DIMENSIONS], as_index=False, sort=True).sum()
         rollups.append(rollup.assign(cuboid=name))
     return pd.concat(rollups, ignore_index=True)
 
@@ -118,6 +116,9 @@ def refresh_stats(warehouse: Warehouse, frames: OperationsFrames, as_of: dt.date
         _replace(connection, stats_hotspots, hotspots)
         _replace(connection, stats_residents, residents)
         mark_run(connection, "stats", as_of)
+    if warehouse.engine.dialect.name == "sqlite":  # the planner picks the roll-ups' indexes by their sizes
+        with warehouse.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
     return {
         "stats_daily": len(daily),
         "stats_monthly": len(monthly),

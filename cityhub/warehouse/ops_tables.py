@@ -1,9 +1,9 @@
 """Operations tables: statistics aggregates and alerts, rebuilt from the resolved tables by each fusion run.
 
 `stats_daily` and `stats_monthly` hold the same counts at two grains (a day, the first day of a
-month) by category, source, district, street, community, grid and department (the monthly one in
-roll-ups of fewer dimensions too, `CUBOIDS`), so a statistics query over a year reads thousands of
-rows, not every event. Unknown dimensions are '' (not NULL)
+month) by category, source, district, street, community, grid and department, each in roll-ups of
+fewer dimensions too (`CUBOIDS`), so a statistics query over a year reads thousands of rows, not
+every event. Unknown dimensions are '' (not NULL)
 so they can be part of the key. Event measures count events by the day they occurred; case
 measures count cases by the day they were opened, under the source and place of their first event.
 `stats_hotspots` lists the (place or person, case) pairs of entities with two or more cases, so
@@ -54,28 +54,34 @@ CASE_MEASURES = (
 )
 
 
-# The monthly table holds three roll-ups ("cuboids"), each keeping only some dimensions ('' in the
-# others): a query reads the smallest one that has every dimension it groups or filters by.
+# Both tables hold roll-ups ("cuboids"), each keeping only some dimensions ('' in the others), from
+# the smallest to the whole: a query reads the first that has every dimension it groups or filters by.
 CUBOIDS: dict[str, tuple[str, ...]] = {
+    "community": ("source", "district_id", "street_id", "community_id"),
     "district": ("category", "major", "source", "district_id", "department"),
-    "community": ("major", "source", "district_id", "street_id", "community_id"),
+    "street_major": ("major", "source", "district_id", "street_id"),
+    "grid": ("source", "district_id", "street_id", "community_id", "grid_id"),
+    "community_major": ("major", "source", "district_id", "street_id", "community_id"),
     "all": DIMENSIONS,
 }
 
 
-def _aggregate(name: str, period: str, *leading: sa.Column[str]) -> sa.Table:
+def _aggregate(name: str, period: str) -> sa.Table:
     return sa.Table(
         name,
         metadata,
-        *leading,
+        sa.Column("cuboid", sa.String(16), primary_key=True),
         sa.Column(period, sa.Date, primary_key=True),
         *(sa.Column(d, sa.String(128), primary_key=True) for d in DIMENSIONS),
         *(sa.Column(m, sa.Integer, nullable=False) for m in (*EVENT_MEASURES, *CASE_MEASURES)),
+        # a query naming one category or one community reads that one's rows, not the whole roll-up
+        sa.Index(f"ix_{name}_cuboid_major_{period}", "cuboid", "major", period),
+        sa.Index(f"ix_{name}_cuboid_community_id_{period}", "cuboid", "community_id", period),
     )
 
 
 stats_daily = _aggregate("stats_daily", "day")
-stats_monthly = _aggregate("stats_monthly", "month", sa.Column("cuboid", sa.String(16), primary_key=True))
+stats_monthly = _aggregate("stats_monthly", "month")
 
 stats_hotspots = sa.Table(
     "stats_hotspots",
@@ -83,9 +89,11 @@ stats_hotspots = sa.Table(
     sa.Column("kind", sa.String(16), primary_key=True),  # place | person
     sa.Column("entity_id", sa.String(128), primary_key=True),
     sa.Column("case_id", sa.String(128), primary_key=True),
-    sa.Column("day", sa.Date, nullable=False, index=True),  # the entity's first event of the case
+    sa.Column("day", sa.Date, nullable=False),  # the entity's first event of the case
     sa.Column("source", sa.String(64), nullable=False),
     sa.Column("district_id", sa.String(128), nullable=False),
+    # a hot-spot count reads this index alone, entity by entity, in its order
+    sa.Index("ix_stats_hotspots_covering", "kind", "entity_id", "day", "source", "district_id", "case_id"),
 )
 
 stats_residents = sa.Table(

@@ -38,20 +38,23 @@ MEASURES = (
 )
 
 
-def _aggregate(name: str, period: str, *leading: str) -> None:
+def _aggregate(name: str, period: str) -> None:
     op.create_table(
         name,
-        *(sa.Column(c, sa.String(length=16), nullable=False) for c in leading),
+        sa.Column("cuboid", sa.String(length=16), nullable=False),
         sa.Column(period, sa.Date(), nullable=False),
         *(sa.Column(d, sa.String(length=128), nullable=False) for d in DIMENSIONS),
         *(sa.Column(m, sa.Integer(), nullable=False) for m in MEASURES),
-        sa.PrimaryKeyConstraint(*leading, period, *DIMENSIONS, name=op.f(f"pk_{name}")),
+        sa.PrimaryKeyConstraint("cuboid", period, *DIMENSIONS, name=op.f(f"pk_{name}")),
     )
+    for column in ("major", "community_id"):
+        index = f"ix_{name}_cuboid_{column}_{period}"
+        op.create_index(op.f(index), name, ["cuboid", column, period], unique=False)
 
 
 def upgrade() -> None:
     _aggregate("stats_daily", "day")
-    _aggregate("stats_monthly", "month", "cuboid")
+    _aggregate("stats_monthly", "month")
     op.create_table(
         "stats_hotspots",
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -62,7 +65,12 @@ def upgrade() -> None:
         sa.Column("district_id", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("kind", "entity_id", "case_id", name=op.f("pk_stats_hotspots")),
     )
-    op.create_index(op.f("ix_stats_hotspots_day"), "stats_hotspots", ["day"], unique=False)
+    op.create_index(
+        op.f("ix_stats_hotspots_covering"),
+        "stats_hotspots",
+        ["kind", "entity_id", "day", "source", "district_id", "case_id"],
+        unique=False,
+    )
     op.create_table(
         "stats_residents",
         sa.Column("community_id", sa.String(length=128), nullable=False),
@@ -112,7 +120,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alerts_updated_at"), table_name="alerts")
     op.drop_table("alerts")
     op.drop_table("stats_residents")
-    op.drop_index(op.f("ix_stats_hotspots_day"), table_name="stats_hotspots")
+    op.drop_index(op.f("ix_stats_hotspots_covering"), table_name="stats_hotspots")
     op.drop_table("stats_hotspots")
     op.drop_table("stats_monthly")
     op.drop_table("stats_daily")
