@@ -1,9 +1,9 @@
 """Statistics queries over the aggregates: counts and rates by any dimension and time range, events per
 10,000 residents, month-on-month and year-on-year changes, and hot spots.
 
-The whole months of a range are read from `stats_monthly`, the days left at its ends from
-`stats_daily`, each in the smallest roll-up that has the dimensions asked for. Every answer carries
-`as_of`, the fusion run the aggregates were rebuilt from. A filter's `sources` and `districts` are
+The whole months of a range are read from `stats_monthly` (its smallest roll-up that has the
+dimensions asked for), the days left at its ends from `stats_daily`. Every answer carries `as_of`,
+the fusion run the aggregates were rebuilt from. A filter's `sources` and `districts` are
 the caller's: rows of other sources or districts are not counted (see `cityhub.stats.policy`).
 
 Rates: completion = closed / cases; on time = closed on time / closed; satisfaction = (satisfied +
@@ -190,7 +190,7 @@ class StatsQuery:
             clauses.append(period >= span[0])
         if span[1] is not None:
             clauses.append(period <= span[1])
-        clauses.append(table.c.cuboid == _cuboid(by, f))
+        clauses.append(table.c.cuboid == (_cuboid(by, f) if monthly else "all"))
         columns = [period.label("month") if b == "month" else table.c[GROUPS[b]] for b in by]
         query = sa.select(*columns, *(sa.func.sum(table.c[m]).label(m) for m in MEASURES)).where(*clauses)
         if columns:

@@ -18,6 +18,7 @@ from cityhub.warehouse import Warehouse
 from cityhub.warehouse.ops_tables import (
     CASE_MEASURES,
     CUBOIDS,
+    DAILY_CUBOIDS,
     DIMENSIONS,
     stats_daily,
     stats_hotspots,
@@ -33,7 +34,7 @@ ABOVE_PLACES = ("district", "street", "community")  # a hot spot is a place belo
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
-    """Return event and case counts by `period` ('day' or 'month') in each roll-up of CUBOIDS."""
+    """Return event and case counts by `period` ('day' or 'month') in its roll-ups (CUBOIDS)."""
     events = frames.events.assign(events=1)
     cases = frames.cases.assign(events=0)
     for measure in CASE_MEASURES:
@@ -52,6 +53,8 @@ def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
     rows = rows.rename(columns={"day": period}).groupby([period, *DIMENSIONS], as_index=False).sum()
     rollups = []
     for name, kept in CUBOIDS.items():
+        if period == "day" and name not in DAILY_CUBOIDS:
+            continue
         blanked = rows.assign(**{d: "" for d in DIMENSIONS if d not in kept})
         rollup = blanked.groupby([period, *DIMENSIONS], as_index=False, sort=True).sum()
         rollups.append(rollup.assign(cuboid=name))

@@ -1,8 +1,8 @@
 """Operations tables: statistics aggregates and alerts, rebuilt from the resolved tables by each fusion run.
 
 `stats_daily` and `stats_monthly` hold the same counts at two grains (a day, the first day of a
-month) by category, source, district, street, community, grid and department, each in roll-ups of
-fewer dimensions too (`CUBOIDS`), so a statistics query over a year reads thousands of rows, not
+month) by category, source, district, street, community, grid and department, the monthly one in
+roll-ups of fewer dimensions too (`CUBOIDS`), so a statistics query over a year reads thousands of rows, not
 every event. Unknown dimensions are '' (not NULL)
 so they can be part of the key. Event measures count events by the day they occurred; case
 measures count cases by the day they were opened, under the source and place of their first event.
@@ -21,6 +21,7 @@ from cityhub.warehouse.schema import metadata
 __all__ = [
     "CASE_MEASURES",
     "CUBOIDS",
+    "DAILY_CUBOIDS",
     "DIMENSIONS",
     "EVENT_MEASURES",
     "alert_deliveries",
@@ -54,8 +55,8 @@ CASE_MEASURES = (
 )
 
 
-# Both tables hold roll-ups ("cuboids"), each keeping only some dimensions ('' in the others), from
-# the smallest to the whole: a query reads the first that has every dimension it groups or filters by.
+# The monthly table holds roll-ups ("cuboids"), each keeping only some dimensions ('' in the others),
+# from the smallest to the whole: a query reads the first that has every dimension it uses.
 CUBOIDS: dict[str, tuple[str, ...]] = {
     "community": ("source", "district_id", "street_id", "community_id"),
     "district": ("category", "major", "source", "district_id", "department"),
@@ -64,6 +65,9 @@ CUBOIDS: dict[str, tuple[str, ...]] = {
     "community_major": ("major", "source", "district_id", "street_id", "community_id"),
     "all": DIMENSIONS,
 }
+# A day's roll-ups are hardly smaller than the whole (a day has few events of each combination), so
+# the daily table keeps the whole only: it is read for the days at a range's ends.
+DAILY_CUBOIDS = ("all",)
 
 
 def _aggregate(name: str, period: str) -> sa.Table:
