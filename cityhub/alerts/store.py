@@ -31,10 +31,10 @@ def _encoded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_alerts(connection: sa.Connection, found: pd.DataFrame, at: dt.datetime) -> dict[str, int]:
-    """Merge the alerts found by the run at `at` into the table; return new, changed, cleared, unchanged."""
+    """Merge the alerts found by the run at `at` into the table; return new, updated, cleared, kept."""
     old = {str(r["alert_id"]): dict(r) for r in connection.execute(sa.select(alerts)).mappings()}
     new: list[dict[str, Any]] = _encoded(found).to_dict("records") if len(found) else []  # type: ignore[assignment]
-    counts = {"new": 0, "changed": 0, "cleared": 0, "unchanged": 0}
+    counts = {"new": 0, "updated": 0, "cleared": 0, "kept": 0}
     compared = ("title", "evidence", "sources", "severity", "district_id")
     inserts = []
     for values in new:
@@ -46,7 +46,7 @@ def save_alerts(connection: sa.Connection, found: pd.DataFrame, at: dt.datetime)
             counts["new"] += 1
             continue
         changed = before["status"] != "active" or any(before[c] != values[c] for c in compared)
-        counts["changed" if changed else "unchanged"] += 1
+        counts["updated" if changed else "kept"] += 1
         update = {**values, "status": "active", "last_seen": at, **({"updated_at": at} if changed else {})}
         connection.execute(
             alerts.update().where(alerts.c.alert_id == update.pop("alert_id")).values(**update)

@@ -36,7 +36,7 @@ def test_a_second_fusion_run_keeps_every_alert_id_and_changes_none(resolved_home
     after = _alerts(resolved_home)
     assert len(before) > 10 and set(before["kind"]) >= {"escalating", "recurring_person"}
     assert list(after.index) == list(before.index)
-    assert (counts["alerts new"], counts["alerts changed"], counts["alerts cleared"]) == (0, 0, 0)
+    assert (counts["alerts new"], counts["alerts updated"], counts["alerts cleared"]) == (0, 0, 0)
     assert (after["updated_at"] == before["updated_at"]).all()
     assert (after["last_seen"] > before["last_seen"]).all()
 
