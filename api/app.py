@@ -25,7 +25,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import auth, routes_admin, routes_graph, routes_read
+from api import auth, routes_admin, routes_graph, routes_ops, routes_read
 from api.context import Caller, Hub
 from api.errors import error_response, install_error_handlers
 from api.workbench import mount_workbench
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(api)
     api.middleware("http")(_guarded)
     api.include_router(auth.router)
-    for module in (routes_read, routes_graph, routes_admin):
+    for module in (routes_read, routes_graph, routes_admin, routes_ops):
         api.include_router(module.router)
     _serve_docs(api)
     mount_workbench(api)

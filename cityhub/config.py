@@ -6,7 +6,17 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AlertWebhook(BaseModel):
+    """A subscriber to alerts: where to POST them, the key they are signed with, the sources it may get."""
+
+    name: str
+    url: str
+    secret: str
+    sources: list[str] | None = None  # None: alerts from every source
 
 
 class Settings(BaseSettings):
@@ -30,6 +40,10 @@ class Settings(BaseSettings):
     # (500106006010-G03 is grid 3 of community 500106006010), which places a grid worker's shorthand.
     grid_code_pattern: str = r"^(\d{12})-G\d+$"
     api_keys: str = ""  # "name:key,name:key": who may call the read API (none set: every call is refused)
+    # Alert webhooks, as JSON: [{"name": "centre", "url": "https://...", "secret": "..."}]
+    alert_webhooks: list[AlertWebhook] = []
+    alert_webhook_attempts: int = 5  # tries per POST before the batch waits for the next run
+    alert_webhook_backoff_seconds: float = 2.0  # the first wait; each further wait doubles
 
     def resolved_warehouse_url(self) -> str:
         """Return the warehouse URL, a SQLite file under `home` when none is set."""

@@ -188,6 +188,21 @@ def run_fusion_step(step: str) -> dict[str, int]:
     return counts
 
 
+#: Alerts DAG task id -> function of `cityhub.pipeline.operations`, in the order they run.
+ALERT_STEPS = {"check_alerts": "refresh_operations", "deliver_alerts": "deliver_alerts"}
+ALERTS_SCHEDULE = "*/15 * * * *"  # deliveries that failed are retried within a quarter of an hour
+
+
+def run_alert_step(step: str) -> dict[str, int]:
+    """Return the counts of one alerts task: check (statistics and alerts rebuilt) or deliver (webhooks)."""
+    name = ALERT_STEPS.get(step)
+    if name is None:
+        raise BadInput(f"unknown alerts step {step!r}; known: {', '.join(ALERT_STEPS)}")
+    operations = importlib.import_module("cityhub.pipeline.operations")
+    counts = getattr(operations, name)()
+    return {str(key): int(value) for key, value in counts.items()}
+
+
 def quality_dir(settings: Settings | None = None) -> Path:
     """Return the folder of ingest run files, quality reports and Data Docs sites."""
     return (settings or get_settings()).resolved_lake_dir() / "quality"

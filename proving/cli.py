@@ -226,6 +226,27 @@ def eval_events(
     print_rows("event resolution", evaluate_events(simulated_city(city, people, seed, noise=noise)))
 
 
+@eval_app.command("alerts")
+def eval_alerts(
+    city: CityOption = None,
+    people: PeopleOption = 20_000,
+    seed: SeedOption = 7,
+    noise: NoiseOption = "realistic",
+) -> None:
+    """Alerts of the city ingested and fused under <home>/eval: planted spikes found (precision, recall,
+    when the simulator's truth has a spikes table) and escalation alerts against the escalating cases."""
+    from cityhub.config import get_settings
+    from cityhub.warehouse import Warehouse
+    from proving.alert_scores import score_alerts
+    from proving.evaluation import resolved_city, simulated_city
+
+    folder = simulated_city(city, people, seed, noise=noise)
+    home = get_settings().home / "eval" / f"alerts-{folder.name}"
+    resolved_city(folder, home)
+    warehouse = Warehouse(f"sqlite:///{(home / 'warehouse.sqlite').resolve()}")
+    print_rows("alerts against the truth", score_alerts(folder, warehouse))
+
+
 @eval_app.command("search")
 def eval_search(
     city: CityOption = None,

@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from cityhub.cli import fusion, ingest, quarantine, resolve, status
+from cityhub.cli import alerts, fusion, ingest, quarantine, resolve, stats, status
 from cityhub.cli.output import console
 from ontology.errors import CityhubError
 
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for group in (ingest, status, quarantine, resolve, fusion):
+for group in (ingest, status, quarantine, resolve, fusion, stats, alerts):
     group.register(app)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.operations import refresh_operations
 from cityhub.pipeline.resolve_tables import CanonicalSnapshot, Previous, resolve_snapshot
 from cityhub.resolve_files import people_options, place_options
 from cityhub.warehouse import Warehouse
@@ -232,7 +233,7 @@ def resolve(settings: Settings | None = None) -> dict[str, int]:
     """Resolve the snapshot into people, places, events and cases, keeping IDs stable; write them.
 
     The people review log (`review_decisions`) is obeyed, and the pairs left to decide replace the
-    `review_queue` table.
+    `review_queue` table. The statistics and the alerts are then rebuilt as of this run.
     """
     settings = settings or get_settings()
     warehouse = _warehouse(settings)
@@ -245,7 +246,9 @@ def resolve(settings: Settings | None = None) -> dict[str, int]:
         at,
         person_decisions=read_decisions(warehouse.engine, "person"),
     )
-    return _write(warehouse, tables, at)
+    counts = _write(warehouse, tables, at)
+    counts.update(refresh_operations(settings, at))  # statistics and alerts as of this run
+    return counts
 
 
 def read_resolved(warehouse: Warehouse, since: dt.datetime | None = None) -> dict[str, pd.DataFrame]:

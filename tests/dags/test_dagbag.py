@@ -22,6 +22,7 @@ OTHER_DAGS = {
     "cityhub_fusion": FUSION_TASKS,
     "cityhub_quality_report": ["build_data_docs", "summarise_quality"],
     "cityhub_full_rebuild": ["full_rebuild"],
+    "cityhub_alerts": ["check_alerts", "deliver_alerts"],
 }
 
 

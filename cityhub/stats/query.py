@@ -1,0 +1,316 @@
+"""Statistics queries over the aggregates: counts and rates by any dimension and time range, events per
+10,000 residents, month-on-month and year-on-year changes, and hot spots.
+
+The whole months of a range are read from `stats_monthly` (its smallest roll-up that has the
+dimensions asked for), the days left at its ends from `stats_daily`. Every answer carries `as_of`,
+the fusion run the aggregates were rebuilt from. A filter's `sources` and `districts` are
+the caller's: rows of other sources or districts are not counted (see `cityhub.stats.policy`).
+
+Rates: completion = closed / cases; on time = closed on time / closed; satisfaction = (satisfied +
+basically satisfied) / cases rated. A rate with nothing to divide by is None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cityhub.warehouse import Warehouse
+from cityhub.warehouse.ops_tables import (
+    CASE_MEASURES,
+    CUBOIDS,
+    EVENT_MEASURES,
+    stats_daily,
+    stats_hotspots,
+    stats_monthly,
+    stats_residents,
+)
+from cityhub.warehouse.resolved import RESOLVED_TABLES, projection_runs
+from ontology import load_ontology
+from ontology.errors import BadInput
+
+__all__ = ["GROUPS", "StatsFilter", "StatsQuery", "split_range", "with_rates"]
+
+GROUPS = {
+    "category": "category",
+    "major": "major",
+    "source": "source",
+    "district": "district_id",
+    "street": "street_id",
+    "community": "community_id",
+    "grid": "grid_id",
+    "department": "department",
+    "month": "month",
+}
+PLACE_GROUPS = ("district", "street", "community")
+MEASURES = (*EVENT_MEASURES, *CASE_MEASURES)
+MAX_NAMES = 500  # ids named per SQL IN list
+
+
+@dataclass(frozen=True, slots=True)
+class StatsFilter:
+    """What to count: a time range (days, both ends included), dimension values, and the caller's limits."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    category: str | None = None  # a subcategory code, or a major code (no dot)
+    source: str | None = None
+    district: str | None = None
+    street: str | None = None
+    community: str | None = None
+    grid: str | None = None
+    department: str | None = None
+    sources: tuple[str, ...] | None = None  # the sources the caller reads (None: all)
+    districts: tuple[str, ...] | None = None  # the district ids the caller reads (None: all)
+
+    def shifted(self, months: int) -> StatsFilter:
+        """Return the same filter over the range `months` earlier (ends kept at month ends)."""
+        if self.start is None or self.end is None:
+            raise BadInput("a comparison needs a time range with both ends")
+        offset = pd.DateOffset(months=months)
+        start = (pd.Timestamp(self.start) - offset).date()
+        end = (pd.Timestamp(self.end + dt.timedelta(days=1)) - offset).date() - dt.timedelta(days=1)
+        return replace(self, start=start, end=end)
+
+
+def split_range(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[tuple[dt.date | None, dt.date | None] | None, list[tuple[dt.date | None, dt.date | None]]]:
+    """Return the whole months of a range (first and last day, None: open) and the days left at its ends.
+
+    >>> split_range(dt.date(2026, 3, 17), dt.date(2026, 6, 3))
+    ((datetime.date(2026, 4, 1), datetime.date(2026, 5, 31)), [(datetime.date(2026, 3, 17), \
+datetime.date(2026, 3, 31)), (datetime.date(2026, 6, 1), datetime.date(2026, 6, 3))])
+    >>> split_range(dt.date(2026, 3, 17), dt.date(2026, 3, 20))
+    (None, [(datetime.date(2026, 3, 17), datetime.date(2026, 3, 20))])
+    """
+    one = dt.timedelta(days=1)
+    first = (
+        start
+        if start is None or start.day == 1
+        else (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    )
+    after = None if end is None else end + one
+    stop = (
+        after if after is None or after.day == 1 else after.replace(day=1)
+    )  # the day after the whole months
+    if first is not None and stop is not None and first >= stop:
+        return None, [(start, end)]
+    days: list[tuple[dt.date | None, dt.date | None]] = []
+    if start is not None and first is not None and start < first:
+        days.append((start, first - one))
+    if end is not None and stop is not None and stop <= end:
+        days.append((stop, end))
+    return (first, None if stop is None else stop - one), days
+
+
+def _clauses(table: sa.Table, f: StatsFilter) -> list[Any]:
+    clauses: list[Any] = []
+    if f.category:
+        clauses.append((table.c.category if "." in f.category else table.c.major) == f.category)
+    for name in ("source", "district", "street", "community", "grid", "department"):
+        value = getattr(f, name)
+        if value:
+            clauses.append(table.c[GROUPS[name]] == value)
+    if f.sources is not None:
+        clauses.append(table.c.source.in_(f.sources))
+    if f.districts is not None:
+        clauses.append(table.c.district_id.in_(f.districts))
+    return clauses
+
+
+def _cuboid(by: Sequence[str], f: StatsFilter) -> str:
+    """Return the smallest roll-up with every dimension the query groups or filters by."""
+    needed = {GROUPS[b] for b in by if b != "month"} | {"source", "district_id"}
+    if f.category:
+        needed.add("category" if "." in f.category else "major")
+    needed |= {GROUPS[n] for n in ("street", "community", "grid", "department") if getattr(f, n)}
+    return next(name for name, kept in CUBOIDS.items() if needed <= set(kept))
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return (
+        (numerator / denominator.where(denominator > 0)).round(4).astype(object).where(denominator > 0, None)
+    )
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the counts with completion, on-time and satisfaction rates added.
+
+    >>> row = pd.DataFrame({"cases": [4], "closed": [2], "on_time": [1], "rated": [0], "satisfied": [0],
+    ...     "basically_satisfied": [0]})
+    >>> with_rates(row)[["completion_rate", "on_time_rate", "satisfaction_rate"]].iloc[0].tolist()
+    [0.5, 0.5, None]
+    """
+    return frame.assign(
+        completion_rate=_ratio(frame["closed"], frame["cases"]),
+        on_time_rate=_ratio(frame["on_time"], frame["closed"]),
+        satisfaction_rate=_ratio(frame["satisfied"] + frame["basically_satisfied"], frame["rated"]),
+    )
+
+
+class StatsQuery:
+    """Statistics read from the aggregates in one warehouse."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self._district_ids: tuple[dt.datetime | None, dict[str, str]] | None = None
+
+    def as_of(self, projection: str = "stats") -> dt.datetime | None:
+        """Return the fusion run the aggregates (or the alerts) are as of (None before the first run)."""
+        with self.warehouse.engine.connect() as connection:
+            return connection.execute(
+                sa.select(projection_runs.c.caught_up_to).where(projection_runs.c.projection == projection)
+            ).scalar_one_or_none()
+
+    def district_ids(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Return the ids of the districts named (an area is a district's name, e.g. 沙坪坝区)."""
+        as_of = self.as_of()
+        if self._district_ids is None or self._district_ids[0] != as_of:
+            places = RESOLVED_TABLES["places"]
+            with self.warehouse.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(places.c.name, places.c.place_id).where(places.c.level == "district")
+                ).all()
+            self._district_ids = (as_of, {str(n): str(i) for n, i in rows})
+        known = self._district_ids[1]
+        return tuple(known[n] for n in names if n in known)
+
+    def _part(self, by: Sequence[str], f: StatsFilter, span: tuple[Any, Any], monthly: bool) -> list[Any]:
+        """Return the sums over one part of the range (whole months from a roll-up, or days) as rows."""
+        table = stats_monthly if monthly else stats_daily
+        period = table.c.month if monthly else table.c.day
+        clauses = _clauses(table, f)
+        if span[0] is not None:
+            clauses.append(period >= span[0])
+        if span[1] is not None:
+            clauses.append(period <= span[1])
+        clauses.append(table.c.cuboid == (_cuboid(by, f) if monthly else "all"))
+        columns = [period.label("month") if b == "month" else table.c[GROUPS[b]] for b in by]
+        query = sa.select(*columns, *(sa.func.sum(table.c[m]).label(m) for m in MEASURES)).where(*clauses)
+        if columns:
+            query = query.group_by(*columns)
+        with self.warehouse.engine.connect() as connection:
+            rows = [tuple(r) for r in connection.execute(query)]
+        if "month" in by and not monthly:  # days counted under their month
+            at = list(by).index("month")
+            rows = [(*r[:at], _first_of_month(r[at]), *r[at + 1 :]) for r in rows]
+        return rows
+
+    def counts(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
+        """Return the counts and rates grouped by `by` (names of GROUPS) within the filter."""
+        unknown = [b for b in by if b not in GROUPS]
+        if unknown:
+            raise BadInput(f"statistics group by {', '.join(GROUPS)}, not {unknown[0][:20]!r}")
+        months, days = split_range(f.start, f.end)
+        rows = [row for span in days for row in self._part(by, f, span, monthly=False)]
+        if months is not None:
+            rows += self._part(by, f, months, monthly=True)
+        keys = [_key(b) for b in by]
+        frame = pd.DataFrame(rows, columns=[*keys, *MEASURES])
+        frame[list(MEASURES)] = frame[list(MEASURES)].astype("float64").fillna(0).astype("int64")
+        if not keys:
+            frame = pd.DataFrame([frame[list(MEASURES)].sum()])
+        elif len(days) + (months is not None) > 1 or "month" in by:
+            frame = frame.groupby(keys, as_index=False, sort=True)[list(MEASURES)].sum()
+        else:
+            frame = frame.sort_values(keys, ignore_index=True)
+        return with_rates(frame)
+
+    def compare(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
+        """Return the counts by `by` with the same range a month earlier (mom) and a year earlier (yoy)."""
+        keys = [_key(b) for b in by]
+        now = self.counts(by, f)
+        for label, months in (("mom", 1), ("yoy", 12)):
+            before = self.counts(by, f.shifted(months))[[*keys, "events", "cases"]]
+            before = before.rename(columns={"events": f"events_{label}_base", "cases": f"cases_{label}_base"})
+            now = now.merge(before, on=keys, how="left") if keys else now.join(before)
+            for measure in ("events", "cases"):
+                base = now[f"{measure}_{label}_base"].fillna(0).astype(int)
+                now[f"{measure}_{label}_base"] = base
+                now[f"{measure}_{label}"] = _ratio(now[measure] - base, base)
+        return now
+
+    def per_10k(self, f: StatsFilter) -> pd.DataFrame:
+        """Return events and cases per 10,000 residents by community (the resolved people living there)."""
+        counts = self.counts(["community"], f)[["community_id", "events", "cases"]]
+        query = sa.select(stats_residents)
+        if f.districts is not None:
+            query = query.where(stats_residents.c.district_id.in_(f.districts))
+        with self.warehouse.engine.connect() as connection:
+            residents = pd.DataFrame(
+                connection.execute(query).mappings().all(),
+                columns=["community_id", "district_id", "residents"],
+            )
+        frame = residents.merge(counts, on="community_id", how="left").fillna({"events": 0, "cases": 0})
+        frame[["events", "cases"]] = frame[["events", "cases"]].astype(int)
+        frame["events_per_10k"] = (frame["events"] * 10_000 / frame["residents"]).round(2)
+        frame["cases_per_10k"] = (frame["cases"] * 10_000 / frame["residents"]).round(2)
+        return frame.sort_values(
+            ["events_per_10k", "community_id"], ascending=[False, True], ignore_index=True
+        )
+
+    def hotspots(self, kind: str, f: StatsFilter, min_cases: int = 2, limit: int = 20) -> pd.DataFrame:
+        """Return the places or people with at least `min_cases` cases in the range, most cases first."""
+        if kind not in ("place", "person"):
+            raise BadInput(f"hot spots are places or people, not {kind[:20]!r}")
+        t = stats_hotspots
+        clauses: list[Any] = [t.c.kind == kind]
+        if f.start is not None:
+            clauses.append(t.c.day >= f.start)
+        if f.end is not None:
+            clauses.append(t.c.day <= f.end)
+        if f.sources is not None:
+            clauses.append(t.c.source.in_(f.sources))
+        if f.districts is not None:
+            clauses.append(t.c.district_id.in_(f.districts))
+        if f.district:
+            clauses.append(t.c.district_id == f.district)
+        cases = sa.func.count(t.c.case_id).label("cases")
+        query = (
+            sa.select(t.c.entity_id, cases, sa.func.max(t.c.day).label("last_day"))
+            .where(*clauses)
+            .group_by(t.c.entity_id)
+            .having(cases >= min_cases)
+            .order_by(cases.desc(), t.c.entity_id)
+            .limit(limit)
+        )
+        with self.warehouse.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return pd.DataFrame(rows, columns=["entity_id", "cases", "last_day"])
+
+    def names(self, group: str, ids: Sequence[str]) -> dict[str, str]:
+        """Return display names of the ids of a group (places, categories, departments)."""
+        if group in PLACE_GROUPS or group == "place":
+            places = RESOLVED_TABLES["places"]
+            wanted = sorted({i for i in ids if i})
+            out: dict[str, str] = {}
+            with self.warehouse.engine.connect() as connection:
+                for start in range(0, len(wanted), MAX_NAMES):
+                    chunk = wanted[start : start + MAX_NAMES]
+                    query = sa.select(places.c.place_id, places.c.full_address, places.c.name)
+                    for pid, address, name in connection.execute(query.where(places.c.place_id.in_(chunk))):
+                        out[str(pid)] = str(address or name or pid)
+            return out
+        taxonomy = load_ontology().taxonomy
+        if group == "category":
+            return {c: taxonomy.categories[c].name for c in ids if c in taxonomy.categories}
+        if group == "major":
+            majors = {c.major_code: c.major_name for c in taxonomy.categories.values()}
+            return {c: majors[c] for c in ids if c in majors}
+        if group == "department":
+            return {d: taxonomy.departments[d] for d in ids if d in taxonomy.departments}
+        return {}
+
+
+def _first_of_month(day: Any) -> dt.date:
+    return (day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])).replace(day=1)
+
+
+def _key(group: str) -> str:
+    return GROUPS[group]
