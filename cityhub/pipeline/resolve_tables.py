@@ -14,7 +14,13 @@ import pandas as pd
 
 from entity_resolution.events import EVENT_COLUMNS
 from entity_resolution.events.escalation import CASE_COLUMNS
-from entity_resolution.events.handling import CASE_HANDLING_COLUMNS, case_handling, event_handling
+from entity_resolution.events.handling import (
+    CASE_HANDLING_COLUMNS,
+    EVENT_HANDLING_COLUMNS,
+    case_handling,
+    event_deadlines,
+    event_handling,
+)
 from entity_resolution.events.resolve import EventOptions, resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.places import PlaceOptions, resolve_places
@@ -171,6 +177,7 @@ def resolve_snapshot(
     events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
     events = event_handling(events, snapshot.status_history)
     case_rows = case_handling(cases.cases, events, at)
+    events = event_deadlines(events, case_rows, at)
 
     seen = mentions[["person_id", "event_id"]].merge(events[["event_id", "occurred_at"]], on="event_id")
     person_mentions = mentions.assign(place_id=("person:" + mentions["key"]).map(place_of).to_numpy())
@@ -214,10 +221,7 @@ def resolve_snapshot(
                 "place_id",
                 "case_id",
                 "updated_at",
-                "handling_department",
-                "satisfaction",
-                "closed_at",
-                "handling_hours",
+                *EVENT_HANDLING_COLUMNS,
             ]
         ],
         "event_people": mentions.dropna(subset=["person_id"])[

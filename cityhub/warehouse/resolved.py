@@ -91,7 +91,11 @@ RESOLVED_TABLES: dict[str, sa.Table] = {
         sa.Column("handling_department", sa.String(255)),
         sa.Column("satisfaction", sa.String(32)),
         sa.Column("closed_at", sa.DateTime),  # the first version at resolved or closed
-        sa.Column("handling_hours", sa.Float),  # from occurred_at to closed_at
+        sa.Column("handling_hours", sa.Float),  # from received_at to closed_at
+        sa.Column("received_at", sa.DateTime),  # occurred_at, or its first version when only a day is given
+        sa.Column("due_at", sa.DateTime),  # received_at + the time limit of its case's category
+        sa.Column("overdue", sa.Boolean),
+        sa.Column("on_time", sa.Boolean),
         _changed(),
     ),
     "event_people": sa.Table(

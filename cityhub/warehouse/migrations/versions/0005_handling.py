@@ -25,6 +25,10 @@ _EVENT_COLUMNS = (
     ("satisfaction", sa.String(length=32)),
     ("closed_at", sa.DateTime()),
     ("handling_hours", sa.Float()),
+    ("received_at", sa.DateTime()),
+    ("due_at", sa.DateTime()),
+    ("overdue", sa.Boolean()),
+    ("on_time", sa.Boolean()),
 )
 _CASE_COLUMNS = (
     ("status", sa.String(length=16)),
