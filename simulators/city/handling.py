@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from ontology import load_ontology
 from simulators.city.incidents import Incidents
-from simulators.city.places import City
+from simulators.city.places import ROOM, City
 from simulators.city.profiles import Profiles
 from simulators.city.residences import Residences
 from simulators.city.timeline import DAY, HOUR, History
@@ -26,7 +26,7 @@ from simulators.city.timeline import DAY, HOUR, History
 Ints = npt.NDArray[np.int64]
 LATE_P = 0.12
 MIN_HANDLED = HOUR // 2
-SPIKES_PER_100K_PEOPLE = 40  # at least 3 in any city
+SPIKES_PER_100K_PEOPLE_YEAR = 60  # at least one in any city
 SPIKE_EXTRA = (8, 15)  # incidents added in the spike week
 WEEK = 7 * DAY
 
@@ -64,13 +64,16 @@ def _week_starts(history: History) -> Ints:
 def plan_spikes(
     rng: np.random.Generator, people: int, city: City, profiles: Profiles, history: History
 ) -> list[Spike]:
-    """Return the spikes: distinct (community, subcategory, week), everyday disputes and nuisances."""
+    """Return the spikes: distinct (community, subcategory, week) of everyday disputes at home (the
+    common room-level subcategories: each report comes from another home, so they are separate
+    incidents)."""
     weeks = _week_starts(history)
     communities = len(city.communities)
     if len(weeks) == 0 or communities == 0:
         return []
-    count = max(3, people * SPIKES_PER_100K_PEOPLE // 100_000)
-    common = np.flatnonzero(profiles.weight >= np.quantile(profiles.weight, 0.5))
+    count = max(1, round(people * history.days / 365 * SPIKES_PER_100K_PEOPLE_YEAR / 100_000))
+    at_home = profiles.level == ROOM
+    common = np.flatnonzero(at_home & (profiles.weight >= np.quantile(profiles.weight[at_home], 0.5)))
     chosen: dict[tuple[int, int, int], int] = {}
     while len(chosen) < count:
         key = (
