@@ -109,6 +109,7 @@ class PlaceView(BaseModel):
 class CaseView(BaseModel):
     case: dict[str, Any]
     escalation_reason: str | None = None
+    status_timeline: list[dict[str, Any]] = []  # every status version of its records, by time
 
 
 class NeighbourOut(BaseModel):

@@ -37,18 +37,31 @@ def purposes(request: Request, response: Response) -> dict[str, list[dict[str, s
     return {"items": [{"code": p.code, "label": p.label} for p in hub_of(request).policy.purposes]}
 
 
-@router.get("/labels", summary="Chinese labels of source, role and category codes", tags=["open"])
+@router.get(
+    "/labels", summary="Chinese labels of source, role, category, department and status codes", tags=["open"]
+)
 def labels(request: Request, response: Response) -> dict[str, dict[str, str]]:
-    """Return, to anyone without signing in, the Chinese labels of the source, role and category codes."""
-    response.headers["Cache-Control"] = POLICY_KEPT
+    """Return, to anyone without signing in, the Chinese labels of the source, role, category, department,
+    status and satisfaction codes."""
+    from cityhub.handling_views import CASE_STATUS_LABELS, SATISFACTION_LABELS, STATUS_LABELS
     from ontology.model import load_ontology
+
+    response.headers["Cache-Control"] = POLICY_KEPT
 
     taxonomy = load_ontology().taxonomy.categories
     categories = {code: f"{c.major_name}/{c.name}" for code, c in taxonomy.items()}
     for code, c in taxonomy.items():
         categories.setdefault(code.split(".", 1)[0], c.major_name)
     roles = {code: r.label for code, r in hub_of(request).policy.roles.items()}
-    return {"sources": SOURCE_LABELS, "roles": roles, "categories": categories}
+    return {
+        "sources": SOURCE_LABELS,
+        "roles": roles,
+        "categories": categories,
+        "departments": dict(load_ontology().taxonomy.departments),
+        "statuses": STATUS_LABELS,
+        "case_statuses": CASE_STATUS_LABELS,
+        "satisfaction": SATISFACTION_LABELS,
+    }
 
 
 @router.get("/roles", summary="The roles and what each may read and do", tags=["open"])

@@ -235,12 +235,26 @@ def place_list(
     return Page[dict[str, Any]](**page(items, limit, offset))
 
 
-@router.get("/cases/{case_id}", summary="The case and why it escalates", tags=["cases"])
+@router.get("/grids/{grid_id}", summary="The grid and its workload", tags=["places"])
+def grid(request: Request, caller: CallerDep, grid_id: str) -> dict[str, Any]:
+    """Return the grid, its places and its workload (cases opened, open, overdue and closed) as far as the
+    caller's role and area may see them."""
+    view = hub_of(request).reader.grid(grid_id, scope=caller.scope)
+    returned(request, [grid_id, *[str(c["case_id"]) for c in view["cases"]]])
+    return view
+
+
+@router.get("/cases/{case_id}", summary="The case, its handling and why it escalates", tags=["cases"])
 def case(request: Request, caller: CallerDep, case_id: str) -> CaseView:
-    """Return the case and why it escalates, if the caller's role and area may see it."""
+    """Return the case, its handling (responsible department, due and closed times, overdue, satisfaction),
+    why it escalates and its status timeline across departments, if the caller's role and area may see it."""
     view = hub_of(request).reader.case(case_id, scope=caller.scope)
     returned(request, [case_id])
-    return CaseView(case=view["case"], escalation_reason=view["case"].get("escalation_reason"))
+    return CaseView(
+        case=view["case"],
+        escalation_reason=view["case"].get("escalation_reason"),
+        status_timeline=view["status_timeline"],
+    )
 
 
 @router.get(

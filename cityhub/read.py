@@ -20,6 +20,7 @@ from cityhub.access.search_scope import identifier_clauses, replace_query, run_s
 from cityhub.access.views import dossier_view, person_view, record_reasons
 from cityhub.access.visibility import VisibilityIndex
 from cityhub.config import Settings, get_settings
+from cityhub.handling_views import case_labels, grid_workload, status_timeline
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.read_cache import ViewCache
 from cityhub.read_cards import person_cards, titled
@@ -206,7 +207,8 @@ class Reader:
             return _as_json(dossier_view(facts, scope, store.address_dossier(place_id)), scope)
 
     def case(self, case_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
-        """Return the case, its escalation reason and its events in time order."""
+        """Return the case (handling included), its escalation reason, its events in time order and
+        the status timeline of its records across departments."""
         _denied(scope)
         facts = self.visibility.facts()
         if not facts.visible(scope, "Case", case_id):
@@ -222,9 +224,21 @@ class Reader:
         timeline = timeline.sort_values(["occurred_at", "event_id"])
         row = case.iloc[0].drop("changed_at").to_dict()
         row["sources"] = json.loads(row["sources"]) if isinstance(row["sources"], str) else []
+        row.update(cast(dict[Any, Any], case_labels(row)))
         columns = ["event_id", "source", "occurred_at", "status", "category", "description", "place_id"]
+        columns += ["handling_department", "satisfaction", "closed_at", "handling_hours"]
         entries = timeline[columns].astype(object).where(timeline[columns].notna(), None).to_dict("records")
-        return _as_json({"case": row, "timeline": entries}, scope)
+        statuses = status_timeline(self.warehouse, timeline, scope)
+        return _as_json({"case": row, "timeline": entries, "status_timeline": statuses}, scope)
+
+    def grid(self, grid_id: str, scope: Scope = SYSTEM) -> dict[str, Any]:
+        """Return the grid, how many places it holds and its workload: the visible cases at its places
+        (opened, open, overdue, closed) and the cases themselves."""
+        _denied(scope)
+        facts = self.visibility.facts()
+        if not facts.visible(scope, "Grid", grid_id):
+            raise NotFound(f"grid {grid_id!r} is not known")
+        return _as_json(grid_workload(self.warehouse, facts, grid_id, scope), scope)
 
     def escalations(
         self, district: str | None = None, category: str | None = None, scope: Scope = SYSTEM

@@ -91,6 +91,12 @@ class FieldMap(BaseModel):
     parse: Literal["", "date", "datetime"] = ""
 
 
+class PlaceMap(FieldMap):
+    """An address field that becomes a place mention, and the grid code that goes with it."""
+
+    grid_code: FieldMap = FieldMap()
+
+
 class PersonMap(BaseModel):
     """How person mentions come out of a record: fixed fields, or one per element of a list."""
 
@@ -116,6 +122,8 @@ class EventMap(BaseModel):
     status: FieldMap
     description: FieldMap = FieldMap()
     address: FieldMap = FieldMap()
+    handling_department: FieldMap = FieldMap()
+    satisfaction: FieldMap = FieldMap()  # through a code table: satisfied, basically_satisfied, unsatisfied
 
 
 class SourceSpec(BaseModel):
@@ -126,7 +134,7 @@ class SourceSpec(BaseModel):
     streams: list[Stream]
     events: EventMap
     persons: list[PersonMap]
-    places: list[FieldMap] = []  # address fields that become place mentions
+    places: list[PlaceMap] = []  # address fields that become place mentions
     quality: dict[str, Any] = {}
     tables: dict[str, dict[str, str]] = {}
 

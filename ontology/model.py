@@ -71,7 +71,8 @@ class Category:
     name: str
     major_code: str
     major_name: str
-    department: str
+    department: str  # the responsible department's code: the subcategory's own, else the major's
+    time_limit_hours: int  # the handling time limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +114,16 @@ def _properties(spec: dict[str, Any] | None) -> tuple[Property, ...]:
 def _taxonomy(spec: dict[str, Any]) -> Taxonomy:
     categories: dict[str, Category] = {}
     for major_code, major in spec["categories"].items():
-        for sub_code, sub_name in major["subcategories"].items():
+        for sub_code, sub in major["subcategories"].items():
             code = f"{major_code}.{sub_code}"
-            categories[code] = Category(code, sub_name, major_code, major["name"], major["department"])
+            categories[code] = Category(
+                code,
+                sub["name"],
+                major_code,
+                major["name"],
+                sub.get("department", major["department"]),
+                int(sub["time_limit_hours"]),
+            )
     return Taxonomy(departments=dict(spec["departments"]), categories=categories)
 
 

@@ -247,6 +247,20 @@ def eval_alerts(
     print_rows("alerts against the truth", score_alerts(folder, warehouse))
 
 
+@eval_app.command("handling")
+def eval_handling(
+    people: PeopleOption = 20_000,
+    seed: SeedOption = 7,
+    noise: NoiseOption = "realistic",
+    days: Annotated[int, typer.Option(help="Days of history simulated, ingested a day at a time.")] = 120,
+) -> None:
+    """Completion, on-time and satisfaction rates of the hub's cases and tickets against the simulator's
+    truth, the city ingested a day at a time (then how many, and the seconds ingest and fusion took)."""
+    from proving.handling_eval import evaluate_handling
+
+    print_rows("handling rates (%)", evaluate_handling(people, seed, noise, days))
+
+
 @eval_app.command("search")
 def eval_search(
     city: CityOption = None,

@@ -41,6 +41,7 @@ SNAPSHOT_TABLES = {
     "person_mentions": "PersonMention",
     "place_mentions": "PlaceMention",
 }
+HISTORY = "status_history"  # every event record version's status, for handling times
 KEYS = {
     "EventRecord": ["source", "record_id"],
     "PersonMention": ["source", "mention_id"],
@@ -73,6 +74,10 @@ def standardise(settings: Settings | None = None) -> dict[str, int]:
         live.to_parquet(temporary, index=False)
         temporary.replace(folder / f"{name}.parquet")  # readers never see half a file
         counts[name] = len(live)
+    history = warehouse.read_table("record_status_history")
+    history.to_parquet(folder / f".{HISTORY}.parquet", index=False)
+    (folder / f".{HISTORY}.parquet").replace(folder / f"{HISTORY}.parquet")
+    counts[HISTORY] = len(history)
     return counts
 
 
@@ -81,7 +86,11 @@ def _read_snapshot(settings: Settings) -> CanonicalSnapshot:
     missing = [n for n in SNAPSHOT_TABLES if not (folder / f"{n}.parquet").is_file()]
     if missing:
         raise QualityError(f"fusion: no snapshot of {', '.join(missing)} in {folder}; run standardise first")
-    return CanonicalSnapshot(**{n: pd.read_parquet(folder / f"{n}.parquet") for n in SNAPSHOT_TABLES})
+    history = folder / f"{HISTORY}.parquet"
+    return CanonicalSnapshot(
+        **{n: pd.read_parquet(folder / f"{n}.parquet") for n in SNAPSHOT_TABLES},
+        status_history=pd.read_parquet(history) if history.is_file() else None,
+    )
 
 
 def check_quality(settings: Settings | None = None) -> dict[str, int]:

@@ -14,6 +14,13 @@ import pandas as pd
 
 from entity_resolution.events import EVENT_COLUMNS
 from entity_resolution.events.escalation import CASE_COLUMNS
+from entity_resolution.events.handling import (
+    CASE_HANDLING_COLUMNS,
+    EVENT_HANDLING_COLUMNS,
+    case_handling,
+    event_deadlines,
+    event_handling,
+)
 from entity_resolution.events.resolve import EventOptions, resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.places import PlaceOptions, resolve_places
@@ -25,11 +32,13 @@ STAFF_ROLES = ("grid_worker",)  # staff are named by the platform, not resolved 
 
 @dataclass(frozen=True, slots=True)
 class CanonicalSnapshot:
-    """The latest canonical records: EventRecord, PersonMention and PlaceMention rows."""
+    """The latest canonical records: EventRecord, PersonMention and PlaceMention rows, and the
+    status of every event record version seen (`record_status_history`; None: not kept)."""
 
     events: pd.DataFrame
     person_mentions: pd.DataFrame
     place_mentions: pd.DataFrame
+    status_history: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +61,13 @@ def _event_key(frame: pd.DataFrame) -> pd.Series:
 def _address_mentions(snapshot: CanonicalSnapshot) -> pd.DataFrame:
     """Return every address to place: each event's place and each person mention's address."""
     events = snapshot.place_mentions.sort_values("mention_id").drop_duplicates(["source", "record_id"])
+    grid_codes = events["grid_code"] if "grid_code" in events else pd.Series(None, index=events.index)
     event_rows = pd.DataFrame(
-        {"record_id": "event:" + _event_key(events).to_numpy(), "address": events["address"].to_numpy()}
+        {
+            "record_id": "event:" + _event_key(events).to_numpy(),
+            "address": events["address"].to_numpy(),
+            "grid_code": grid_codes.to_numpy(dtype=object),
+        }
     )
     people = snapshot.person_mentions.dropna(subset=["address"])
     person_rows = pd.DataFrame(
@@ -161,6 +175,9 @@ def resolve_snapshot(
         options=EventOptions(at=at),
     )
     events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
+    events = event_handling(events, snapshot.status_history)
+    case_rows = case_handling(cases.cases, events, at)
+    events = event_deadlines(events, case_rows, at)
 
     seen = mentions[["person_id", "event_id"]].merge(events[["event_id", "occurred_at"]], on="event_id")
     person_mentions = mentions.assign(place_id=("person:" + mentions["key"]).map(place_of).to_numpy())
@@ -204,12 +221,13 @@ def resolve_snapshot(
                 "place_id",
                 "case_id",
                 "updated_at",
+                *EVENT_HANDLING_COLUMNS,
             ]
         ],
         "event_people": mentions.dropna(subset=["person_id"])[
             ["event_id", "person_id", "role"]
         ].drop_duplicates(ignore_index=True),
-        "cases": cases.cases[list(CASE_COLUMNS)],
+        "cases": case_rows[[*CASE_COLUMNS, *CASE_HANDLING_COLUMNS]],
         "id_changes": id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]],
         "person_review": people.review_queue,
     }

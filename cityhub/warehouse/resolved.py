@@ -88,6 +88,14 @@ RESOLVED_TABLES: dict[str, sa.Table] = {
         sa.Column("place_id", sa.String(128), index=True),
         sa.Column("case_id", sa.String(128), index=True),
         sa.Column("updated_at", sa.DateTime),
+        sa.Column("handling_department", sa.String(255)),
+        sa.Column("satisfaction", sa.String(32)),
+        sa.Column("closed_at", sa.DateTime),  # the first version at resolved or closed
+        sa.Column("handling_hours", sa.Float),  # from received_at to closed_at
+        sa.Column("received_at", sa.DateTime),  # occurred_at, or its first version when only a day is given
+        sa.Column("due_at", sa.DateTime),  # received_at + the time limit of its case's category
+        sa.Column("overdue", sa.Boolean),
+        sa.Column("on_time", sa.Boolean),
         _changed(),
     ),
     "event_people": sa.Table(
@@ -108,6 +116,13 @@ RESOLVED_TABLES: dict[str, sa.Table] = {
         sa.Column("escalating", sa.Boolean),
         sa.Column("escalation_reason", sa.String(255)),
         sa.Column("sources", sa.Text),
+        sa.Column("status", sa.String(16)),  # open / closed
+        sa.Column("responsible_department", sa.String(64)),  # the taxonomy's department code
+        sa.Column("due_at", sa.DateTime),  # opened_at + the category's time limit
+        sa.Column("closed_at", sa.DateTime),
+        sa.Column("overdue", sa.Boolean),  # open past due as of the run, or closed after due
+        sa.Column("on_time", sa.Boolean),  # null while open and not yet due
+        sa.Column("satisfaction", sa.String(32)),  # the latest reported of its events
         _changed(),
     ),
     "id_changes": sa.Table(

@@ -105,6 +105,18 @@ source_runs = sa.Table(
     sa.Column("last_error_at", sa.DateTime),
 )
 
+#: Every version of every event record's status, append-only: the record tables keep only the latest
+#: version, this keeps the timeline (and so handling times) the latest-wins tables cannot.
+record_status_history = sa.Table(
+    "record_status_history",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("record_id", sa.String(512), primary_key=True),
+    sa.Column("updated_at", sa.DateTime, primary_key=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("batch_id", sa.String(512), nullable=False),
+)
+
 # The resolved tables share this metadata (declared in their own module, imported for its effect).
 from cityhub.warehouse import resolved as _resolved  # noqa: E402, F401
 from cityhub.warehouse import review as _review  # noqa: E402, F401

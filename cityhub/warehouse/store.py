@@ -16,7 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cityhub.lake import BatchManifest
-from cityhub.warehouse.schema import RECORD_TABLES, batches, metadata, quarantine, source_runs, watermarks
+from cityhub.warehouse.schema import (
+    RECORD_TABLES,
+    batches,
+    metadata,
+    quarantine,
+    record_status_history,
+    source_runs,
+    watermarks,
+)
 from cityhub.warehouse.sealed import KEY_FILE, QuarantineSeal, masked_raw
 
 _CHUNK_ROWS = 2_000
@@ -94,6 +102,23 @@ class Warehouse:
         with self.engine.begin() as connection:
             for start in range(0, len(rows), _CHUNK_ROWS):
                 connection.execute(statement, rows[start : start + _CHUNK_ROWS])
+            if record_type == "EventRecord":  # the version's status joins the history in the same commit
+                self.append_status_history(frame, connection)
+        return len(rows)
+
+    def append_status_history(self, frame: pd.DataFrame, connection: sa.Connection | None = None) -> int:
+        """Append the status of every event record version in `frame` to `record_status_history` in one
+        bulk insert (a version already there is skipped); inside `connection`'s transaction if given."""
+        columns = [c.name for c in record_status_history.columns]
+        if frame.empty:
+            return 0
+        rows = _records(frame.drop_duplicates(["source", "record_id", "updated_at"]), columns)
+        statement = _insert(self.engine, record_status_history).on_conflict_do_nothing()
+        if connection is not None:
+            connection.execute(statement, rows)
+        else:
+            with self.engine.begin() as own:
+                own.execute(statement, rows)
         return len(rows)
 
     def quarantine_rows(self, rows: Iterable[dict[str, Any]]) -> int:

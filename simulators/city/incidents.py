@@ -193,6 +193,19 @@ def in_time_order(incidents: Incidents) -> Incidents:
     return result
 
 
+def merged_in_time(parts: list[Incidents]) -> Incidents:
+    """Return several sets of incidents as one, in time order (recurrence links kept)."""
+    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    shifted = [
+        Incidents(
+            **{f: getattr(p, f) for f in Incidents.__slots__ if f != "recurrence_of"},
+            recurrence_of=np.where(p.recurrence_of >= 0, p.recurrence_of + offset, -1),
+        )
+        for p, offset in zip(parts, offsets.tolist(), strict=True)
+    ]
+    return in_time_order(_concat(shifted))
+
+
 def build_incidents(
     rng: np.random.Generator,
     profiles: Profiles,

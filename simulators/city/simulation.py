@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from ontology.errors import BadInput
@@ -21,8 +22,10 @@ from simulators.city.channels.petitions import malformed_reasons, render_petitio
 from simulators.city.channels.police import police_ids, render_police_incidents, render_police_persons
 from simulators.city.divisions import choose_communities
 from simulators.city.grids import build_grids
+from simulators.city.handling import handled_seconds, limit_hours, plan_spikes, spike_incidents
+from simulators.city.handling_truth import handling_truth, record_facts, spikes_truth
 from simulators.city.households import build_households, household_sizes
-from simulators.city.incidents import build_incidents
+from simulators.city.incidents import build_incidents, merged_in_time
 from simulators.city.noise import noise_profile
 from simulators.city.noise.channels import Noise
 from simulators.city.noise.repeats import with_repeats
@@ -50,6 +53,7 @@ class Simulation:
     record_ids: list[str]  # in the order of `reports`
     malformed: list[str]  # '' for well-formed records
     streams: Streams
+    handled: npt.NDArray[np.int64]  # per report: seconds until it is resolved (simulators/city/handling)
 
 
 def build_world(people: int, streams: Streams, history: History) -> tuple[World, Reports]:
@@ -63,6 +67,10 @@ def build_world(people: int, streams: Streams, history: History) -> tuple[World,
     grids = build_grids(streams["grids"], city, households, residents, residences, history)
     profiles = load_profiles()
     incidents = build_incidents(streams["incidents"], profiles, city, residents, residences, history)
+    spikes = plan_spikes(streams["spikes"], people, city, profiles, history)
+    adults = np.flatnonzero(residents.age_on(history.start) >= 18)
+    extra = spike_incidents(streams["spikes"], spikes, city, residences, profiles, adults)
+    incidents = merged_in_time([incidents, extra])
     phrases = incident_phrases(
         profiles.codes, incidents.category, streams["incidents"].integers(0, 1_000, len(incidents))
     )
@@ -77,6 +85,7 @@ def build_world(people: int, streams: Streams, history: History) -> tuple[World,
         profiles=profiles,
         phrases=phrases,
         history=history,
+        spikes=spikes,
     )
     reports = build_reports(streams["reports"], incidents, profiles, city, grids, history)
     return world, reports
@@ -99,7 +108,7 @@ def _record_ids(world: World, reports: Reports) -> list[str]:
 
 def _records_of(sim: Simulation, source: int) -> SourceRecords:
     rows = np.flatnonzero(sim.reports.source == source)
-    return source_records(sim.reports, source, [sim.record_ids[r] for r in rows.tolist()])
+    return source_records(sim.reports, source, [sim.record_ids[r] for r in rows.tolist()], sim.handled)
 
 
 SORT_KEYS = {
@@ -147,7 +156,9 @@ def simulate(people: int, seed: int, history: History, noise: str = "clean") -> 
     record_ids = _record_ids(world, reports)
     reasons = malformed_reasons(streams["petitions"], len(reports))
     malformed = [r if s == PETITIONS else "" for r, s in zip(reasons, reports.source.tolist(), strict=True)]
-    return Simulation(world, reports, record_ids, malformed, streams)
+    limits = limit_hours(world.profiles)[world.incidents.category[reports.incident]]
+    handled = handled_seconds(streams["handling"], limits)
+    return Simulation(world, reports, record_ids, malformed, streams, handled)
 
 
 def simulate_city(
@@ -189,8 +200,16 @@ def simulate_city(
         "city/incident_people.parquet",
         history_tables.incident_people_table(world.incidents, sim.reports, person_ids),
     )
+    facts = []
     for name, table in render_channels(sim):
         put(f"channels/{name}.parquet", table)
+        found = record_facts(name, table)
+        if found is not None:
+            facts.append(found)
+    cases, tickets = handling_truth(world, sim.reports, sim.record_ids, sim.malformed, facts)
+    put("truth/cases.parquet", cases)
+    put("truth/tickets.parquet", tickets)
+    put("truth/spikes.parquet", spikes_truth(world))
     put(
         "truth/records.parquet",
         records_truth(world.city, world.incidents, sim.reports, sim.record_ids, sim.malformed),

@@ -28,6 +28,9 @@ STREAM_NAMES: tuple[str, ...] = (
     "noise_police",
     "noise_petitions",
     "noise_reports",
+    # handling times and category spikes (simulators/city/handling); appended likewise
+    "handling",
+    "spikes",
 )
 
 

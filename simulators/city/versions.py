@@ -29,6 +29,7 @@ class StatusFlow:
 
     statuses: tuple[str, ...]
     delays: tuple[tuple[int, int], ...]  # (min, max) seconds before status 1.., one per later status
+    resolved: int = -1  # the status that finishes handling (the hub reads it as resolved or closed)
     stop_early_p: float = 0.08
 
 
@@ -36,16 +37,20 @@ FLOWS: dict[str, StatusFlow] = {
     "hotline": StatusFlow(
         ("受理", "已派遣", "办理中", "已办结", "已回访"),
         ((10 * MINUTE, 4 * HOUR), (2 * HOUR, 2 * DAY), (1 * DAY, 10 * DAY), (1 * DAY, 3 * DAY)),
+        resolved=3,
     ),
     "grid": StatusFlow(
         ("01", "02", "03", "04", "05"),
         ((5 * MINUTE, 2 * HOUR), (10 * MINUTE, 1 * DAY), (1 * HOUR, 3 * DAY), (1 * HOUR, 5 * DAY)),
+        resolved=4,
     ),
     "police": StatusFlow(
-        ("1", "2", "3", "4"), ((10 * MINUTE, 1 * HOUR), (1 * HOUR, 6 * HOUR), (1 * DAY, 30 * DAY))
+        ("1", "2", "3", "4"), ((10 * MINUTE, 1 * HOUR), (1 * HOUR, 6 * HOUR), (1 * DAY, 30 * DAY)), resolved=3
     ),
     "petitions": StatusFlow(
-        ("登记", "受理", "办理中", "已办结"), ((1 * DAY, 7 * DAY), (3 * DAY, 15 * DAY), (15 * DAY, 60 * DAY))
+        ("登记", "受理", "办理中", "已办结"),
+        ((1 * DAY, 7 * DAY), (3 * DAY, 15 * DAY), (15 * DAY, 60 * DAY)),
+        resolved=3,
     ),
     "police_persons": StatusFlow(("",), ()),
 }
@@ -64,13 +69,26 @@ class Versions:
     deleted_at: Ints  # per record: time of the deletion row, -1 if none
 
 
+def _planted(delays: Ints, resolved: int, handled: Ints) -> Ints:
+    """Return delays rescaled so the statuses up to `resolved` take `handled` seconds in all, in the
+    drawn proportions; the statuses after it keep their drawn delays."""
+    upto = delays[:, 1 : resolved + 1].astype(np.float64)
+    share = upto / np.maximum(upto.sum(axis=1, keepdims=True), 1.0)
+    steps = np.floor(np.cumsum(share, axis=1) * handled[:, None]).astype(np.int64)
+    planted = delays.copy()
+    planted[:, 1 : resolved + 1] = np.maximum(np.diff(steps, axis=1, prepend=0), 1)
+    return planted
+
+
 def _status_times(
-    rng: np.random.Generator, flow: StatusFlow, created: Ints, reached: Bools | None
+    rng: np.random.Generator, flow: StatusFlow, created: Ints, reached: Bools | None, handled: Ints | None
 ) -> tuple[Ints, Bools]:
     n, steps = len(created), len(flow.statuses)
     delays = np.zeros((n, steps), dtype=np.int64)
     for j, (low, high) in enumerate(flow.delays, start=1):
         delays[:, j] = rng.integers(low, high, n)
+    if handled is not None and flow.resolved > 0:
+        delays = _planted(delays, flow.resolved, handled)
     times = created[:, None] + np.cumsum(delays, axis=1)
     last = np.where(rng.random(n) < flow.stop_early_p, rng.integers(0, steps, n), steps - 1)
     passes = np.arange(steps)[None, :] <= last[:, None]
@@ -96,14 +114,16 @@ def build_versions(
     end_s: int,
     reached: Bools | None = None,
     deleted_at: Ints | None = None,
+    handled: Ints | None = None,
 ) -> Versions:
     """Return the version rows of records created at `created`.
 
     `reached` (records, statuses) can rule statuses out (a grid worker closing an item on the spot);
-    `deleted_at` imposes deletion times (-1: none) instead of drawing them.
+    `deleted_at` imposes deletion times (-1: none) instead of drawing them; `handled` plants how
+    many seconds each record takes to reach the flow's `resolved` status.
     """
     n = len(created)
-    times, passes = _status_times(rng, flow, created, reached)
+    times, passes = _status_times(rng, flow, created, reached, handled)
     passes &= times <= end_s
     r, s = np.nonzero(passes)
     t = times[r, s]

@@ -45,7 +45,10 @@ def semicolons(path: Path) -> str:
 def cut_short(path: Path) -> str:
     data = path.read_bytes().rstrip(b"\r\n")
     last_line = data.rsplit(b"\n", 1)[1]
-    path.write_bytes(data[: len(data) - len(last_line) // 2])
+    kept = last_line.decode("gbk")[: len(last_line.decode("gbk")) // 2].encode(
+        "gbk"
+    )  # cut between characters
+    path.write_bytes(data[: len(data) - len(last_line) + len(kept)])
     return "truncated: line"
 
 

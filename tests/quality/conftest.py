@@ -51,6 +51,8 @@ def _event_row(number: int = 1, **changes: Any) -> Row:
         "status": "dispatched",
         "description": "楼上深夜装修噪音扰民",
         "address": "沙坪坝聚龙城三栋二单元501室",
+        "handling_department": "沙坪坝区司法局（人民调解）",
+        "satisfaction": None,
         "updated_at": dt.datetime(2026, 11, 20, 8, 0),
         "deleted": False,
         "batch_id": "hotline-20261120-01",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from simulators.city.addresses import AddressBook
 from simulators.city.grids import Grids
+from simulators.city.handling import Spike
 from simulators.city.households import Households
 from simulators.city.incidents import Incidents
 from simulators.city.noise.channels import Noise
@@ -44,6 +45,7 @@ class World:
     phrases: list[str]  # one per incident
     history: History
     noise: Noise | None = None  # None: the departments' own noise only
+    spikes: list[Spike] = field(default_factory=list)  # planted jumps of one category in one community
 
 
 @dataclass(slots=True)
@@ -55,16 +57,25 @@ class SourceRecords:
     people: Ints  # (records, 4), -1 for no one
     roles: Ints
     record_ids: list[str]
+    handled: Ints | None = None  # seconds each record takes to be resolved (None: the flow's own pace)
 
     def __len__(self) -> int:
         return len(self.incident)
 
 
-def source_records(reports: Reports, source: int, ids: list[str]) -> SourceRecords:
-    """Return the records of one source with the given ids (in report order)."""
+def source_records(
+    reports: Reports, source: int, ids: list[str], handled: Ints | None = None
+) -> SourceRecords:
+    """Return the records of one source with the given ids (in report order); `handled` is per
+    report, like `reports`."""
     rows = np.flatnonzero(reports.source == source)
     return SourceRecords(
-        reports.incident[rows], reports.reported_at[rows], reports.people[rows], reports.roles[rows], ids
+        reports.incident[rows],
+        reports.reported_at[rows],
+        reports.people[rows],
+        reports.roles[rows],
+        ids,
+        None if handled is None else handled[rows],
     )
 
 

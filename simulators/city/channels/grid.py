@@ -200,6 +200,8 @@ def render_grid(world: World, records: SourceRecords, book: CodeBook, rng: np.ra
         _add_noise(world, records, book, payload)
     reached = np.ones((len(records), len(flow.statuses)), dtype=bool)
     reached[rng.random(len(records)) < SETTLED_ON_SPOT_P, 1:4] = False
-    versions = build_versions(rng, flow, records.reported_at, world.history.end_s, reached=reached)
+    versions = build_versions(
+        rng, flow, records.reported_at, world.history.end_s, reached=reached, handled=records.handled
+    )
     table = versioned(payload, versions, "status_code", flow.statuses, {"parties": wrong_parties})
     return table.select(list(COLUMNS))

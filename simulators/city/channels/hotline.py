@@ -149,7 +149,7 @@ def render_hotline(
     payload, wrong_phone = _payload(world, records, book, rng)
     if world.noise is not None and world.noise.active:
         _add_noise(world, records, book, payload)
-    versions = build_versions(rng, flow, records.reported_at, world.history.end_s)
+    versions = build_versions(rng, flow, records.reported_at, world.history.end_s, handled=records.handled)
     table = versioned(payload, versions, "status", flow.statuses, {"caller_phone": wrong_phone})
     # the department is named once the ticket is dispatched; satisfaction once the caller is called back
     status = np.asarray(versions.status)

@@ -204,7 +204,7 @@ def render_petitions(
     payload, wrong_phone = _payload(world, records, book, reasons, rng)
     if world.noise is not None and world.noise.active:
         _add_noise(world, records, book, payload)
-    versions = build_versions(rng, flow, records.reported_at, world.history.end_s)
+    versions = build_versions(rng, flow, records.reported_at, world.history.end_s, handled=records.handled)
     table = versioned(payload, versions, "办理状态", flow.statuses, {"联系电话": wrong_phone})
     table = table.append_column(
         "记录状态", pa.array(np.where(versions.deleted, "已删除", "正常").tolist(), pa.string())

@@ -136,7 +136,7 @@ def render_police_incidents(
         payload["jqlbmc"] = pa.array(
             department_labels(noise, "police", book, codes, records.reported_at), pa.string()
         )
-    versions = build_versions(rng, flow, records.reported_at, world.history.end_s)
+    versions = build_versions(rng, flow, records.reported_at, world.history.end_s, handled=records.handled)
     table = versioned(payload, versions, "clzt", flow.statuses)
     return table.select(list(INCIDENT_COLUMNS)), versions.deleted_at
 
