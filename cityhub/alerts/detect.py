@@ -133,7 +133,9 @@ def _deadlines(frames: OperationsFrames, sources: pd.Series) -> list[dict[str, A
     if "due_at" not in cases or "status" not in cases or frames.clock is None:
         return []
     due = pd.to_datetime(cases["due_at"])
-    open_cases = cases[(cases["status"] != "closed") & due.notna()].assign(due=due)
+    # assigned before filtering: an empty frame given a Series would take on its index and rows
+    with_due = cases.assign(due=due)
+    open_cases = with_due[(with_due["status"] != "closed") & with_due["due"].notna()]
     out = []
     for c in (SimpleNamespace(**r) for r in _rows(open_cases)):
         late = c.due <= frames.clock

@@ -146,7 +146,8 @@ def load_frames(warehouse: Warehouse) -> OperationsFrames:
     cases["department"] = owner if responsible is None else responsible.fillna(owner).astype(str)
     for column in ("source", "district_id", "street_id", "community_id", "grid_id"):
         cases[column] = cases[column].fillna("").astype(str)
-    cases = pd.concat([cases, _case_measures(cases)], axis=1)
+    measures = _case_measures(cases)  # 0/1 flags in place of the handling columns of the same names
+    cases = pd.concat([cases.drop(columns=list(measures.columns), errors="ignore"), measures], axis=1)
     clock = events["occurred_at"].max() if len(events) else None
     return OperationsFrames(
         events=events,
