@@ -169,7 +169,9 @@ def _reasons(
             )
         positions = np.flatnonzero(failing_mask(expectation_config(outcome), table, now))
         counted = outcome.result.get("unexpected_count")
-        if bool(outcome.success) == bool(len(positions)) or (counted is not None and counted != len(positions)):
+        if bool(outcome.success) == bool(len(positions)) or (
+            counted is not None and counted != len(positions)
+        ):
             raise QualityError(
                 f"{source} {record_type.name}: GX and the gate disagree on the {check} check on {field} "
                 f"({counted} rows against {len(positions)})"

@@ -9,17 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cityhub.lake import BatchManifest
+from cityhub.warehouse.bulk import bulk_upsert
 from cityhub.warehouse.schema import RECORD_TABLES, batches, metadata, quarantine, source_runs, watermarks
 from cityhub.warehouse.sealed import KEY_FILE, QuarantineSeal, masked_raw
-
-_CHUNK_ROWS = 2_000
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -41,16 +40,6 @@ def create_engine(url: str) -> sa.Engine:
 def _insert(engine: sa.Engine, table: sa.Table) -> Any:
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
-
-
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    subset = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
-    rows = cast(list[dict[str, Any]], subset.to_dict("records"))
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                row[key] = value.to_pydatetime()
-    return rows
 
 
 def _table(name: str) -> sa.Table:
@@ -77,24 +66,12 @@ class Warehouse:
         metadata.create_all(self.engine)
 
     def upsert_records(self, record_type: str, frame: pd.DataFrame) -> int:
-        """Return the number of rows offered; stored rows change only if the offered one is newer."""
-        table = RECORD_TABLES[record_type]
+        """Return the number of rows offered, loaded in bulk in one transaction; a stored row changes
+        only if the offered one is not older (see `cityhub.warehouse.bulk`)."""
         if frame.empty:
             return 0
-        keys = [c.name for c in table.primary_key.columns]
-        columns = [c.name for c in table.columns]
-        statement = _insert(self.engine, table)
-        updates = {c: statement.excluded[c] for c in columns if c not in keys}
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_=updates,
-            where=statement.excluded.updated_at >= table.c.updated_at,
-        )
-        rows = _records(frame, columns)
         with self.engine.begin() as connection:
-            for start in range(0, len(rows), _CHUNK_ROWS):
-                connection.execute(statement, rows[start : start + _CHUNK_ROWS])
-        return len(rows)
+            return bulk_upsert(connection, RECORD_TABLES[record_type], frame)
 
     def quarantine_rows(self, rows: Iterable[dict[str, Any]]) -> int:
         """Store quarantined rows, their `raw` row (a dict) masked and sealed, never in clear
