@@ -122,7 +122,9 @@ class _Columns:
             read, failed = _parsed(values, fmap.parse)
         else:
             read, failed = _as_text(values), np.zeros(len(values), dtype=bool)
-        out[present] = read.to_numpy(dtype=object)
+        if is_datetime64_any_dtype(read):  # moments stay datetime64: boxing each one costs more
+            out = pd.Series(pd.NaT, index=index, dtype=read.dtype)
+        out[present] = read.to_numpy()
         if failed.any():
             self._note(values[failed], fmap)
         return out
@@ -154,17 +156,22 @@ def _parsed(values: pd.Series, parse: str) -> tuple[pd.Series, np.ndarray]:
     through, plain `YYYY-MM-DD HH:MM:SS` text is read in one vectorised step, and any other
     distinct value once by the project's date normaliser."""
     if is_datetime64_any_dtype(values):
+        if parse == "datetime" and getattr(values.dt, "tz", None) is None:
+            return values, values.isna().to_numpy()
         moments = values.dt.date if parse == "date" else values
         return moments.astype(object).where(values.notna(), None), values.isna().to_numpy()
-    out = pd.Series(None, index=values.index, dtype=object)
+    plain_text = parse == "datetime" and values.dtype == object
+    out = pd.Series(
+        pd.NaT if plain_text else None, index=values.index, dtype="M8[ns]" if plain_text else object
+    )
     rest = np.ones(len(values), dtype=bool)
-    if parse == "datetime" and values.dtype == object:
+    if plain_text:
         plain = values.str.fullmatch(_PLAIN_DATETIME).fillna(False).to_numpy(dtype=bool)
         moments = pd.to_datetime(values[plain], format="%Y-%m-%d %H:%M:%S", errors="coerce")
         years = moments.dt.year
         read = (moments.notna() & (years >= EARLIEST_YEAR) & (years <= LATEST_YEAR)).to_numpy()
         taken = np.flatnonzero(plain)[read]
-        out.iloc[taken] = moments[read].astype(object).to_numpy()
+        out.iloc[taken] = moments[read].to_numpy()
         rest[taken] = False
     if not rest.any():
         return out, np.zeros(len(values), dtype=bool)
@@ -172,7 +179,8 @@ def _parsed(values: pd.Series, parse: str) -> tuple[pd.Series, np.ndarray]:
     read_rest = [_parse_one(value, parse) for value in distinct]
     ok = np.array([moment is not _UNREADABLE for moment in read_rest] + [False], dtype=bool)
     parsed = np.array([None if m is _UNREADABLE else m for m in read_rest] + [None], dtype=object)
-    out.iloc[np.flatnonzero(rest)] = parsed[codes]
+    # the normaliser's datetimes are naive China time within 1870-2200, which datetime64 holds
+    out.iloc[np.flatnonzero(rest)] = pd.to_datetime(parsed[codes]) if plain_text else parsed[codes]
     failed = np.zeros(len(values), dtype=bool)
     failed[np.flatnonzero(rest)] = ~ok[codes]
     return out, failed
@@ -206,7 +214,7 @@ def _common(frame: pd.DataFrame, source: str, batch_id: str, updated: pd.Series)
     return {
         "source": source,
         RAW_ID: frame[RAW_ID].to_numpy(),
-        "updated_at": updated.to_numpy(dtype=object),
+        "updated_at": updated.to_numpy(),
         "deleted": frame[DELETED].astype(bool).to_numpy(),
         "batch_id": batch_id,
     }
@@ -228,7 +236,7 @@ def _events(columns: _Columns, emap: EventMap, updated: pd.Series, batch_id: str
     data: dict[str, Any] = {"record_id": frame[RECORD_ID].to_numpy()}
     for name in _EVENT_FIELDS:
         target = "code" if name == "source_category_code" else name
-        data[name] = columns.value(getattr(emap, name), target).to_numpy(dtype=object)
+        data[name] = columns.value(getattr(emap, name), target).to_numpy()
     common = _common(frame, columns.spec.source, batch_id, updated)
     return _frame({"source": common.pop("source"), RAW_ID: common.pop(RAW_ID), **data, **common}, len(frame))
 
@@ -269,9 +277,9 @@ def _persons(
         mention_ids = np.array([f"{r}#{p}" for r, p in zip(record_ids, positions, strict=True)], dtype=object)
     reader = _Columns(columns.spec, source_rows, columns.problems)
     data: dict[str, Any] = {"mention_id": mention_ids, "record_id": record_ids}
-    data["role"] = reader.value(pmap.role, "role").to_numpy(dtype=object)
+    data["role"] = reader.value(pmap.role, "role").to_numpy()
     for name in _PERSON_FIELDS:
-        data[name] = reader.value(getattr(pmap, name), name).to_numpy(dtype=object)
+        data[name] = reader.value(getattr(pmap, name), name).to_numpy()
     common = _common(frame, columns.spec.source, batch_id, updated)
     shared = {k: v[parents] if isinstance(v, np.ndarray) else v for k, v in common.items()}
     return _frame(
