@@ -91,7 +91,7 @@ def _driver_values(values: pd.Series, kind: sa.types.TypeEngine[Any], postgres: 
     if isinstance(kind, sa.DateTime | sa.Date):
         moments = pd.to_datetime(values, errors="coerce")
         if not postgres:
-            text = moments.dt.strftime(_sqlite_format(kind)).to_numpy(dtype=object)
+            text = _sqlite_text(moments, isinstance(kind, sa.Date))
             return _with_none(text, missing | moments.isna().to_numpy())
         gone = missing | moments.isna().to_numpy()
         dates = isinstance(kind, sa.Date)
@@ -108,9 +108,15 @@ def _driver_values(values: pd.Series, kind: sa.types.TypeEngine[Any], postgres: 
     return _with_none(values.to_numpy(dtype=object), missing)
 
 
-def _sqlite_format(kind: sa.types.TypeEngine[Any]) -> str:
-    """Return the text form SQLAlchemy's SQLite dialect stores a date or datetime in."""
-    return "%Y-%m-%d" if isinstance(kind, sa.Date) else "%Y-%m-%d %H:%M:%S.%f"
+def _sqlite_text(moments: pd.Series, dates: bool) -> np.ndarray:
+    """Return moments in the text form SQLAlchemy's SQLite dialect stores them in
+    (`YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS.ffffff`), written by numpy in one step."""
+    if getattr(moments.dt, "tz", None) is not None:  # an aware moment keeps its wall-clock time
+        return moments.dt.strftime("%Y-%m-%d" if dates else "%Y-%m-%d %H:%M:%S.%f").to_numpy(dtype=object)
+    stamps = moments.to_numpy(dtype="M8[D]" if dates else "M8[us]")
+    text = np.datetime_as_string(stamps, unit="D" if dates else "us")
+    written: np.ndarray = text if dates else np.char.replace(text, "T", " ")
+    return written.astype(object)
 
 
 def _with_none(array: np.ndarray, missing: np.ndarray) -> list[Any]:
