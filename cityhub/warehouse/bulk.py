@@ -112,7 +112,10 @@ def _sqlite_text(moments: pd.Series, dates: bool) -> np.ndarray:
     """Return moments in the text form SQLAlchemy's SQLite dialect stores them in
     (`YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS.ffffff`), written by numpy in one step."""
     if getattr(moments.dt, "tz", None) is not None:  # an aware moment keeps its wall-clock time
-        return moments.dt.strftime("%Y-%m-%d" if dates else "%Y-%m-%d %H:%M:%S.%f").to_numpy(dtype=object)
+        shown: np.ndarray = moments.dt.strftime("%Y-%m-%d" if dates else "%Y-%m-%d %H:%M:%S.%f").to_numpy(
+            dtype=object
+        )
+        return shown
     stamps = moments.to_numpy(dtype="M8[D]" if dates else "M8[us]")
     text = np.datetime_as_string(stamps, unit="D" if dates else "us")
     written: np.ndarray = text if dates else np.char.replace(text, "T", " ")
