@@ -126,7 +126,7 @@ def warehouse_at(kind: str, workdir: Path) -> Iterator[Warehouse]:
         return
     from proving.servers.postgres import start_postgres
 
-    server = start_postgres(workdir / "postgres")
+    server = start_postgres()  # its own folder, which the postgres user can reach
     try:
         warehouse = Warehouse(server.url, workdir / "quarantine.key")
         warehouse.create_all()
