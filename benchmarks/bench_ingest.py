@@ -201,7 +201,9 @@ def medians(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
             if isinstance(value, bool):
                 row[key] = all(values)
             elif isinstance(value, int | float):
-                row[key] = round(statistics.median(values), 2)
+                middle = statistics.median(values)
+                whole = all(isinstance(v, int) for v in values) and middle == int(middle)
+                row[key] = int(middle) if whole else round(middle, 2)
             else:
                 row[key] = value
         merged.append(row)
