@@ -220,15 +220,13 @@ def _common(frame: pd.DataFrame, source: str, batch_id: str, updated: pd.Series)
     }
 
 
-_EVENT_FIELDS = (
-    "category",
-    "source_category_code",
-    "occurred_at",
-    "reported_at",
-    "status",
-    "description",
-    "address",
-)
+def _mapped_fields(model: type[EventMap] | type[PersonMap]) -> tuple[str, ...]:
+    """Return the canonical columns a map declares (its FieldMap fields), in declaration order: a
+    column added to the map and to the ontology is mapped without touching this module."""
+    return tuple(name for name, field in model.model_fields.items() if field.annotation is FieldMap)
+
+
+_EVENT_FIELDS = _mapped_fields(EventMap)
 
 
 def _events(columns: _Columns, emap: EventMap, updated: pd.Series, batch_id: str) -> pd.DataFrame:
@@ -241,7 +239,7 @@ def _events(columns: _Columns, emap: EventMap, updated: pd.Series, batch_id: str
     return _frame({"source": common.pop("source"), RAW_ID: common.pop(RAW_ID), **data, **common}, len(frame))
 
 
-_PERSON_FIELDS = ("name", "id_number", "phone", "birth_date", "gender", "address")
+_PERSON_FIELDS = _mapped_fields(PersonMap)  # role first, then name, id_number, ...
 
 
 def _elements(frame: pd.DataFrame, pmap: PersonMap) -> tuple[pd.DataFrame, np.ndarray]:
@@ -277,7 +275,6 @@ def _persons(
         mention_ids = np.array([f"{r}#{p}" for r, p in zip(record_ids, positions, strict=True)], dtype=object)
     reader = _Columns(columns.spec, source_rows, columns.problems)
     data: dict[str, Any] = {"mention_id": mention_ids, "record_id": record_ids}
-    data["role"] = reader.value(pmap.role, "role").to_numpy()
     for name in _PERSON_FIELDS:
         data[name] = reader.value(getattr(pmap, name), name).to_numpy()
     common = _common(frame, columns.spec.source, batch_id, updated)
