@@ -4,7 +4,9 @@ with exponential backoff that honour Retry-After (tenacity does the retrying).
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 import httpx
@@ -31,6 +33,13 @@ class RetryableResponse(Exception):
         super().__init__(f"HTTP {status} from {url}")
         self.status = status
         self.retry_after = retry_after
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """Return the TLS context every reader's client shares: loading the CA bundle costs more than
+    a small day's pull, so it happens once per process."""
+    return httpx.create_ssl_context()
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
@@ -62,6 +71,7 @@ class HttpApiReader:
             base_url=expand_variables(fetch.base_url, variables),
             headers=headers,
             timeout=fetch.timeout_seconds,
+            verify=_tls_context(),
         )
         backoff = wait_exponential_jitter(multiplier=0.2, max=fetch.max_backoff_seconds, jitter=0.2)
 

@@ -14,24 +14,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import is_datetime64_any_dtype
 
 from connectors.spec import EventMap, FieldMap, PersonMap, SourceSpec, Stream
 from normalize.categories import UNCLASSIFIED, map_category
-from normalize.dates import InvalidDate, parse_date, parse_datetime
+from normalize.dates import EARLIEST_YEAR, LATEST_YEAR, InvalidDate, parse_date, parse_datetime
 from ontology.errors import SourceError
 
 RECORD_ID = "_record_id"
 UPDATED_AT = "_updated_at"
 DELETED = "_deleted"
 RAW_ID = "_raw_id"  # the raw row a canonical row came from: quarantine works on raw rows
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the frame's rows as dicts keyed by column name."""
-    return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 @dataclass
@@ -54,10 +51,6 @@ def dig(row: Any, path: str) -> Any:
     return value
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or value == ""
-
-
 def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
     """Return raw rows as a frame with the record id, update time and delete flag made explicit."""
     frame = pd.DataFrame(rows)
@@ -72,48 +65,139 @@ def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
     return frame
 
 
-class _Reader:
-    """Reads one canonical value from a raw row, noting problems against the record."""
+def _present(values: pd.Series) -> np.ndarray:
+    """Return which values are there: not null and not the empty string."""
+    missing = values.isna().to_numpy()
+    if values.dtype == object:
+        missing |= (values == "").to_numpy()
+    return ~missing
 
-    def __init__(self, spec: SourceSpec, problems: dict[int, list[str]]) -> None:
+
+def column_at(frame: pd.DataFrame, path: str) -> pd.Series:
+    """Return the values a dotted path reads in every row (`reporter.name` reads a nested object),
+    None where absent: a column of the frame, or a walk into its nested objects."""
+    if path in frame:
+        return frame[path]
+    head, *rest = path.split(".")
+    if head not in frame or not rest:
+        return pd.Series(None, index=frame.index, dtype=object)
+    values: list[Any] = frame[head].tolist()
+    for part in rest:
+        values = [value.get(part) if isinstance(value, dict) else None for value in values]
+    return pd.Series(values, index=frame.index, dtype=object)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Return the values as strings (numbers and the like written out), the way sources mean them."""
+    if values.dtype != object:
+        return values.astype(str)
+    return values.map(lambda value: value if isinstance(value, str) else str(value))
+
+
+class _Columns:
+    """Reads canonical columns from a raw frame, noting the values that cannot be read against their
+    raw rows. The frame carries RECORD_ID and RAW_ID (see `stream_frame`)."""
+
+    def __init__(self, spec: SourceSpec, frame: pd.DataFrame, problems: dict[int, list[str]]) -> None:
         self.spec = spec
+        self.frame = frame
         self.problems = problems
 
-    def value(self, row: dict[str, Any], fmap: FieldMap, target: str) -> Any:
+    def value(self, fmap: FieldMap, target: str) -> pd.Series:
+        """Return the canonical values of one field map for every row (None where there is none)."""
+        index = self.frame.index
         if fmap.value is not None:
-            return fmap.value
+            return pd.Series([fmap.value] * len(index), index=index, dtype=object)
         if not fmap.field:
-            return None
-        raw = dig(row, fmap.field)
-        if _is_missing(raw):
-            return None
-        record = row[RECORD_ID]
-        raw_id = row[RAW_ID]
+            return pd.Series(None, index=index, dtype=object)
+        raw = column_at(self.frame, fmap.field)
+        present = _present(raw)
+        out = pd.Series(None, index=index, dtype=object)
+        if not present.any():
+            return out
+        values = raw[present]
         if fmap.table:
-            code = str(raw)
-            mapped = self.spec.tables.get(fmap.table, {}).get(code)
-            if mapped is None and target == "category":
-                mapped = _category_from_label(code)
-            if mapped is None:
-                self.problems[raw_id].append(
-                    f"{self.spec.source} {record}: {fmap.field} code {code!r} is not in table {fmap.table}"
-                )
-            return mapped
-        if fmap.parse:
-            return self._parse(raw, fmap, record, raw_id)
-        return raw if isinstance(raw, str) else str(raw)
+            read, failed = self._coded(_as_text(values), fmap, target)
+        elif fmap.parse:
+            read, failed = _parsed(values, fmap.parse)
+        else:
+            read, failed = _as_text(values), np.zeros(len(values), dtype=bool)
+        if is_datetime64_any_dtype(read):  # moments stay datetime64: boxing each one costs more
+            out = pd.Series(pd.NaT, index=index, dtype=read.dtype)
+        out[present] = read.to_numpy()
+        if failed.any():
+            self._note(values[failed], fmap)
+        return out
 
-    def _parse(self, raw: Any, fmap: FieldMap, record: str, raw_id: int) -> Any:
-        try:
-            if isinstance(raw, dt.datetime):
-                return raw if fmap.parse == "datetime" else raw.date()
-            text = str(raw)
-            return parse_datetime(text) if fmap.parse == "datetime" else parse_date(text)
-        except (InvalidDate, ValueError):
-            self.problems[raw_id].append(
-                f"{self.spec.source} {record}: {fmap.field} {str(raw)[:40]!r} is not a {fmap.parse}"
-            )
-            return None
+    def _coded(self, codes: pd.Series, fmap: FieldMap, target: str) -> tuple[pd.Series, np.ndarray]:
+        """Return the codes through the field's code table (a category also read as a label)."""
+        mapped = codes.map(self.spec.tables.get(fmap.table, {}))
+        unmapped = mapped.isna().to_numpy()
+        if unmapped.any() and target == "category":
+            labels = {code: _category_from_label(code) for code in codes[unmapped].unique()}
+            mapped[unmapped] = codes[unmapped].map(labels)
+            unmapped = mapped.isna().to_numpy()
+        return mapped.astype(object).where(~unmapped, None), unmapped
+
+    def _note(self, failing: pd.Series, fmap: FieldMap) -> None:
+        """Note a problem for every raw row whose value of the field could not be read."""
+        source = self.spec.source
+        rows = self.frame.loc[failing.index, [RECORD_ID, RAW_ID]]
+        for value, record, raw_id in zip(failing, rows[RECORD_ID], rows[RAW_ID], strict=True):
+            if fmap.table:
+                text = f"code {str(value)!r} is not in table {fmap.table}"
+            else:
+                text = f"{str(value)[:40]!r} is not a {fmap.parse}"
+            self.problems[int(raw_id)].append(f"{source} {record}: {fmap.field} {text}")
+
+
+def _parsed(values: pd.Series, parse: str) -> tuple[pd.Series, np.ndarray]:
+    """Return the values read as dates or datetimes, and which failed: moments a database sent pass
+    through, plain `YYYY-MM-DD HH:MM:SS` text is read in one vectorised step, and any other
+    distinct value once by the project's date normaliser."""
+    if is_datetime64_any_dtype(values):
+        if parse == "datetime" and getattr(values.dt, "tz", None) is None:
+            return values, values.isna().to_numpy()
+        moments = values.dt.date if parse == "date" else values
+        return moments.astype(object).where(values.notna(), None), values.isna().to_numpy()
+    plain_text = parse == "datetime" and values.dtype == object
+    out = pd.Series(
+        pd.NaT if plain_text else None, index=values.index, dtype="M8[ns]" if plain_text else object
+    )
+    rest = np.ones(len(values), dtype=bool)
+    if plain_text:
+        plain = values.str.fullmatch(_PLAIN_DATETIME).fillna(False).to_numpy(dtype=bool)
+        moments = pd.to_datetime(values[plain], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        years = moments.dt.year
+        read = (moments.notna() & (years >= EARLIEST_YEAR) & (years <= LATEST_YEAR)).to_numpy()
+        taken = np.flatnonzero(plain)[read]
+        out.iloc[taken] = moments[read].to_numpy()
+        rest[taken] = False
+    if not rest.any():
+        return out, np.zeros(len(values), dtype=bool)
+    codes, distinct = pd.factorize(values[rest])
+    read_rest = [_parse_one(value, parse) for value in distinct]
+    ok = np.array([moment is not _UNREADABLE for moment in read_rest] + [False], dtype=bool)
+    parsed = np.array([None if m is _UNREADABLE else m for m in read_rest] + [None], dtype=object)
+    # the normaliser's datetimes are naive China time within 1870-2200, which datetime64 holds
+    out.iloc[np.flatnonzero(rest)] = pd.to_datetime(parsed[codes]) if plain_text else parsed[codes]
+    failed = np.zeros(len(values), dtype=bool)
+    failed[np.flatnonzero(rest)] = ~ok[codes]
+    return out, failed
+
+
+_PLAIN_DATETIME = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+_UNREADABLE = object()
+
+
+def _parse_one(raw: Any, parse: str) -> Any:
+    try:
+        if isinstance(raw, dt.datetime):
+            return raw if parse == "datetime" else raw.date()
+        text = str(raw)
+        return parse_datetime(text) if parse == "datetime" else parse_date(text)
+    except (InvalidDate, ValueError):
+        return _UNREADABLE
 
 
 def _category_from_label(value: str) -> str | None:
@@ -125,101 +209,110 @@ def _category_from_label(value: str) -> str | None:
     return found.code if found.specific else UNCLASSIFIED
 
 
-def _event_rows(frame: pd.DataFrame, emap: EventMap, reader: _Reader, batch_id: str) -> list[dict[str, Any]]:
-    rows = []
-    for row in _records(frame):
-        rows.append(
-            {
-                "source": reader.spec.source,
-                RAW_ID: row[RAW_ID],
-                "record_id": row[RECORD_ID],
-                "category": reader.value(row, emap.category, "category"),
-                "source_category_code": reader.value(row, emap.source_category_code, "code"),
-                "occurred_at": reader.value(row, emap.occurred_at, "occurred_at"),
-                "reported_at": reader.value(row, emap.reported_at, "reported_at"),
-                "status": reader.value(row, emap.status, "status"),
-                "description": reader.value(row, emap.description, "description"),
-                "address": reader.value(row, emap.address, "address"),
-                "handling_department": reader.value(row, emap.handling_department, "handling_department"),
-                "satisfaction": reader.value(row, emap.satisfaction, "satisfaction"),
-                "updated_at": row["_updated_at_parsed"],
-                "deleted": bool(row[DELETED]),
-                "batch_id": batch_id,
-            }
-        )
-    return rows
+def _common(frame: pd.DataFrame, source: str, batch_id: str, updated: pd.Series) -> dict[str, Any]:
+    """Return the columns every canonical row of a raw row shares."""
+    return {
+        "source": source,
+        RAW_ID: frame[RAW_ID].to_numpy(),
+        "updated_at": updated.to_numpy(),
+        "deleted": frame[DELETED].astype(bool).to_numpy(),
+        "batch_id": batch_id,
+    }
 
 
-_PERSON_FIELDS = ("name", "id_number", "phone", "birth_date", "gender", "address")
+def _mapped_fields(model: type[EventMap] | type[PersonMap]) -> tuple[str, ...]:
+    """Return the canonical columns a map declares (its FieldMap fields), in declaration order: a
+    column added to the map and to the ontology is mapped without touching this module."""
+    return tuple(name for name, field in model.model_fields.items() if field.annotation is FieldMap)
 
 
-def _elements(row: dict[str, Any], pmap: PersonMap) -> list[dict[str, Any]]:
+_EVENT_FIELDS = _mapped_fields(EventMap)
+
+
+def _events(columns: _Columns, emap: EventMap, updated: pd.Series, batch_id: str) -> pd.DataFrame:
+    frame = columns.frame
+    data: dict[str, Any] = {"record_id": frame[RECORD_ID].to_numpy()}
+    for name in _EVENT_FIELDS:
+        target = "code" if name == "source_category_code" else name
+        data[name] = columns.value(getattr(emap, name), target).to_numpy()
+    common = _common(frame, columns.spec.source, batch_id, updated)
+    return _frame({"source": common.pop("source"), RAW_ID: common.pop(RAW_ID), **data, **common}, len(frame))
+
+
+_PERSON_FIELDS = _mapped_fields(PersonMap)  # role first, then name, id_number, ...
+
+
+def _elements(frame: pd.DataFrame, pmap: PersonMap) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the frame a person map reads from (one row per list element with `each:`) and, for each
+    of its rows, the position of its raw row in `frame`."""
     if not pmap.each:
-        return [row]
-    elements = row.get(pmap.each)
-    if elements is None or isinstance(elements, float):
-        return []
-    return [{**element, RECORD_ID: row[RECORD_ID], RAW_ID: row[RAW_ID]} for element in elements]
+        return frame, np.arange(len(frame))
+    lists = column_at(frame, pmap.each).tolist()
+    parents = [n for n, items in enumerate(lists) if isinstance(items, list) for _ in items]
+    items = [item for items in lists if isinstance(items, list) for item in items]
+    elements = pd.DataFrame([item if isinstance(item, dict) else {} for item in items])
+    elements[RECORD_ID] = frame[RECORD_ID].to_numpy()[parents]
+    elements[RAW_ID] = frame[RAW_ID].to_numpy()[parents]
+    return elements, np.asarray(parents, dtype=int)
 
 
-def _person_rows(
-    frame: pd.DataFrame, pmap: PersonMap, reader: _Reader, batch_id: str, positions: dict[str, int]
-) -> list[dict[str, Any]]:
-    """Return the mentions one person map makes; positions number mentions per record across maps."""
-    rows = []
-    for row in _records(frame):
-        record_id = str(row[pmap.record_id]) if pmap.record_id else row[RECORD_ID]
-        for source_row in _elements(row, pmap):
-            position = positions.get(row[RAW_ID], 0)
-            positions[row[RAW_ID]] = position + 1
-            mention_id = str(row[pmap.mention_id]) if pmap.mention_id else f"{record_id}#{position}"
-            mention = {
-                "source": reader.spec.source,
-                RAW_ID: row[RAW_ID],
-                "mention_id": mention_id,
-                "record_id": record_id,
-                "role": reader.value(source_row, pmap.role, "role"),
-                "updated_at": row["_updated_at_parsed"],
-                "deleted": bool(row[DELETED]),
-                "batch_id": batch_id,
-            }
-            for name in _PERSON_FIELDS:
-                mention[name] = reader.value(source_row, getattr(pmap, name), name)
-            rows.append(mention)
-    return rows
+def _persons(
+    columns: _Columns, pmap: PersonMap, updated: pd.Series, batch_id: str, offsets: np.ndarray
+) -> pd.DataFrame:
+    """Return the mentions one person map makes; `offsets` counts mentions per raw row across maps."""
+    frame = columns.frame
+    source_rows, parents = _elements(frame, pmap)
+    if not len(parents):
+        return pd.DataFrame()
+    within = pd.Series(parents).groupby(parents).cumcount().to_numpy()
+    positions = offsets[parents] + within
+    np.add.at(offsets, parents, 1)
+    records = _as_text(frame[pmap.record_id]) if pmap.record_id else frame[RECORD_ID]
+    record_ids = records.to_numpy(dtype=object)[parents]
+    if pmap.mention_id:
+        mention_ids = _as_text(frame[pmap.mention_id]).to_numpy(dtype=object)[parents]
+    else:
+        mention_ids = np.array([f"{r}#{p}" for r, p in zip(record_ids, positions, strict=True)], dtype=object)
+    reader = _Columns(columns.spec, source_rows, columns.problems)
+    data: dict[str, Any] = {"mention_id": mention_ids, "record_id": record_ids}
+    for name in _PERSON_FIELDS:
+        data[name] = reader.value(getattr(pmap, name), name).to_numpy()
+    common = _common(frame, columns.spec.source, batch_id, updated)
+    shared = {k: v[parents] if isinstance(v, np.ndarray) else v for k, v in common.items()}
+    return _frame(
+        {"source": shared.pop("source"), RAW_ID: shared.pop(RAW_ID), **data, **shared}, len(parents)
+    )
 
 
-def _place_rows(
-    frame: pd.DataFrame, spec: SourceSpec, reader: _Reader, batch_id: str
-) -> list[dict[str, Any]]:
-    rows = []
-    for row in _records(frame):
-        for position, fmap in enumerate(spec.places):
-            address = reader.value(row, fmap, "address")
-            if address:
-                rows.append(
-                    {
-                        "source": spec.source,
-                        RAW_ID: row[RAW_ID],
-                        "mention_id": f"{row[RECORD_ID]}@{position}",
-                        "record_id": row[RECORD_ID],
-                        "address": address,
-                        "grid_code": reader.value(row, fmap.grid_code, "grid_code"),
-                        "updated_at": row["_updated_at_parsed"],
-                        "deleted": bool(row[DELETED]),
-                        "batch_id": batch_id,
-                    }
-                )
-    return rows
+def _places(columns: _Columns, spec: SourceSpec, updated: pd.Series, batch_id: str) -> pd.DataFrame:
+    """Return a place mention per address field that holds an address, ordered by raw row."""
+    frame = columns.frame
+    parts = []
+    for position, fmap in enumerate(spec.places):
+        addresses = columns.value(fmap, "address")
+        has = addresses.notna().to_numpy() & (addresses != "").to_numpy()
+        common = _common(frame, spec.source, batch_id, updated)
+        data = {
+            "source": spec.source,
+            RAW_ID: common[RAW_ID][has],
+            "mention_id": (frame[RECORD_ID] + f"@{position}").to_numpy()[has],
+            "record_id": frame[RECORD_ID].to_numpy()[has],
+            "address": addresses.to_numpy(dtype=object)[has],
+            "grid_code": columns.value(fmap.grid_code, "grid_code").to_numpy(dtype=object)[has],
+            "updated_at": common["updated_at"][has],
+            "deleted": common["deleted"][has],
+            "batch_id": batch_id,
+        }
+        parts.append(_frame(data, int(has.sum())))
+    places = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return places.sort_values(RAW_ID, kind="stable", ignore_index=True) if len(places) else places
 
 
-def _parse_updated(frame: pd.DataFrame, spec: SourceSpec, stream: Stream, reader: _Reader) -> pd.DataFrame:
-    stamp = FieldMap(field=UPDATED_AT, parse="datetime")
-    frame = frame.copy()
-    frame["_updated_at_parsed"] = [
-        reader.value(row, stamp, "updated_at") for row in _records(frame[[RECORD_ID, RAW_ID, UPDATED_AT]])
-    ]
-    return frame
+def _frame(data: dict[str, Any], length: int) -> pd.DataFrame:
+    """Return canonical rows as a frame, constants broadcast and dates typed as pandas infers them."""
+    if not length:
+        return pd.DataFrame()
+    return pd.DataFrame(data, index=pd.RangeIndex(length)).infer_objects()
 
 
 def map_stream(
@@ -231,18 +324,21 @@ def map_stream(
     by it too, so quarantine works on raw rows (record versions), not on whole records.
     """
     problems: dict[int, list[str]] = batch.problems if batch else defaultdict(list)
-    reader = _Reader(spec, problems)
-    frame = _parse_updated(raw, spec, stream, reader) if len(raw) else pd.DataFrame()
-    events, persons, places = [], [], []
-    if not frame.empty:
+    events, persons, places = pd.DataFrame(), [], pd.DataFrame()
+    if len(raw):
+        columns = _Columns(spec, raw, problems)
+        updated = columns.value(FieldMap(field=UPDATED_AT, parse="datetime"), "updated_at")
         if spec.events.stream == stream.name:
-            events = _event_rows(frame, spec.events, reader, batch_id)
-            places = _place_rows(frame, spec, reader, batch_id)
-        positions: dict[str, int] = {}
-        for pmap in spec.persons:
-            if pmap.stream == stream.name:
-                persons.extend(_person_rows(frame, pmap, reader, batch_id, positions))
-    new = CanonicalBatch(pd.DataFrame(events), pd.DataFrame(persons), pd.DataFrame(places), problems)
+            events = _events(columns, spec.events, updated, batch_id)
+            places = _places(columns, spec, updated, batch_id)
+        offsets = np.zeros(len(raw), dtype=int)
+        persons = [
+            _persons(columns, pmap, updated, batch_id, offsets)
+            for pmap in spec.persons
+            if pmap.stream == stream.name
+        ]
+    person_frame = pd.concat(persons, ignore_index=True) if any(len(p) for p in persons) else pd.DataFrame()
+    new = CanonicalBatch(events, person_frame, places, problems)
     if batch is None:
         return new
     return CanonicalBatch(

@@ -5,10 +5,11 @@
     result.quarantined       # rows that failed, as they came in, plus `reasons`
     result.report            # per expectation: GX success flag and unexpected count
 
-GX validates the batch with a suite generated from the ontology (`quality.suites`) and returns,
-for each expectation, the positions of the rows that failed it (result format COMPLETE, the
-unexpected index list); the gate turns each into a sentence naming the source, the record and
-the field. Every extracted row ends up accepted or quarantined, and that is checked here.
+GX validates the whole batch with a suite generated from the ontology (`quality.suites`) and
+says, per expectation, whether it held and how many rows broke it (result format BASIC); the rows
+are located by a vectorised mask per expectation (`quality.masks`) whose counts must agree with
+GX's. The gate turns each failure into a sentence naming the source, the record and the field.
+Every extracted row ends up accepted or quarantined, and that is checked here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -30,6 +32,7 @@ from quality.batch_checks import check_columns
 from quality.context import batch_definition
 from quality.derived import validation_frame
 from quality.formats import china_time
+from quality.masks import failing_mask
 from quality.reasons import describe_failure, failure_text
 from quality.rules import SourceRules
 from quality.suites import NOW_PARAMETER, ColumnChecks, at_column, build_suite, plan_checks
@@ -37,13 +40,9 @@ from quality.suites import NOW_PARAMETER, ColumnChecks, at_column, build_suite, 
 __all__ = ["REASONS", "ExpectationOutcome", "GateReport", "GateResult", "check_batch", "reconcile"]
 
 REASONS = "reasons"
-# COMPLETE gives every failing row's position; the index query (a pandas snippet repeating every
-# position) is of no use here and costs as much as the rest of the result.
-RESULT_FORMAT: dict[str, Any] = {
-    "result_format": "COMPLETE",
-    "return_unexpected_index_query": False,
-    "partial_unexpected_count": 20,
-}
+# BASIC gives each expectation's verdict and count; the failing rows come from the gate's masks,
+# since GX's list of them (COMPLETE) costs more than validating. No failing values are listed.
+RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
 logger = logging.getLogger(__name__)
 
 
@@ -136,8 +135,9 @@ def _split(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> tuple[pd.DataF
     failing_positions = sorted(reasons)
     failing = frame.iloc[failing_positions].copy()
     failing[REASONS] = ["; ".join(reasons[position]) for position in failing_positions]
-    passing = frame.iloc[[p for p in range(len(frame)) if p not in reasons]]
-    return passing, failing
+    keep = np.ones(len(frame), dtype=bool)
+    keep[failing_positions] = False
+    return frame.iloc[np.flatnonzero(keep)], failing
 
 
 def _record_type(name: str) -> RecordType:
@@ -161,19 +161,23 @@ def _reasons(
     formats = {checks.column.name: checks.format for checks in plan}
     reasons: dict[int, list[str]] = defaultdict(list)
     for outcome in validation.results:
-        if outcome.success:
-            continue
         field, check = _field_and_check(outcome)
         if outcome.exception_info.get("raised_exception"):
             message = outcome.exception_info.get("exception_message")
             raise QualityError(
                 f"{source} {record_type.name}: the {check} check on {field} could not run: {message}"
             )
-        positions = outcome.result.get("unexpected_index_list")
-        if positions is None:  # without the rows, failing ones would pass unnoticed
+        positions = np.flatnonzero(failing_mask(expectation_config(outcome), table, now))
+        counted = outcome.result.get("unexpected_count")
+        if bool(outcome.success) == bool(len(positions)) or (
+            counted is not None and counted != len(positions)
+        ):
             raise QualityError(
-                f"{source} {record_type.name}: GX did not say which rows failed the {check} check on {field}"
+                f"{source} {record_type.name}: GX and the gate disagree on the {check} check on {field} "
+                f"({counted} rows against {len(positions)})"
             )
+        if not len(positions):
+            continue
         column = record_type.column(field)
         values = frame[field].to_numpy(dtype=object)
         moments = table[at_column(field)].to_numpy(dtype=object) if check == "range" else None

@@ -22,6 +22,7 @@ from cityhub.pipeline.readers import observed_columns, open_reader
 from cityhub.warehouse import Warehouse
 from connectors.file_drop import FILE_FIELD, LINE_FIELD, ROW_ERROR
 from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
+from connectors.prefetch import prefetched
 from connectors.spec import FileDropFetch, SourceSpec, Stream
 from ontology import load_ontology
 from ontology.errors import QualityError
@@ -224,7 +225,7 @@ def _pull(
     reader = open_reader(spec.source, stream, variables)
     rows: list[dict[str, Any]] = []
     try:
-        for page in reader.pages(since):
+        for page in prefetched(reader.pages(since)):
             rows.extend(page)
             if on_page:
                 on_page(len(rows))

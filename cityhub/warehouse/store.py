@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cityhub.lake import BatchManifest
+from cityhub.warehouse.bulk import bulk_upsert
 from cityhub.warehouse.schema import (
     RECORD_TABLES,
     batches,
@@ -26,8 +27,6 @@ from cityhub.warehouse.schema import (
     watermarks,
 )
 from cityhub.warehouse.sealed import KEY_FILE, QuarantineSeal, masked_raw
-
-_CHUNK_ROWS = 2_000
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -85,26 +84,15 @@ class Warehouse:
         metadata.create_all(self.engine)
 
     def upsert_records(self, record_type: str, frame: pd.DataFrame) -> int:
-        """Return the number of rows offered; stored rows change only if the offered one is newer."""
-        table = RECORD_TABLES[record_type]
+        """Return the number of rows offered, loaded in bulk in one transaction; a stored row changes
+        only if the offered one is not older (see `cityhub.warehouse.bulk`)."""
         if frame.empty:
             return 0
-        keys = [c.name for c in table.primary_key.columns]
-        columns = [c.name for c in table.columns]
-        statement = _insert(self.engine, table)
-        updates = {c: statement.excluded[c] for c in columns if c not in keys}
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_=updates,
-            where=statement.excluded.updated_at >= table.c.updated_at,
-        )
-        rows = _records(frame, columns)
         with self.engine.begin() as connection:
-            for start in range(0, len(rows), _CHUNK_ROWS):
-                connection.execute(statement, rows[start : start + _CHUNK_ROWS])
+            offered = bulk_upsert(connection, RECORD_TABLES[record_type], frame)
             if record_type == "EventRecord":  # the version's status joins the history in the same commit
                 self.append_status_history(frame, connection)
-        return len(rows)
+        return offered
 
     def append_status_history(self, frame: pd.DataFrame, connection: sa.Connection | None = None) -> int:
         """Append the status of every event record version in `frame` to `record_status_history` in one

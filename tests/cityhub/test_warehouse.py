@@ -53,6 +53,35 @@ def test_latest_version_wins_and_old_replays_do_not_roll_back(warehouse):
     assert warehouse.count("PersonMention") == 1
 
 
+def test_one_bulk_load_keeps_the_newest_of_several_versions_of_a_key(warehouse):
+    versions = [mention("张伟", NOW), mention("張偉", NOW + dt.timedelta(hours=1)), mention("张玮", NOW)]
+    assert warehouse.upsert_records("PersonMention", pd.DataFrame(versions)) == 3
+    assert warehouse.read_table("PersonMention")["name"].tolist() == ["張偉"]
+
+
+def test_bulk_loaded_values_read_back_as_written_missing_ones_as_null(warehouse):
+    row = mention("张伟", dt.datetime(2026, 11, 20, 10, 0, 0, 250))
+    row.update(birth_date=dt.date(1990, 3, 7), deleted=True)
+    other = mention("李娜", NOW, mention_id="RX2#0")  # no birth date: the column holds NaT
+    warehouse.upsert_records("PersonMention", pd.DataFrame([row, other]))
+    stored = warehouse.read_table("PersonMention").set_index("mention_id")
+    assert pd.Timestamp(stored.at["RX1#0", "updated_at"]) == pd.Timestamp(row["updated_at"])
+    assert pd.Timestamp(stored.at["RX1#0", "birth_date"]).date() == dt.date(1990, 3, 7)
+    assert bool(stored.at["RX1#0", "deleted"]) is True
+    assert stored.at["RX2#0", "birth_date"] is None or pd.isna(stored.at["RX2#0", "birth_date"])
+    assert stored.at["RX2#0", "id_number"] is None
+
+
+def test_a_bulk_load_compares_update_times_with_rows_sqlalchemy_wrote(warehouse):
+    from cityhub.warehouse.schema import RECORD_TABLES
+
+    with warehouse.engine.begin() as connection:  # stored the ORM way, at the very same moment
+        connection.execute(RECORD_TABLES["PersonMention"].insert(), [mention("张伟", NOW)])
+    warehouse.upsert_records("PersonMention", pd.DataFrame([mention("张玮", NOW)]))  # not older: wins
+    warehouse.upsert_records("PersonMention", pd.DataFrame([mention("旧", NOW - dt.timedelta(seconds=1))]))
+    assert warehouse.read_table("PersonMention")["name"].tolist() == ["张玮"]
+
+
 def test_watermark_only_moves_forward(warehouse):
     def manifest(batch_id: str, to: str) -> BatchManifest:
         return BatchManifest("hotline", batch_id, "", to, 10, "f", "s" * 64, "t")

@@ -63,7 +63,8 @@ def test_building_the_site_leaves_the_gate_results_whole(results, index):
         for r in results[0].report.validation.results
         if r.expectation_config.kwargs["column"] == "id_number__valid"
     )
-    assert id_check.result["unexpected_index_list"] == [1]
+    assert id_check.result["unexpected_count"] == 1
+    assert not id_check.success
 
 
 def test_a_relative_site_directory_is_resolved(results, tmp_path, monkeypatch):

@@ -1,0 +1,128 @@
+"""Bulk upserts of canonical records: a frame's columns turned into driver values column by
+column, then one statement per batch rather than one per row.
+
+SQLite: one `INSERT … ON CONFLICT DO UPDATE` run by the driver's executemany over every row, in
+one transaction. PostgreSQL: the rows `COPY`-ed into a temporary staging table, then one
+`INSERT … SELECT … ON CONFLICT DO UPDATE` from it. Either way a stored row is replaced only by
+one whose `updated_at` is not older, so replaying an old batch never rolls a record back.
+
+Values go to the driver as SQLAlchemy would have sent them (SQLite keeps datetimes as
+`YYYY-MM-DD HH:MM:SS.ffffff` text, compared as text), so rows loaded here and rows written
+through SQLAlchemy compare and read back alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+__all__ = ["bulk_upsert"]
+
+
+def bulk_upsert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Return the number of rows offered; upsert them into `table` inside the caller's transaction."""
+    columns = [c.name for c in table.columns]
+    keys = [c.name for c in table.primary_key.columns]
+    postgres = connection.dialect.name == "postgresql"
+    values = [_driver_values(frame[name], table.c[name].type, postgres) for name in columns]
+    rows = list(zip(*values, strict=True))
+    if not rows:
+        return 0
+    if postgres:
+        _copy_upsert(connection, table, columns, keys, rows)
+    else:
+        connection.exec_driver_sql(_upsert_sql(table.name, columns, keys, "?", "excluded"), rows)
+    return len(rows)
+
+
+def _upsert_sql(target: str, columns: Sequence[str], keys: Sequence[str], marker: str, new: str) -> str:
+    """Return `INSERT … VALUES (markers) ON CONFLICT (keys) DO UPDATE … WHERE not older`."""
+    names = ", ".join(_quoted(c) for c in columns)
+    markers = ", ".join(marker for _ in columns)
+    return f"INSERT INTO {_quoted(target)} ({names}) VALUES ({markers}) " + _on_conflict(
+        target, columns, keys, new
+    )
+
+
+def _on_conflict(target: str, columns: Sequence[str], keys: Sequence[str], new: str) -> str:
+    updates = ", ".join(f"{_quoted(c)} = {new}.{_quoted(c)}" for c in columns if c not in keys)
+    return (
+        f"ON CONFLICT ({', '.join(_quoted(k) for k in keys)}) DO UPDATE SET {updates} "
+        f"WHERE {new}.updated_at >= {_quoted(target)}.updated_at"
+    )
+
+
+def _copy_upsert(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: list[str],
+    keys: list[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """COPY the rows into a staging table, then upsert the newest row of each key from it."""
+    stage = f"stage_{table.name}"
+    names = ", ".join(_quoted(c) for c in columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {_quoted(table.name)}) ON COMMIT DROP")
+    with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    key_list = ", ".join(_quoted(k) for k in keys)
+    # One INSERT may not update a row twice: the newest offered version of each key goes in.
+    cursor.execute(
+        f"INSERT INTO {_quoted(table.name)} ({names}) "
+        f"SELECT DISTINCT ON ({key_list}) {names} FROM {stage} ORDER BY {key_list}, updated_at DESC "
+        + _on_conflict(table.name, columns, keys, "excluded")
+    )
+    cursor.execute(f"DROP TABLE {stage}")  # a second load in the same transaction stages afresh
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _driver_values(values: pd.Series, kind: sa.types.TypeEngine[Any], postgres: bool) -> list[Any]:
+    """Return one column's values as the driver takes them, missing ones as None."""
+    missing = values.isna().to_numpy()
+    if isinstance(kind, sa.DateTime | sa.Date):
+        moments = pd.to_datetime(values, errors="coerce")
+        if not postgres:
+            text = _sqlite_text(moments, isinstance(kind, sa.Date))
+            return _with_none(text, missing | moments.isna().to_numpy())
+        gone = missing | moments.isna().to_numpy()
+        dates = isinstance(kind, sa.Date)
+        stamps = [
+            None if absent else (stamp.date() if dates else stamp.to_pydatetime())
+            for stamp, absent in zip(moments, gone, strict=True)
+        ]
+        return _with_none(np.array(stamps, dtype=object), gone)
+    if isinstance(kind, sa.Boolean):
+        return _with_none(values.to_numpy(dtype=object).astype(bool).astype(object), missing)
+    if isinstance(kind, sa.Integer):
+        whole = [value if gone else int(value) for value, gone in zip(values, missing, strict=True)]
+        return _with_none(np.array(whole, dtype=object), missing)
+    return _with_none(values.to_numpy(dtype=object), missing)
+
+
+def _sqlite_text(moments: pd.Series, dates: bool) -> np.ndarray:
+    """Return moments in the text form SQLAlchemy's SQLite dialect stores them in
+    (`YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS.ffffff`), written by numpy in one step."""
+    if getattr(moments.dt, "tz", None) is not None:  # an aware moment keeps its wall-clock time
+        shown: np.ndarray = moments.dt.strftime("%Y-%m-%d" if dates else "%Y-%m-%d %H:%M:%S.%f").to_numpy(
+            dtype=object
+        )
+        return shown
+    stamps = moments.to_numpy(dtype="M8[D]" if dates else "M8[us]")
+    text = np.datetime_as_string(stamps, unit="D" if dates else "us")
+    written: np.ndarray = text if dates else np.char.replace(text, "T", " ")
+    return written.astype(object)
+
+
+def _with_none(array: np.ndarray, missing: np.ndarray) -> list[Any]:
+    out = array.astype(object, copy=True)
+    out[missing] = None
+    return list(out.tolist())
