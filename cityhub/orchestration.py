@@ -17,20 +17,19 @@ import datetime as dt
 import importlib
 import json
 import logging
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cityhub.config import Settings, get_settings
+from cityhub.run_files import result_from_json, result_to_json, write_json
 from connectors.spec import SourceSpec, load_sources
 from ontology.errors import BadInput
 
 if TYPE_CHECKING:
     from cityhub.pipeline.ingest import StreamResult
     from cityhub.warehouse import Warehouse
-    from quality.gate import GateReport
 
 #: Task log lines (counts and names only, never record values): Airflow shows them per task.
 log = logging.getLogger(__name__)
@@ -60,7 +59,6 @@ _SCHEDULE_RANK = ("*/15 * * * *", "@hourly", "@daily")
 #: The quality report covers this many hours before its run; a stream whose newest record is
 #: older than that is reported stale, unless its definition sets its own `max_age_hours`.
 REPORT_WINDOW_HOURS = 24.0
-_BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +131,9 @@ def ingest_source(source: str, variables: Mapping[str, str]) -> dict[str, Any]:
             log.warning("%s.%s: %s", source, result.stream, warning)
         if result.batch_id:
             key, loaded_at = lake_source(spec, spec.stream(result.stream)), dt.datetime.now()
-            _write_json(
+            write_json(
                 runs / loaded_at.date().isoformat() / f"{key}--{result.batch_id}.json",
-                _result_to_json(result, key, loaded_at),
+                result_to_json(result, key, loaded_at),
             )
 
     results = ingest_sources([spec], warehouse, lake, on_stream=keep, variables=variables)
@@ -245,7 +243,7 @@ def quality_report(until: dt.datetime, hours: float = REPORT_WINDOW_HOURS) -> di
         "streams": streams,
         "warnings": warnings,
     }
-    _write_json(quality_dir() / "reports" / f"{_stamp(end)}.json", report)
+    write_json(quality_dir() / "reports" / f"{_stamp(end)}.json", report)
     return {
         "batches": int(len(loaded)),
         "extracted": int(loaded["extracted"].sum()),
@@ -287,7 +285,7 @@ def quality_docs(until: dt.datetime, hours: float = REPORT_WINDOW_HOURS) -> dict
     from cityhub.pipeline.run import build_quality_docs
 
     start, end = _window(until, hours)
-    results = [_result_from_json(run) for run in _runs(start, end)]
+    results = [result_from_json(run) for run in _runs(start, end)]
     index = build_quality_docs(results, quality_dir() / "docs" / _stamp(end))
     return {
         "runs": len(results),
@@ -311,94 +309,3 @@ def _runs(start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
             if start <= dt.datetime.fromisoformat(run["loaded_at"]) < end:
                 runs.append(run)
     return sorted(runs, key=lambda run: run["loaded_at"])
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON whole or not at all, so a task killed mid-write leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    staging.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), "utf-8")
-    os.replace(staging, path)
-
-
-def _result_to_json(result: StreamResult, key: str, loaded_at: dt.datetime) -> dict[str, Any]:
-    return {
-        "key": key,
-        "source": result.source,
-        "stream": result.stream,
-        "batch_id": result.batch_id,
-        "loaded_at": loaded_at.isoformat(timespec="seconds"),
-        "extracted": result.extracted,
-        "accepted": result.accepted,
-        "quarantined": result.quarantined,
-        "watermark": result.watermark,
-        "warnings": list(result.warnings),
-        "reports": [_report_to_json(report) for report in result.reports],
-    }
-
-
-def _result_from_json(run: dict[str, Any]) -> StreamResult:
-    from cityhub.pipeline.ingest import StreamResult
-
-    return StreamResult(
-        run["source"],
-        run["stream"],
-        run["batch_id"],
-        run["extracted"],
-        run["accepted"],
-        run["quarantined"],
-        run["watermark"],
-        tuple(run["warnings"]),
-        tuple(_report_from_json(report) for report in run["reports"]),
-    )
-
-
-def _report_to_json(report: GateReport) -> dict[str, Any]:
-    validation: dict[str, Any] = report.validation.to_json_dict()  # type: ignore[no-untyped-call]
-    for result in validation.get("results", []):
-        _drop_keys(result.get("result") or {}, _BULKY_RESULT_KEYS)
-    return {
-        "source": report.source,
-        "record_type": report.record_type,
-        "suite_name": report.suite_name,
-        "batch_id": report.batch_id,
-        "checked_at": report.checked_at.isoformat(),
-        "extracted": report.extracted,
-        "accepted": report.accepted,
-        "quarantined": report.quarantined,
-        "success": report.success,
-        "outcomes": [_outcome_to_json(o) for o in report.outcomes],
-        "validation": validation,
-    }
-
-
-def _outcome_to_json(outcome: Any) -> dict[str, Any]:
-    return {name: getattr(outcome, name) for name in outcome.__dataclass_fields__}
-
-
-def _drop_keys(mapping: dict[str, Any], keys: Iterable[str]) -> None:
-    for key in keys:
-        mapping.pop(key, None)
-
-
-def _report_from_json(data: dict[str, Any]) -> GateReport:
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResultSchema,
-    )
-
-    from quality.gate import ExpectationOutcome, GateReport
-
-    validation = ExpectationSuiteValidationResultSchema().load(data["validation"])
-    return GateReport(
-        source=data["source"],
-        record_type=data["record_type"],
-        suite_name=data["suite_name"],
-        batch_id=data["batch_id"],
-        checked_at=dt.datetime.fromisoformat(data["checked_at"]),
-        extracted=data["extracted"],
-        accepted=data["accepted"],
-        quarantined=data["quarantined"],
-        success=data["success"],
-        outcomes=tuple(ExpectationOutcome(**o) for o in data["outcomes"]),
-        validation=validation,
-    )

@@ -21,6 +21,7 @@ from cityhub.access.views import dossier_view, person_view, record_reasons
 from cityhub.access.visibility import VisibilityIndex
 from cityhub.config import Settings, get_settings
 from cityhub.handling_views import case_labels, grid_workload, status_timeline
+from cityhub.health import hub_health
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.read_cache import ViewCache
 from cityhub.read_cards import person_cards, titled
@@ -365,19 +366,7 @@ class Reader:
 
     def health(self) -> dict[str, str]:
         """Return whether the warehouse, the search index and the graph answer."""
-        state: dict[str, str] = {}
-        probes: tuple[tuple[str, Callable[[], int]], ...] = (
-            ("warehouse", lambda: self.warehouse.count(_TABLES["people"].name)),
-            ("search", lambda: _count_search(self.settings)),
-            ("graph", lambda: _count_graph(self.settings)),
-        )
-        for name, probe in probes:
-            try:
-                probe()
-                state[name] = "ok"
-            except Exception as error:  # noqa: BLE001 - a health check reports, it does not raise
-                state[name] = f"unavailable: {type(error).__name__}"
-        return state
+        return hub_health(self.warehouse, self.settings)
 
 
 def _as_json(value: Any, scope: Scope) -> dict[str, Any]:
@@ -388,16 +377,6 @@ def _as_json(value: Any, scope: Scope) -> dict[str, Any]:
 def _as_json_list(value: Any, scope: Scope) -> list[dict[str, Any]]:
     """Return a list of mappings shaped for `scope`."""
     return cast(list[dict[str, Any]], shaped(value, scope))
-
-
-def _count_search(settings: Settings) -> int:
-    with open_search_index(settings) as index:
-        return index.count("person")
-
-
-def _count_graph(settings: Settings) -> int:
-    with open_graph_store(settings) as store:
-        return sum(store.counts().values())
 
 
 def _explained(row: dict[str, Any]) -> dict[str, Any]:
