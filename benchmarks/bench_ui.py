@@ -195,10 +195,11 @@ def _row(what: str, measured: list[float | None], budget: float) -> dict[str, An
 
 
 def add_officers(settings: Any, count: int) -> list[str]:
-    """Add `count` police officers to the home (passwords as the harness's); return their usernames."""
+    """Add `count` police officers to the home (passwords: `proving.browser.password_of`); return their
+    usernames."""
     from cityhub.access.policy import load_policy
     from cityhub.access.users import UserStore
-    from tests.workbench.harness import password_of
+    from proving.browser import password_of
 
     store = UserStore(settings.home / "users.yaml", load_policy())
     names = [f"officer{i}" for i in range(1, count + 1)]
@@ -211,7 +212,7 @@ def measure(home: Path, count: int, seed: int, officers: int = 1) -> list[dict[s
     """Serve `home`, sign in `officers` police users and measure every page and search-as-you-type,
     the samples taken by the officers in turn (one tab each)."""
     from cityhub.config import Settings
-    from tests.workbench.harness import (
+    from proving.browser import (
         add_users,
         chromium,
         served_hub,
