@@ -16,7 +16,6 @@ Run alone: `python -m benchmarks.bench_abuse --people 2000` (or `cityhub bench a
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import subprocess
 import sys
@@ -48,21 +47,17 @@ def build_home(people: int, seed: int, folder: Path) -> Path:
     from cityhub.warehouse.migrate import upgrade
     from connectors.spec import load_sources
     from simulators.city import simulate_city
-    from simulators.services.runner import DepartmentSystems
+    from simulators.services.runner import DepartmentSystems, sources_pointed_at
 
     city, home = folder / "city", folder / "home"
     simulate_city(people=people, seed=seed, out=city, days=365)
     home.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{home / 'warehouse.sqlite'}"
     upgrade(url)
-    saved = dict(os.environ)
-    try:
-        with DepartmentSystems(city, home / "systems") as systems:
-            os.environ.update(systems.environment())
-            ingest_sources(list(load_sources().values()), Warehouse(url), Lake(home / "lake"))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with sources_pointed_at(DepartmentSystems(city, home / "systems")) as variables:
+        ingest_sources(
+            list(load_sources().values()), Warehouse(url), Lake(home / "lake"), variables=variables
+        )
     fusion.full_rebuild(Settings(home=home))
     return home
 

@@ -1,18 +1,24 @@
 """The officials' workbench: a Chinese web UI served by the hub itself, at `/`.
 
-Everything it loads comes from the hub: the page, its scripts and the vendored Vue 3, Vue Router,
-Element Plus, ECharts and Cytoscape.js (their prebuilt npm dist files, under `static/vendor`, so no
-build step and no CDN). The UI reads only the public API, signed in like any other client; the one
-thing it gets beside the API is the Chinese labels of the ontology's codes (categories, departments,
-statuses, levels), built from ontology/schema at start and written into the page.
+Everything it loads comes from the hub, never a CDN, and nothing is built at run time: the page, the
+app's script and the vendored libraries under `static/vendor`. Vue 3's runtime, Vue Router and the
+Element Plus components the app uses (with only their CSS) are one bundle, `workbench-libs.js/.css`;
+the app's modules (`static/app`) are one script, `static/bundle/app.js`, their templates compiled to
+render functions. Both are built at development time by `api/workbench/build` (esbuild, npm; see its
+README) and committed; a test fails when `static/app` changed and `app.js` was not rebuilt. ECharts
+and Cytoscape.js are their prebuilt npm dist files, loaded by the pages that need them.
+
+The UI reads only the public API, signed in like any other client; the one thing it gets beside the
+API is the Chinese labels of the ontology's codes (categories, departments, statuses, levels), built
+from ontology/schema at start and written into the page.
 
 The page's head carries one small script inlined (`static/app/early.js`): it sends the opened page's
 first API requests while the libraries load, the very requests the page then makes (api.js takes
 each answer once), so a page loaded afresh waits for the hub and for its scripts side by side.
 
-The app's own scripts are served under a path named by a digest of their contents
-(`/workbench/app-<digest>/`), so browsers keep them, and the vendored files, for a week without
-asking again, and a new version of the workbench is a new path.
+The app's script and stylesheet are served under paths named by a digest of their contents
+(`/workbench/bundle-<digest>/`, `/workbench/app-<digest>/`), so browsers keep them, and the vendored
+files, for a week without asking again, and a new version of the workbench is a new path.
 """
 
 from __future__ import annotations
@@ -89,19 +95,15 @@ def app_digest(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def index_page(app_path: str) -> bytes:
-    """Return the workbench's page: its scripts at `app_path`, preloaded, and the code labels inline."""
+def index_page(app_path: str, bundle_path: str) -> bytes:
+    """Return the workbench's page: its stylesheet at `app_path`, its script at `bundle_path`, the code
+    labels inline."""
     app = STATIC / "app"
-    preload = "\n".join(
-        f'  <link rel="modulepreload" href="{app_path}/{path.relative_to(app).as_posix()}">'
-        for path in sorted(app.rglob("*.js"))
-        if path.name != EARLY
-    )
     early = (app / EARLY).read_text("utf-8").replace("</", "<\\/")
     codes = json.dumps(code_labels(), ensure_ascii=False).replace("</", "<\\/")
     html = (STATIC / "index.html").read_text("utf-8")
     html = html.replace("/workbench/app/", f"{app_path}/")
-    html = html.replace("<!-- modulepreload -->", preload)
+    html = html.replace("/workbench/bundle/", f"{bundle_path}/")
     html = html.replace("<!-- early -->", f"<script>{early}</script>")
     html = html.replace("<!-- codes -->", f"<script>window.cityhubCodes = {codes};</script>")
     return html.encode("utf-8")
@@ -134,11 +136,13 @@ def code_labels() -> dict[str, Any]:
 def mount_workbench(app: FastAPI) -> None:
     """Serve the workbench at `/` and its files under /workbench, beside the API's own routes."""
     app_path = f"{WORKBENCH_PREFIX}/app-{app_digest(STATIC / 'app')}"
-    page = index_page(app_path)
+    bundle_path = f"{WORKBENCH_PREFIX}/bundle-{app_digest(STATIC / 'bundle')}"
+    page = index_page(app_path, bundle_path)
 
     @app.get("/", include_in_schema=False)
     def workbench() -> Response:
         return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     app.mount(app_path, _Immutable(directory=STATIC / "app"), name="workbench-app")
+    app.mount(bundle_path, _Immutable(directory=STATIC / "bundle"), name="workbench-bundle")
     app.mount(f"{WORKBENCH_PREFIX}/vendor", _Immutable(directory=STATIC / "vendor"), name="workbench-vendor")

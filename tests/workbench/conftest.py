@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from cityhub.config import Settings
+from proving.browser import add_users, browser_available, chromium, served_hub, warm_search
 from tests.api.conftest import hub  # noqa: F401  (the resolved city, one fusion run, reused)
-from tests.workbench.harness import add_users, browser_available, chromium, served_hub, warm_search
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from cityhub.access.reviews import DECISIONS_TABLE
 from cityhub.warehouse import Warehouse
-from tests.workbench.harness import USERS, sign_in, state_purpose, watched_page
+from proving.browser import USERS, sign_in, state_purpose, watched_page
 
 pytestmark = pytest.mark.timeout(300)
 

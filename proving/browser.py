@@ -1,7 +1,8 @@
 """Driving the workbench in a real browser: the hub served in a thread, Debian's Chromium through
 Playwright, every request checked to stay on the hub, console errors collected.
 
-Shared by the end-to-end tests and `cityhub bench ui`.
+Shared by the end-to-end tests (tests/workbench) and `cityhub bench ui`; the proving ground never
+imports the tests.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ USERS = {
 
 
 def password_of(username: str) -> str:
+    """Return the password the proving ground gives `username`."""
     return f"password-{username}"
 
 
@@ -44,6 +46,7 @@ def add_users(settings: Settings) -> None:
 
 
 def browser_available() -> bool:
+    """Tell whether Debian's Chromium is installed."""
     return shutil.which(CHROMIUM) is not None
 
 
