@@ -1,18 +1,25 @@
 """Daily file drops: CSV (often GBK) or XLSX files in a folder, one per day.
 
-The watermark is the date of the last file read. A malformed line (wrong number of fields, bytes
-that don't decode) is kept as a row with `_row_error` set, so it reaches quarantine instead of
-vanishing: nothing read from a file is lost. A file that cannot be read as a whole (another
-encoding, another delimiter, cut short, empty, its data on another sheet) stops the batch with a
-`BadFile` naming the file and the problem, before anything is loaded.
+The watermark is the date of the last file read. A file already read is known by its checksum, not
+by its date: a file dropped late, dated at or before the watermark, is still read, and a file
+dropped again unchanged is not (`KnownFiles`, kept by the warehouse). Files dated before the hub
+began keeping checksums were read by their date alone and are not looked at again.
+
+A malformed line (wrong number of fields, bytes that don't decode) is kept as a row with
+`_row_error` set, so it reaches quarantine instead of vanishing: nothing read from a file is lost.
+A file that cannot be read as a whole (another encoding, another delimiter, cut short, empty, its
+data on another sheet) stops the batch with a `BadFile` naming the file and the problem, before
+anything is loaded.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,23 @@ _FOREIGN_ENCODING_SHARE = 0.2
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "bars"}
 FILE_FIELD = "_file"
 LINE_FIELD = "_line"
+FILE_DATE_FIELD = "_file_date"
+FILE_SHA256_FIELD = "_file_sha256"
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFiles:
+    """The files of a stream already read: their checksums, and the first date among them."""
+
+    checksums: frozenset[str] = field(default_factory=frozenset)
+    tracked_from: str = ""  # YYYYMMDD of the earliest file with a checksum kept; '' when none is
+
+    def is_new(self, day: str, since_day: str, checksum: str) -> bool:
+        """Return whether a file dated `day` (checksum `checksum`) is to be read after `since_day`."""
+        if checksum in self.checksums:
+            return False
+        late = day <= since_day
+        return not late or (bool(self.tracked_from) and day >= self.tracked_from)
 
 
 class BadFile(SourceError):
@@ -42,9 +66,15 @@ class FileDropReader:
     """Reads the files dropped after a watermark date, oldest first."""
 
     def __init__(
-        self, source: str, fetch: FileDropFetch, variables: Mapping[str, str], record_id: str = ""
+        self,
+        source: str,
+        fetch: FileDropFetch,
+        variables: Mapping[str, str],
+        record_id: str = "",
+        known: KnownFiles | None = None,
     ) -> None:
         self.source = source
+        self.known = known or KnownFiles()
         self.fetch = fetch
         self.record_id = record_id  # a sheet without it is the wrong sheet
         self.folder = Path(expand_variables(fetch.folder, variables))
@@ -53,22 +83,30 @@ class FileDropReader:
     def close(self) -> None:
         """Nothing to release; present so every reader closes the same way."""
 
-    def files_after(self, since: str) -> list[tuple[str, Path]]:
-        """Return (YYYYMMDD, path) of the files dated after `since` (an ISO date or '')."""
+    def files_to_read(self, since: str) -> list[tuple[str, Path, str]]:
+        """Return (YYYYMMDD, path, sha256) of the files not read yet: dated after `since` (an ISO
+        date or ''), or dropped late (dated at or before it) with a checksum never seen; oldest first."""
         since_day = since[:10].replace("-", "")
         found = []
         for path in self.folder.glob(self.fetch.pattern):
             match = self._date.search(path.name)
-            if match and match.group(1) > since_day and not path.name.startswith("."):
-                found.append((match.group(1), path))
+            if not match or path.name.startswith("."):
+                continue
+            day = match.group(1)
+            if day <= since_day and (not self.known.tracked_from or day < self.known.tracked_from):
+                continue  # read by its date before checksums were kept: not hashed again
+            checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+            if self.known.is_new(day, since_day, checksum):
+                found.append((day, path, checksum))
         return sorted(found)
 
     def pages(self, since: str) -> Iterator[list[dict[str, Any]]]:
         """Yield each new file's rows (as strings), a file at a time."""
-        for day, path in self.files_after(since):
+        for day, path, checksum in self.files_to_read(since):
             rows = self._read_xlsx(path) if path.suffix.lower() == ".xlsx" else self._read_csv(path)
             for row in rows:
-                row["_file_date"] = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+                row[FILE_DATE_FIELD] = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+                row[FILE_SHA256_FIELD] = checksum
             yield rows
 
     def _read_csv(self, path: Path) -> list[dict[str, Any]]:

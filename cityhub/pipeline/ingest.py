@@ -20,7 +20,14 @@ import pyarrow as pa
 from cityhub.lake import BatchManifest, Lake
 from cityhub.pipeline.readers import observed_columns, open_reader
 from cityhub.warehouse import Warehouse
-from connectors.file_drop import FILE_FIELD, LINE_FIELD, ROW_ERROR
+from connectors.file_drop import (
+    FILE_DATE_FIELD,
+    FILE_FIELD,
+    FILE_SHA256_FIELD,
+    LINE_FIELD,
+    ROW_ERROR,
+    KnownFiles,
+)
 from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
 from connectors.prefetch import prefetched
 from connectors.spec import FileDropFetch, SourceSpec, Stream
@@ -73,7 +80,7 @@ def _since(warehouse: Warehouse, key: str, stream: Stream) -> tuple[str, str]:
 
 def _watermark_to(stream: Stream, rows: list[dict[str, Any]], frame: pd.DataFrame, mark: str) -> str:
     if isinstance(stream.fetch, FileDropFetch):
-        return max([mark] + [str(r["_file_date"]) for r in rows])
+        return max([mark] + [str(r[FILE_DATE_FIELD]) for r in rows])
     stamps = pd.to_datetime(frame[UPDATED_AT].astype(str), errors="coerce").dropna()
     newest = stamps.max().isoformat(timespec="seconds") if len(stamps) else mark
     return max(mark, newest)
@@ -220,9 +227,11 @@ def _pull(
     since: str,
     variables: Mapping[str, str],
     on_page: Callable[[int], None] | None,
+    known: KnownFiles | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the stream's raw rows since `since`, its columns checked (per file for file drops)."""
-    reader = open_reader(spec.source, stream, variables)
+    """Return the stream's raw rows since `since`, its columns checked (per file for file drops,
+    `known` naming the files already read)."""
+    reader = open_reader(spec.source, stream, variables, known)
     rows: list[dict[str, Any]] = []
     try:
         for page in prefetched(reader.pages(since)):
@@ -253,7 +262,8 @@ def ingest_stream(
     """
     key = lake_source(spec, stream)
     mark, since = _since(warehouse, key, stream)
-    rows = _pull(spec, stream, since, variables, on_page)
+    known = warehouse.known_files(key) if isinstance(stream.fetch, FileDropFetch) else None
+    rows = _pull(spec, stream, since, variables, on_page, known)
     if not rows:
         return StreamResult(spec.source, stream.name, "", 0, 0, 0, mark)
     frame = stream_frame(rows, stream)
@@ -275,7 +285,7 @@ def ingest_stream(
     load_accepted(warehouse, judgement)
     warehouse.quarantine_rows(quarantined)
     warnings = _batch_warnings(stream, warehouse, key, frame, now)
-    warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined))
+    warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined), files=_files_read(rows))
     return StreamResult(
         spec.source,
         stream.name,
@@ -287,6 +297,16 @@ def ingest_stream(
         warnings,
         tuple(judgement.reports),
     )
+
+
+def _files_read(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """Return (sha256, file name, YYYYMMDD) of each dropped file the rows came from (none for APIs)."""
+    files = {
+        (str(r[FILE_SHA256_FIELD]), str(r[FILE_FIELD]), str(r[FILE_DATE_FIELD]).replace("-", ""))
+        for r in rows
+        if r.get(FILE_SHA256_FIELD)
+    }
+    return sorted(files)
 
 
 def _batch_warnings(

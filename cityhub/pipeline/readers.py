@@ -6,12 +6,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from connectors.database import DatabaseReader
-from connectors.file_drop import FILE_FIELD, LINE_FIELD, ROW_ERROR, FileDropReader
+from connectors.file_drop import (
+    FILE_DATE_FIELD,
+    FILE_FIELD,
+    FILE_SHA256_FIELD,
+    LINE_FIELD,
+    ROW_ERROR,
+    FileDropReader,
+    KnownFiles,
+)
 from connectors.http_api import HttpApiReader
 from connectors.spec import DatabaseFetch, FileDropFetch, HttpFetch, Stream
 
 #: Columns a reader adds to raw rows; never part of the source's own schema.
-READER_COLUMNS = {FILE_FIELD, LINE_FIELD, ROW_ERROR, "_file_date"}
+READER_COLUMNS = {FILE_FIELD, LINE_FIELD, ROW_ERROR, FILE_DATE_FIELD, FILE_SHA256_FIELD}
 
 
 class Reader(Protocol):
@@ -26,15 +34,18 @@ class Reader(Protocol):
         ...
 
 
-def open_reader(source: str, stream: Stream, variables: Mapping[str, str]) -> Reader:
-    """Return a reader for the stream's fetch kind, its `${NAME}` references read from `variables`."""
+def open_reader(
+    source: str, stream: Stream, variables: Mapping[str, str], known: KnownFiles | None = None
+) -> Reader:
+    """Return a reader for the stream's fetch kind, its `${NAME}` references read from `variables`
+    (for a file drop, `known` names the files already read)."""
     fetch = stream.fetch
     if isinstance(fetch, HttpFetch):
         return HttpApiReader(source, fetch, variables)
     if isinstance(fetch, DatabaseFetch):
         return DatabaseReader(source, fetch, stream.record_id, variables)
     if isinstance(fetch, FileDropFetch):
-        return FileDropReader(source, fetch, variables, stream.record_id)
+        return FileDropReader(source, fetch, variables, stream.record_id, known)
     raise TypeError(f"unknown fetch kind {type(fetch).__name__}")
 
 

@@ -117,6 +117,19 @@ record_status_history = sa.Table(
     sa.Column("batch_id", sa.String(512), nullable=False),
 )
 
+#: Every dropped file a stream has read, known by its checksum: a file dropped late (dated at or
+#: before the watermark) is still read, one dropped again unchanged is not.
+source_files = sa.Table(
+    "source_files",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("file_day", sa.String(8), nullable=False),
+    sa.Column("batch_id", sa.String(64), nullable=False),
+    sa.Column("read_at", sa.DateTime, nullable=False),
+)
+
 # The resolved tables share this metadata (declared in their own module, imported for its effect).
 from cityhub.warehouse import resolved as _resolved  # noqa: E402, F401
 from cityhub.warehouse import review as _review  # noqa: E402, F401

@@ -23,10 +23,12 @@ from cityhub.warehouse.schema import (
     metadata,
     quarantine,
     record_status_history,
+    source_files,
     source_runs,
     watermarks,
 )
 from cityhub.warehouse.sealed import KEY_FILE, QuarantineSeal, masked_raw
+from connectors.file_drop import KnownFiles
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -130,8 +132,15 @@ class Warehouse:
             connection.execute(statement, payload)
         return len(payload)
 
-    def record_batch(self, manifest: BatchManifest, accepted: int, quarantined: int) -> None:
-        """Log a loaded batch and advance the source's watermark in one transaction."""
+    def record_batch(
+        self,
+        manifest: BatchManifest,
+        accepted: int,
+        quarantined: int,
+        files: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """Log a loaded batch, the dropped files it read ((sha256, file name, YYYYMMDD) each) and
+        advance the source's watermark, in one transaction."""
         now = dt.datetime.now()
         row = {
             "source": manifest.source,
@@ -158,9 +167,25 @@ class Warehouse:
             set_={k: mark_insert.excluded[k] for k in ("watermark", "batch_id", "updated_at")},
             where=mark_insert.excluded.watermark > watermarks.c.watermark,
         )
+        read = [
+            {"source": manifest.source, "sha256": sha, "file_name": name, "file_day": day}
+            | {"batch_id": manifest.batch_id, "read_at": now}
+            for sha, name, day in files
+        ]
         with self.engine.begin() as connection:
             connection.execute(batch_insert, [row])
             connection.execute(mark_upsert, [mark])
+            if read:
+                connection.execute(_insert(self.engine, source_files).on_conflict_do_nothing(), read)
+
+    def known_files(self, source: str) -> KnownFiles:
+        """Return the checksums of the files a stream has read, and the first date among them."""
+        query = sa.select(source_files.c.sha256, source_files.c.file_day).where(
+            source_files.c.source == source
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return KnownFiles(frozenset(r.sha256 for r in rows), min((r.file_day for r in rows), default=""))
 
     def recent_batch_sizes(self, source: str, limit: int = 10) -> list[int]:
         """Return the row counts of the source's latest batches, newest first."""

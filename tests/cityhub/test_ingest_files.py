@@ -64,3 +64,32 @@ def test_empty_and_repeated_record_ids_in_a_file_are_quarantined(drops):
     assert "empty record ID" in reasons and f"line {len(lines)}" in reasons and "already on" in reasons
     stored = warehouse.read_table("EventRecord")
     assert not (stored["record_id"].fillna("") == "").any()
+
+
+def test_a_file_dropped_late_is_read_and_a_file_dropped_again_unchanged_is_not(drops):
+    systems, warehouse, lake = drops
+    files = _csv_files(systems)
+    late = files[0]
+    held_back = late.read_bytes()
+    late.unlink()  # the office drops it only after later days were read
+    _ingest(systems, warehouse, lake)
+    assert late.name not in set(warehouse.read_table("source_files")["file_name"])
+
+    late.write_bytes(held_back)  # dated before the watermark now
+    (result,) = _ingest(systems, warehouse, lake)
+    after = set(warehouse.read_table("EventRecord")["record_id"])
+    assert result.extracted == len(_records_of_bytes(held_back)) > 0  # that file, and only it
+    assert _records_of_bytes(held_back) <= after
+    dropped = {path.name for path in systems.petitions_dir.glob("信访登记_*.*")}
+    assert set(warehouse.read_table("source_files")["file_name"]) == dropped
+
+    copy = late.with_name(late.name.replace(".csv", "_重报.csv"))
+    copy.write_bytes(held_back)  # the same file under another name: known by its checksum
+    (again,) = _ingest(systems, warehouse, lake)
+    assert again.extracted == 0 and set(warehouse.read_table("EventRecord")["record_id"]) == after
+
+
+def _records_of_bytes(data):
+    lines = data.decode("gbk").splitlines()
+    column = lines[0].split(",").index(ID)
+    return {line.split(",")[column] for line in lines[1:] if line.strip()} - {""}

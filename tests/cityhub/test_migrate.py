@@ -26,7 +26,7 @@ def test_migrations_build_exactly_the_schema_the_code_declares(url):
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     assert differences == []
-    assert version == "0006"  # the newest migration: statistics aggregates and alerts (after 0005 handling)
+    assert version == "0007"  # the newest migration: the dropped files read, by checksum
     upgrade(url)  # running it again is a no-op
     if engine.dialect.name == "postgresql":  # the server is shared by the session: leave it clean
         metadata.drop_all(engine)
