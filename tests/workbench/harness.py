@@ -29,6 +29,8 @@ USERS = {
     "zhangming": ("张明", "police", "沙坪坝区公安分局", ""),
     "lina": ("李娜", "street_staff", "中梁镇街道办事处", "沙坪坝区"),
     "wangqiang": ("王强", "leader", "区委政法委", ""),
+    "zhaoli": ("赵丽", "district_centre", "沙坪坝区城市运行管理指挥中心", "沙坪坝区"),
+    "sunhui": ("孙慧", "auditor", "区审计局", ""),
 }
 
 

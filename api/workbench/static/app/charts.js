@@ -22,12 +22,12 @@ export function disposeCharts(boxes) {
 
 /** Bars by label: one series per [name, values, colour]. */
 export function barOption(labels, series, horizontal = false) {
-  const category = { type: "category", data: labels, axisLabel: { interval: 0, width: 90, overflow: "truncate" } };
+  const category = { type: "category", data: labels, axisLabel: { interval: 0, width: 150, overflow: "truncate" } };
   const value = { type: "value", minInterval: 1 };
   return {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: { left: horizontal ? 120 : 40, right: 20, top: 30, bottom: 30 },
+    grid: { left: horizontal ? 160 : 40, right: 20, top: 30, bottom: 30 },
     xAxis: horizontal ? value : category,
     yAxis: horizontal ? { ...category, inverse: true } : value,
     series: series.map(([name, data, color]) => ({
@@ -43,7 +43,7 @@ export function ringOption(entries) {
     legend: { orient: "vertical", left: 0, top: "middle" },
     series: [{
       type: "pie", radius: ["45%", "70%"], center: ["65%", "50%"],
-      label: { formatter: "{b}\n{c} 件" },
+      label: { formatter: "{c} 件" },
       data: entries.map(([name, value]) => ({ name, value })),
     }],
   };

@@ -25,6 +25,11 @@ export const alertStatus = (code) => pick(codes.alert_statuses, code);
 export const categories = () => codes.categories;
 export const sources = () => codes.sources;
 
+/** A text of the hub with the category codes in it ("land_housing.housing_registration") in Chinese. */
+export function codesInWords(text) {
+  return String(text || "").replace(/[a-z][a-z_]*(?:\.[a-z][a-z_]*)?/g, (code) => codes.categories[code] || code);
+}
+
 /** "2026-01-05T16:28:40" -> "2026-01-05 16:28". */
 export function when(value) {
   if (!value) return "—";

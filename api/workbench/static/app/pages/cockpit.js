@@ -8,7 +8,7 @@ import {
   changeText, isoDay, latestAlerts, monthStart, newerAlerts, rateText, statsRows, usePanel,
 } from "../cockpit-data.js";
 
-const { computed, ref, onMounted, onBeforeUnmount } = Vue;
+const { computed, ref, watch, onMounted, onBeforeUnmount } = Vue;
 const { useRoute, useRouter } = VueRouter;
 const ALERT_POLL_MS = 15000;
 
@@ -61,6 +61,12 @@ export const CockpitPage = {
 
     const intakeRows = computed(() => (intake.data || []).filter((r) => r.events > 0));
     const intakeTotal = computed(() => intakeRows.value.reduce((sum, r) => sum + r.events, 0));
+    // Before the handling columns (status, due, on time, satisfaction) reach the warehouse, no case is
+    // closed, overdue or rated anywhere: the rates are then unknown, not 0 %.
+    const handlingKnown = computed(() =>
+      (departments.data || []).some((r) => r.closed || r.on_time || r.overdue || r.rated),
+    );
+    const shownRate = (value) => (handlingKnown.value ? rateText(value) : "暂无数据");
     const departmentRows = computed(() =>
       (departments.data || [])
         .filter((r) => r.cases > 0)
@@ -123,16 +129,23 @@ export const CockpitPage = {
       await drawAll();
       followAlerts();
     };
-    const chooseDay = async (chosen) => {
-      day.value = chosen || isoDay(new Date());
-      router.replace({ path: "/cockpit", query: { day: day.value } });
-      await Promise.all([intake, change, trend].map((p) => p.reload()));
-      await drawAll();
-    };
+    const chooseDay = (chosen) => router.replace({ path: "/cockpit", query: { day: chosen || isoDay(new Date()) } });
+    watch(
+      () => route.query.day,
+      async (chosen) => {
+        if (!chosen || chosen === day.value) return;
+        day.value = String(chosen);
+        await Promise.all([intake, change, trend].map((p) => p.reload()));
+        await drawAll();
+        shownDay.value = day.value;
+      },
+    );
 
     const ready = ref(false);
+    const shownDay = ref(null); // the day whose numbers are on screen
     onMounted(async () => {
       await load();
+      shownDay.value = day.value;
       ready.value = true;
     });
     const resize = () => typeof echarts !== "undefined" &&
@@ -144,13 +157,13 @@ export const CockpitPage = {
       disposeCharts(Object.values(boxes).map((box) => box.value));
     });
     return {
-      label, day, chooseDay, ready, purpose, intake, intakeRows, intakeTotal, departments, departmentRows,
-      change, trend, places, people, alerts, rateText, changeText,
+      label, day, chooseDay, ready, shownDay, purpose, intake, intakeRows, intakeTotal, departments, departmentRows,
+      change, trend, places, people, alerts, shownRate, changeText, handlingKnown, alertTitle: label.codesInWords,
       intakeBox: boxes.intake, departmentsBox: boxes.departments, trendBox: boxes.trend,
     };
   },
   template: `
-  <div class="cockpit-page" :data-ready="ready ? 'yes' : null">
+  <div class="cockpit-page" :data-ready="ready ? 'yes' : null" :data-day="shownDay">
     <div class="headline-row section">
       <h2 class="cockpit-title">指挥驾驶舱</h2>
       <div class="filters tight">
@@ -166,6 +179,9 @@ export const CockpitPage = {
           <panel-note :panel="intake" :empty="!intakeRows.length" />
           <el-statistic v-if="intakeRows.length" title="受理事件合计（件）" :value="intakeTotal" />
           <div ref="intakeBox" class="chart" v-show="intakeRows.length" data-test="chart-intake"></div>
+          <div v-if="intakeRows.length" data-test="intake-sources">
+            <el-tag v-for="r in intakeRows" :key="r.source" effect="plain" class="gapr" disable-transitions>{{ label.source(r.source) }} {{ r.events }} 件</el-tag>
+          </div>
         </el-card>
       </el-col>
       <el-col :span="16">
@@ -198,12 +214,13 @@ export const CockpitPage = {
         <el-card class="section panel" data-test="panel-rates">
           <template #header><panel-head title="各部门办结率、按时办结率、满意率" :panel="departments" scope="全部案件" /></template>
           <panel-note :panel="departments" :empty="!departmentRows.length" />
+          <div v-if="departmentRows.length && !handlingKnown" class="panel-note" data-test="no-handling">各部门办理情况（办结、超期、评价）尚未汇入，办结率、按时办结率与满意率暂无数据。</div>
           <el-table v-if="departmentRows.length" :data="departmentRows" size="small" max-height="300" data-test="rates">
             <el-table-column label="部门" prop="name" min-width="150" />
             <el-table-column label="案件" prop="cases" width="70" />
-            <el-table-column label="办结率" width="90"><template #default="{ row }"><span :class="{ muted: row.completion_rate == null }">{{ rateText(row.completion_rate) }}</span></template></el-table-column>
-            <el-table-column label="按时办结率" width="100"><template #default="{ row }"><span :class="{ muted: row.on_time_rate == null }">{{ rateText(row.on_time_rate) }}</span></template></el-table-column>
-            <el-table-column label="满意率" width="90"><template #default="{ row }"><span :class="{ muted: row.satisfaction_rate == null }">{{ rateText(row.satisfaction_rate) }}</span></template></el-table-column>
+            <el-table-column label="办结率" width="90"><template #default="{ row }"><span :class="{ muted: !handlingKnown || row.completion_rate == null }">{{ shownRate(row.completion_rate) }}</span></template></el-table-column>
+            <el-table-column label="按时办结率" width="100"><template #default="{ row }"><span :class="{ muted: !handlingKnown || row.on_time_rate == null }">{{ shownRate(row.on_time_rate) }}</span></template></el-table-column>
+            <el-table-column label="满意率" width="90"><template #default="{ row }"><span :class="{ muted: !handlingKnown || row.satisfaction_rate == null }">{{ shownRate(row.satisfaction_rate) }}</span></template></el-table-column>
           </el-table>
         </el-card>
       </el-col>
@@ -237,7 +254,7 @@ export const CockpitPage = {
           <panel-note :panel="alerts" :empty="!(alerts.data && alerts.data.items.length)" />
           <el-table v-if="alerts.data && alerts.data.items.length" :data="alerts.data.items" size="small" max-height="420" data-test="alerts">
             <el-table-column label="类型" width="110"><template #default="{ row }"><el-tag size="small" :type="row.severity === 'high' ? 'danger' : 'warning'" disable-transitions>{{ label.alertKind(row.kind) }}</el-tag></template></el-table-column>
-            <el-table-column label="预警内容" min-width="240"><template #default="{ row }"><span :class="{ muted: row.status === 'cleared' }">{{ row.title }}</span></template></el-table-column>
+            <el-table-column label="预警内容" min-width="240"><template #default="{ row }"><span :class="{ muted: row.status === 'cleared' }">{{ alertTitle(row.title) }}</span></template></el-table-column>
             <el-table-column label="状态" width="80"><template #default="{ row }">{{ label.alertStatus(row.status) }}</template></el-table-column>
             <el-table-column label="更新时间" width="140"><template #default="{ row }">{{ label.when(row.updated_at) }}</template></el-table-column>
           </el-table>
