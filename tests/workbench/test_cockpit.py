@@ -100,7 +100,7 @@ def test_the_auditor_sees_plain_notes_not_errors(browser, origin, workbench_hub)
     page.goto(f"{origin}/#/cockpit")
     page.wait_for_selector(".cockpit-page[data-ready]")
     notes = page.locator("[data-test=not-for-role]").all_inner_texts()
-    assert len(notes) >= 5 and all("审计员" in n and "无权查看" in n for n in notes), notes
+    assert len(notes) == 7 and all("审计员" in n and "无权查看" in n for n in notes), notes
     assert page.locator(".panel-note.failed").count() == 0
     assert watch.foreign == []
     assert [e for e in watch.errors if "403" not in e] == [], watch.errors

@@ -126,9 +126,15 @@ export const CockpitPage = {
       if (purpose.value) asked.push(people.reload());
       else people.loading = false;
       await Promise.all(asked);
+      if (departments.forbidden) {
+        // a role that reads no records (the auditor) is shown no alerts either: say so, as for the rest
+        Object.assign(alerts, { forbidden: true, data: null });
+        return;
+      }
       await drawAll();
       followAlerts();
     };
+    watch(purpose, (stated) => (stated ? people.reload() : null));
     const chooseDay = (chosen) => router.replace({ path: "/cockpit", query: { day: chosen || isoDay(new Date()) } });
     watch(
       () => route.query.day,
