@@ -88,7 +88,7 @@ export const CockpitPage = {
         await drawChart(
           boxes.departments.value,
           barOption(depts.map((r) => r.name), [
-            ["在办案件", depts.map((r) => r.open), "#409eff"],
+            [handlingKnown.value ? "在办案件" : "案件（办结情况未汇入）", depts.map((r) => r.open), "#409eff"],
             ["超期案件", depts.map((r) => r.overdue), "#f56c6c"],
           ], true),
         );
