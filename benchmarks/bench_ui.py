@@ -68,8 +68,10 @@ def demo_home(people: int, seed: int, folder: Path) -> Path:
     home.mkdir(parents=True)
     url = f"sqlite:///{home / 'warehouse.sqlite'}"
     upgrade(url)
-    with sources_pointed_at(DepartmentSystems(city, home / "systems")):
-        ingest_sources(list(load_sources().values()), Warehouse(url), Lake(home / "lake"))
+    with sources_pointed_at(DepartmentSystems(city, home / "systems")) as variables:
+        ingest_sources(
+            list(load_sources().values()), Warehouse(url), Lake(home / "lake"), variables=variables
+        )
     fusion.full_rebuild(Settings(home=home))
     return home
 
