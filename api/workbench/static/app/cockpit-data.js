@@ -61,9 +61,10 @@ const MAX_OFFSET = 1000; // the API pages no deeper
 /** The latest alerts the caller may see (newest first) and where to resume: jump near the end of the
  * list (oldest change first), then follow `next_since` to its end. */
 export async function latestAlerts() {
-  const first = await get("/alerts", { limit: 1 });
+  const first = await get("/alerts", { limit: ALERT_PAGE });
   const offset = Math.min(MAX_OFFSET, Math.max(0, (first.total || 0) - ALERTS_KEPT));
-  let answer = await get("/alerts", { limit: ALERT_PAGE, offset });
+  // one request when every alert fits on the first page
+  let answer = first.next_offset == null ? first : await get("/alerts", { limit: ALERT_PAGE, offset });
   let kept = answer.items || [];
   for (let turn = 0; turn < 20 && (answer.items || []).length === ALERT_PAGE; turn += 1) {
     answer = await get("/alerts", { since: answer.next_since, limit: ALERT_PAGE });

@@ -3,7 +3,7 @@
 // with the time its numbers are as of. Everything is read from the public statistics and alerts API.
 import * as label from "../labels.js";
 import { get, purposeParam, session } from "../api.js";
-import { barOption, disposeCharts, drawChart, lineOption, ringOption } from "../charts.js";
+import { barOption, disposeCharts, drawChart, lineOption, preloadCharts, ringOption } from "../charts.js";
 import {
   changeText, isoDay, latestAlerts, monthStart, newerAlerts, rateText, statsRows, usePanel,
 } from "../cockpit-data.js";
@@ -79,30 +79,32 @@ export const CockpitPage = {
     );
 
     const drawAll = async () => {
+      const drawn = [];
       const rows = intakeRows.value;
       if (rows.length) {
-        await drawChart(boxes.intake.value, ringOption(rows.map((r) => [label.source(r.source), r.events])));
+        drawn.push(drawChart(boxes.intake.value, ringOption(rows.map((r) => [label.source(r.source), r.events]))));
       }
       const depts = departmentRows.value.slice(0, 12);
       if (depts.length) {
-        await drawChart(
+        drawn.push(drawChart(
           boxes.departments.value,
           barOption(depts.map((r) => r.name), [
             [handlingKnown.value ? "在办案件" : "案件（办结情况未汇入）", depts.map((r) => r.open), "#409eff"],
             ["超期案件", depts.map((r) => r.overdue), "#f56c6c"],
           ], true),
-        );
+        ));
       }
       const months = trend.data || [];
       if (months.length) {
-        await drawChart(
+        drawn.push(drawChart(
           boxes.trend.value,
           lineOption(months.map((r) => String(r.month).slice(0, 7)), [
             ["事件数", months.map((r) => r.events), "#409eff"],
             ["案件数", months.map((r) => r.cases), "#e6a23c"],
           ]),
-        );
+        ));
       }
+      await Promise.all(drawn);
     };
 
     let poll = null;
@@ -122,6 +124,7 @@ export const CockpitPage = {
     };
 
     const load = async () => {
+      preloadCharts(); // alongside the data, not after it
       const asked = [intake, departments, change, trend, places, alerts].map((p) => p.reload());
       if (purpose.value) asked.push(people.reload());
       else people.loading = false;
