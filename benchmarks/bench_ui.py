@@ -48,6 +48,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "case": ("/#/cases/{key}", ".case-page[data-ready]"),
     "graph": ("/#/graph/Person/{key}", ".graph-page[data-ready]"),
     "escalating": ("/#/escalating{key}", ".escalating-page[data-ready]"),
+    "cockpit": ("/#/cockpit{key}", ".cockpit-page[data-ready]"),
 }
 
 
@@ -108,8 +109,14 @@ def samples(home: Path, count: int, seed: int) -> dict[str, list[str]]:
         "escalating": [f"?category={c}" if c else "" for c in draw(_majors(escalating)) + [""] * count][
             :count
         ],
+        "cockpit": [f"?day={d}" for d in draw(_days(readable))],
         "typing": names[: max(5, count // 3)] + draw(_street_texts(estates))[: max(5, count // 3)],
     }
+
+
+def _days(events: pd.DataFrame) -> list[str]:
+    """The days events happened on (the cockpit's day of intake), as YYYY-MM-DD."""
+    return sorted(set(events["occurred_at"].astype(str).str[:10]))
 
 
 def _majors(cases: pd.DataFrame) -> list[str]:

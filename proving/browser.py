@@ -30,6 +30,8 @@ USERS = {
     "zhangming": ("张明", "police", "沙坪坝区公安分局", ""),
     "lina": ("李娜", "street_staff", "中梁镇街道办事处", "沙坪坝区"),
     "wangqiang": ("王强", "leader", "区委政法委", ""),
+    "zhaoli": ("赵丽", "district_centre", "沙坪坝区城市运行管理指挥中心", "沙坪坝区"),
+    "sunhui": ("孙慧", "auditor", "区审计局", ""),
 }
 
 
@@ -102,7 +104,10 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # Software rendering only: a headless renderer that tries the GPU path on a machine without
+        # one has crashed now and then under load.
+        flags = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
         try:
             yield browser
         finally:

@@ -73,6 +73,16 @@ LEVELS = {
     "room": "房间",
 }
 GENDERS = {"M": "男", "F": "女"}
+#: Chinese for the kinds and states of the hub's alerts (`cityhub.alerts.detect`).
+ALERT_KINDS = {
+    "escalating": "升级案件",
+    "overdue": "办理超期",
+    "due_soon": "即将到期",
+    "recurring_place": "地点反复发生",
+    "recurring_person": "人员反复诉求",
+    "spike": "事件激增",
+}
+ALERT_STATUSES = {"active": "生效中", "cleared": "已解除"}
 
 
 class _Immutable(StaticFiles):
@@ -129,6 +139,8 @@ def code_labels() -> dict[str, Any]:
         "event_roles": EVENT_ROLES,
         "levels": LEVELS,
         "genders": GENDERS,
+        "alert_kinds": ALERT_KINDS,
+        "alert_statuses": ALERT_STATUSES,
         "entities": {name: entity.label for name, entity in ontology.entities.items()},
     }
 

@@ -1,4 +1,4 @@
-// Builds ../static/vendor/workbench-libs.js and .css from entry.mjs, ../static/vendor/echarts-bar.js
+// Builds ../static/vendor/workbench-libs.js and .css from entry.mjs, ../static/vendor/echarts-charts.js
 // from echarts-entry.mjs and ../static/bundle/app.js from ../static/app, and copies the licence of every
 // npm package that ends up in them to ../static/vendor/licenses/. Development time only: the hub
 // serves the committed output and never builds. Usage: npm ci && npm run build
@@ -32,9 +32,9 @@ const result = await build({
   logLevel: "info",
 });
 
-// ECharts with only the chart the workbench draws (echarts-entry.mjs), loaded by the escalating page.
+// ECharts with only the charts the workbench draws (echarts-entry.mjs), loaded by the pages that chart.
 const charts = await build({
-  entryPoints: { "echarts-bar": "echarts-entry.mjs" },
+  entryPoints: { "echarts-charts": "echarts-entry.mjs" },
   outdir: VENDOR,
   bundle: true,
   format: "iife",

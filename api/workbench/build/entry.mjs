@@ -29,6 +29,7 @@ import { ElPagination } from "element-plus/es/components/pagination/index.mjs";
 import { ElRow } from "element-plus/es/components/row/index.mjs";
 import { ElSelect } from "element-plus/es/components/select/index.mjs";
 import { ElSkeleton } from "element-plus/es/components/skeleton/index.mjs";
+import { ElStatistic } from "element-plus/es/components/statistic/index.mjs";
 import { ElTabPane } from "element-plus/es/components/tabs/index.mjs";
 import { ElTable } from "element-plus/es/components/table/index.mjs";
 import { ElTableColumn } from "element-plus/es/components/table/index.mjs";
@@ -58,6 +59,7 @@ import "element-plus/es/components/link/style/css.mjs";
 import "element-plus/es/components/main/style/css.mjs";
 import "element-plus/es/components/menu/style/css.mjs";
 import "element-plus/es/components/menu-item/style/css.mjs";
+import "element-plus/es/components/statistic/style/css.mjs";
 import "element-plus/es/components/option/style/css.mjs";
 import "element-plus/es/components/pagination/style/css.mjs";
 import "element-plus/es/components/row/style/css.mjs";
@@ -76,7 +78,7 @@ import "element-plus/es/components/message/style/css.mjs";
 const installer = makeInstaller([
   ElAlert, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElCol, ElContainer, ElDatePicker, ElDialog,
   ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElLink, ElMain, ElMenu, ElMenuItem, ElOption,
-  ElPagination, ElRow, ElSelect, ElSkeleton, ElTabPane, ElTable, ElTableColumn, ElTabs, ElTag, ElTimeline,
+  ElPagination, ElRow, ElSelect, ElSkeleton, ElStatistic, ElTabPane, ElTable, ElTableColumn, ElTabs, ElTag, ElTimeline,
   ElTimelineItem, ElLoading, ElMessage,
 ]);
 

@@ -1,7 +1,7 @@
 // Every code the hub sends, in Chinese; times, reasons and match explanations in words.
 let codes = {
   categories: {}, departments: {}, sources: {}, statuses: {}, event_roles: {}, levels: {}, genders: {},
-  entities: {},
+  entities: {}, alert_kinds: {}, alert_statuses: {},
 };
 
 /** Take the labels of the codes, written into the page by the hub (the same as `GET /labels` gives). */
@@ -19,8 +19,16 @@ export const eventRole = (code) => pick(codes.event_roles, code);
 export const level = (code) => pick(codes.levels, code);
 export const gender = (code) => pick(codes.genders, code);
 export const entity = (label) => pick(codes.entities, label);
+export const department = (code) => pick(codes.departments, code);
+export const alertKind = (code) => pick(codes.alert_kinds, code);
+export const alertStatus = (code) => pick(codes.alert_statuses, code);
 export const categories = () => codes.categories;
 export const sources = () => codes.sources;
+
+/** A text of the hub with the category codes in it ("land_housing.housing_registration") in Chinese. */
+export function codesInWords(text) {
+  return String(text || "").replace(/[a-z][a-z_]*(?:\.[a-z][a-z_]*)?/g, (code) => codes.categories[code] || code);
+}
 
 /** "2026-01-05T16:28:40" -> "2026-01-05 16:28". */
 export function when(value) {

@@ -1,4 +1,4 @@
-// The workbench: sign-in, then search, person, address, case, graph and escalating-cases pages.
+// The workbench: sign-in, then search, person, address, case, graph, escalating-cases and cockpit pages.
 import { session, whenSignedOut } from "./api.js";
 import { loadCodes } from "./labels.js";
 import { Shell } from "./shell.js";
@@ -9,6 +9,7 @@ import { PlacePage } from "./pages/place.js";
 import { CasePage } from "./pages/case.js";
 import { GraphPage } from "./pages/graph.js";
 import { EscalatingPage } from "./pages/escalating.js";
+import { CockpitPage } from "./pages/cockpit.js";
 
 const { createApp } = Vue;
 const { createRouter, createWebHashHistory } = VueRouter;
@@ -27,6 +28,7 @@ const routes = [
       { path: "graph/:label/:key", component: GraphPage, meta: { title: "关系图谱" } },
       { path: "graph", component: GraphPage, meta: { title: "关系图谱" } },
       { path: "escalating", component: EscalatingPage, meta: { title: "升级案件" } },
+      { path: "cockpit", component: CockpitPage, meta: { title: "指挥驾驶舱" } },
     ],
   },
   { path: "/:rest(.*)*", redirect: "/search" },

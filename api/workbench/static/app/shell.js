@@ -14,7 +14,7 @@ export const Shell = {
     const caseNumber = ref(session.purpose.case_number);
     const active = computed(() => {
       const top = route.path.split("/")[1];
-      return { escalating: "/escalating", graph: "/graph" }[top] || "/search";
+      return { escalating: "/escalating", graph: "/graph", cockpit: "/cockpit" }[top] || "/search";
     });
     watch(
       () => session.purpose,
@@ -38,6 +38,7 @@ export const Shell = {
         <el-menu-item index="/search">综合搜索</el-menu-item>
         <el-menu-item index="/escalating">升级案件</el-menu-item>
         <el-menu-item index="/graph">关系图谱</el-menu-item>
+        <el-menu-item index="/cockpit">指挥驾驶舱</el-menu-item>
       </el-menu>
       <div class="purpose" v-if="purposes.length">
         <span class="muted">查询事由</span>

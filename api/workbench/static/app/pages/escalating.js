@@ -53,7 +53,7 @@ export const EscalatingPage = {
       if (!entries.length || !chartBox.value) return;
       // the list is on screen first; ECharts (bar charts only, half a megabyte) loads once that frame is drawn
       await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-      await loadScript("/workbench/vendor/echarts-bar.js");
+      await loadScript("/workbench/vendor/echarts-charts.js");
       await nextTick();
       if (!chartBox.value) return;
       chart = chart || echarts.init(chartBox.value);
