@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.stats import poisson
 
 from cityhub.stats.frames import OperationsFrames
+from ontology import load_ontology
 
 __all__ = ["ALERT_COLUMNS", "alert_id", "find_alerts", "weekly_spikes"]
 
@@ -94,6 +95,24 @@ def _stamp(value: Any) -> str | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
 
 
+def _category_words(code: Any) -> str:
+    """Return a category code in Chinese for an alert's title ("物业管理/电梯故障"); evidence keeps codes."""
+    if not isinstance(code, str) or not code:
+        return "未分类"
+    categories = load_ontology().taxonomy.categories
+    if code in categories:
+        return f"{categories[code].major_name}/{categories[code].name}"
+    majors = {c.split(".", 1)[0]: entry.major_name for c, entry in categories.items()}
+    return majors.get(code, code)
+
+
+def _department_words(code: Any) -> str:
+    """Return a department code in Chinese for an alert's title; the evidence keeps the code."""
+    if not isinstance(code, str) or not code:
+        return "未定部门"
+    return str(load_ontology().taxonomy.departments.get(code, code))
+
+
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))
 
@@ -113,7 +132,7 @@ def _escalations(frames: OperationsFrames, sources: pd.Series) -> list[dict[str,
             c.district_id,
             sources.get(c.case_id, []),
             "high",
-            f"升级案件：{c.category or '未分类'}，涉及{len(sources.get(c.case_id, []))}个部门",
+            f"升级案件：{_category_words(c.category)}，涉及{len(sources.get(c.case_id, []))}个部门",
             {
                 "case_id": c.case_id,
                 "category": c.category,
@@ -150,7 +169,7 @@ def _deadlines(frames: OperationsFrames, sources: pd.Series) -> list[dict[str, A
                 c.district_id,
                 sources.get(c.case_id, []),
                 "high" if late else "medium",
-                f"{word}：{c.category or '未分类'}（{c.department or '未定部门'}）",
+                f"{word}：{_category_words(c.category)}（{_department_words(c.department)}）",
                 {
                     "case_id": c.case_id,
                     "category": c.category,
@@ -250,7 +269,9 @@ def _spikes(frames: OperationsFrames) -> list[dict[str, Any]]:
     out = []
     for s in _rows(spikes):
         subject = f"{s['community_id']}|{s['category']}|{s['week_start']}"
-        title = f"社区{s['category']}类事件周内激增：{s['count']}件（基线{s['baseline']}件/周）"
+        title = (
+            f"社区{_category_words(s['category'])}类事件周内激增：{s['count']}件（基线{s['baseline']}件/周）"
+        )
         evidence = {**s, "previous_weeks": s["history"]}
         evidence.pop("history")
         found_in = sources.get((s["community_id"], s["category"]), [])

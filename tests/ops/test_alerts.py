@@ -49,6 +49,12 @@ def test_each_escalating_case_has_one_alert(resolved_home):
     assert escalating and set(alerts.loc[alerts["kind"] == "escalating", "subject_id"]) == escalating
 
 
+def test_alert_titles_name_categories_and_departments_in_chinese(resolved_home):
+    titles = _alerts(resolved_home)["title"]
+    assert len(titles) and not titles.str.contains(r"[a-z_]+\.[a-z_]+|（[a-z_]+）", regex=True).any()
+    assert titles.str.contains("/").any()  # "物业管理/电梯故障": major and subcategory
+
+
 WEEKS = 30
 START = dt.date(2026, 1, 5)  # a Monday
 COMMUNITIES = [f"5001060060{i:02d}" for i in range(1, 13)]
