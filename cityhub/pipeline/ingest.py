@@ -137,7 +137,8 @@ def _quarantine_rows(
             "row_number": position,
             "record_id": str(rows[position].get(stream.record_id) or ""),
             "reasons": "; ".join(dict.fromkeys(judgement.reasons[position])),
-            "raw": rows[position],
+            # the checksum is the hub's, not the source's: its hex digits could read as a number
+            "raw": {k: v for k, v in rows[position].items() if k != FILE_SHA256_FIELD},
             "replayable": position not in judgement.structural,
         }
         for position in sorted(judgement.reasons)
