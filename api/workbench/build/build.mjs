@@ -12,13 +12,13 @@ const VENDOR = "../static/vendor";
 const APP = "../static/app";
 const BUNDLE = "../static/bundle";
 
+// What every bundle shares: one script the page loads as is, for the browsers officials use.
+const SCRIPT = { bundle: true, format: "iife", minify: true, target: ["chrome110", "firefox110", "safari16"] };
+
 const result = await build({
+  ...SCRIPT,
   entryPoints: { "workbench-libs": "entry.mjs" },
   outdir: VENDOR,
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: ["chrome110", "firefox110", "safari16"],
   legalComments: "none",
   // The runtime only: the app's templates are compiled here (below), not in the browser.
   alias: { vue: "vue/dist/vue.runtime.esm-bundler.js" },
@@ -34,12 +34,9 @@ const result = await build({
 
 // ECharts with only the charts the workbench draws (echarts-entry.mjs), loaded by the pages that chart.
 const charts = await build({
+  ...SCRIPT,
   entryPoints: { "echarts-charts": "echarts-entry.mjs" },
   outdir: VENDOR,
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: ["chrome110", "firefox110", "safari16"],
   legalComments: "none",
   metafile: true,
   logLevel: "info",
@@ -85,12 +82,9 @@ const precompileTemplates = {
   },
 };
 await build({
+  ...SCRIPT,
   entryPoints: { app: `${APP}/main.js` },
   outdir: BUNDLE,
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: ["chrome110", "firefox110", "safari16"],
   banner: { js: `// workbench app built from static/app sources ${appSourceDigest()}` },
   plugins: [precompileTemplates],
   logLevel: "info",
