@@ -7,12 +7,10 @@
     spike            a community whose weekly count of new cases of one category jumps beyond its own
                      baseline (below)
 
-Spikes: for each community and subcategory, the cases opened each week (Monday to Sunday) are
-compared with the same series' previous BASELINE_WEEKS weeks. The baseline rate is their mean with
-the largest week left out (so one earlier spike does not hide the next), floored at MIN_RATE; a
-week is a spike when it has at least MIN_SPIKE cases and, under a Poisson count at the baseline
-rate, a count as high has probability below SPIKE_P. Cases, not tickets, are counted: a resident
-calling again about one incident does not make a spike.
+Spikes: see `cityhub.alerts.spikes` (the weekly count of one subcategory in one community against
+a baseline mixing the series' own history and what the community's volume and the subcategory's
+share of the city lead one to expect). Cases, not tickets, are counted: a resident calling again
+about one incident does not make a spike.
 
 "Now" is the data's clock, the newest event time, so replaying history finds what was true then.
 An alert's id is a hash of its kind and its subject (case, place, person, or community, category
@@ -28,10 +26,9 @@ import json
 from types import SimpleNamespace
 from typing import Any, cast
 
-import numpy as np
 import pandas as pd
-from scipy.stats import poisson
 
+from cityhub.alerts.spikes import weekly_spikes
 from cityhub.stats.frames import OperationsFrames
 from ontology import load_ontology
 
@@ -39,11 +36,6 @@ __all__ = ["ALERT_COLUMNS", "alert_id", "find_alerts", "weekly_spikes"]
 
 RECUR_CASES = 3
 RECUR_DAYS = 90
-BASELINE_WEEKS = 8
-MIN_BASELINE_WEEKS = 4
-MIN_RATE = 0.25
-MIN_SPIKE = 5
-SPIKE_P = 1e-4
 DUE_SOON = dt.timedelta(hours=24)
 ALERT_COLUMNS = [
     "alert_id",
@@ -219,47 +211,6 @@ def _recurring(frames: OperationsFrames, people: pd.DataFrame) -> list[dict[str,
                 )
             )
     return out
-
-
-def weekly_spikes(cases: pd.DataFrame) -> pd.DataFrame:
-    """Return the spike weeks: community_id, category, week_start, count, baseline, p_value, history.
-
-    `cases` needs community_id, category and day (the day a case was opened).
-    """
-    cases = cases[(cases["community_id"] != "") & (cases["category"] != "") & cases["day"].notna()]
-    if cases.empty:
-        return pd.DataFrame(
-            columns=["community_id", "category", "week_start", "count", "baseline", "p_value", "history"]
-        )
-    days = pd.to_datetime(cases["day"])
-    weeks = (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.normalize()
-    counts = pd.crosstab([cases["community_id"], cases["category"]], weeks.to_numpy())
-    all_weeks = pd.date_range(weeks.min(), weeks.max(), freq="7D")
-    matrix = counts.reindex(columns=all_weeks, fill_value=0).to_numpy(dtype=float)
-    found = []
-    for w in range(MIN_BASELINE_WEEKS, matrix.shape[1]):
-        window = matrix[:, max(0, w - BASELINE_WEEKS) : w]
-        trimmed = (window.sum(axis=1) - window.max(axis=1)) / (window.shape[1] - 1)
-        rate = np.maximum(trimmed, MIN_RATE)
-        observed = matrix[:, w]
-        p = poisson.sf(observed - 1, rate)
-        for row in np.flatnonzero((observed >= MIN_SPIKE) & (p < SPIKE_P)):
-            community, category = counts.index[int(row)]
-            week = all_weeks[w].date().isoformat()
-            found.append(
-                {
-                    "community_id": community,
-                    "category": category,
-                    "week_start": week,
-                    "count": int(observed[row]),
-                    "baseline": round(float(rate[row]), 3),
-                    "p_value": float(f"{p[row]:.3g}"),
-                    "history": [int(x) for x in window[row]],
-                }
-            )
-    return pd.DataFrame(
-        found, columns=["community_id", "category", "week_start", "count", "baseline", "p_value", "history"]
-    )
 
 
 def _spikes(frames: OperationsFrames) -> list[dict[str, Any]]:
