@@ -17,10 +17,12 @@ from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import (
     CASE_HANDLING_COLUMNS,
     EVENT_HANDLING_COLUMNS,
+    WITHDRAWN,
     case_handling,
     event_deadlines,
     event_handling,
 )
+from entity_resolution.events.recurrence import CLOSING_COLUMNS
 from entity_resolution.events.resolve import EventOptions, resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
 from entity_resolution.places import PlaceOptions, resolve_places
@@ -130,6 +132,13 @@ def _people_table(
     return people.reset_index()
 
 
+def _closings(events: pd.DataFrame) -> pd.DataFrame:
+    """Return when each event was received and closed and whether it is finished (closed or
+    withdrawn), for telling a recurrence from the same case."""
+    finished = events["closed_at"].notna() | (events["status"] == WITHDRAWN)
+    return events.assign(finished=finished)[list(CLOSING_COLUMNS)]
+
+
 def resolve_snapshot(
     snapshot: CanonicalSnapshot,
     previous: Previous,
@@ -169,13 +178,14 @@ def resolve_snapshot(
     )
     events["person_ids"] = events["event_id"].map(involved)
     events["person_ids"] = [p if isinstance(p, list) else [] for p in events["person_ids"]]
+    events = event_handling(events, snapshot.status_history)
     cases = resolve_events(
         events[list(EVENT_COLUMNS)],
         previous.cases,
         options=EventOptions(at=at),
+        closings=_closings(events),
     )
     events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
-    events = event_handling(events, snapshot.status_history)
     case_rows = case_handling(cases.cases, events, at)
     events = event_deadlines(events, case_rows, at)
 

@@ -21,6 +21,7 @@ __all__ = [
     "CASE_HANDLING_COLUMNS",
     "CLOSED_STATUSES",
     "EVENT_HANDLING_COLUMNS",
+    "WITHDRAWN",
     "case_handling",
     "event_deadlines",
     "event_handling",

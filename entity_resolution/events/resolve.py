@@ -9,7 +9,7 @@ decision log (`entity_resolution.review`) and return an `EventResolution` of pla
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ from entity_resolution.events.prepare import (
     encode_events,
     prepare_events,
 )
+from entity_resolution.events.recurrence import split_recurrences
 from entity_resolution.events.text import TextModel, clean_texts, fit_text_model, text_vectors
 from entity_resolution.identity import StableIds, assign_stable_ids
 from entity_resolution.review import current_decisions, decided_positions, review_queue
@@ -190,11 +191,14 @@ def resolve_events(
     previous: EventResolution | pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
     options: EventOptions | None = None,
+    closings: pd.DataFrame | None = None,
 ) -> EventResolution:
     """Return events (see `prepare.EVENT_COLUMNS`) grouped into cases, with escalation signals.
 
     `previous` (a resolution, or its event_id -> case_id table) keeps case IDs stable and reports
-    merges and splits since; `decisions` is the human decision log (left, right are event ids).
+    merges and splits since; `decisions` is the human decision log (left, right are event ids);
+    `closings` (`recurrence.CLOSING_COLUMNS`: when each event was received and closed), when
+    given, make a closed case reported again to one of its departments a new case.
     """
     options = options or EventOptions()
     prepared = prepare_events(events, options.prepare)
@@ -202,6 +206,8 @@ def resolve_events(
     model = fit_text_model(cleaned["clean_text"].tolist(), clean=False)
     linked = _link(cleaned, model, decisions, options)
     event_ids = prepared["event_id"].to_numpy(dtype=object)
+    if closings is not None:
+        linked = replace(linked, labels=split_recurrences(linked.labels, event_ids, closings))
     clusters = pd.DataFrame({"record_id": event_ids, "cluster": linked.labels})
     ids = assign_stable_ids(clusters, _previous_ids(previous), CASE_PREFIX, options.at)
     case_of = ids.assignments.set_index("record_id")["entity_id"]
