@@ -255,10 +255,13 @@ def eval_handling(
     days: Annotated[int, typer.Option(help="Days of history simulated, ingested a day at a time.")] = 120,
 ) -> None:
     """Completion, on-time and satisfaction rates of the hub's cases and tickets against the simulator's
-    truth, the city ingested a day at a time (then how many, and the seconds ingest and fusion took)."""
+    truth, the city ingested a day at a time (then how many, and the seconds ingest and fusion took), and
+    which cases part from the truth: one-to-one, merged or split against the true incidents."""
+    from proving.handling_breakdown import evaluate_breakdown
     from proving.handling_eval import evaluate_handling
 
     print_rows("handling rates (%)", evaluate_handling(people, seed, noise, days))
+    print_rows("cases against the incidents they stand for", evaluate_breakdown(people, seed, noise, days))
 
 
 @eval_app.command("search")

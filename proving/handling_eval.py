@@ -20,12 +20,13 @@ from cityhub.config import Settings, get_settings
 from entity_resolution.events.handling import handling_rates
 from ontology.errors import BadInput
 
-__all__ = ["evaluate_handling", "ingested_daily", "truth_as_of"]
+__all__ = ["evaluate_handling", "ingested_daily", "simulated_for_handling", "truth_as_of"]
 
 RATES = ("completion_rate", "on_time_rate", "satisfaction_rate")
 
 
-def _simulated(people: int, seed: int, noise: str, days: int, home: Path) -> Path:
+def simulated_for_handling(people: int, seed: int, noise: str, days: int, home: Path) -> Path:
+    """Return the folder of the city `eval handling` simulates (once) under `home`."""
     from simulators.city import simulate_city
 
     folder = home / "eval" / f"city-{people}-{seed}-{noise}-{days}d"
@@ -92,7 +93,7 @@ def evaluate_handling(
     if days < 7:
         raise BadInput(f"eval handling --days {days}: a week of history at least")
     root = (settings or get_settings()).home
-    city = _simulated(people, seed, noise, days, root)
+    city = simulated_for_handling(people, seed, noise, days, root)
     started = time.perf_counter()
     hub = ingested_daily(city, root / "eval" / f"handling-{people}-{seed}-{noise}-{days}d")
     seconds = time.perf_counter() - started
