@@ -32,21 +32,31 @@ RECURRENCE_GAP = dt.timedelta(days=7)
 CLOSING_COLUMNS = ("event_id", "source", "received_at", "closed_at", "finished")
 
 
-def _pieces(
-    source: list[str], received: list[int], closed: list[float], finished: list[bool], gap: int
-) -> Ints:
-    """Return, for one case's records in order of receipt, the piece each belongs to (0, 1, ...)."""
-    piece = np.zeros(len(source), dtype=np.int64)
-    current, seen, all_finished, last_closed = 0, set[str](), True, -np.inf
-    for i, (src, at, done_at, done) in enumerate(zip(source, received, closed, finished, strict=True)):
-        if seen and all_finished and src in seen and at > last_closed + gap:
-            current, seen, all_finished, last_closed = current + 1, set(), True, -np.inf
-        piece[i] = current
+def _starts(
+    label: list[int],
+    source: list[str],
+    received: list[int],
+    closed: list[float],
+    finished: list[bool],
+    gap: int,
+) -> list[bool]:
+    """Return, for records sorted by case and time of receipt, whether each starts a new case."""
+    starts = [False] * len(label)
+    seen: set[str] = set()
+    all_finished, last_closed, case = True, -np.inf, None
+    for i, (lab, src, at, done_at, done) in enumerate(
+        zip(label, source, received, closed, finished, strict=True)
+    ):
+        if lab != case:
+            case, seen, all_finished, last_closed = lab, set(), True, -np.inf
+        elif all_finished and src in seen and at > last_closed + gap:
+            starts[i] = True
+            seen, all_finished, last_closed = set(), True, -np.inf
         seen.add(src)
         all_finished = all_finished and done
-        if not np.isnan(done_at):
+        if done_at == done_at:  # not NaN
             last_closed = max(last_closed, done_at)
-    return piece
+    return starts
 
 
 def split_recurrences(
@@ -75,24 +85,21 @@ def split_recurrences(
     missing = known["received_at"].isna().to_numpy()
     frame.loc[missing, "received"] = np.iinfo(np.int64).min  # never a cut: first in its case
     frame.loc[pd.isna(known["closed_at"]).to_numpy(), "closed"] = np.nan
-    sizes = frame["label"].map(frame["label"].value_counts())
-    several = frame[sizes.to_numpy() > 1].sort_values(["label", "received", "row"], kind="stable")
+    ordered = frame.sort_values(["label", "received", "row"], kind="stable")
+    starts = _starts(
+        ordered["label"].tolist(),
+        ordered["source"].tolist(),
+        ordered["received"].tolist(),
+        ordered["closed"].tolist(),
+        ordered["finished"].tolist(),
+        int(gap.total_seconds()),
+    )
+    # a piece: a case's records from one start to the next; labelled by its smallest row
+    piece = np.cumsum(
+        np.asarray(starts) | (ordered["label"].to_numpy() != np.roll(ordered["label"].to_numpy(), 1))
+    )
+    rows = ordered["row"].to_numpy()
+    smallest = pd.Series(rows).groupby(piece).transform("min").to_numpy()
     new = labels.copy()
-    seconds = int(gap.total_seconds())
-    for _, case in several.groupby("label", sort=False):
-        piece = _pieces(
-            case["source"].tolist(),
-            case["received"].tolist(),
-            case["closed"].tolist(),
-            case["finished"].tolist(),
-            seconds,
-        )
-        if piece[-1] == 0:
-            continue
-        rows = case["row"].to_numpy()
-        for p in range(1, int(piece[-1]) + 1):
-            members = rows[piece == p]
-            new[members] = members.min()
-        first = rows[piece == 0]
-        new[first] = first.min()
+    new[rows] = smallest
     return new
