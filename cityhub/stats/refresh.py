@@ -31,6 +31,7 @@ __all__ = ["aggregate", "hotspot_pairs", "mark_run", "refresh_stats", "residents
 
 DIVISIONS = ("place_id", "district_id", "street_id", "community_id", "grid_id")
 ABOVE_PLACES = ("district", "street", "community")  # a hot spot is a place below the community
+BULK_ROWS = 100_000  # rows handed to the driver at once
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
@@ -92,9 +93,24 @@ def residents_by_community(frames: OperationsFrames, mentions: pd.DataFrame) -> 
 
 def _replace(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     connection.execute(table.delete())
-    if len(frame):
+    if not len(frame):
+        return
+    statement = table.insert().compile(dialect=connection.dialect, column_keys=list(frame.columns))
+    if not statement.positional or statement.positiontup is None:
         rows = frame.astype(object).where(frame.notna(), None)
         connection.execute(table.insert(), cast(list[dict[str, Any]], rows.to_dict("records")))
+        return
+    # SQLite: a million rows bound as tuples by the driver, each column through its type's own bind
+    # processor (dates stored as SQLAlchemy stores them); dicts through SQLAlchemy took minutes and GBs
+    values = []
+    for name in statement.positiontup:
+        column = frame[name].astype(object).where(frame[name].notna(), None)
+        process = table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        values.append(column.tolist() if process is None else [process(v) for v in column])
+    for start in range(0, len(frame), BULK_ROWS):
+        connection.exec_driver_sql(
+            str(statement), list(zip(*(v[start : start + BULK_ROWS] for v in values), strict=True))
+        )
 
 
 def mark_run(connection: sa.Connection, projection: str, as_of: dt.datetime) -> None:
