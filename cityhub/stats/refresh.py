@@ -20,9 +20,12 @@ from cityhub.warehouse.ops_tables import (
     CUBOIDS,
     DAILY_CUBOIDS,
     DIMENSIONS,
+    QUARTERLY_CUBOIDS,
     stats_daily,
+    stats_hotspot_entities,
     stats_hotspots,
     stats_monthly,
+    stats_quarterly,
     stats_residents,
 )
 from cityhub.warehouse.resolved import projection_runs
@@ -35,7 +38,7 @@ BULK_ROWS = 100_000  # rows handed to the driver at once
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
-    """Return event and case counts by `period` ('day' or 'month') in its roll-ups (CUBOIDS)."""
+    """Return event and case counts by `period` ('day', 'month', 'quarter') in its roll-ups (CUBOIDS)."""
     events = frames.events.assign(events=1)
     cases = frames.cases.assign(events=0)
     for measure in CASE_MEASURES:
@@ -49,12 +52,15 @@ def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
     ).dropna(subset=["day"])
     for column in DIMENSIONS:
         rows[column] = rows[column].fillna("").astype(str)
-    if period == "month":
+    if period in ("month", "quarter"):
         rows["day"] = [d.replace(day=1) for d in rows["day"]]
+    if period == "quarter":
+        rows["day"] = [d.replace(month=(d.month - 1) // 3 * 3 + 1) for d in rows["day"]]
     rows = rows.rename(columns={"day": period}).groupby([period, *DIMENSIONS], as_index=False).sum()
     rollups = []
+    kept_here = {"day": DAILY_CUBOIDS, "month": tuple(CUBOIDS), "quarter": QUARTERLY_CUBOIDS}[period]
     for name, kept in CUBOIDS.items():
-        if period == "day" and name not in DAILY_CUBOIDS:
+        if name not in kept_here:
             continue
         blanked = rows.assign(**{d: "" for d in DIMENSIONS if d not in kept})
         rollup = blanked.groupby([period, *DIMENSIONS], as_index=False, sort=True).sum()
@@ -127,12 +133,18 @@ def refresh_stats(warehouse: Warehouse, frames: OperationsFrames, as_of: dt.date
     """Rebuild the aggregates, hot spots and residents from `frames`; return the rows written."""
     daily = aggregate(frames, "day")
     monthly = aggregate(frames, "month")
+    quarterly = aggregate(frames, "quarter")
     hotspots = hotspot_pairs(frames, warehouse.read_table("resolved_event_people"))
+    entities = (
+        hotspots.groupby(["kind", "entity_id"], as_index=False).size().rename(columns={"size": "cases"})
+    )
     residents = residents_by_community(frames, warehouse.read_table("resolved_person_mentions"))
     with warehouse.engine.begin() as connection:
         _replace(connection, stats_daily, daily)
         _replace(connection, stats_monthly, monthly)
+        _replace(connection, stats_quarterly, quarterly)
         _replace(connection, stats_hotspots, hotspots)
+        _replace(connection, stats_hotspot_entities, entities)
         _replace(connection, stats_residents, residents)
         mark_run(connection, "stats", as_of)
     if warehouse.engine.dialect.name == "sqlite":  # the planner picks the roll-ups' indexes by their sizes
@@ -141,6 +153,7 @@ def refresh_stats(warehouse: Warehouse, frames: OperationsFrames, as_of: dt.date
     return {
         "stats_daily": len(daily),
         "stats_monthly": len(monthly),
+        "stats_quarterly": len(quarterly),
         "stats_hotspots": len(hotspots),
         "communities with residents": len(residents),
     }
