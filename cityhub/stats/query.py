@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -108,9 +109,12 @@ def _cuboid(by: Sequence[str], f: StatsFilter, grain: str) -> str:
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (
-        (numerator / denominator.where(denominator > 0)).round(4).astype(object).where(denominator > 0, None)
-    )
+    """Return numerator / denominator rounded to 4 places, None where the denominator is 0."""
+    top, bottom = numerator.to_numpy(dtype="float64"), denominator.to_numpy(dtype="float64")
+    out = np.full(len(bottom), None, dtype=object)
+    some = bottom > 0
+    out[some] = np.round(top[some] / bottom[some], 4)  # stored as Python floats
+    return pd.Series(out, index=numerator.index, dtype=object)
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -190,10 +194,10 @@ class StatsQuery:
             query = query.group_by(*(rows.c[k] for k in keys)).having(
                 sa.func.sum(rows.c.events) + sa.func.sum(rows.c.cases) != 0
             )
-        with self.warehouse.engine.connect() as connection:
-            found = [tuple(r) for r in connection.execute(query)]
-        frame = pd.DataFrame(found, columns=[*keys, *MEASURES])
-        frame[list(MEASURES)] = frame[list(MEASURES)].astype("float64").fillna(0).astype("int64")
+        width = len(keys)
+        with self.warehouse.engine.connect() as connection:  # a sum over no rows is NULL: 0
+            found = [(*r[:width], *(v or 0 for v in r[width:])) for r in connection.execute(query)]
+        frame = pd.DataFrame(found, columns=[*keys, *MEASURES]).astype(dict.fromkeys(MEASURES, "int64"))
         if not keys:
             frame = pd.DataFrame([frame[list(MEASURES)].sum()])
         else:
