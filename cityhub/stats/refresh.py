@@ -30,7 +30,7 @@ from cityhub.warehouse.ops_tables import (
 )
 from cityhub.warehouse.resolved import projection_runs
 
-__all__ = ["aggregate", "hotspot_pairs", "mark_run", "refresh_stats", "residents_by_community"]
+__all__ = ["aggregate", "hotspot_pairs", "mark_run", "quarters_of", "refresh_stats", "residents_by_community"]
 
 DIVISIONS = ("place_id", "district_id", "street_id", "community_id", "grid_id")
 ABOVE_PLACES = ("district", "street", "community")  # a hot spot is a place below the community
@@ -38,7 +38,7 @@ BULK_ROWS = 100_000  # rows handed to the driver at once
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
-    """Return event and case counts by `period` ('day', 'month', 'quarter') in its roll-ups (CUBOIDS)."""
+    """Return event and case counts by `period` ('day' or 'month') in its roll-ups (CUBOIDS)."""
     events = frames.events.assign(events=1)
     cases = frames.cases.assign(events=0)
     for measure in CASE_MEASURES:
@@ -52,20 +52,25 @@ def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
     ).dropna(subset=["day"])
     for column in DIMENSIONS:
         rows[column] = rows[column].fillna("").astype(str)
-    if period in ("month", "quarter"):
+    if period == "month":
         rows["day"] = [d.replace(day=1) for d in rows["day"]]
-    if period == "quarter":
-        rows["day"] = [d.replace(month=(d.month - 1) // 3 * 3 + 1) for d in rows["day"]]
     rows = rows.rename(columns={"day": period}).groupby([period, *DIMENSIONS], as_index=False).sum()
     rollups = []
-    kept_here = {"day": DAILY_CUBOIDS, "month": tuple(CUBOIDS), "quarter": QUARTERLY_CUBOIDS}[period]
     for name, kept in CUBOIDS.items():
-        if name not in kept_here:
+        if period == "day" and name not in DAILY_CUBOIDS:
             continue
         blanked = rows.assign(**{d: "" for d in DIMENSIONS if d not in kept})
         rollup = blanked.groupby([period, *DIMENSIONS], as_index=False, sort=True).sum()
         rollups.append(rollup.assign(cuboid=name))
     return pd.concat(rollups, ignore_index=True)
+
+
+def quarters_of(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Return the monthly roll-ups kept by quarter (QUARTERLY_CUBOIDS) summed by quarter."""
+    rows = monthly[monthly["cuboid"].isin(QUARTERLY_CUBOIDS)]
+    quarter = [m.replace(month=(m.month - 1) // 3 * 3 + 1) for m in rows["month"]]
+    rows = rows.drop(columns="month").assign(quarter=quarter)
+    return rows.groupby(["cuboid", "quarter", *DIMENSIONS], as_index=False, sort=True).sum()
 
 
 def hotspot_pairs(frames: OperationsFrames, people: pd.DataFrame) -> pd.DataFrame:
@@ -133,7 +138,7 @@ def refresh_stats(warehouse: Warehouse, frames: OperationsFrames, as_of: dt.date
     """Rebuild the aggregates, hot spots and residents from `frames`; return the rows written."""
     daily = aggregate(frames, "day")
     monthly = aggregate(frames, "month")
-    quarterly = aggregate(frames, "quarter")
+    quarterly = quarters_of(monthly)
     hotspots = hotspot_pairs(frames, warehouse.read_table("resolved_event_people"))
     entities = (
         hotspots.groupby(["kind", "entity_id"], as_index=False).size().rename(columns={"size": "cases"})
