@@ -99,6 +99,7 @@ def run(people: int, seed: int, repeats: int, home: Path | None, workdir: Path |
             "ms": round((time.perf_counter() - started) * 1000),
             "daily rows": refreshed.get("stats_daily"),
             "monthly rows": refreshed.get("stats_monthly"),
+            "quarterly rows": refreshed.get("stats_quarterly"),
             "alerts": refreshed.get("alerts new", 0) + refreshed.get("alerts kept", 0),
         }
     )

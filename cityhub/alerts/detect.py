@@ -109,8 +109,14 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
+def _sorted_sets(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """Return, per group of `keys`, the sorted distinct values of `column` (a list)."""
+    pairs = frame[[*keys, column]].drop_duplicates().sort_values([*keys, column])
+    return pairs.groupby(keys, sort=True)[column].agg(list)
+
+
 def _case_sources(frames: OperationsFrames) -> pd.Series:
-    return frames.events.dropna(subset=["case_id"]).groupby("case_id")["source"].agg(lambda s: sorted(set(s)))
+    return _sorted_sets(frames.events.dropna(subset=["case_id"]), ["case_id"], "source")
 
 
 def _escalations(frames: OperationsFrames, sources: pd.Series) -> list[dict[str, Any]]:
@@ -216,7 +222,7 @@ def _recurring(frames: OperationsFrames, people: pd.DataFrame) -> list[dict[str,
 def _spikes(frames: OperationsFrames) -> list[dict[str, Any]]:
     spikes = weekly_spikes(frames.cases)
     district = frames.cases.drop_duplicates("community_id").set_index("community_id")["district_id"]
-    sources = frames.cases.groupby(["community_id", "category"])["source"].agg(lambda s: sorted(set(s)))
+    sources = _sorted_sets(frames.cases, ["community_id", "category"], "source")
     out = []
     for s in _rows(spikes):
         subject = f"{s['community_id']}|{s['category']}|{s['week_start']}"

@@ -17,17 +17,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from cityhub.stats.hotspots import top_hotspots
+from cityhub.stats.ranges import RangePart, plan_range, split_range
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.ops_tables import (
     CASE_MEASURES,
     CUBOIDS,
+    DAILY_CUBOIDS,
     EVENT_MEASURES,
+    QUARTERLY_CUBOIDS,
     stats_daily,
-    stats_hotspots,
     stats_monthly,
+    stats_quarterly,
     stats_residents,
 )
 from cityhub.warehouse.resolved import RESOLVED_TABLES, projection_runs
@@ -78,37 +83,6 @@ class StatsFilter:
         return replace(self, start=start, end=end)
 
 
-def split_range(
-    start: dt.date | None, end: dt.date | None
-) -> tuple[tuple[dt.date | None, dt.date | None] | None, list[tuple[dt.date | None, dt.date | None]]]:
-    """Return the whole months of a range (first and last day, None: open) and the days left at its ends.
-
-    >>> split_range(dt.date(2026, 3, 17), dt.date(2026, 6, 3))
-    ((datetime.date(2026, 4, 1), datetime.date(2026, 5, 31)), [(datetime.date(2026, 3, 17), \
-datetime.date(2026, 3, 31)), (datetime.date(2026, 6, 1), datetime.date(2026, 6, 3))])
-    >>> split_range(dt.date(2026, 3, 17), dt.date(2026, 3, 20))
-    (None, [(datetime.date(2026, 3, 17), datetime.date(2026, 3, 20))])
-    """
-    one = dt.timedelta(days=1)
-    first = (
-        start
-        if start is None or start.day == 1
-        else (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    )
-    after = None if end is None else end + one
-    stop = (
-        after if after is None or after.day == 1 else after.replace(day=1)
-    )  # the day after the whole months
-    if first is not None and stop is not None and first >= stop:
-        return None, [(start, end)]
-    days: list[tuple[dt.date | None, dt.date | None]] = []
-    if start is not None and first is not None and start < first:
-        days.append((start, first - one))
-    if end is not None and stop is not None and stop <= end:
-        days.append((stop, end))
-    return (first, None if stop is None else stop - one), days
-
-
 def _clauses(table: sa.Table, f: StatsFilter) -> list[Any]:
     clauses: list[Any] = []
     if f.category:
@@ -124,19 +98,23 @@ def _clauses(table: sa.Table, f: StatsFilter) -> list[Any]:
     return clauses
 
 
-def _cuboid(by: Sequence[str], f: StatsFilter) -> str:
-    """Return the smallest roll-up with every dimension the query groups or filters by."""
+def _cuboid(by: Sequence[str], f: StatsFilter, grain: str) -> str:
+    """Return the smallest roll-up (kept at `grain`) with every dimension the query uses."""
     needed = {GROUPS[b] for b in by if b != "month"} | {"source", "district_id"}
     if f.category:
         needed.add("category" if "." in f.category else "major")
     needed |= {GROUPS[n] for n in ("street", "community", "grid", "department") if getattr(f, n)}
-    return next(name for name, kept in CUBOIDS.items() if needed <= set(kept))
+    names = {"day": DAILY_CUBOIDS, "month": tuple(CUBOIDS), "quarter": QUARTERLY_CUBOIDS}[grain]
+    return next(name for name in names if needed <= set(CUBOIDS[name]))
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (
-        (numerator / denominator.where(denominator > 0)).round(4).astype(object).where(denominator > 0, None)
-    )
+    """Return numerator / denominator rounded to 4 places, None where the denominator is 0."""
+    top, bottom = numerator.to_numpy(dtype="float64"), denominator.to_numpy(dtype="float64")
+    out = np.full(len(bottom), None, dtype=object)
+    some = bottom > 0
+    out[some] = np.round(top[some] / bottom[some], 4)  # stored as Python floats
+    return pd.Series(out, index=numerator.index, dtype=object)
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -181,43 +159,47 @@ class StatsQuery:
         known = self._district_ids[1]
         return tuple(known[n] for n in names if n in known)
 
-    def _part(self, by: Sequence[str], f: StatsFilter, span: tuple[Any, Any], monthly: bool) -> list[Any]:
-        """Return the sums over one part of the range (whole months from a roll-up, or days) as rows."""
-        table = stats_monthly if monthly else stats_daily
-        period = table.c.month if monthly else table.c.day
+    def _part(self, by: Sequence[str], f: StatsFilter, part: RangePart) -> sa.Select[Any]:
+        """Return the rows of one part of the range (whole months from a roll-up, or days), signed."""
+        table = {"day": stats_daily, "month": stats_monthly, "quarter": stats_quarterly}[part.grain]
+        period = table.c[part.grain]
         clauses = _clauses(table, f)
-        if span[0] is not None:
-            clauses.append(period >= span[0])
-        if span[1] is not None:
-            clauses.append(period <= span[1])
-        clauses.append(table.c.cuboid == (_cuboid(by, f) if monthly else "all"))
-        columns = [period.label("month") if b == "month" else table.c[GROUPS[b]] for b in by]
-        query = sa.select(*columns, *(sa.func.sum(table.c[m]).label(m) for m in MEASURES)).where(*clauses)
-        if columns:
-            query = query.group_by(*columns)
-        with self.warehouse.engine.connect() as connection:
-            rows = [tuple(r) for r in connection.execute(query)]
-        if "month" in by and not monthly:  # days counted under their month
-            at = list(by).index("month")
-            rows = [(*r[:at], _first_of_month(r[at]), *r[at + 1 :]) for r in rows]
-        return rows
+        if part.first is not None:
+            clauses.append(period >= part.first)
+        if part.last is not None:
+            clauses.append(period <= part.last)
+        clauses.append(table.c.cuboid == _cuboid(by, f, part.grain))
+        columns = [
+            (period if part.grain == "month" else sa.literal(part.month, sa.Date)).label("month")
+            if b == "month"
+            else table.c[GROUPS[b]].label(GROUPS[b])
+            for b in by
+        ]
+        measures = [(table.c[m] if part.sign > 0 else -table.c[m]).label(m) for m in MEASURES]
+        return sa.select(*columns, *measures).where(*clauses)
 
     def counts(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         """Return the counts and rates grouped by `by` (names of GROUPS) within the filter."""
         unknown = [b for b in by if b not in GROUPS]
         if unknown:
             raise BadInput(f"statistics group by {', '.join(GROUPS)}, not {unknown[0][:20]!r}")
-        months, days = split_range(f.start, f.end)
-        rows = [row for span in days for row in self._part(by, f, span, monthly=False)]
-        if months is not None:
-            rows += self._part(by, f, months, monthly=True)
+        quarters = "month" not in by and _cuboid(by, f, "month") in QUARTERLY_CUBOIDS
+        parts = plan_range(f.start, f.end, quarters)
         keys = [_key(b) for b in by]
-        frame = pd.DataFrame(rows, columns=[*keys, *MEASURES])
-        frame[list(MEASURES)] = frame[list(MEASURES)].astype("float64").fillna(0).astype("int64")
+        selects = [self._part(by, f, part) for part in parts]
+        rows = sa.union_all(*selects).subquery("parts") if len(selects) > 1 else selects[0].subquery("parts")
+        query = sa.select(*(rows.c[k] for k in keys), *(sa.func.sum(rows.c[m]).label(m) for m in MEASURES))
+        if keys:
+            # days taken away from a month read whole leave a group at 0 when it has nothing in range
+            query = query.group_by(*(rows.c[k] for k in keys)).having(
+                sa.func.sum(rows.c.events) + sa.func.sum(rows.c.cases) != 0
+            )
+        width = len(keys)
+        with self.warehouse.engine.connect() as connection:  # a sum over no rows is NULL: 0
+            found = [(*r[:width], *(v or 0 for v in r[width:])) for r in connection.execute(query)]
+        frame = pd.DataFrame(found, columns=[*keys, *MEASURES]).astype(dict.fromkeys(MEASURES, "int64"))
         if not keys:
             frame = pd.DataFrame([frame[list(MEASURES)].sum()])
-        elif len(days) + (months is not None) > 1 or "month" in by:
-            frame = frame.groupby(keys, as_index=False, sort=True)[list(MEASURES)].sum()
         else:
             frame = frame.sort_values(keys, ignore_index=True)
         return with_rates(frame)
@@ -259,30 +241,14 @@ class StatsQuery:
         """Return the places or people with at least `min_cases` cases in the range, most cases first."""
         if kind not in ("place", "person"):
             raise BadInput(f"hot spots are places or people, not {kind[:20]!r}")
-        t = stats_hotspots
-        clauses: list[Any] = [t.c.kind == kind]
-        if f.start is not None:
-            clauses.append(t.c.day >= f.start)
-        if f.end is not None:
-            clauses.append(t.c.day <= f.end)
-        if f.sources is not None:
-            clauses.append(t.c.source.in_(f.sources))
-        if f.districts is not None:
-            clauses.append(t.c.district_id.in_(f.districts))
-        if f.district:
-            clauses.append(t.c.district_id == f.district)
-        cases = sa.func.count(t.c.case_id).label("cases")
-        query = (
-            sa.select(t.c.entity_id, cases, sa.func.max(t.c.day).label("last_day"))
-            .where(*clauses)
-            .group_by(t.c.entity_id)
-            .having(cases >= min_cases)
-            .order_by(cases.desc(), t.c.entity_id)
-            .limit(limit)
-        )
-        with self.warehouse.engine.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-        return pd.DataFrame(rows, columns=["entity_id", "cases", "last_day"])
+        filters = {
+            "start": f.start,
+            "end": f.end,
+            "sources": f.sources,
+            "districts": f.districts,
+            "district": f.district,
+        }
+        return top_hotspots(self.warehouse.engine, kind, filters, min_cases, limit)
 
     def names(self, group: str, ids: Sequence[str]) -> dict[str, str]:
         """Return display names of the ids of a group (places, categories, departments)."""
@@ -306,10 +272,6 @@ class StatsQuery:
         if group == "department":
             return {d: taxonomy.departments[d] for d in ids if d in taxonomy.departments}
         return {}
-
-
-def _first_of_month(day: Any) -> dt.date:
-    return (day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])).replace(day=1)
 
 
 def _key(group: str) -> str:

@@ -20,17 +20,21 @@ from cityhub.warehouse.ops_tables import (
     CUBOIDS,
     DAILY_CUBOIDS,
     DIMENSIONS,
+    QUARTERLY_CUBOIDS,
     stats_daily,
+    stats_hotspot_entities,
     stats_hotspots,
     stats_monthly,
+    stats_quarterly,
     stats_residents,
 )
 from cityhub.warehouse.resolved import projection_runs
 
-__all__ = ["aggregate", "hotspot_pairs", "mark_run", "refresh_stats", "residents_by_community"]
+__all__ = ["aggregate", "hotspot_pairs", "mark_run", "quarters_of", "refresh_stats", "residents_by_community"]
 
 DIVISIONS = ("place_id", "district_id", "street_id", "community_id", "grid_id")
 ABOVE_PLACES = ("district", "street", "community")  # a hot spot is a place below the community
+BULK_ROWS = 100_000  # rows handed to the driver at once
 
 
 def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
@@ -59,6 +63,14 @@ def aggregate(frames: OperationsFrames, period: str) -> pd.DataFrame:
         rollup = blanked.groupby([period, *DIMENSIONS], as_index=False, sort=True).sum()
         rollups.append(rollup.assign(cuboid=name))
     return pd.concat(rollups, ignore_index=True)
+
+
+def quarters_of(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Return the monthly roll-ups kept by quarter (QUARTERLY_CUBOIDS) summed by quarter."""
+    rows = monthly[monthly["cuboid"].isin(QUARTERLY_CUBOIDS)]
+    quarter = [m.replace(month=(m.month - 1) // 3 * 3 + 1) for m in rows["month"]]
+    rows = rows.drop(columns="month").assign(quarter=quarter)
+    return rows.groupby(["cuboid", "quarter", *DIMENSIONS], as_index=False, sort=True).sum()
 
 
 def hotspot_pairs(frames: OperationsFrames, people: pd.DataFrame) -> pd.DataFrame:
@@ -92,9 +104,24 @@ def residents_by_community(frames: OperationsFrames, mentions: pd.DataFrame) -> 
 
 def _replace(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     connection.execute(table.delete())
-    if len(frame):
+    if not len(frame):
+        return
+    statement = table.insert().compile(dialect=connection.dialect, column_keys=list(frame.columns))
+    if not statement.positional or statement.positiontup is None:
         rows = frame.astype(object).where(frame.notna(), None)
         connection.execute(table.insert(), cast(list[dict[str, Any]], rows.to_dict("records")))
+        return
+    # SQLite: a million rows bound as tuples by the driver, each column through its type's own bind
+    # processor (dates stored as SQLAlchemy stores them); dicts through SQLAlchemy took minutes and GBs
+    values = []
+    for name in statement.positiontup:
+        column = frame[name].astype(object).where(frame[name].notna(), None)
+        process = table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        values.append(column.tolist() if process is None else [process(v) for v in column])
+    for start in range(0, len(frame), BULK_ROWS):
+        connection.exec_driver_sql(
+            str(statement), list(zip(*(v[start : start + BULK_ROWS] for v in values), strict=True))
+        )
 
 
 def mark_run(connection: sa.Connection, projection: str, as_of: dt.datetime) -> None:
@@ -111,12 +138,18 @@ def refresh_stats(warehouse: Warehouse, frames: OperationsFrames, as_of: dt.date
     """Rebuild the aggregates, hot spots and residents from `frames`; return the rows written."""
     daily = aggregate(frames, "day")
     monthly = aggregate(frames, "month")
+    quarterly = quarters_of(monthly)
     hotspots = hotspot_pairs(frames, warehouse.read_table("resolved_event_people"))
+    entities = (
+        hotspots.groupby(["kind", "entity_id"], as_index=False).size().rename(columns={"size": "cases"})
+    )
     residents = residents_by_community(frames, warehouse.read_table("resolved_person_mentions"))
     with warehouse.engine.begin() as connection:
         _replace(connection, stats_daily, daily)
         _replace(connection, stats_monthly, monthly)
+        _replace(connection, stats_quarterly, quarterly)
         _replace(connection, stats_hotspots, hotspots)
+        _replace(connection, stats_hotspot_entities, entities)
         _replace(connection, stats_residents, residents)
         mark_run(connection, "stats", as_of)
     if warehouse.engine.dialect.name == "sqlite":  # the planner picks the roll-ups' indexes by their sizes
@@ -125,6 +158,7 @@ def refresh_stats(warehouse: Warehouse, frames: OperationsFrames, as_of: dt.date
     return {
         "stats_daily": len(daily),
         "stats_monthly": len(monthly),
+        "stats_quarterly": len(quarterly),
         "stats_hotspots": len(hotspots),
         "communities with residents": len(residents),
     }

@@ -1,13 +1,14 @@
 """Operations tables: statistics aggregates and alerts, rebuilt from the resolved tables by each fusion run.
 
-`stats_daily` and `stats_monthly` hold the same counts at two grains (a day, the first day of a
-month) by category, source, district, street, community, grid and department, the monthly one in
-roll-ups of fewer dimensions too (`CUBOIDS`), so a statistics query over a year reads thousands of rows, not
-every event. Unknown dimensions are '' (not NULL)
-so they can be part of the key. Event measures count events by the day they occurred; case
-measures count cases by the day they were opened, under the source and place of their first event.
+`stats_daily`, `stats_monthly` and `stats_quarterly` hold the same counts at three grains (a day, the
+first day of a month or of a quarter) by category, source, district, street, community, grid and
+department, in roll-ups of fewer dimensions too (`CUBOIDS`), so a statistics query over a year reads
+thousands of rows, not every event. Unknown dimensions are '' (not NULL) so they can be part of the
+key. Event measures count events by the day they occurred; case measures count cases by the day they
+were opened, under the source and place of their first event.
 `stats_hotspots` lists the (place or person, case) pairs of entities with two or more cases, so
-hot spots can be counted for any time range. `alerts` keeps one row per situation (a stable id);
+hot spots can be counted for any time range, and `stats_hotspot_entities` those entities' cases of all
+time. `alerts` keeps one row per situation (a stable id);
 `alert_deliveries` records every webhook attempt. The fusion run a table is as of is in
 `projection_runs` (projection 'stats' and 'alerts').
 """
@@ -24,11 +25,14 @@ __all__ = [
     "DAILY_CUBOIDS",
     "DIMENSIONS",
     "EVENT_MEASURES",
+    "QUARTERLY_CUBOIDS",
     "alert_deliveries",
     "alerts",
     "stats_daily",
+    "stats_hotspot_entities",
     "stats_hotspots",
     "stats_monthly",
+    "stats_quarterly",
     "stats_residents",
 ]
 
@@ -58,16 +62,21 @@ CASE_MEASURES = (
 # The monthly table holds roll-ups ("cuboids"), each keeping only some dimensions ('' in the others),
 # from the smallest to the whole: a query reads the first that has every dimension it uses.
 CUBOIDS: dict[str, tuple[str, ...]] = {
+    "source_district": ("source", "district_id"),  # a few dozen rows a day: totals, by source, by district
     "community": ("source", "district_id", "street_id", "community_id"),
     "district": ("category", "major", "source", "district_id", "department"),
     "street_major": ("major", "source", "district_id", "street_id"),
     "grid": ("source", "district_id", "street_id", "community_id", "grid_id"),
     "community_major": ("major", "source", "district_id", "street_id", "community_id"),
+    "grid_major": ("major", "source", "district_id", "street_id", "community_id", "grid_id"),
     "all": DIMENSIONS,
 }
-# A day's roll-ups are hardly smaller than the whole (a day has few events of each combination), so
-# the daily table keeps the whole only: it is read for the days at a range's ends.
-DAILY_CUBOIDS = ("all",)
+# The daily table, read for the days at a range's ends, keeps the roll-ups at least half the size of
+# the whole (a day has few events of each combination): by grid they are hardly smaller.
+DAILY_CUBOIDS = ("source_district", "community", "district", "street_major", "all")
+# The quarterly table holds the roll-ups that fill most of their combinations every month, so a year
+# of them reads three quarters and a few months, not twelve months; the whole is no smaller by quarter.
+QUARTERLY_CUBOIDS = tuple(name for name in CUBOIDS if name != "all")
 
 
 def _aggregate(name: str, period: str) -> sa.Table:
@@ -86,6 +95,7 @@ def _aggregate(name: str, period: str) -> sa.Table:
 
 stats_daily = _aggregate("stats_daily", "day")
 stats_monthly = _aggregate("stats_monthly", "month")
+stats_quarterly = _aggregate("stats_quarterly", "quarter")
 
 stats_hotspots = sa.Table(
     "stats_hotspots",
@@ -98,6 +108,18 @@ stats_hotspots = sa.Table(
     sa.Column("district_id", sa.String(128), nullable=False),
     # a hot-spot count reads this index alone, entity by entity, in its order
     sa.Index("ix_stats_hotspots_covering", "kind", "entity_id", "day", "source", "district_id", "case_id"),
+)
+
+# Each entity of `stats_hotspots` with its cases of all time: no range can give it more, so a hot-spot
+# list counts the range's cases of the entities with the most cases first and stops where no other
+# entity could reach the list (`cityhub.stats.hotspots`).
+stats_hotspot_entities = sa.Table(
+    "stats_hotspot_entities",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("entity_id", sa.String(128), primary_key=True),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Index("ix_stats_hotspot_entities_kind_cases", "kind", "cases", "entity_id"),
 )
 
 stats_residents = sa.Table(
