@@ -6,6 +6,10 @@ dimensions asked for), the days left at its ends from `stats_daily`. Every answe
 the fusion run the aggregates were rebuilt from. A filter's `sources` and `districts` are
 the caller's: rows of other sources or districts are not counted (see `cityhub.stats.policy`).
 
+Answers are kept per process, under the whole filter (the caller's sources and districts with it, so an
+answer is only given again for the very scope it was counted over) and the run and time the aggregates
+were rebuilt (`projection_runs`, read on every question, so a rebuild is seen at once).
+
 Rates: completion = closed / cases; on time = closed on time / closed; satisfaction = (satisfied +
 basically satisfied) / cases rated. A rate with nothing to divide by is None.
 """
@@ -13,7 +17,9 @@ basically satisfied) / cases rated. A rate with nothing to divide by is None.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -50,6 +56,7 @@ GROUPS = {
 PLACE_GROUPS = ("district", "street", "community")
 MEASURES = (*EVENT_MEASURES, *CASE_MEASURES)
 MAX_NAMES = 500  # ids named per SQL IN list
+ANSWERS_KEPT = 256  # counted answers kept (a few KB each), least recently used dropped first
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +167,8 @@ class StatsQuery:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
         self._district_ids: tuple[dt.datetime | None, dict[str, str]] | None = None
+        self._answers: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
 
     def as_of(self, projection: str = "stats") -> dt.datetime | None:
         """Return the fusion run the aggregates (or the alerts) are as of (None before the first run)."""
@@ -167,6 +176,32 @@ class StatsQuery:
             return connection.execute(
                 sa.select(projection_runs.c.caught_up_to).where(projection_runs.c.projection == projection)
             ).scalar_one_or_none()
+
+    def generation(self) -> tuple[Any, ...]:
+        """Return the fusion run the aggregates were rebuilt from and when (changes with every rebuild)."""
+        with self.warehouse.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(projection_runs.c.caught_up_to, projection_runs.c.projected_at).where(
+                    projection_runs.c.projection == "stats"
+                )
+            ).first()
+        return tuple(row) if row else ()
+
+    def _kept(self, key: tuple[Any, ...], count: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """Return what `count` answers for `key` (its filter whole), counted once per rebuild of the
+        aggregates; a copy, as callers add columns."""
+        key = (*key, self.generation())
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None:
+                self._answers.move_to_end(key)
+        if kept is None:
+            kept = count()
+            with self._lock:
+                self._answers[key] = kept
+                while len(self._answers) > ANSWERS_KEPT:
+                    self._answers.popitem(last=False)
+        return kept.copy()
 
     def district_ids(self, names: Sequence[str]) -> tuple[str, ...]:
         """Return the ids of the districts named (an area is a district's name, e.g. 沙坪坝区)."""
@@ -204,6 +239,9 @@ class StatsQuery:
 
     def counts(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         """Return the counts and rates grouped by `by` (names of GROUPS) within the filter."""
+        return self._kept(("counts", tuple(by), f), lambda: self._counted(by, f))
+
+    def _counted(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         unknown = [b for b in by if b not in GROUPS]
         if unknown:
             raise BadInput(f"statistics group by {', '.join(GROUPS)}, not {unknown[0][:20]!r}")
@@ -259,6 +297,11 @@ class StatsQuery:
         """Return the places or people with at least `min_cases` cases in the range, most cases first."""
         if kind not in ("place", "person"):
             raise BadInput(f"hot spots are places or people, not {kind[:20]!r}")
+        return self._kept(
+            ("hotspots", kind, f, min_cases, limit), lambda: self._hotspots(kind, f, min_cases, limit)
+        )
+
+    def _hotspots(self, kind: str, f: StatsFilter, min_cases: int, limit: int) -> pd.DataFrame:
         t = stats_hotspots
         clauses: list[Any] = [t.c.kind == kind]
         if f.start is not None:

@@ -7,6 +7,7 @@ import { barOption, disposeCharts, drawChart, lineOption, preloadCharts, ringOpt
 import {
   changeText, isoDay, latestAlerts, monthStart, newerAlerts, rateText, statsRows, usePanel,
 } from "../cockpit-data.js";
+import { LaterControl } from "../later.js";
 
 const { computed, ref, watch, onMounted, onBeforeUnmount } = Vue;
 const { useRoute, useRouter } = VueRouter;
@@ -34,7 +35,7 @@ const PanelNote = {
 };
 
 export const CockpitPage = {
-  components: { PanelHead, PanelNote },
+  components: { PanelHead, PanelNote, LaterControl },
   setup() {
     const route = useRoute();
     const router = useRouter();
@@ -177,8 +178,10 @@ export const CockpitPage = {
       <h2 class="cockpit-title">指挥驾驶舱</h2>
       <div class="filters tight">
         <span class="muted">统计日</span>
-        <el-date-picker v-model="day" type="date" value-format="YYYY-MM-DD" :clearable="false"
-                        @change="chooseDay" style="width: 160px" data-test="cockpit-day" />
+        <later-control kind="date" :text="day" width="160px" test="cockpit-day">
+          <el-date-picker v-model="day" type="date" value-format="YYYY-MM-DD" :clearable="false"
+                          @change="chooseDay" style="width: 160px" data-test="cockpit-day" />
+        </later-control>
       </div>
     </div>
     <el-row :gutter="16">

@@ -2,12 +2,13 @@
 import * as label from "../labels.js";
 import { Failure, Pager, usePaged } from "../parts.js";
 import { loadScript } from "../scripts.js";
+import { LaterControl } from "../later.js";
 
 const { computed, reactive, ref, watch, onMounted, onBeforeUnmount, nextTick } = Vue;
 const { useRoute, useRouter } = VueRouter;
 
 export const EscalatingPage = {
-  components: { Failure, Pager },
+  components: { Failure, Pager, LaterControl },
   setup() {
     const route = useRoute();
     const router = useRouter();
@@ -68,7 +69,8 @@ export const EscalatingPage = {
     };
     onMounted(list.reload);
     onBeforeUnmount(() => chart && chart.dispose());
-    return { filters, list, districts, majors, refresh, chartBox, label };
+    const majorText = computed(() => majors.value.find((c) => c.value === filters.category)?.text || "");
+    return { filters, list, districts, majors, majorText, refresh, chartBox, label };
   },
   template: `
   <div class="escalating-page" :data-ready="!list.loading ? 'yes' : null">
@@ -77,12 +79,16 @@ export const EscalatingPage = {
         <div class="headline-row">
           <span>升级案件（按最近进展，由新到旧）</span>
           <div class="filters tight">
-            <el-select v-model="filters.district" clearable filterable allow-create placeholder="区县" @change="refresh" style="width: 160px" data-test="esc-district">
-              <el-option v-for="d in districts" :key="d" :label="d" :value="d" />
-            </el-select>
-            <el-select v-model="filters.category" clearable placeholder="事项类别" @change="refresh" style="width: 180px" data-test="esc-category">
-              <el-option v-for="c in majors" :key="c.value" :label="c.text" :value="c.value" />
-            </el-select>
+            <later-control :text="filters.district" placeholder="区县" width="160px" filterable test="esc-district">
+              <el-select v-model="filters.district" clearable filterable allow-create placeholder="区县" @change="refresh" style="width: 160px" data-test="esc-district">
+                <el-option v-for="d in districts" :key="d" :label="d" :value="d" />
+              </el-select>
+            </later-control>
+            <later-control :text="majorText" placeholder="事项类别" width="180px" test="esc-category">
+              <el-select v-model="filters.category" clearable placeholder="事项类别" @change="refresh" style="width: 180px" data-test="esc-category">
+                <el-option v-for="c in majors" :key="c.value" :label="c.text" :value="c.value" />
+              </el-select>
+            </later-control>
           </div>
         </div>
       </template>
