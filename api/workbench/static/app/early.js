@@ -65,6 +65,7 @@
   var asked = new URLSearchParams(cut < 0 ? "" : hash.slice(cut + 1));
   var page = route[1];
   var id = route[2];
+  send("/purposes", []); // the header names the purpose stated (shell.js), on every page
   if (page === "people" && id && route.length === 3 && purpose) {
     send("/people/" + id, [["purpose", purpose]]);
     send("/people/" + id + "/timeline", [["purpose", purpose], ["limit", 10], ["offset", 0]]);
@@ -76,6 +77,7 @@
     send("/graph/Case/" + id + "/neighbours", [["depth", 2], ["limit", 100], ["purpose", purpose]]);
     send("/cases/" + id, []);
   } else if (page === "graph" && id && route[3] && route.length === 4) {
+    script("/workbench/vendor/cytoscape.min.js"); // the graph is drawn with it: part of the page
     var node = "/graph/" + id + "/" + route[3];
     send(node, id === "Person" ? [["purpose", purpose]] : []);
     send(node + "/neighbours", [["depth", 1], ["limit", 40], ["offset", 0], ["purpose", purpose]]);
