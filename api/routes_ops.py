@@ -35,7 +35,7 @@ Short = Annotated[str | None, Query(max_length=40)]
 Day = Annotated[dt.date | None, Query(description="A day, YYYY-MM-DD (both ends of a range are included)")]
 MAX_ALERTS = 5000  # alerts read to filter and page through per request
 STREAM_BATCH = 200
-LATEST_BATCH = 500  # alerts read at a time, latest first, to find the latest the caller may see
+LATEST_BATCH = 100  # alerts read at a time, latest first, to find the latest the caller may see
 
 
 def _query(request: Request) -> StatsQuery:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -141,9 +142,13 @@ def _cuboid(by: Sequence[str], f: StatsFilter) -> str:
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (
-        (numerator / denominator.where(denominator > 0)).round(4).astype(object).where(denominator > 0, None)
-    )
+    # in numpy, then a list: pandas' where/round/astype took milliseconds for a handful of rows
+    bottom = denominator.to_numpy(dtype="float64")
+    counted = bottom > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.round(numerator.to_numpy(dtype="float64") / np.where(counted, bottom, np.nan), 4)
+    shown = [rate if known else None for rate, known in zip(rates.tolist(), counted.tolist(), strict=True)]
+    return pd.Series(shown, index=numerator.index, dtype=object)
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
