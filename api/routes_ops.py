@@ -22,7 +22,7 @@ from api.errors import ERROR_RESPONSES
 from api.models import Limit, Offset, page, returned
 from api.routes_read import stated_purpose
 from cityhub.access.masking import shaped
-from cityhub.alerts.store import changed_since
+from cityhub.alerts.store import changed_before, changed_since
 from cityhub.stats.policy import alert_visible, scoped_filter
 from cityhub.stats.query import GROUPS, PLACE_GROUPS, StatsFilter, StatsQuery
 from cityhub.warehouse.resolved import RESOLVED_TABLES
@@ -35,6 +35,7 @@ Short = Annotated[str | None, Query(max_length=40)]
 Day = Annotated[dt.date | None, Query(description="A day, YYYY-MM-DD (both ends of a range are included)")]
 MAX_ALERTS = 5000  # alerts read to filter and page through per request
 STREAM_BATCH = 200
+LATEST_BATCH = 100  # alerts read at a time, latest first, to find the latest the caller may see
 
 
 def _query(request: Request) -> StatsQuery:
@@ -184,6 +185,25 @@ def _visible_alerts(
     return [shaped(a, caller.scope) for a in found if alert_visible(caller.scope, facts, a, purpose)]
 
 
+def _latest_alerts(
+    request: Request, caller: CallerDep, count: int, kinds: list[str], purpose: str | None
+) -> list[dict[str, Any]]:
+    """The `count` latest-changed alerts the caller may see, oldest change first (at most MAX_ALERTS read)."""
+    hub = hub_of(request)
+    facts = hub.reader.visibility.facts()
+    found: list[dict[str, Any]] = []
+    before: tuple[dt.datetime, str] | None = None
+    with hub.reader.warehouse.engine.connect() as connection:
+        for _ in range(MAX_ALERTS // LATEST_BATCH):
+            batch = changed_before(connection, before, LATEST_BATCH, kinds)
+            seen = [a for a in batch if alert_visible(caller.scope, facts, a, purpose)]
+            found += [shaped(a, caller.scope) for a in seen]
+            if len(found) >= count or len(batch) < LATEST_BATCH:
+                break
+            before = (dt.datetime.fromisoformat(batch[-1]["updated_at"]), batch[-1]["alert_id"])
+    return found[:count][::-1]
+
+
 @router.get("/alerts", summary="Alerts changed since a time, oldest change first", tags=["alerts"])
 def alert_list(
     request: Request,
@@ -197,14 +217,23 @@ def alert_list(
     ] = None,
     limit: Limit = 20,
     offset: Offset = 0,
+    latest: Annotated[
+        int | None,
+        Query(ge=1, le=100, description="Instead of a page: the `latest` alerts changed last, oldest first"),
+    ] = None,
 ) -> dict[str, Any]:
     """Return a page of the alerts changed after `since` that the caller may see (alerts about people only
-    for a stated purpose), oldest change first; `next_since` resumes after the last one returned."""
+    for a stated purpose), oldest change first, or the `latest` ones changed last; `next_since` resumes
+    after the last one returned."""
     if purpose is not None:
         stated_purpose(request, purpose)
-    start, after = _since(since, None)
-    items = _visible_alerts(request, caller, start, after, kind or [], purpose)
-    answer = page(items, limit, offset)
+    if latest is not None:
+        if since is not None or offset:
+            raise BadInput("latest takes neither since nor offset: it is the alerts changed last")
+        answer = page(_latest_alerts(request, caller, latest, kind or [], purpose), latest, 0)
+    else:
+        start, after = _since(since, None)
+        answer = page(_visible_alerts(request, caller, start, after, kind or [], purpose), limit, offset)
     shown = answer["items"]
     returned(request, [a["subject_id"] for a in shown if a["subject_kind"] == "person"])
     last = shown[-1] if shown else None

@@ -7,6 +7,7 @@ Elasticsearch server.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,7 +19,7 @@ from search import SearchIndex, open_index
 from search.base import SearchDocument
 from search.documents import case_documents, person_documents, place_documents
 
-__all__ = ["open_graph_store", "open_search_index", "write_graph", "write_search"]
+__all__ = ["KeptSearchIndex", "open_graph_store", "open_search_index", "write_graph", "write_search"]
 
 GRAPH_LABELS = {"person": "Person", "place": "Place", "case": "Case", "event": "Event"}
 SEARCH_KINDS = {"person": "person", "place": "place", "case": "case"}
@@ -56,6 +57,29 @@ def open_search_index(settings: Settings | None = None) -> Iterator[SearchIndex]
         yield index
     finally:
         index.close()
+
+
+class KeptSearchIndex:
+    """The search index the settings point at, opened once and shared by a reader's threads.
+
+    Opened for every question, the embedded index read its documents' arrays afresh each time (a few
+    milliseconds per kind); kept open, it keeps them, and still reloads them when the index is rebuilt
+    (it checks the version in use and its generation on every question)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def opened(self) -> Iterator[SearchIndex]:
+        """Yield the shared index, opening it the first time."""
+        with self._lock:
+            if self._index is None:
+                settings = self.settings
+                location = search_location(settings)
+                self._index = open_index(location, settings.index_prefix, city_code=settings.city_code)
+        yield self._index
 
 
 def _split_changes(id_changes: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:

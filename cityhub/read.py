@@ -22,7 +22,7 @@ from cityhub.access.visibility import VisibilityIndex
 from cityhub.config import Settings, get_settings
 from cityhub.handling_views import case_labels, grid_workload, status_timeline
 from cityhub.health import hub_health
-from cityhub.projections import open_graph_store, open_search_index
+from cityhub.projections import KeptSearchIndex, open_graph_store
 from cityhub.read_cache import ViewCache
 from cityhub.read_cards import person_cards, titled
 from cityhub.resolve_files import people_options
@@ -77,6 +77,7 @@ class Reader:
         self.warehouse = Warehouse(self.settings.resolved_warehouse_url())
         self.visibility = VisibilityIndex(self.warehouse)
         self.views = ViewCache(self.warehouse)
+        self.search_index = KeptSearchIndex(self.settings)
 
     # --- search -----------------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ class Reader:
         scoped = scoped_filters(query.filters, scope)
         if scoped is None:
             return {"hits": [], "total": 0, "facets": {}, "notice": notice}
-        with open_search_index(self.settings) as index:
+        with self.search_index.opened() as index:
             results = run_scoped(index, query, scoped, offset)
         page = shaped(results.hits[offset:], scope)  # earlier pages were only counted
         people = [str(h["id"]) for h in page if h["kind"] == "person"]
@@ -348,7 +349,7 @@ class Reader:
         if not query:
             return []
         facts = self.visibility.facts()
-        with open_search_index(self.settings) as index:
+        with self.search_index.opened() as index:
             built = build_query(
                 query[:MAX_QUERY_CHARS], kinds=["person"], size=30, city_code=self.settings.city_code
             )

@@ -18,7 +18,8 @@ each answer once), so a page loaded afresh waits for the hub and for its scripts
 
 The app's script and stylesheet are served under paths named by a digest of their contents
 (`/workbench/bundle-<digest>/`, `/workbench/app-<digest>/`), so browsers keep them, and the vendored
-files, for a week without asking again, and a new version of the workbench is a new path.
+files, for a week without asking again, and a new version of the workbench is a new path. All of them
+are read into memory and gzipped once at start (`files.py`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
-from starlette.types import Scope
+
+from api.workbench.files import KeptFiles
 
 __all__ = ["STATIC", "WORKBENCH_PREFIX", "app_digest", "code_labels", "index_page", "mount_workbench"]
 
@@ -40,8 +41,6 @@ STATIC = Path(__file__).with_name("static")
 WORKBENCH_PREFIX = "/workbench"
 #: The script inlined at the top of the page that sends the opened page's first requests (not a module).
 EARLY = "early.js"
-#: Vendored files and the app's digest-named scripts never change under the same path.
-_IMMUTABLE = "public, max-age=604800, immutable"
 
 #: Chinese for the codes the schema lists without a label (statuses, roles in an event, place levels).
 STATUSES = {
@@ -83,16 +82,6 @@ ALERT_KINDS = {
     "spike": "事件激增",
 }
 ALERT_STATUSES = {"active": "生效中", "cleared": "已解除"}
-
-
-class _Immutable(StaticFiles):
-    """Static files that never change under their path: the browser keeps them for a week."""
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if response.status_code == 200:
-            response.headers["Cache-Control"] = _IMMUTABLE
-        return response
 
 
 def app_digest(folder: Path) -> str:
@@ -155,6 +144,6 @@ def mount_workbench(app: FastAPI) -> None:
     def workbench() -> Response:
         return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
-    app.mount(app_path, _Immutable(directory=STATIC / "app"), name="workbench-app")
-    app.mount(bundle_path, _Immutable(directory=STATIC / "bundle"), name="workbench-bundle")
-    app.mount(f"{WORKBENCH_PREFIX}/vendor", _Immutable(directory=STATIC / "vendor"), name="workbench-vendor")
+    app.mount(app_path, KeptFiles(STATIC / "app"), name="workbench-app")
+    app.mount(bundle_path, KeptFiles(STATIC / "bundle"), name="workbench-bundle")
+    app.mount(f"{WORKBENCH_PREFIX}/vendor", KeptFiles(STATIC / "vendor"), name="workbench-vendor")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,19 @@ class AuditLog:
             with self.path.open("a", encoding="utf-8") as log:
                 log.write(line + "\n")
             self._last = (count + 1, record["hash"])
-            self.head.write_text(json.dumps({"lines": count + 1, "hash": record["hash"]}), "utf-8")
+            self._write_head(json.dumps({"lines": count + 1, "hash": record["hash"]}))
         return record
+
+    def _write_head(self, text: str) -> None:
+        # written over in place, not truncated first: emptying a file costs the filesystem milliseconds,
+        # and this runs once for every request the hub answers
+        data = text.encode("utf-8")
+        handle = os.open(self.head, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.pwrite(handle, data, 0)
+            os.ftruncate(handle, len(data))
+        finally:
+            os.close(handle)
 
     def _tail(self) -> tuple[int, str]:
         if self._last is None:

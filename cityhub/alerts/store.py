@@ -91,3 +91,22 @@ def changed_since(
         query = query.where(alerts.c.kind.in_(kinds))
     query = query.order_by(alerts.c.updated_at, alerts.c.alert_id).limit(limit)
     return [decode(dict(r)) for r in connection.execute(query).mappings()]
+
+
+def changed_before(
+    connection: sa.Connection,
+    before: tuple[dt.datetime, str] | None,
+    limit: int,
+    kinds: Sequence[str] = (),
+) -> AlertPage:
+    """Return up to `limit` alerts changed before `before` (a change time and alert id; None: from the
+    latest), the latest change first."""
+    query = sa.select(alerts)
+    if before is not None:
+        stamp, alert_id = before
+        earlier = alerts.c.updated_at < stamp
+        query = query.where(earlier | ((alerts.c.updated_at == stamp) & (alerts.c.alert_id < alert_id)))
+    if kinds:
+        query = query.where(alerts.c.kind.in_(kinds))
+    query = query.order_by(alerts.c.updated_at.desc(), alerts.c.alert_id.desc()).limit(limit)
+    return [decode(dict(r)) for r in connection.execute(query).mappings()]

@@ -6,6 +6,10 @@ dimensions asked for), the days left at its ends from `stats_daily`. Every answe
 the fusion run the aggregates were rebuilt from. A filter's `sources` and `districts` are
 the caller's: rows of other sources or districts are not counted (see `cityhub.stats.policy`).
 
+Answers are kept per process, under the whole filter (the caller's sources and districts with it, so an
+answer is only given again for the very scope it was counted over) and the run and time the aggregates
+were rebuilt (`projection_runs`, read on every question, so a rebuild is seen at once).
+
 Rates: completion = closed / cases; on time = closed on time / closed; satisfaction = (satisfied +
 basically satisfied) / cases rated. A rate with nothing to divide by is None.
 """
@@ -13,7 +17,9 @@ basically satisfied) / cases rated. A rate with nothing to divide by is None.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,6 +61,7 @@ GROUPS = {
 PLACE_GROUPS = ("district", "street", "community")
 MEASURES = (*EVENT_MEASURES, *CASE_MEASURES)
 MAX_NAMES = 500  # ids named per SQL IN list
+ANSWERS_KEPT = 256  # counted answers kept (a few KB each), least recently used dropped first
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +142,12 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
 class StatsQuery:
     """Statistics read from the aggregates in one warehouse."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, keep_answers: bool = True) -> None:
         self.warehouse = warehouse
+        self.keep_answers = keep_answers  # off where every query must be counted afresh (the benchmark)
         self._district_ids: tuple[dt.datetime | None, dict[str, str]] | None = None
+        self._answers: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
 
     def as_of(self, projection: str = "stats") -> dt.datetime | None:
         """Return the fusion run the aggregates (or the alerts) are as of (None before the first run)."""
@@ -145,6 +155,34 @@ class StatsQuery:
             return connection.execute(
                 sa.select(projection_runs.c.caught_up_to).where(projection_runs.c.projection == projection)
             ).scalar_one_or_none()
+
+    def generation(self) -> tuple[Any, ...]:
+        """Return the fusion run the aggregates were rebuilt from and when (changes with every rebuild)."""
+        with self.warehouse.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(projection_runs.c.caught_up_to, projection_runs.c.projected_at).where(
+                    projection_runs.c.projection == "stats"
+                )
+            ).first()
+        return tuple(row) if row else ()
+
+    def _kept(self, key: tuple[Any, ...], count: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """Return what `count` answers for `key` (its filter whole), counted once per rebuild of the
+        aggregates; a copy, as callers add columns."""
+        if not self.keep_answers:
+            return count()
+        key = (*key, self.generation())
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None:
+                self._answers.move_to_end(key)
+        if kept is None:
+            kept = count()
+            with self._lock:
+                self._answers[key] = kept
+                while len(self._answers) > ANSWERS_KEPT:
+                    self._answers.popitem(last=False)
+        return kept.copy()
 
     def district_ids(self, names: Sequence[str]) -> tuple[str, ...]:
         """Return the ids of the districts named (an area is a district's name, e.g. 沙坪坝区)."""
@@ -180,6 +218,9 @@ class StatsQuery:
 
     def counts(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         """Return the counts and rates grouped by `by` (names of GROUPS) within the filter."""
+        return self._kept(("counts", tuple(by), f), lambda: self._counted(by, f))
+
+    def _counted(self, by: Sequence[str], f: StatsFilter) -> pd.DataFrame:
         unknown = [b for b in by if b not in GROUPS]
         if unknown:
             raise BadInput(f"statistics group by {', '.join(GROUPS)}, not {unknown[0][:20]!r}")
@@ -248,7 +289,10 @@ class StatsQuery:
             "districts": f.districts,
             "district": f.district,
         }
-        return top_hotspots(self.warehouse.engine, kind, filters, min_cases, limit)
+        return self._kept(
+            ("hotspots", kind, f, min_cases, limit),
+            lambda: top_hotspots(self.warehouse.engine, kind, filters, min_cases, limit),
+        )
 
     def names(self, group: str, ids: Sequence[str]) -> dict[str, str]:
         """Return display names of the ids of a group (places, categories, departments)."""

@@ -85,6 +85,41 @@ def test_alerts_page_after_since_and_person_alerts_need_a_purpose(client, header
     assert all("police" not in a["sources"] for a in leader["items"])
 
 
+def test_the_latest_alerts_are_the_end_of_the_whole_list_in_one_request(client, headers):
+    police = headers["police"]
+    whole = client.get("/alerts", params={"limit": 100}, headers=police).json()
+    items = whole["items"]
+    while whole["next_offset"] is not None:
+        whole = client.get(
+            "/alerts", params={"limit": 100, "offset": whole["next_offset"]}, headers=police
+        ).json()
+        items += whole["items"]
+    latest = client.get("/alerts", params={"latest": 7}, headers=police).json()
+    assert len(items) > 7 and [a["alert_id"] for a in latest["items"]] == [a["alert_id"] for a in items[-7:]]
+    assert latest["next_since"] == f"{items[-1]['updated_at']}|{items[-1]['alert_id']}"
+    after = client.get("/alerts", params={"since": latest["next_since"]}, headers=police).json()
+    assert after["total"] == 0
+    refused = client.get("/alerts", params={"latest": 7, "offset": 5}, headers=police)
+    assert refused.status_code == 422 and "latest" in refused.json()["error"]
+
+
+def test_a_kept_statistics_answer_is_the_count_of_its_own_filter_and_rebuild(query):
+    police = StatsFilter(sources=("hotline", "grid", "police"))
+    leader = StatsFilter(sources=("hotline", "grid", "petitions"))
+    first = query.counts(["source"], police)
+    first["events"] = -1  # a caller changing its copy changes nothing kept
+    again = query.counts(["source"], police)
+    assert (again["events"] >= 0).all() and set(again["source"]) <= {"hotline", "grid", "police"}
+    assert set(query.counts(["source"], leader)["source"]) <= {"hotline", "grid", "petitions"}
+    kept = len(query._answers)
+    query.generation = lambda: ("another rebuild",)  # type: ignore[method-assign]
+    try:
+        query.counts(["source"], police)
+        assert len(query._answers) == kept + 1  # counted again for the new rebuild, not taken from before
+    finally:
+        del query.generation
+
+
 def _events(text: str) -> list[dict]:
     """Return the SSE events of a response body as {event, id, data} dicts."""
     out = []

@@ -12,8 +12,9 @@ export async function drawChart(box, option) {
   await loadScript("/workbench/vendor/echarts-charts.js");
   await nextTick();
   const chart = echarts.getInstanceByDom(box) || echarts.init(box);
+  // a chart made now has its box's size; resizing one that already has it would draw it all again
+  if (chart.getWidth() !== box.clientWidth || chart.getHeight() !== box.clientHeight) chart.resize();
   chart.setOption({ animation: false, ...option }, true);
-  chart.resize();
   return chart;
 }
 

@@ -56,22 +56,13 @@ export function changeText(value) {
 
 const ALERT_PAGE = 100;
 const ALERTS_KEPT = 30;
-const MAX_OFFSET = 1000; // the API pages no deeper
 
-/** The latest alerts the caller may see (newest first) and where to resume: jump near the end of the
- * list (oldest change first), then follow `next_since` to its end. */
+/** The latest alerts the caller may see (newest first) and where to resume: one request for the alerts
+ * changed last (`latest`), `next_since` after the newest of them. */
 export async function latestAlerts() {
-  const first = await get("/alerts", { limit: ALERT_PAGE });
-  const offset = Math.min(MAX_OFFSET, Math.max(0, (first.total || 0) - ALERTS_KEPT));
-  // one request when every alert fits on the first page
-  let answer = first.next_offset == null ? first : await get("/alerts", { limit: ALERT_PAGE, offset });
-  let kept = answer.items || [];
-  for (let turn = 0; turn < 20 && (answer.items || []).length === ALERT_PAGE; turn += 1) {
-    answer = await get("/alerts", { since: answer.next_since, limit: ALERT_PAGE });
-    kept = kept.concat(answer.items || []).slice(-ALERTS_KEPT);
-  }
-  const since = answer.next_since || first.next_since || null;
-  return { data: { items: kept.slice(-ALERTS_KEPT).reverse(), since }, asOf: answer.as_of };
+  const answer = await get("/alerts", { latest: ALERTS_KEPT });
+  const items = (answer.items || []).slice().reverse();
+  return { data: { items, since: answer.next_since || null }, asOf: answer.as_of };
 }
 
 /** The alerts changed after `since`, merged into `items` (newest first; a changed alert moves up). */

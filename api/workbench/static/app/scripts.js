@@ -3,6 +3,18 @@ const loading = new Map();
 
 /** Load a script of the hub once; resolves when it has run. */
 export function loadScript(src) {
+  const early = (window.cityhubEarly || {}).scripts || {};
+  if (!loading.has(src) && early[src]) {
+    // the page's head started it (early.js): the same script, not loaded twice
+    loading.set(
+      src,
+      early[src].catch(() => {
+        delete early[src];
+        loading.delete(src);
+        return loadScript(src);
+      }),
+    );
+  }
   if (!loading.has(src)) {
     loading.set(
       src,

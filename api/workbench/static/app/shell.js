@@ -1,11 +1,13 @@
 // The frame around every page once signed in: the menu, who is signed in, their purpose, sign-out.
 import { session, signOut, statePurpose } from "./api.js";
 import { usePurposes } from "./parts.js";
+import { LaterControl } from "./later.js";
 
 const { computed, ref, watch } = Vue;
 const { useRoute, useRouter } = VueRouter;
 
 export const Shell = {
+  components: { LaterControl },
   setup() {
     const route = useRoute();
     const router = useRouter();
@@ -28,7 +30,8 @@ export const Shell = {
       await signOut();
       router.push("/login");
     };
-    return { session, active, purposes, purpose, caseNumber, keepPurpose, leave };
+    const purposeText = computed(() => purposes.value.find((p) => p.code === purpose.value)?.label || "");
+    return { session, active, purposes, purpose, purposeText, caseNumber, keepPurpose, leave };
   },
   template: `
   <el-container class="shell">
@@ -42,10 +45,12 @@ export const Shell = {
       </el-menu>
       <div class="purpose" v-if="purposes.length">
         <span class="muted">查询事由</span>
-        <el-select v-model="purpose" size="small" placeholder="请选择" style="width: 150px"
-                   data-test="purpose" @change="keepPurpose">
-          <el-option v-for="p in purposes" :key="p.code" :label="p.label" :value="p.code" />
-        </el-select>
+        <later-control :text="purposeText" placeholder="请选择" width="150px" small test="purpose">
+          <el-select v-model="purpose" size="small" placeholder="请选择" style="width: 150px"
+                     data-test="purpose" @change="keepPurpose">
+            <el-option v-for="p in purposes" :key="p.code" :label="p.label" :value="p.code" />
+          </el-select>
+        </later-control>
         <el-input v-model="caseNumber" size="small" placeholder="案件编号（选填）" style="width: 140px"
                   @change="keepPurpose" />
       </div>

@@ -7,10 +7,36 @@ import { barOption, disposeCharts, drawChart, lineOption, preloadCharts, ringOpt
 import {
   changeText, isoDay, latestAlerts, monthStart, newerAlerts, rateText, statsRows, usePanel,
 } from "../cockpit-data.js";
+import { LaterControl } from "../later.js";
+import { LiteTable } from "../litetable.js";
 
 const { computed, ref, watch, onMounted, onBeforeUnmount } = Vue;
 const { useRoute, useRouter } = VueRouter;
 const ALERT_POLL_MS = 15000;
+const RATE_COLUMNS = [
+  { key: "name", label: "部门", prop: "name" },
+  { key: "cases", label: "案件", prop: "cases", width: 70 },
+  { key: "completion", label: "办结率", width: 90 },
+  { key: "on_time", label: "按时办结率", width: 100 },
+  { key: "satisfaction", label: "满意率", width: 90 },
+];
+const PLACE_COLUMNS = [
+  { key: "name", label: "地点" },
+  { key: "cases", label: "案件", prop: "cases", width: 70 },
+  { key: "last", label: "最近发生", width: 110 },
+];
+const PEOPLE_COLUMNS = [
+  { key: "name", label: "姓名" },
+  { key: "born", label: "出生", width: 90 },
+  { key: "cases", label: "案件", prop: "cases", width: 70 },
+  { key: "last", label: "最近发生", width: 110 },
+];
+const ALERT_COLUMNS = [
+  { key: "kind", label: "类型", width: 110 },
+  { key: "title", label: "预警内容" },
+  { key: "status", label: "状态", width: 80 },
+  { key: "updated", label: "更新时间", width: 140 },
+];
 
 /** A panel's head: its title and when its numbers are as of. */
 const PanelHead = {
@@ -34,7 +60,7 @@ const PanelNote = {
 };
 
 export const CockpitPage = {
-  components: { PanelHead, PanelNote },
+  components: { PanelHead, PanelNote, LaterControl, LiteTable },
   setup() {
     const route = useRoute();
     const router = useRouter();
@@ -169,6 +195,7 @@ export const CockpitPage = {
       label, day, chooseDay, ready, shownDay, purpose, intake, intakeRows, intakeTotal, departments, departmentRows,
       change, trend, places, people, alerts, shownRate, changeText, handlingKnown, alertTitle: label.codesInWords,
       intakeBox: boxes.intake, departmentsBox: boxes.departments, trendBox: boxes.trend,
+      rateColumns: RATE_COLUMNS, placeColumns: PLACE_COLUMNS, peopleColumns: PEOPLE_COLUMNS, alertColumns: ALERT_COLUMNS,
     };
   },
   template: `
@@ -177,8 +204,10 @@ export const CockpitPage = {
       <h2 class="cockpit-title">指挥驾驶舱</h2>
       <div class="filters tight">
         <span class="muted">统计日</span>
-        <el-date-picker v-model="day" type="date" value-format="YYYY-MM-DD" :clearable="false"
-                        @change="chooseDay" style="width: 160px" data-test="cockpit-day" />
+        <later-control kind="date" :text="day" width="160px" test="cockpit-day">
+          <el-date-picker v-model="day" type="date" value-format="YYYY-MM-DD" :clearable="false"
+                          @change="chooseDay" style="width: 160px" data-test="cockpit-day" />
+        </later-control>
       </div>
     </div>
     <el-row :gutter="16">
@@ -224,13 +253,11 @@ export const CockpitPage = {
           <template #header><panel-head title="各部门办结率、按时办结率、满意率" :panel="departments" scope="全部案件" /></template>
           <panel-note :panel="departments" :empty="!departmentRows.length" />
           <div v-if="departmentRows.length && !handlingKnown" class="panel-note" data-test="no-handling">各部门办理情况（办结、超期、评价）尚未汇入，办结率、按时办结率与满意率暂无数据。</div>
-          <el-table v-if="departmentRows.length" :data="departmentRows" size="small" max-height="300" data-test="rates">
-            <el-table-column label="部门" prop="name" min-width="150" />
-            <el-table-column label="案件" prop="cases" width="70" />
-            <el-table-column label="办结率" width="90"><template #default="{ row }"><span :class="{ muted: !handlingKnown || row.completion_rate == null }">{{ shownRate(row.completion_rate) }}</span></template></el-table-column>
-            <el-table-column label="按时办结率" width="100"><template #default="{ row }"><span :class="{ muted: !handlingKnown || row.on_time_rate == null }">{{ shownRate(row.on_time_rate) }}</span></template></el-table-column>
-            <el-table-column label="满意率" width="90"><template #default="{ row }"><span :class="{ muted: !handlingKnown || row.satisfaction_rate == null }">{{ shownRate(row.satisfaction_rate) }}</span></template></el-table-column>
-          </el-table>
+          <lite-table v-if="departmentRows.length" :rows="departmentRows" :columns="rateColumns" row-key="department" max-height="300" data-test="rates">
+            <template #completion="{ row }"><span :class="{ muted: !handlingKnown || row.completion_rate == null }">{{ shownRate(row.completion_rate) }}</span></template>
+            <template #on_time="{ row }"><span :class="{ muted: !handlingKnown || row.on_time_rate == null }">{{ shownRate(row.on_time_rate) }}</span></template>
+            <template #satisfaction="{ row }"><span :class="{ muted: !handlingKnown || row.satisfaction_rate == null }">{{ shownRate(row.satisfaction_rate) }}</span></template>
+          </lite-table>
         </el-card>
       </el-col>
     </el-row>
@@ -239,21 +266,19 @@ export const CockpitPage = {
         <el-card class="section panel" data-test="panel-hotspots">
           <template #header><panel-head title="热点地点（两件及以上案件）" :panel="places" scope="全部案件" /></template>
           <panel-note :panel="places" :empty="!(places.data || []).length" />
-          <el-table v-if="(places.data || []).length" :data="places.data" size="small" data-test="hot-places">
-            <el-table-column label="地点" min-width="220"><template #default="{ row }"><router-link :to="'/places/' + encodeURIComponent(row.entity_id)">{{ row.name || row.entity_id }}</router-link></template></el-table-column>
-            <el-table-column label="案件" prop="cases" width="70" />
-            <el-table-column label="最近发生" width="110"><template #default="{ row }">{{ label.day(row.last_day) }}</template></el-table-column>
-          </el-table>
+          <lite-table v-if="(places.data || []).length" :rows="places.data" :columns="placeColumns" row-key="entity_id" data-test="hot-places">
+            <template #name="{ row }"><router-link :to="'/places/' + encodeURIComponent(row.entity_id)">{{ row.name || row.entity_id }}</router-link></template>
+            <template #last="{ row }">{{ label.day(row.last_day) }}</template>
+          </lite-table>
           <div class="muted small gap">重点人员</div>
           <div v-if="!purpose" class="panel-note" data-test="people-need-purpose">查看重点人员须先在页首选择查询事由（查看将记入审计日志）。</div>
           <template v-else>
             <panel-note :panel="people" :empty="!(people.data || []).length" />
-            <el-table v-if="(people.data || []).length" :data="people.data" size="small" data-test="hot-people">
-              <el-table-column label="姓名" min-width="120"><template #default="{ row }"><router-link :to="'/people/' + encodeURIComponent(row.entity_id)">{{ row.name || row.entity_id }}</router-link></template></el-table-column>
-              <el-table-column label="出生" width="90"><template #default="{ row }">{{ label.year(row.birth_date) || '—' }}</template></el-table-column>
-              <el-table-column label="案件" prop="cases" width="70" />
-              <el-table-column label="最近发生" width="110"><template #default="{ row }">{{ label.day(row.last_day) }}</template></el-table-column>
-            </el-table>
+            <lite-table v-if="(people.data || []).length" :rows="people.data" :columns="peopleColumns" row-key="entity_id" data-test="hot-people">
+              <template #name="{ row }"><router-link :to="'/people/' + encodeURIComponent(row.entity_id)">{{ row.name || row.entity_id }}</router-link></template>
+              <template #born="{ row }">{{ label.year(row.birth_date) || '—' }}</template>
+              <template #last="{ row }">{{ label.day(row.last_day) }}</template>
+            </lite-table>
           </template>
         </el-card>
       </el-col>
@@ -261,12 +286,12 @@ export const CockpitPage = {
         <el-card class="section panel" data-test="panel-alerts">
           <template #header><panel-head title="最新预警（每15秒更新）" :panel="alerts" /></template>
           <panel-note :panel="alerts" :empty="!(alerts.data && alerts.data.items.length)" />
-          <el-table v-if="alerts.data && alerts.data.items.length" :data="alerts.data.items" size="small" max-height="420" data-test="alerts">
-            <el-table-column label="类型" width="110"><template #default="{ row }"><el-tag size="small" :type="row.severity === 'high' ? 'danger' : 'warning'" disable-transitions>{{ label.alertKind(row.kind) }}</el-tag></template></el-table-column>
-            <el-table-column label="预警内容" min-width="240"><template #default="{ row }"><span :class="{ muted: row.status === 'cleared' }">{{ alertTitle(row.title) }}</span></template></el-table-column>
-            <el-table-column label="状态" width="80"><template #default="{ row }">{{ label.alertStatus(row.status) }}</template></el-table-column>
-            <el-table-column label="更新时间" width="140"><template #default="{ row }">{{ label.when(row.updated_at) }}</template></el-table-column>
-          </el-table>
+          <lite-table v-if="alerts.data && alerts.data.items.length" :rows="alerts.data.items" :columns="alertColumns" row-key="alert_id" max-height="420" data-test="alerts">
+            <template #kind="{ row }"><span :class="['el-tag', 'el-tag--small', 'el-tag--light', row.severity === 'high' ? 'el-tag--danger' : 'el-tag--warning']"><span class="el-tag__content">{{ label.alertKind(row.kind) }}</span></span></template>
+            <template #title="{ row }"><span :class="{ muted: row.status === 'cleared' }">{{ alertTitle(row.title) }}</span></template>
+            <template #status="{ row }">{{ label.alertStatus(row.status) }}</template>
+            <template #updated="{ row }">{{ label.when(row.updated_at) }}</template>
+          </lite-table>
         </el-card>
       </el-col>
     </el-row>

@@ -2,12 +2,22 @@
 import * as label from "../labels.js";
 import { Failure, Pager, usePaged } from "../parts.js";
 import { loadScript } from "../scripts.js";
+import { LaterControl } from "../later.js";
+import { LiteTable } from "../litetable.js";
 
 const { computed, reactive, ref, watch, onMounted, onBeforeUnmount, nextTick } = Vue;
 const { useRoute, useRouter } = VueRouter;
+const COLUMNS = [
+  { key: "case", label: "案件", width: 190 },
+  { key: "sources", label: "经办部门", width: 200 },
+  { key: "category", label: "类别", width: 190 },
+  { key: "districts", label: "区县", width: 110 },
+  { key: "last", label: "最近进展", width: 150 },
+  { key: "reason", label: "升级原因" },
+];
 
 export const EscalatingPage = {
-  components: { Failure, Pager },
+  components: { Failure, Pager, LaterControl, LiteTable },
   setup() {
     const route = useRoute();
     const router = useRouter();
@@ -68,7 +78,8 @@ export const EscalatingPage = {
     };
     onMounted(list.reload);
     onBeforeUnmount(() => chart && chart.dispose());
-    return { filters, list, districts, majors, refresh, chartBox, label };
+    const majorText = computed(() => majors.value.find((c) => c.value === filters.category)?.text || "");
+    return { filters, list, districts, majors, majorText, refresh, chartBox, label, columns: COLUMNS };
   },
   template: `
   <div class="escalating-page" :data-ready="!list.loading ? 'yes' : null">
@@ -77,28 +88,30 @@ export const EscalatingPage = {
         <div class="headline-row">
           <span>升级案件（按最近进展，由新到旧）</span>
           <div class="filters tight">
-            <el-select v-model="filters.district" clearable filterable allow-create placeholder="区县" @change="refresh" style="width: 160px" data-test="esc-district">
-              <el-option v-for="d in districts" :key="d" :label="d" :value="d" />
-            </el-select>
-            <el-select v-model="filters.category" clearable placeholder="事项类别" @change="refresh" style="width: 180px" data-test="esc-category">
-              <el-option v-for="c in majors" :key="c.value" :label="c.text" :value="c.value" />
-            </el-select>
+            <later-control :text="filters.district" placeholder="区县" width="160px" filterable test="esc-district">
+              <el-select v-model="filters.district" clearable filterable allow-create placeholder="区县" @change="refresh" style="width: 160px" data-test="esc-district">
+                <el-option v-for="d in districts" :key="d" :label="d" :value="d" />
+              </el-select>
+            </later-control>
+            <later-control :text="majorText" placeholder="事项类别" width="180px" test="esc-category">
+              <el-select v-model="filters.category" clearable placeholder="事项类别" @change="refresh" style="width: 180px" data-test="esc-category">
+                <el-option v-for="c in majors" :key="c.value" :label="c.text" :value="c.value" />
+              </el-select>
+            </later-control>
           </div>
         </div>
       </template>
       <failure :text="list.failure" />
       <div v-show="list.items.length" class="muted small">{{ list.facets && list.facets.category ? '各类别升级案件数（全部符合条件的案件）' : '本页各类别升级案件数' }}</div>
       <div ref="chartBox" class="chart" v-show="list.items.length" data-test="esc-chart"></div>
-      <el-table :data="list.items" v-loading="list.loading" empty-text="没有符合条件的升级案件" data-test="escalations">
-        <el-table-column label="案件" width="190"><template #default="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template></el-table-column>
-        <el-table-column label="经办部门" width="200"><template #default="{ row }"><el-tag v-for="s in (row.sources || [])" :key="s" size="small" effect="plain" class="gapr" disable-transitions>{{ label.source(s) }}</el-tag></template></el-table-column>
-        <el-table-column label="类别" width="190"><template #default="{ row }">{{ label.category(row.category) }}</template></el-table-column>
-        <el-table-column label="区县" width="110"><template #default="{ row }">{{ (row.districts || [row.district]).filter(Boolean).join('、') || '—' }}</template></el-table-column>
-        <el-table-column label="最近进展" width="150"><template #default="{ row }">{{ label.when(row.last_activity_at) }}</template></el-table-column>
-        <el-table-column label="升级原因" min-width="320">
-          <template #default="{ row }"><div v-for="line in label.escalationWords(row.escalation_reason)" :key="line" class="small">{{ line }}</div></template>
-        </el-table-column>
-      </el-table>
+      <lite-table :rows="list.items" :columns="columns" row-key="case_id" size="default" v-loading="list.loading" empty-text="没有符合条件的升级案件" data-test="escalations">
+        <template #case="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template>
+        <template #sources="{ row }"><span v-for="s in (row.sources || [])" :key="s" class="el-tag el-tag--primary el-tag--small el-tag--plain gapr"><span class="el-tag__content">{{ label.source(s) }}</span></span></template>
+        <template #category="{ row }">{{ label.category(row.category) }}</template>
+        <template #districts="{ row }">{{ (row.districts || [row.district]).filter(Boolean).join('、') || '—' }}</template>
+        <template #last="{ row }">{{ label.when(row.last_activity_at) }}</template>
+        <template #reason="{ row }"><div v-for="line in label.escalationWords(row.escalation_reason)" :key="line" class="small">{{ line }}</div></template>
+      </lite-table>
       <pager :list="list" name="escalations" />
     </el-card>
   </div>`,

@@ -3,6 +3,7 @@
 import { get, post, session } from "../api.js";
 import * as label from "../labels.js";
 import { Failure, Pager, usePaged } from "../parts.js";
+import { LiteTable } from "../litetable.js";
 
 const { computed, ref, onMounted } = Vue;
 
@@ -31,7 +32,7 @@ function reasonsOf(item) {
 }
 
 export const Identities = {
-  components: { Failure, Pager },
+  components: { Failure, Pager, LiteTable },
   props: { personId: String, changes: Array, after: Object },
   setup(props) {
     const list = usePaged(`/people/${encodeURIComponent(props.personId)}/explanations`, {}, 10);
@@ -61,38 +62,36 @@ export const Identities = {
     };
     const recordKey = (item) => item.record || `${item.source}:${item.record_id}`;
     const rows = computed(() => list.items.map((item) => ({ ...item, key: recordKey(item), why: reasonsOf(item) })));
-    return { list, rows, decide, dialog, decided, failure, ask, send, label };
+    const columns = computed(() => [
+      { key: "source", label: "部门", width: 140 },
+      { key: "record", label: "来源记录", width: 220 },
+      { key: "name", label: "登记姓名", width: 110, prop: "name" },
+      { key: "why", label: "为何归为此人" },
+      ...(decide.value ? [{ key: "decide", label: "人工核定", width: 200 }] : []),
+    ]);
+    return { list, rows, columns, decide, dialog, decided, failure, ask, send, label };
   },
   template: `
   <el-card class="section" data-test="identities">
     <template #header>各部门身份记录及归并依据<span class="muted small">（共 {{ list.total }} 条）</span></template>
     <failure :text="list.failure || failure" />
-    <el-table :data="rows" v-loading="list.loading" empty-text="暂无可见的来源记录" size="small">
-      <el-table-column label="部门" width="140">
-        <template #default="{ row }"><el-tag size="small">{{ label.source(row.source) }}</el-tag></template>
-      </el-table-column>
-      <el-table-column label="来源记录" width="220">
-        <template #default="{ row }"><span class="mono small">{{ row.record_id || row.key }}</span></template>
-      </el-table-column>
-      <el-table-column label="登记姓名" width="110" prop="name" />
-      <el-table-column label="为何归为此人">
-        <template #default="{ row }">
-          <span v-for="why in row.why" :key="why.text" class="reason" :class="{ against: !why.positive }" data-test="reason">{{ why.text }}</span>
-          <span v-if="!row.why.length" class="muted">该人员的首条记录</span>
+    <lite-table :rows="rows" :columns="columns" row-key="key" v-loading="list.loading" empty-text="暂无可见的来源记录">
+      <template #source="{ row }"><span class="el-tag el-tag--primary el-tag--small el-tag--light"><span class="el-tag__content">{{ label.source(row.source) }}</span></span></template>
+      <template #record="{ row }"><span class="mono small">{{ row.record_id || row.key }}</span></template>
+      <template #why="{ row }">
+        <span v-for="why in row.why" :key="why.text" class="reason" :class="{ against: !why.positive }" data-test="reason">{{ why.text }}</span>
+        <span v-if="!row.why.length" class="muted">该人员的首条记录</span>
+      </template>
+      <template #decide="{ row }">
+        <el-tag v-if="decided[row.key]" :type="decided[row.key] === 'same' ? 'success' : 'danger'">
+          {{ decided[row.key] === 'same' ? '已确认同一人' : '已标记不是此人' }}
+        </el-tag>
+        <template v-else>
+          <el-button size="small" type="success" plain @click="ask(row.key, 'same')" data-test="decide-same">是同一人</el-button>
+          <el-button size="small" type="danger" plain @click="ask(row.key, 'not_same')" data-test="decide-not">不是此人</el-button>
         </template>
-      </el-table-column>
-      <el-table-column v-if="decide" label="人工核定" width="200">
-        <template #default="{ row }">
-          <el-tag v-if="decided[row.key]" :type="decided[row.key] === 'same' ? 'success' : 'danger'">
-            {{ decided[row.key] === 'same' ? '已确认同一人' : '已标记不是此人' }}
-          </el-tag>
-          <template v-else>
-            <el-button size="small" type="success" plain @click="ask(row.key, 'same')" data-test="decide-same">是同一人</el-button>
-            <el-button size="small" type="danger" plain @click="ask(row.key, 'not_same')" data-test="decide-not">不是此人</el-button>
-          </template>
-        </template>
-      </el-table-column>
-    </el-table>
+      </template>
+    </lite-table>
     <pager :list="list" name="identities" />
     <div v-if="changes.length" class="gap" data-test="id-changes">
       <h4>编号变更</h4>

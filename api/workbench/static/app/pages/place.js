@@ -3,14 +3,44 @@
 import { get } from "../api.js";
 import * as label from "../labels.js";
 import { Failure, Pager, usePaged } from "../parts.js";
+import { LiteTable } from "../litetable.js";
 
 const { computed, ref, watch, onMounted } = Vue;
 const { useRoute } = VueRouter;
 
 const HIDDEN_LEVELS = new Set(["province", "city"]);
 
+const COLUMNS = {
+  residents: [
+    { key: "name", label: "姓名", width: 140 },
+    { key: "gender", label: "性别", width: 70 },
+    { key: "born", label: "出生", width: 120 },
+    { key: "id", label: "身份证", width: 200 },
+    { key: "room", label: "所在房间" },
+  ],
+  cases: [
+    { key: "case", label: "案件", width: 200 },
+    { key: "category", label: "类别" },
+    { key: "opened", label: "立案", width: 170 },
+    { key: "last", label: "最近进展", width: 170 },
+    { key: "escalating", label: "升级", width: 80 },
+  ],
+  events: [
+    { key: "when", label: "时间", width: 150 },
+    { key: "source", label: "部门", width: 100 },
+    { key: "category", label: "类别", width: 200 },
+    { key: "status", label: "状态", width: 80 },
+    { key: "text", label: "内容" },
+    { key: "case", label: "案件", width: 90 },
+  ],
+  places: [
+    { key: "level", label: "层级", width: 90 },
+    { key: "address", label: "地址" },
+  ],
+};
+
 export const PlacePage = {
-  components: { Failure, Pager },
+  components: { Failure, Pager, LiteTable },
   setup() {
     const route = useRoute();
     const id = String(route.params.id);
@@ -49,7 +79,7 @@ export const PlacePage = {
     });
     const person = (row) => row.person || row;
     const event = (row) => row.event || row;
-    return { id, view, failure, tab, lists, crumbs, person, event, label, count };
+    return { id, view, failure, tab, lists, crumbs, person, event, label, count, columns: COLUMNS };
   },
   template: `
   <div class="place-page" :data-ready="failure || (view && !lists.residents.loading) ? 'yes' : null">
@@ -81,45 +111,41 @@ export const PlacePage = {
       <el-card class="section">
         <el-tabs v-model="tab">
           <el-tab-pane :label="'住户（' + count('residents') + '）'" name="residents">
-            <el-table :data="lists.residents.items" v-loading="lists.residents.loading" empty-text="暂无可见的住户" size="small" data-test="residents">
-              <el-table-column label="姓名" width="140">
-                <template #default="{ row }"><router-link :to="'/people/' + encodeURIComponent(person(row).person_id)">{{ person(row).name || person(row).person_id }}</router-link></template>
-              </el-table-column>
-              <el-table-column label="性别" width="70"><template #default="{ row }">{{ label.gender(person(row).gender) }}</template></el-table-column>
-              <el-table-column label="出生" width="120"><template #default="{ row }">{{ person(row).birth_date || '—' }}</template></el-table-column>
-              <el-table-column label="身份证" width="200"><template #default="{ row }"><span class="mono">{{ person(row).id_number || '—' }}</span></template></el-table-column>
-              <el-table-column label="所在房间"><template #default="{ row }">
-                <router-link v-if="row.place_id" :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.place_id === view.place.place_id ? '本处' : '查看所在房间' }}</router-link>
-              </template></el-table-column>
-            </el-table>
+            <lite-table :rows="lists.residents.items" :columns="columns.residents" v-loading="lists.residents.loading" empty-text="暂无可见的住户" data-test="residents">
+              <template #name="{ row }"><router-link :to="'/people/' + encodeURIComponent(person(row).person_id)">{{ person(row).name || person(row).person_id }}</router-link></template>
+              <template #gender="{ row }">{{ label.gender(person(row).gender) }}</template>
+              <template #born="{ row }">{{ person(row).birth_date || '—' }}</template>
+              <template #id="{ row }"><span class="mono">{{ person(row).id_number || '—' }}</span></template>
+              <template #room="{ row }"><router-link v-if="row.place_id" :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.place_id === view.place.place_id ? '本处' : '查看所在房间' }}</router-link></template>
+            </lite-table>
             <pager :list="lists.residents" name="residents" />
           </el-tab-pane>
           <el-tab-pane :label="'案件（' + count('cases') + '）'" name="cases">
-            <el-table :data="lists.cases.items" v-loading="lists.cases.loading" empty-text="暂无可见的案件" size="small" data-test="place-cases">
-              <el-table-column label="案件" width="200"><template #default="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template></el-table-column>
-              <el-table-column label="类别"><template #default="{ row }">{{ label.category(row.category) }}</template></el-table-column>
-              <el-table-column label="立案" width="170"><template #default="{ row }">{{ label.when(row.opened_at) }}</template></el-table-column>
-              <el-table-column label="最近进展" width="170"><template #default="{ row }">{{ label.when(row.last_activity_at) }}</template></el-table-column>
-              <el-table-column label="升级" width="80"><template #default="{ row }"><el-tag v-if="row.escalating" type="danger" size="small">升级</el-tag></template></el-table-column>
-            </el-table>
+            <lite-table :rows="lists.cases.items" :columns="columns.cases" v-loading="lists.cases.loading" empty-text="暂无可见的案件" data-test="place-cases">
+              <template #case="{ row }"><router-link :to="'/cases/' + encodeURIComponent(row.case_id)" class="mono">{{ row.case_id }}</router-link></template>
+              <template #category="{ row }">{{ label.category(row.category) }}</template>
+              <template #opened="{ row }">{{ label.when(row.opened_at) }}</template>
+              <template #last="{ row }">{{ label.when(row.last_activity_at) }}</template>
+              <template #escalating="{ row }"><span v-if="row.escalating" class="el-tag el-tag--danger el-tag--small el-tag--light"><span class="el-tag__content">升级</span></span></template>
+            </lite-table>
             <pager :list="lists.cases" name="cases" />
           </el-tab-pane>
           <el-tab-pane :label="'事件（' + count('events') + '）'" name="events">
-            <el-table :data="lists.events.items" v-loading="lists.events.loading" empty-text="暂无可见的事件" size="small" data-test="place-events">
-              <el-table-column label="时间" width="150"><template #default="{ row }">{{ label.when(event(row).occurred_at) }}</template></el-table-column>
-              <el-table-column label="部门" width="100"><template #default="{ row }"><el-tag size="small">{{ label.source(event(row).source) }}</el-tag></template></el-table-column>
-              <el-table-column label="类别" width="200"><template #default="{ row }">{{ label.category(event(row).category) }}</template></el-table-column>
-              <el-table-column label="状态" width="80"><template #default="{ row }">{{ label.status(event(row).status) }}</template></el-table-column>
-              <el-table-column label="内容" min-width="260"><template #default="{ row }"><span class="desc">{{ event(row).description }}</span></template></el-table-column>
-              <el-table-column label="案件" width="90"><template #default="{ row }"><router-link v-if="row.case_id" :to="'/cases/' + encodeURIComponent(row.case_id)">查看</router-link></template></el-table-column>
-            </el-table>
+            <lite-table :rows="lists.events.items" :columns="columns.events" v-loading="lists.events.loading" empty-text="暂无可见的事件" data-test="place-events">
+              <template #when="{ row }">{{ label.when(event(row).occurred_at) }}</template>
+              <template #source="{ row }"><span class="el-tag el-tag--primary el-tag--small el-tag--light"><span class="el-tag__content">{{ label.source(event(row).source) }}</span></span></template>
+              <template #category="{ row }">{{ label.category(event(row).category) }}</template>
+              <template #status="{ row }">{{ label.status(event(row).status) }}</template>
+              <template #text="{ row }"><span class="desc">{{ event(row).description }}</span></template>
+              <template #case="{ row }"><router-link v-if="row.case_id" :to="'/cases/' + encodeURIComponent(row.case_id)">查看</router-link></template>
+            </lite-table>
             <pager :list="lists.events" name="events" />
           </el-tab-pane>
           <el-tab-pane :label="'下级地点（' + count('places') + '）'" name="places">
-            <el-table :data="lists.places.items" v-loading="lists.places.loading" empty-text="没有下级地点" size="small" data-test="place-places">
-              <el-table-column label="层级" width="90"><template #default="{ row }">{{ label.level(row.level) }}</template></el-table-column>
-              <el-table-column label="地址"><template #default="{ row }"><router-link :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.full_address || row.name }}</router-link></template></el-table-column>
-            </el-table>
+            <lite-table :rows="lists.places.items" :columns="columns.places" v-loading="lists.places.loading" empty-text="没有下级地点" data-test="place-places">
+              <template #level="{ row }">{{ label.level(row.level) }}</template>
+              <template #address="{ row }"><router-link :to="'/places/' + encodeURIComponent(row.place_id)">{{ row.full_address || row.name }}</router-link></template>
+            </lite-table>
             <pager :list="lists.places" name="places" />
           </el-tab-pane>
         </el-tabs>

@@ -2,6 +2,7 @@
 import { get, purposeParam } from "../api.js";
 import { category, source } from "../labels.js";
 import { HitCard } from "../hitcard.js";
+import { LaterControl } from "../later.js";
 
 const { computed, reactive, ref, watch, onMounted } = Vue;
 const { useRoute, useRouter } = VueRouter;
@@ -35,7 +36,7 @@ function options(facets, name, chosen, label) {
 }
 
 export const SearchPage = {
-  components: { HitCard },
+  components: { HitCard, LaterControl },
   setup() {
     const route = useRoute();
     const router = useRouter();
@@ -122,8 +123,13 @@ export const SearchPage = {
     const sourceOptions = computed(() => options(facets.value, "source", form.source, source));
     const districtOptions = computed(() => options(facets.value, "district", form.district, (v) => v));
     const categoryOptions = computed(() => options(facets.value, "category", form.category, category));
+    // what each filter shows closed: the chosen option's label, as the select itself writes it
+    const chosen = (list, value) => {
+      const option = value ? list.find((o) => o.value === value) : null;
+      return option ? `${option.label}（${option.count}）` : "";
+    };
     return {
-      form, answer, loading, failure, hits, exact, tabs: TABS, page: PAGE,
+      form, answer, loading, failure, hits, exact, tabs: TABS, page: PAGE, chosen,
       sourceOptions, districtOptions, categoryOptions, typed, refine, turn,
     };
   },
@@ -136,18 +142,26 @@ export const SearchPage = {
       <el-tab-pane v-for="tab in tabs" :key="tab.name" :name="tab.name" :label="tab.label" />
     </el-tabs>
     <div class="filters">
-      <el-select v-model="form.source" clearable placeholder="部门" @change="refine" data-test="facet-source" style="width: 170px">
-        <el-option v-for="o in sourceOptions" :key="o.value" :value="o.value" :label="o.label + '（' + o.count + '）'" />
-      </el-select>
-      <el-select v-model="form.district" clearable placeholder="区县" @change="refine" data-test="facet-district" style="width: 170px">
-        <el-option v-for="o in districtOptions" :key="o.value" :value="o.value" :label="o.label + '（' + o.count + '）'" />
-      </el-select>
-      <el-select v-model="form.category" clearable placeholder="事项类别" @change="refine" data-test="facet-category" style="width: 200px">
-        <el-option v-for="o in categoryOptions" :key="o.value" :value="o.value" :label="o.label + '（' + o.count + '）'" />
-      </el-select>
-      <el-date-picker v-model="form.time" type="daterange" value-format="YYYY-MM-DD" unlink-panels
-                      range-separator="至" start-placeholder="开始日期" end-placeholder="结束日期"
-                      @change="refine" style="width: 260px" />
+      <later-control :text="chosen(sourceOptions, form.source)" placeholder="部门" width="170px" test="facet-source">
+        <el-select v-model="form.source" clearable placeholder="部门" @change="refine" data-test="facet-source" style="width: 170px">
+          <el-option v-for="o in sourceOptions" :key="o.value" :value="o.value" :label="o.label + '（' + o.count + '）'" />
+        </el-select>
+      </later-control>
+      <later-control :text="chosen(districtOptions, form.district)" placeholder="区县" width="170px" test="facet-district">
+        <el-select v-model="form.district" clearable placeholder="区县" @change="refine" data-test="facet-district" style="width: 170px">
+          <el-option v-for="o in districtOptions" :key="o.value" :value="o.value" :label="o.label + '（' + o.count + '）'" />
+        </el-select>
+      </later-control>
+      <later-control :text="chosen(categoryOptions, form.category)" placeholder="事项类别" width="200px" test="facet-category">
+        <el-select v-model="form.category" clearable placeholder="事项类别" @change="refine" data-test="facet-category" style="width: 200px">
+          <el-option v-for="o in categoryOptions" :key="o.value" :value="o.value" :label="o.label + '（' + o.count + '）'" />
+        </el-select>
+      </later-control>
+      <later-control kind="daterange" :range="form.time" width="260px" start-placeholder="开始日期" end-placeholder="结束日期">
+        <el-date-picker v-model="form.time" type="daterange" value-format="YYYY-MM-DD" unlink-panels
+                        range-separator="至" start-placeholder="开始日期" end-placeholder="结束日期"
+                        @change="refine" style="width: 260px" />
+      </later-control>
     </div>
     <el-alert v-if="failure" :title="failure" type="error" show-icon :closable="false" />
     <el-alert v-if="answer && answer.notice" :title="answer.notice" type="warning" show-icon :closable="false" class="gap" />
