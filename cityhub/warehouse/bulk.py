@@ -5,6 +5,8 @@ SQLite: one `INSERT … ON CONFLICT DO UPDATE` run by the driver's executemany o
 one transaction. PostgreSQL: the rows `COPY`-ed into a temporary staging table, then one
 `INSERT … SELECT … ON CONFLICT DO UPDATE` from it. Either way a stored row is replaced only by
 one whose `updated_at` is not older, so replaying an old batch never rolls a record back.
+`bulk_insert_new` loads the same way but keeps a stored row (`ON CONFLICT DO NOTHING`): the
+status history, where a version once recorded does not change.
 
 Values go to the driver as SQLAlchemy would have sent them (SQLite keeps datetimes as
 `YYYY-MM-DD HH:MM:SS.ffffff` text, compared as text), so rows loaded here and rows written
