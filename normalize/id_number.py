@@ -26,6 +26,7 @@ it, but python-stdnum is not a dependency of cityhub, so the check digit is comp
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -148,9 +149,14 @@ def make_id_number(region_code: str, birth_date: dt.date, sequence: int, sex: Se
     return first17 + id_check_digit(first17)
 
 
+_WELL_FORMED = re.compile(r"[0-9]*[0-9X]", re.ASCII)
+
+
 def _compact(raw: str | int) -> str:
     # Spreadsheets hand over 15-digit numbers as integers and prefix text cells with an apostrophe.
     text = unicodedata.normalize("NFKC", str(raw)).translate(_SEPARATORS).upper()
+    if _WELL_FORMED.fullmatch(text):  # the common case, checked in C rather than char by char
+        return text
     for char in text:
         if not (char.isascii() and (char.isdigit() or char == "X")):
             raise InvalidIdNumber(f"contains {char!r}", text)

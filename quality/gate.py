@@ -32,6 +32,7 @@ from quality.batch_checks import check_columns
 from quality.context import batch_definition
 from quality.derived import validation_frame
 from quality.formats import china_time
+from quality.gx_memo import configurations_memoized
 from quality.masks import failing_mask
 from quality.reasons import describe_failure, failure_text
 from quality.rules import SourceRules
@@ -120,9 +121,10 @@ def check_batch(
     suite = build_suite(source, record_type_name, source_rules)
     table = validation_frame(frame, plan, moment)
     batch = batch_definition(record_type_name).get_batch(batch_parameters={"dataframe": table})
-    validation = batch.validate(
-        suite, result_format=RESULT_FORMAT, expectation_parameters={NOW_PARAMETER: moment}
-    )
+    with configurations_memoized():
+        validation = batch.validate(
+            suite, result_format=RESULT_FORMAT, expectation_parameters={NOW_PARAMETER: moment}
+        )
     reasons = _reasons(source, record_type, frame, table, validation, plan, moment)
     passing, failing = _split(frame, reasons)
     report = _report(source, record_type_name, suite.name, moment, validation, len(frame), passing, failing)

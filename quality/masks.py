@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+from pandas.api.types import is_datetime64_any_dtype
 
 from ontology.errors import QualityError
 
@@ -39,7 +40,8 @@ def failing_mask(config: ExpectationConfiguration, table: pd.DataFrame, now: dt.
         return ~missing & ~allowed
     if kind == "expect_column_values_to_be_between":
         low, high = _bound(kwargs.get("min_value"), now), _bound(kwargs.get("max_value"), now)
-        moments = pd.to_datetime(values, errors="coerce")
+        # already datetime64 (the derived moments): to_datetime would still walk them
+        moments = values if is_datetime64_any_dtype(values) else pd.to_datetime(values, errors="coerce")
         outside = np.zeros(len(values), dtype=bool)
         if low is not None:
             outside |= (moments < low).to_numpy()

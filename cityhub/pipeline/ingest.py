@@ -162,15 +162,17 @@ def _record_id_problems(source: str, stream: Stream, rows: list[dict[str, Any]])
     carry a record again with its new status: `_accepted` keeps the newest of those. Two lines of
     one file with one ID are two different records.
     """
+    record_ids = [str(row.get(stream.record_id) or "").strip() for row in rows]
+    if not isinstance(stream.fetch, FileDropFetch):  # no files: only empty IDs to find
+        empty = f"empty record ID ({stream.record_id})"
+        return [(n, f"{source} row {n}: {empty}") for n, record_id in enumerate(record_ids) if not record_id]
     problems: list[tuple[int, str]] = []
     seen: dict[tuple[Any, str], str] = {}
-    files = isinstance(stream.fetch, FileDropFetch)
-    for position, row in enumerate(rows):
-        record_id = str(row.get(stream.record_id) or "").strip()
-        where = f"{row.get(FILE_FIELD)} line {row.get(LINE_FIELD)}" if files else f"row {position}"
+    for position, (row, record_id) in enumerate(zip(rows, record_ids, strict=True)):
+        where = f"{row.get(FILE_FIELD)} line {row.get(LINE_FIELD)}"
         if not record_id:
             problems.append((position, f"{source} {where}: empty record ID ({stream.record_id})"))
-        elif files and (row.get(FILE_FIELD), record_id) in seen:
+        elif (row.get(FILE_FIELD), record_id) in seen:
             first = seen[(row.get(FILE_FIELD), record_id)]
             problems.append((position, f"{source} {where}: record ID {record_id} already on {first}"))
         else:

@@ -5,6 +5,8 @@ SQLite: one `INSERT … ON CONFLICT DO UPDATE` run by the driver's executemany o
 one transaction. PostgreSQL: the rows `COPY`-ed into a temporary staging table, then one
 `INSERT … SELECT … ON CONFLICT DO UPDATE` from it. Either way a stored row is replaced only by
 one whose `updated_at` is not older, so replaying an old batch never rolls a record back.
+`bulk_insert_new` loads the same way but keeps a stored row (`ON CONFLICT DO NOTHING`): the
+status history, where a version once recorded does not change.
 
 Values go to the driver as SQLAlchemy would have sent them (SQLite keeps datetimes as
 `YYYY-MM-DD HH:MM:SS.ffffff` text, compared as text), so rows loaded here and rows written
@@ -19,12 +21,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from pandas.api.types import is_datetime64_any_dtype
 
-__all__ = ["bulk_upsert"]
+__all__ = ["bulk_insert_new", "bulk_upsert"]
 
 
 def bulk_upsert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """Return the number of rows offered; upsert them into `table` inside the caller's transaction."""
+    return _bulk_load(connection, table, frame, keep_stored=False)
+
+
+def bulk_insert_new(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Return the number of rows offered; insert those whose key `table` lacks (inside the caller's
+    transaction), leaving stored rows as they are."""
+    return _bulk_load(connection, table, frame, keep_stored=True)
+
+
+def _bulk_load(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, keep_stored: bool) -> int:
+    """Return the number of rows offered, loaded by upsert or, with `keep_stored`, by insert-if-new."""
     columns = [c.name for c in table.columns]
     keys = [c.name for c in table.primary_key.columns]
     postgres = connection.dialect.name == "postgresql"
@@ -32,38 +46,41 @@ def bulk_upsert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame)
     rows = list(zip(*values, strict=True))
     if not rows:
         return 0
+    conflict = _on_conflict(table.name, columns, keys, "excluded", keep_stored)
     if postgres:
-        _copy_upsert(connection, table, columns, keys, rows)
+        _copy_load(connection, table, columns, keys, rows, conflict)
     else:
-        connection.exec_driver_sql(_upsert_sql(table.name, columns, keys, "?", "excluded"), rows)
+        names = ", ".join(_quoted(c) for c in columns)
+        markers = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(
+            f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({markers}) {conflict}", rows
+        )
     return len(rows)
 
 
-def _upsert_sql(target: str, columns: Sequence[str], keys: Sequence[str], marker: str, new: str) -> str:
-    """Return `INSERT … VALUES (markers) ON CONFLICT (keys) DO UPDATE … WHERE not older`."""
-    names = ", ".join(_quoted(c) for c in columns)
-    markers = ", ".join(marker for _ in columns)
-    return f"INSERT INTO {_quoted(target)} ({names}) VALUES ({markers}) " + _on_conflict(
-        target, columns, keys, new
-    )
-
-
-def _on_conflict(target: str, columns: Sequence[str], keys: Sequence[str], new: str) -> str:
+def _on_conflict(
+    target: str, columns: Sequence[str], keys: Sequence[str], new: str, keep_stored: bool
+) -> str:
+    """Return the ON CONFLICT clause: do nothing, or take the offered row unless it is older."""
+    key_list = ", ".join(_quoted(k) for k in keys)
+    if keep_stored:
+        return f"ON CONFLICT ({key_list}) DO NOTHING"
     updates = ", ".join(f"{_quoted(c)} = {new}.{_quoted(c)}" for c in columns if c not in keys)
     return (
-        f"ON CONFLICT ({', '.join(_quoted(k) for k in keys)}) DO UPDATE SET {updates} "
+        f"ON CONFLICT ({key_list}) DO UPDATE SET {updates} "
         f"WHERE {new}.updated_at >= {_quoted(target)}.updated_at"
     )
 
 
-def _copy_upsert(
+def _copy_load(
     connection: sa.Connection,
     table: sa.Table,
     columns: list[str],
     keys: list[str],
     rows: list[tuple[Any, ...]],
+    conflict: str,
 ) -> None:
-    """COPY the rows into a staging table, then upsert the newest row of each key from it."""
+    """COPY the rows into a staging table, then load the newest row of each key from it."""
     stage = f"stage_{table.name}"
     names = ", ".join(_quoted(c) for c in columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -76,7 +93,7 @@ def _copy_upsert(
     cursor.execute(
         f"INSERT INTO {_quoted(table.name)} ({names}) "
         f"SELECT DISTINCT ON ({key_list}) {names} FROM {stage} ORDER BY {key_list}, updated_at DESC "
-        + _on_conflict(table.name, columns, keys, "excluded")
+        + conflict
     )
     cursor.execute(f"DROP TABLE {stage}")  # a second load in the same transaction stages afresh
 
@@ -89,7 +106,8 @@ def _driver_values(values: pd.Series, kind: sa.types.TypeEngine[Any], postgres: 
     """Return one column's values as the driver takes them, missing ones as None."""
     missing = values.isna().to_numpy()
     if isinstance(kind, sa.DateTime | sa.Date):
-        moments = pd.to_datetime(values, errors="coerce")
+        # already datetime64: to_datetime would still walk the values to decide on caching
+        moments = values if is_datetime64_any_dtype(values) else pd.to_datetime(values, errors="coerce")
         if not postgres:
             text = _sqlite_text(moments, isinstance(kind, sa.Date))
             return _with_none(text, missing | moments.isna().to_numpy())

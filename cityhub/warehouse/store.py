@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cityhub.lake import BatchManifest
-from cityhub.warehouse.bulk import bulk_upsert
+from cityhub.warehouse.bulk import bulk_insert_new, bulk_upsert
 from cityhub.warehouse.schema import (
     RECORD_TABLES,
     batches,
@@ -50,16 +50,6 @@ def create_engine(url: str) -> sa.Engine:
 def _insert(engine: sa.Engine, table: sa.Table) -> Any:
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
-
-
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    subset = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
-    rows = cast(list[dict[str, Any]], subset.to_dict("records"))
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                row[key] = value.to_pydatetime()
-    return rows
 
 
 def _table(name: str) -> sa.Table:
@@ -99,17 +89,13 @@ class Warehouse:
     def append_status_history(self, frame: pd.DataFrame, connection: sa.Connection | None = None) -> int:
         """Append the status of every event record version in `frame` to `record_status_history` in one
         bulk insert (a version already there is skipped); inside `connection`'s transaction if given."""
-        columns = [c.name for c in record_status_history.columns]
         if frame.empty:
             return 0
-        rows = _records(frame.drop_duplicates(["source", "record_id", "updated_at"]), columns)
-        statement = _insert(self.engine, record_status_history).on_conflict_do_nothing()
+        versions = frame.drop_duplicates(["source", "record_id", "updated_at"])
         if connection is not None:
-            connection.execute(statement, rows)
-        else:
-            with self.engine.begin() as own:
-                own.execute(statement, rows)
-        return len(rows)
+            return bulk_insert_new(connection, record_status_history, versions)
+        with self.engine.begin() as own:
+            return bulk_insert_new(own, record_status_history, versions)
 
     def quarantine_rows(self, rows: Iterable[dict[str, Any]]) -> int:
         """Store quarantined rows, their `raw` row (a dict) masked and sealed, never in clear

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from openpyxl import Workbook
 
@@ -58,3 +60,16 @@ def test_a_file_cut_short_is_refused_whole_not_loaded_in_part(tmp_path):
     path.write_bytes("信访件编号,信访人,身份证号码,登记日期\r\nXF1,李娜,1,2026-11-19\r\nXF2,王".encode("gbk"))
     with pytest.raises(BadFile, match="信访登记_20261119.csv: truncated: line 3 has 2 of 4 fields"):
         list(reader(tmp_path).pages(""))
+
+
+def test_xlsx_cells_typed_as_numbers_or_dates_read_as_a_clerk_keyed_them(tmp_path):
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append(["XF1", "李娜", 510103900307123, dt.datetime(2026, 11, 19, 9, 30)])
+    book.active.append([])  # a blank line inside the sheet is skipped, the line numbers still count it
+    book.active.append(["XF2", "王芳", 3.5, "2026-11-19"])
+    book.save(tmp_path / "信访登记_20261119.xlsx")
+    (page,) = list(reader(tmp_path).pages(""))
+    assert [row["身份证号码"] for row in page] == ["510103900307123", "3.5"]
+    assert page[0]["登记日期"].startswith("2026-11-19")
+    assert [row["_line"] for row in page] == [2, 4]

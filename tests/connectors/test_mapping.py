@@ -45,3 +45,37 @@ def test_a_category_missing_from_the_table_is_read_as_a_label(
     batch = map_stream(spec, stream, stream_frame([_row("T1", code)], stream), "b1")
     assert batch.events["category"].tolist() == [category]
     assert bool(batch.problems.get(0)) == problem
+
+
+DATETIMES_AS_WRITTEN = [
+    "2026-07-04 09:10:00",
+    "20260704091000",
+    "2026-07-04T09:10:00+08:00",
+    "2026-07-04T01:10:00Z",  # another zone: the normaliser converts it
+    "2026.07.04 09:10",
+    "2026年07月04日 09:10",
+    "2026年7月4日9时10分",
+    "2026-07-04",
+    "20260704",
+    "2026-13-04 09:10:00",  # fixed width, but no such month: the normaliser refuses it
+    "20260231",
+    "1800-07-04 09:10:00",  # a real moment before the years the normaliser reads
+    "2026.07.04 24:10",
+    "07/04/2026 09:10",
+]
+
+
+def test_datetimes_read_column_wise_are_read_as_the_date_normaliser_reads_each_one():
+    created = [
+        _row(f"RX{n:03d}", "0101") | {"created_at": value} for n, value in enumerate(DATETIMES_AS_WRITTEN)
+    ]
+    spec = load_source(builtin_sources_dir() / "hotline.yaml")
+    stream = spec.streams[0]
+    batch = map_stream(spec, stream, stream_frame(created, stream), "b1")
+    readable = batch.events["occurred_at"].notna().tolist()
+    assert readable == [True] * 9 + [False] * 5
+    assert set(batch.events["occurred_at"].iloc[:9].astype(str)) == {
+        "2026-07-04 09:10:00",
+        "2026-07-04 00:00:00",
+    }
+    assert sorted(batch.problems) == list(range(9, 14))
