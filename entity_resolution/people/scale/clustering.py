@@ -20,7 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from entity_resolution.people.cluster import CANNOT_IDS, Attributes, ClusterOptions, cluster_mentions, components
+from entity_resolution.people.cluster import (
+    CANNOT_IDS,
+    Attributes,
+    ClusterOptions,
+    cluster_mentions,
+    components,
+)
 from entity_resolution.people.cluster import _conflicted as conflicted_rows
 from entity_resolution.people.compare import level_index
 from entity_resolution.people.scale.engines import Engine
@@ -37,7 +43,9 @@ def _edges(table: pa.Table) -> pd.DataFrame:
             "left": table["left_row"].to_numpy().astype(np.int64),
             "right": table["right_row"].to_numpy().astype(np.int64),
             "score": table["score"].to_numpy().astype(np.float64),
-            "cannot": np.where(table["conflict"].to_numpy(zero_copy_only=False), CANNOT_IDS, 0).astype(np.int8),
+            "cannot": np.where(table["conflict"].to_numpy(zero_copy_only=False), CANNOT_IDS, 0).astype(
+                np.int8
+            ),
         }
     )
     return frame.sort_values(["left", "right"], kind="stable", ignore_index=True)
@@ -51,10 +59,15 @@ def mention_attributes(features: Path, engine: Engine) -> Attributes:
     birth = table["birth_day"].to_numpy().astype(np.int32)
     gender = table["gender_code"].to_numpy().astype(np.int8)
     close = engine.to_arrow(close_ids_sql(level_index("id", "close")))
-    left, right = close["left_row"].to_numpy().astype(np.int64), close["right_row"].to_numpy().astype(np.int64)
+    left, right = (
+        close["left_row"].to_numpy().astype(np.int64),
+        close["right_row"].to_numpy().astype(np.int64),
+    )
     both = (ids[left] >= 0) & (ids[right] >= 0)
     if both.any():  # valid ID numbers a slip apart count as one, as in `resolve._attributes`
-        family = components(int(ids.max()) + 1, ids[left[both]].astype(np.int64), ids[right[both]].astype(np.int64))
+        family = components(
+            int(ids.max()) + 1, ids[left[both]].astype(np.int64), ids[right[both]].astype(np.int64)
+        )
         ids = np.where(ids >= 0, family[np.maximum(ids, 0)], -1).astype(np.int32)
     return Attributes(ids, birth, gender)
 

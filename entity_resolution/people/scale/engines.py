@@ -7,6 +7,8 @@ local mode (`local[2]`); the batch function runs on its workers through `mapInPa
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ class EngineSettings:
     threads: int = 2
     spill_dir: Path | None = None  # default: beside the work files
     master: str = "local[2]"
+    partitions: int = 8  # Spark's shuffle partitions: a few per core of the cluster
     batch_rows: int = 100_000
 
 
@@ -116,15 +119,20 @@ class SparkEngine:
         from pyspark.sql import SparkSession
 
         self.settings = settings
+        builder = SparkSession.builder
+        if settings.master.startswith("local"):  # workers of local mode run this interpreter
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         self.spark = (
-            SparkSession.builder.master(settings.master)
+            builder.master(settings.master)
             .appName("cityhub-people")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.shuffle.partitions", str(settings.partitions))
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_rows))
             .config("spark.local.dir", str(settings.spill_dir or work / "spill"))
             .config("spark.ui.enabled", "false")
             .getOrCreate()
         )
+        self.spark.sparkContext.setLogLevel("ERROR")
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file (or folder of files) queryable as table `name`."""

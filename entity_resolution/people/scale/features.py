@@ -104,7 +104,9 @@ def sample_prepared(path: Path, size: int, seed: int) -> pd.DataFrame:
     """
     source = pq.ParquetFile(path)
     total = source.metadata.num_rows
-    chosen = np.arange(total) if total <= size else np.sort(np.random.default_rng(seed).choice(total, size, False))
+    chosen = (
+        np.arange(total) if total <= size else np.sort(np.random.default_rng(seed).choice(total, size, False))
+    )
     parts: list[pd.DataFrame] = []
     offset = 0
     for group in range(source.num_row_groups):

@@ -79,7 +79,10 @@ def _check_unique(db: Engine) -> None:
 
 
 def resolve_at_scale(
-    batches: Iterable[pd.DataFrame | pa.Table], work: Path, engine: str = "duckdb", options: ScaleOptions | None = None
+    batches: Iterable[pd.DataFrame | pa.Table],
+    work: Path,
+    engine: str = "duckdb",
+    options: ScaleOptions | None = None,
 ) -> ScaleResult:
     """Return who is who among person mentions read batch by batch, resolved on `engine` (duckdb | spark).
 
@@ -106,7 +109,9 @@ def resolve_at_scale(
     try:
         db.register_parquet("features", features)
         _check_unique(db)
-        largest = max(2, *(min(settings.max_block, r.max_block or settings.max_block) - 1 for r in settings.rules))
+        largest = max(
+            2, *(min(settings.max_block, r.max_block or settings.max_block) - 1 for r in settings.rules)
+        )
         db.register_query("offsets", offsets_sql(largest))
         pairs = work / ("pairs" if engine == "spark" else "pairs.parquet")
         db.to_parquet(candidate_pairs_sql(settings.rules, settings.max_block), pairs)
@@ -139,4 +144,3 @@ def _pair_counts(db: Engine, link: float) -> dict[str, int]:
         f"SELECT COUNT(*) AS pairs, SUM(CASE WHEN score >= {link} THEN 1 ELSE 0 END) AS links FROM scored"
     )
     return {"pairs": int(table["pairs"][0].as_py()), "links": int(table["links"][0].as_py() or 0)}
-

@@ -83,7 +83,9 @@ def rule_pairs_sql(index: int, rule: BlockingRule, cap: int) -> tuple[str, str]:
 
 def candidate_pairs_sql(rules: tuple[BlockingRule, ...], max_block: int) -> str:
     """Return the query of all candidate pairs, deduplicated, with the OR of their rules' bits."""
-    parts = [rule_pairs_sql(i, rule, min(max_block, rule.max_block or max_block)) for i, rule in enumerate(rules)]
+    parts = [
+        rule_pairs_sql(i, rule, min(max_block, rule.max_block or max_block)) for i, rule in enumerate(rules)
+    ]
     tables = ", ".join(ranked for ranked, _ in parts)
     union = " UNION ALL ".join(pairs for _, pairs in parts)
     return (
