@@ -58,7 +58,8 @@ def offsets_sql(largest: int) -> str:
 def _window(cap: int, size: str) -> str:
     """Return the neighbours each mention of a block of `size` is paired with (`block.pairs_within`)."""
     budget = cap * (cap - 1) // 2
-    return f"CASE WHEN {size} <= {cap} THEN {size} - 1 ELSE GREATEST(2, CAST(FLOOR({budget} / {size}) AS BIGINT)) END"
+    wide = f"GREATEST(2, CAST(FLOOR({budget} / {size}) AS BIGINT))"
+    return f"CASE WHEN {size} <= {cap} THEN {size} - 1 ELSE {wide} END"
 
 
 def rule_pairs_sql(index: int, rule: BlockingRule, cap: int) -> tuple[str, str]:
