@@ -86,11 +86,11 @@ def _write(assignments: pd.DataFrame, target: Path, like: Path) -> None:
     if file_format(target) != file_format(like):
         raise BadInput(f"{target}: output must be in the input's format ({file_format(like)})")
     target.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(assignments[["record_id", "person_id"]], preserve_index=False)
+    out = assignments[["record_id", "person_id"]]
     if file_format(target) == "csv":
-        pv.write_csv(table, target, pv.WriteOptions(quoting_style="needed"))
+        out.to_csv(target, index=False, encoding="utf-8")
     else:
-        pq.write_table(table, target)
+        pq.write_table(pa.Table.from_pandas(out, preserve_index=False), target)
 
 
 def resolve_people_file_at_scale(
