@@ -4,7 +4,8 @@ Each engine resolves the same Parquet file (`people_scale.write_scaled`) as a wh
 resolve people --engine E` process under /usr/bin/time: wall seconds and peak RSS (as
 /usr/bin/time reports it: the largest single process of the tree, so for Spark the larger of the
 driver and its JVM, not their sum), pairwise and B-cubed F1 against the
-truth, and pairwise F1 of each engine's clusters against the first engine's (1.0: the same clusters).
+truth, and pairwise F1 of each engine's clusters against DuckDB's (1.0: the same clusters), from this
+run or an earlier one in the same --work folder.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def scale_rows(
     source, truth_path = write_scaled(work, scale, seed)
     truth = pd.read_parquet(truth_path)
     rows: list[dict[str, Any]] = []
-    first: pd.DataFrame | None = None
     for engine in engines:
         output = work / f"scale-{scale}-{engine}.parquet"
         output.unlink(missing_ok=True)
@@ -53,8 +53,9 @@ def scale_rows(
         predicted = _clusters(output)
         scores = score_clusters(predicted, truth)
         row.update({k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")})
-        first = predicted if first is None else first
-        row["f1_vs_" + engines[0]] = round(pairwise_scores(predicted, first).f1, 6)
+        duckdb = work / f"scale-{scale}-duckdb.parquet"
+        if duckdb.is_file():
+            row["f1_vs_duckdb"] = round(pairwise_scores(predicted, _clusters(duckdb)).f1, 6)
         row.update(
             {"seconds": round(seconds, 1), "peak_mb": round(peak), "load_1m": round(os.getloadavg()[0], 1)}
         )

@@ -35,7 +35,7 @@ def _snapshot(settings: Settings) -> Path:
 
 def engine_output(settings: Settings, engine: str) -> Path:
     """Return where the rebuild on `engine` writes its record_id, person_id table."""
-    return settings.resolved_lake_dir / "people_rebuild" / f"{engine}.parquet"
+    return settings.resolved_lake_dir() / "people_rebuild" / f"{engine}.parquet"
 
 
 def _mentions(path: Path, rows: int) -> Iterator[pd.DataFrame]:

@@ -60,7 +60,7 @@ def cityhub_full_rebuild() -> None:
 
     @task.short_circuit(task_id="people_engine_chosen")
     def people_engine_chosen(params: dict[str, Any] | None = None) -> bool:
-        return (params or {}).get("people_engine", "pandas") != "pandas"
+        return str((params or {}).get("people_engine", "pandas")) != "pandas"
 
     @task(task_id="people_on_engine")
     def people_on_engine(params: dict[str, Any] | None = None) -> dict[str, int]:

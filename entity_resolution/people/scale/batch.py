@@ -46,7 +46,8 @@ class BatchScorer:
         """Return the scored pairs of a batch (columns of `scored_schema`)."""
         count = len(joined)
         if not count:
-            return scored_schema(self.model).empty_table().to_pandas()
+            empty: pd.DataFrame = scored_schema(self.model).empty_table().to_pandas()
+            return empty
         sides = [
             joined[[f"{side}_{c}" for c in COMPARED_COLUMNS]].set_axis(list(COMPARED_COLUMNS), axis=1)
             for side in ("l", "r")
@@ -66,4 +67,4 @@ class BatchScorer:
         scored = scored.drop(columns=["left", "right"])
         scored.insert(0, "right_row", joined["right_row"].to_numpy(np.int64))
         scored.insert(0, "left_row", joined["left_row"].to_numpy(np.int64))
-        return scored[scored_schema(model).names]
+        return pd.DataFrame(scored[scored_schema(model).names])
