@@ -9,6 +9,7 @@ position the pandas path would give each mention.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from entity_resolution.people.prepare import PREPARED_COLUMNS, PrepareOptions, p
 
 __all__ = ["MENTION", "key_column", "order_column", "prepare_features", "sample_prepared", "write_features"]
 
+log = logging.getLogger(__name__)
 MENTION = "mention"  # the row number over the whole input
 _SIGN = np.uint64(1 << 63)
 
@@ -89,6 +91,7 @@ def write_features(
                 )
             writer.write_table(table.cast(writer.schema), row_group_size=200_000)
             count += table.num_rows
+            log.info("people features: %s mentions prepared", f"{count:,}")
     finally:
         if writer is not None:
             writer.close()

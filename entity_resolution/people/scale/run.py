@@ -7,6 +7,8 @@ per-mention arrays and the edges clustering needs.
 
 from __future__ import annotations
 
+import logging
+import resource
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +31,8 @@ from entity_resolution.people.scale.sql import candidate_pairs_sql, compare_inpu
 from entity_resolution.people.train import MatchModel, reference_model, train_model
 
 __all__ = ["ScaleOptions", "ScaleResult", "resolve_at_scale", "train_on_sample"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ def resolve_at_scale(
         now = time.perf_counter()
         seconds[stage] = round(now - clock, 1)
         clock = now
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.info("people on %s: %s done in %.1f s (peak RSS %.0f MB)", engine, stage, seconds[stage], peak)
 
     features = work / "features.parquet"
     count = write_features(batches, features, settings.rules, settings.prepare)
