@@ -179,7 +179,8 @@ def _main_scale(args: argparse.Namespace) -> None:
         work = args.work or Path(tmp)
         rows = scale_rows(args.scale, engines, work, args.tuning_seed, args.memory_limit, args.spark_master)
     print_rows(f"person resolution at scale: {args.scale:,} mentions, one process per engine", rows)
-    print(write_result(f"bench_people_scale_{args.scale}", rows, parameters))
+    suffix = "" if set(engines) == {"duckdb", "pandas"} else "_" + "_".join(engines)
+    print(write_result(f"bench_people_scale_{args.scale}{suffix}", rows, parameters))
 
 
 if __name__ == "__main__":
