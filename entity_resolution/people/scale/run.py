@@ -138,7 +138,9 @@ def resolve_at_scale(
     record_ids = pq.read_table(features, columns=["record_id"])["record_id"].to_numpy(zero_copy_only=False)
     clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
     ids = assign_stable_ids(clusters, None, PERSON_PREFIX, settings.at)
-    assignments = ids.assignments.rename(columns={"entity_id": "person_id"})
+    assignments = clusters[["record_id"]].merge(  # in input order, as the pandas path writes them
+        ids.assignments.rename(columns={"entity_id": "person_id"}), on="record_id", how="left"
+    )
     counts.update({"people": int(assignments["person_id"].nunique()), "refused": len(refused)})
     lap("identify")
     return ScaleResult(assignments, model, counts, seconds)
