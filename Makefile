@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@test -d $(VENV) || uv venv --quiet --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) uv pip install --quiet -e '.[dev,bench]'
+	VIRTUAL_ENV=$(VENV) uv pip install --quiet -e '.[dev,bench,spark]'
 	@touch $(STAMP)
 
 install: $(STAMP)

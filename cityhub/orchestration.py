@@ -186,6 +186,27 @@ def run_fusion_step(step: str) -> dict[str, int]:
     return counts
 
 
+#: Where the people of a full rebuild are resolved: in memory (pandas), out of core (duckdb), on a
+#: Spark cluster (spark; the DAG's `spark_master` parameter names it).
+PEOPLE_ENGINES = ("pandas", "duckdb", "spark")
+
+
+def run_people_engine(engine: str, master: str, memory_limit: str) -> dict[str, int]:
+    """Return the counts of resolving the rebuild's people on DuckDB or Spark (`cityhub.people_engine`).
+
+    Imported here, not when the DAG file is parsed, like the fusion steps.
+    """
+    if engine not in PEOPLE_ENGINES[1:]:
+        raise BadInput(f"unknown people engine {engine!r}; known: {', '.join(PEOPLE_ENGINES)}")
+    module = importlib.import_module("cityhub.people_engine")
+    log.info("people on %s (%s): started", engine, master if engine == "spark" else memory_limit)
+    counts = {
+        str(k): int(v) for k, v in module.rebuild_people_on_engine(engine, master, memory_limit).items()
+    }
+    log.info("people on %s: %s", engine, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return counts
+
+
 #: Alerts DAG task id -> function of `cityhub.pipeline.operations`, in the order they run.
 ALERT_STEPS = {"check_alerts": "refresh_operations", "deliver_alerts": "deliver_alerts"}
 ALERTS_SCHEDULE = "*/15 * * * *"  # deliveries that failed are retried within a quarter of an hour

@@ -36,12 +36,40 @@ DecisionsFile = Annotated[
 ]
 
 
+Engine = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="pandas: all in memory (up to about a million records); duckdb: any size on this machine,"
+        " spilling to disk; spark: on a Spark cluster (--spark-master). Same clusters on the same input.",
+    ),
+]
+SparkMaster = Annotated[
+    str, typer.Option("--spark-master", help="Spark master URL for --engine spark, e.g. spark://host:7077.")
+]
+MemoryLimit = Annotated[
+    str,
+    typer.Option("--memory-limit", help="DuckDB's memory for --engine duckdb; past it, it spills to disk."),
+]
+WorkDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--work",
+        help="Folder for the intermediate files of --engine duckdb|spark (default: beside the output).",
+    ),
+]
+
+
 @resolve_app.command("people")
 def resolve_people_command(
     input_file: InputFile,
     output_file: OutputFile,
     review_file: ReviewFile = None,
     decisions_file: DecisionsFile = None,
+    engine: Engine = "pandas",
+    spark_master: SparkMaster = "local[2]",
+    memory_limit: MemoryLimit = "3GB",
+    work: WorkDir = None,
 ) -> None:
     """Read record_id, source, name, id_number, phone, birth_date, gender, address; write record_id,
     person_id.
@@ -51,9 +79,37 @@ def resolve_people_command(
     """
     from cityhub.resolve_files import resolve_people_file
 
+    if engine != "pandas":
+        _resolve_at_scale(
+            input_file, output_file, engine, spark_master, memory_limit, work, review_file or decisions_file
+        )
+        return
     summary_table(
         f"people written to {output_file}",
         resolve_people_file(input_file, output_file, review=review_file, decisions=decisions_file),
+    )
+
+
+def _resolve_at_scale(
+    input_file: Path,
+    output_file: Path,
+    engine: str,
+    master: str,
+    memory: str,
+    work: Path | None,
+    review: Path | None,
+) -> None:
+    """Resolve a people file on DuckDB or Spark (no review file, no decisions: the pandas engine has them)."""
+    from cityhub.resolve_scale import resolve_people_file_at_scale
+    from entity_resolution.people.scale.engines import EngineSettings
+    from ontology.errors import BadInput
+
+    if review is not None:
+        raise BadInput("--review and --decisions need --engine pandas")
+    settings = EngineSettings(memory_limit=memory, master=master)
+    summary_table(
+        f"people written to {output_file} ({engine})",
+        resolve_people_file_at_scale(input_file, output_file, engine, engine_settings=settings, work=work),
     )
 
 

@@ -212,3 +212,49 @@ def test_eval_events_and_search_score_a_simulated_city(tmp_path, small_city):
         done = cityhub("eval", what, "--city", str(small_city), home=tmp_path)
         assert done.returncode == 0, done.stderr
         assert title in done.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_resolve_people_on_duckdb_writes_what_the_pandas_engine_writes(tmp_path, suffix):
+    from tests.entity_resolution.people.conftest import town
+
+    mentions, _ = town(n=150, seed=8)
+    records = pd.concat([PEOPLE, mentions.fillna("").astype(str)], ignore_index=True)
+    source = tmp_path / f"in{suffix}"
+    records.to_csv(source, index=False) if suffix == ".csv" else records.to_parquet(source)
+    outputs = {}
+    for engine in ("pandas", "duckdb"):
+        target = tmp_path / f"{engine}{suffix}"
+        done = cityhub(
+            "resolve",
+            "people",
+            "--input",
+            str(source),
+            "--output",
+            str(target),
+            "--engine",
+            engine,
+            home=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs[engine] = pd.read_csv(target, dtype=str) if suffix == ".csv" else pd.read_parquet(target)
+    pd.testing.assert_frame_equal(outputs["duckdb"], outputs["pandas"])
+    assert outputs["duckdb"]["person_id"].nunique() < len(records)
+
+
+def test_resolve_people_on_duckdb_names_a_duplicate_record_id_and_refuses_a_review_file(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "record_id,source,name,id_number,phone,birth_date,gender,address\na,hotline,张伟,,,,,\na,police,张伟,,,,,\n",
+        encoding="utf-8",
+    )
+    target = str(tmp_path / "out.csv")
+    done = cityhub(
+        "resolve", "people", "--input", str(source), "--output", target, "--engine", "duckdb", home=tmp_path
+    )
+    assert done.returncode == 2 and "record_id 'a'" in done.stderr and "more than once" in done.stderr
+    done = cityhub(
+        "resolve", "people", "--input", str(source), "--output", target, "--engine", "duckdb",
+        "--review", str(tmp_path / "review.csv"), home=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--engine pandas" in done.stderr

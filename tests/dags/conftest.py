@@ -59,11 +59,11 @@ def dagbag() -> Any:
         return DagBag(dag_folder=DAGS_FOLDER)
 
 
-def run_dag(dag: Any, expect: str = "success") -> Any:
+def run_dag(dag: Any, expect: str = "success", conf: dict[str, Any] | None = None) -> Any:
     """Return the DagRun of one `dag.test()` run, failing the test unless it ends in `expect`.
 
     The run uses a copy of the DAG without retries, so a failing task fails the test at once
-    instead of waiting out its retry delay.
+    instead of waiting out its retry delay. `conf` sets the run's parameters.
     """
     import copy
 
@@ -73,7 +73,7 @@ def run_dag(dag: Any, expect: str = "success") -> Any:
     for task in trial.tasks:
         task.retries = 0
     with task_logs_written(AIRFLOW_HOME):  # as a worker would, so Airflow's UI can show them
-        run = trial.test()
+        run = trial.test(run_conf=conf)
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert run.state == expect, f"{dag.dag_id} ended {run.state}: {states}"
     return run

@@ -21,7 +21,7 @@ FUSION_TASKS = ["standardise", "quality", "resolve", "project_graph", "project_s
 OTHER_DAGS = {
     "cityhub_fusion": FUSION_TASKS,
     "cityhub_quality_report": ["build_data_docs", "summarise_quality"],
-    "cityhub_full_rebuild": ["full_rebuild"],
+    "cityhub_full_rebuild": ["full_rebuild", "people_engine_chosen", "people_on_engine"],
     "cityhub_alerts": ["check_alerts", "deliver_alerts"],
 }
 

@@ -208,6 +208,28 @@ def test_fusion_resolves_what_the_ingests_loaded_and_makes_it_searchable(ingeste
     assert person["person_id"] in {hit.id for hit in hits}
 
 
+def test_the_full_rebuild_can_resolve_the_people_on_duckdb_with_the_same_clusters(
+    ingested, dagbag, dag_runner
+):
+    from cityhub.people_engine import engine_output
+    from cityhub.pipeline.fusion import read_resolved
+    from proving.scores import pairwise_scores
+
+    run = dag_runner(dagbag.dags["cityhub_full_rebuild"], conf={"people_engine": "duckdb"})
+
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == dict.fromkeys(["full_rebuild", "people_engine_chosen", "people_on_engine"], "success")
+    on_duckdb = pd.read_parquet(engine_output(get_settings(), "duckdb")).rename(
+        columns={"person_id": "cluster"}
+    )
+    mentions = read_resolved(ingested.warehouse)["person_mentions"]
+    in_warehouse = pd.DataFrame(
+        {"record_id": mentions["source"] + ":" + mentions["mention_id"], "cluster": mentions["person_id"]}
+    )
+    assert set(on_duckdb["record_id"]) == set(in_warehouse["record_id"])
+    assert pairwise_scores(on_duckdb, in_warehouse).f1 == 1.0
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,0 +1,101 @@
+"""Stage 4 at scale: the pandas path's clustering, fed only the scored pairs that can change it.
+
+`cluster.cluster_mentions` joins links into components, accepts the components nothing objects
+to, and rebuilds the others pair by pair. Outside the rebuilt components only the links matter;
+inside them every scored pair does (weak pairs add to or take from the support of a merge). So
+the engine is asked twice: for the links, doubtful and conflicting pairs (which tell the
+components and which to rebuild), then for every pair inside the components to rebuild. Both fit
+in memory as arrays where the whole scored table would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from entity_resolution.people.cluster import (
+    CANNOT_IDS,
+    Attributes,
+    ClusterOptions,
+    cluster_mentions,
+    components,
+)
+from entity_resolution.people.cluster import _conflicted as conflicted_rows
+from entity_resolution.people.compare import level_index
+from entity_resolution.people.scale.engines import Engine
+from entity_resolution.people.scale.sql import close_ids_sql, edges_inside_sql, first_pass_edges_sql
+from entity_resolution.people.train import MatchModel
+
+__all__ = ["cluster_at_scale", "mention_attributes"]
+
+
+def _edges(table: pa.Table) -> pd.DataFrame:
+    """Return (left, right, score, cannot) as `cluster_mentions` reads them, sorted by (left, right)."""
+    frame = pd.DataFrame(
+        {
+            "left": table["left_row"].to_numpy().astype(np.int64),
+            "right": table["right_row"].to_numpy().astype(np.int64),
+            "score": table["score"].to_numpy().astype(np.float64),
+            "cannot": np.where(table["conflict"].to_numpy(zero_copy_only=False), CANNOT_IDS, 0).astype(
+                np.int8
+            ),
+        }
+    )
+    return frame.sort_values(["left", "right"], kind="stable", ignore_index=True)
+
+
+def mention_attributes(features: Path, engine: Engine) -> Attributes:
+    """Return every mention's valid ID number (as a code), birth day and gender, in row order."""
+    table = pq.read_table(features, columns=["id18", "birth_day", "gender_code"])
+    codes = pc.dictionary_encode(table["id18"].combine_chunks()).indices
+    ids = pc.fill_null(codes, -1).to_numpy().astype(np.int32)
+    birth = table["birth_day"].to_numpy().astype(np.int32)
+    gender = table["gender_code"].to_numpy().astype(np.int8)
+    close = engine.to_arrow(close_ids_sql(level_index("id", "close")))
+    left, right = (
+        close["left_row"].to_numpy().astype(np.int64),
+        close["right_row"].to_numpy().astype(np.int64),
+    )
+    both = (ids[left] >= 0) & (ids[right] >= 0)
+    if both.any():  # valid ID numbers a slip apart count as one, as in `resolve._attributes`
+        family = components(
+            int(ids.max()) + 1, ids[left[both]].astype(np.int64), ids[right[both]].astype(np.int64)
+        )
+        ids = np.where(ids >= 0, family[np.maximum(ids, 0)], -1).astype(np.int32)
+    return Attributes(ids, birth, gender)
+
+
+def cluster_options(model: MatchModel, options: ClusterOptions, unreliable_births: float) -> ClusterOptions:
+    """Return the clustering options, the birth date check off where births are noisy (as `resolve`)."""
+    birth = model.parameters.set_index(["field", "level_name"])["m"]
+    reliable = float(birth[("birth", "differ")]) < unreliable_births
+    return replace(options, births_reliable=options.births_reliable and reliable)
+
+
+def cluster_at_scale(
+    count: int, engine: Engine, attrs: Attributes, options: ClusterOptions
+) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
+    """Return the cluster label of each of `count` mentions and the refused links (table `scored`)."""
+    first = _edges(engine.to_arrow(first_pass_edges_sql(options.link, max(options.doubt, options.cannot))))
+    score, cannot = first["score"].to_numpy(), first["cannot"].to_numpy() > 0
+    left, right = first["left"].to_numpy(), first["right"].to_numpy()
+    is_link = (score >= options.link) & ~cannot
+    labels = components(count, left[is_link], right[is_link])
+    doubtful = cannot | (score <= max(options.doubt, options.cannot))
+    rebuild = conflicted_rows(labels, attrs, left[doubtful], right[doubtful])
+    links = first[is_link]
+    if rebuild.any():
+        rows = np.flatnonzero(rebuild).astype(np.int64)
+        engine.register_arrow("rebuild", pa.table({"mention": rows, "label": labels[rows]}))
+        inside = _edges(engine.to_arrow(edges_inside_sql()))
+        links = pd.concat([links, inside], ignore_index=True).drop_duplicates(["left", "right"])
+        links = links.sort_values(["left", "right"], kind="stable", ignore_index=True)
+    clustering = cluster_mentions(count, links, attrs, options)
+    return clustering.labels, clustering.refused
