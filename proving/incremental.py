@@ -147,7 +147,9 @@ def agreement(incremental: Settings, full: Settings) -> dict[str, float]:
         b = reference[name][reference[name]["record_id"].isin(common)]
         scores = pairwise_scores(a, b)
         result[f"{name} records"] = float(len(common))
-        result[f"{name} only one side"] = float(len(set(ours[name]["record_id"]) ^ set(reference[name]["record_id"])))
+        result[f"{name} only one side"] = float(
+            len(set(ours[name]["record_id"]) ^ set(reference[name]["record_id"]))
+        )
         result[f"{name} precision"] = scores.precision
         result[f"{name} recall"] = scores.recall
         result[f"{name} f1"] = scores.f1

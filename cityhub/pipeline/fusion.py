@@ -39,6 +39,7 @@ __all__ = [
     "project_graph",
     "project_search",
     "read_resolved",
+    "reconcile",
     "resolve",
     "standardise",
 ]
@@ -263,3 +264,10 @@ def full_rebuild(settings: Settings | None = None) -> dict[str, int]:
     counts.update({f"graph.{k}": v for k, v in project_graph(settings, full=True).items()})
     counts.update({f"search.{k}": v for k, v in project_search(settings, full=True).items()})
     return counts
+
+
+def reconcile(settings: Settings | None = None) -> dict[str, int]:
+    """Re-resolve the blocks incremental runs touched since the last reconciliation (see `reconcile`)."""
+    from cityhub.pipeline.reconcile import reconcile as reconcile_blocks
+
+    return reconcile_blocks(settings)

@@ -135,6 +135,8 @@ def _changed_rows(
     stamped = (
         before.assign(_hash=row_hashes(before, columns).to_numpy()) if len(before) else before.assign(_hash=0)
     )
+    new = new.astype(dict.fromkeys(keys, object))  # an empty frame's keys come as floats
+    stamped = stamped.astype(dict.fromkeys(keys, object))
     merged = new.merge(stamped[[*keys, "_hash", "changed_at"]], on=[*keys, "_hash"], how="left")
     fresh = merged["changed_at"].isna().to_numpy()
     merged["changed_at"] = merged["changed_at"].where(~fresh, pd.Timestamp(at))
