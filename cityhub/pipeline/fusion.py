@@ -233,8 +233,8 @@ def resolve(settings: Settings | None = None) -> dict[str, int]:
 
     Follows the plan `standardise` left: everything again (the people review log obeyed, the pairs
     left to decide replacing the `review_queue` table), or the batch linked into the last run. A
-    batch already resolved is not applied twice. The statistics and the alerts are then rebuilt as
-    of this run.
+    batch already resolved is not applied twice. After a full run the statistics and the alerts are
+    rebuilt as of it; after an increment the alerts DAG rebuilds them on its schedule.
     """
     settings = settings or get_settings()
     warehouse = _warehouse(settings)
@@ -249,7 +249,9 @@ def resolve(settings: Settings | None = None) -> dict[str, int]:
             plan = read_plan(settings.home)
         counts = _full(settings, warehouse, plan, at)
     else:
-        counts = _increment(settings, warehouse, plan, state, at)
+        # statistics and alerts are aggregates over the whole city: an increment leaves them to the
+        # alerts DAG (every quarter of an hour, as of the newest fusion run) rather than wait for them
+        return _increment(settings, warehouse, plan, state, at)
     counts.update(refresh_operations(settings, at))  # statistics and alerts as of this run
     return counts
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ __all__ = [
 FUSION_MARK = "fusion_resolve"  # projection_runs row: the newest batch the resolved tables include
 RECONCILE_MARK = "fusion_reconcile"  # projection_runs row: the run the last reconciliation covered
 _CACHE: dict[Path, FusionState] = {}
+_WRITING = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -61,15 +63,28 @@ def _path(home: Path) -> Path:
     return home / "fusion" / "state.pickle"
 
 
-def save_state(home: Path, state: FusionState) -> None:
-    """Keep the state in this process and write it to its file (readers never see half a file)."""
+def _write_file(path: Path, state: FusionState) -> None:
+    with _WRITING:  # one writer at a time; the newest state is written last
+        temporary = path.with_suffix(".partial")
+        with temporary.open("wb") as out:
+            pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+
+
+def save_state(home: Path, state: FusionState, wait: bool = False) -> None:
+    """Keep the state in this process and write it to its file (readers never see half a file).
+
+    The file is written in the background unless `wait`: the next run in this process uses the
+    state at once, and a process that stops before the file is written leaves the previous state,
+    whose mark no longer matches, so the next process resolves everything again rather than wrongly.
+    """
     path = _path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".partial")
-    with temporary.open("wb") as out:
-        pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(path)
     _CACHE[path] = state
+    writer = threading.Thread(target=_write_file, args=(path, state), name="fusion-state")
+    writer.start()  # not a daemon: the interpreter finishes the write before it exits
+    if wait:
+        writer.join()
 
 
 def load_state(home: Path, mark: dt.datetime | None, at: dt.datetime | None) -> FusionState | None:
@@ -78,6 +93,9 @@ def load_state(home: Path, mark: dt.datetime | None, at: dt.datetime | None) -> 
         return None
     path = _path(home)
     state = _CACHE.get(path)
+    if state is None or (state.mark, state.at) != (mark, at):
+        with _WRITING:  # a write under way finishes first
+            pass
     if state is None or (state.mark, state.at) != (mark, at):
         if not path.is_file():
             return None
