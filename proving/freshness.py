@@ -41,7 +41,7 @@ from simulators.services.history import ChannelHistory
 from simulators.services.runner import DepartmentSystems, history_end, sources_pointed_at
 
 HOTLINE_DAG = "cityhub_ingest_hotline"
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 30.0
 #: How long after the trigger the checks keep trying before the record counts as not fresh.
 GIVE_UP_SECONDS = 300.0
 #: What the caller reports: words no generated ticket uses, so a search for them means this call.
@@ -88,9 +88,10 @@ def hotline_call_ids(city: Path, warehouse: Warehouse) -> set[str]:
     return set(channel["ticket_id"]) | set(stored.loc[stored["source"] == "hotline", "record_id"])
 
 
-def pick_repeat_caller(city: Path, warehouse: Warehouse) -> RepeatCaller:
-    """Return the first resolved person (by id) who called the hotline before, whose resolved
-    mentions all belong to one resident in the ground truth, and who appears in another record too."""
+def pick_repeat_caller(city: Path, warehouse: Warehouse, rank: int = 0) -> RepeatCaller:
+    """Return the first (`rank` 0, else the rank-th) resolved person (by id) who called the hotline
+    before, whose resolved mentions all belong to one resident in the ground truth, and who appears
+    in another record too."""
     table = RESOLVED_TABLES["person_mentions"]
     mentions = warehouse.read_table(table.name)[["source", "mention_id", "record_id", "person_id"]]
     truth = pd.read_parquet(
@@ -104,7 +105,8 @@ def pick_repeat_caller(city: Path, warehouse: Warehouse) -> RepeatCaller:
     callers = joined[joined["person_id"].isin(clean) & (joined["source"] == "hotline")]
     if callers.empty:
         raise LookupError(f"no resolved hotline caller with a second record in {warehouse.url}")
-    first = callers.sort_values(["person_id", "record_id"]).iloc[0]
+    ordered = callers.sort_values(["person_id", "record_id"]).drop_duplicates("person_id")
+    first = ordered.iloc[rank % len(ordered)]
     return RepeatCaller(str(first["person_id"]), str(first["resident"]), str(first["record_id"]))
 
 
@@ -246,18 +248,18 @@ def previous_cycle(dags: dict[str, Any], say: Callable[[str], None]) -> float:
 
 
 def measure_freshness(
-    home: Path, people: int, seed: int, say: Callable[[str], None], warm: bool = True
+    home: Path, people: int, seed: int, say: Callable[[str], None], warm: bool = True, rank: int = 0
 ) -> Freshness:
     """Return the freshness of one new hotline call about a known resident (see the module doc).
 
     `warm`: run one poll and fusion before the call, as a running hub has, so the measurement does
     not include this process's first imports and caches; without it they count, as they would for
-    a task started in a fresh process.
+    a task started in a fresh process. `rank` picks which repeat caller calls.
     """
     settings = prepare_home(home, people, seed, say)
     warehouse = Warehouse(settings.resolved_warehouse_url())
     city, dags = home / "city", load_dags(home)
-    caller = pick_repeat_caller(city, warehouse)
+    caller = pick_repeat_caller(city, warehouse, rank)
     at = call_moment(warehouse, history_end(city))
     ticket_id = next_ticket_id(hotline_call_ids(city, warehouse), at.date())
     event_id = f"hotline:{ticket_id}"
@@ -303,3 +305,11 @@ def measure_freshness(
 def as_row(result: Freshness) -> dict[str, Any]:
     """Return the result as one flat JSON-ready row."""
     return asdict(result)
+
+
+def measure_calls(
+    home: Path, people: int, seed: int, say: Callable[[str], None], calls: int
+) -> list[Freshness]:
+    """Return the freshness of `calls` new hotline calls, one after another, each from another known
+    resident, in one warm process (one poll and fusion before the first, as a running hub has)."""
+    return [measure_freshness(home, people, seed, say, warm=i == 0, rank=i) for i in range(calls)]
