@@ -120,9 +120,10 @@ def _link_people(
     """Return the people linked, the new input hashes, the mentions (keys) whose person changed,
     the people touched, and the id changes."""
     hashes = input_hashes(mentions) if len(mentions) else pd.Series(dtype="uint64")
-    before = inputs.reindex(list(every_key))
-    known = set(before.dropna().index)
-    same = {k for k, h in hashes.items() if k in known and before[k] == h}
+    known = set(inputs.index[inputs.index.isin(every_key)])
+    seen = hashes.index.isin(inputs.index)
+    earlier = inputs.loc[hashes.index[seen]].to_numpy()  # uint64 both: no float round trip
+    same = set(hashes.index[seen][earlier == hashes.to_numpy()[seen]])
     relink = mentions[~_mention_key(mentions).isin(same)]
     dropped = known - same
     people = state.people
@@ -206,7 +207,8 @@ def link_batch(
     }
     old_place = old_paths.set_index("record_id")["place_id"]
     changed = linked_places.changed.set_index("record_id")["place_id"]
-    place_moved = changed[changed.index.map(old_place).astype(object) != changed.to_numpy()]
+    was = old_place.reindex(changed.index).fillna("").astype(str).to_numpy()
+    place_moved = changed[was != changed.fillna("").astype(str).to_numpy()]
     place_of = changed  # every address re-resolved this run
     state = Resolutions(state.people, linked_places.state, state.events)
     # people

@@ -116,8 +116,8 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
     options = people_options(settings)
     decisions = read_decisions(warehouse.engine, "person")
     touched_people = state.touched.get("person", set())
-    seeds = state.resolutions.people.prepared
-    seeds = seeds.loc[seeds["person_id"].isin(touched_people), "record_id"]
+    prepared = state.resolutions.people.prepared
+    seeds = prepared.loc[prepared["person_id"].isin(touched_people), "record_id"]
     people = reresolve_blocks(state.resolutions.people, seeds, decisions, options)
     events = reresolve_cases(
         state.resolutions.events, state.touched.get("case", set()), options=EventOptions(at=at)

@@ -35,6 +35,7 @@ def canonical(value: object) -> str:
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Return a hash per row of `columns`, the same for the same values from pandas or from SQL."""
     text = frame[columns].apply(lambda column: column.map(canonical))
     return pd.util.hash_pandas_object(text, index=False)
 
@@ -52,6 +53,7 @@ def _with_changed_at(new: pd.DataFrame, old: pd.DataFrame, keys: list[str], at: 
 
 
 def encoded(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a resolved table's rows with its list columns as JSON text, as stored."""
     frame = frame.copy()
     for column in JSON_COLUMNS.get(name, ()):
         frame[column] = [json.dumps(list(v), ensure_ascii=False) for v in frame[column]]

@@ -7,7 +7,7 @@ import pytest
 from cityhub.pipeline import fusion
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.warehouse import Warehouse
-from proving.incremental import agreement, fuse_daily, full_reference
+from proving.incremental import agreement, full_reference, fuse_daily
 
 DAYS = 5
 
