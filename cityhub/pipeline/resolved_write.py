@@ -124,6 +124,15 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))  # the columns are the table's names
 
 
+def _quick_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Return a hash per row of `columns`, for rows that both come from pandas (a value written
+    differently, 1 and 1.0, only makes a row count as changed, never the reverse)."""
+    text = pd.DataFrame(
+        {c: frame[c].astype(str).where(frame[c].notna().to_numpy(), "") for c in columns}, index=frame.index
+    )
+    return pd.util.hash_pandas_object(text, index=False)
+
+
 def _changed_rows(
     name: str, change: Change, old: pd.DataFrame, at: dt.datetime
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -133,9 +142,11 @@ def _changed_rows(
     before = old[hit]
     columns = [c for c in change.rows.columns if c != "changed_at"]
     new = change.rows[columns].drop_duplicates(keys, keep="last")
-    new = new.assign(_hash=row_hashes(new, columns).to_numpy()) if len(new) else new.assign(_hash=0)
+    new = new.assign(_hash=_quick_hashes(new, columns).to_numpy()) if len(new) else new.assign(_hash=0)
     stamped = (
-        before.assign(_hash=row_hashes(before, columns).to_numpy()) if len(before) else before.assign(_hash=0)
+        before.assign(_hash=_quick_hashes(before, columns).to_numpy())
+        if len(before)
+        else before.assign(_hash=0)
     )
     new = new.astype(dict.fromkeys(keys, object))  # an empty frame's keys come as floats
     stamped = stamped.astype(dict.fromkeys(keys, object))
