@@ -19,7 +19,7 @@ import os
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +88,9 @@ def hotline_call_ids(city: Path, warehouse: Warehouse) -> set[str]:
     return set(channel["ticket_id"]) | set(stored.loc[stored["source"] == "hotline", "record_id"])
 
 
-def pick_repeat_caller(city: Path, warehouse: Warehouse, rank: int = 0) -> RepeatCaller:
-    """Return the first (`rank` 0, else the rank-th) resolved person (by id) who called the hotline
-    before, whose resolved mentions all belong to one resident in the ground truth, and who appears
-    in another record too."""
+def repeat_callers(city: Path, warehouse: Warehouse, count: int) -> list[RepeatCaller]:
+    """Return the first `count` resolved people (by id) who called the hotline before, whose resolved
+    mentions all belong to one resident in the ground truth, and who appear in another record too."""
     table = RESOLVED_TABLES["person_mentions"]
     mentions = warehouse.read_table(table.name)[["source", "mention_id", "record_id", "person_id"]]
     truth = pd.read_parquet(
@@ -105,9 +104,14 @@ def pick_repeat_caller(city: Path, warehouse: Warehouse, rank: int = 0) -> Repea
     callers = joined[joined["person_id"].isin(clean) & (joined["source"] == "hotline")]
     if callers.empty:
         raise LookupError(f"no resolved hotline caller with a second record in {warehouse.url}")
-    ordered = callers.sort_values(["person_id", "record_id"]).drop_duplicates("person_id")
-    first = ordered.iloc[rank % len(ordered)]
-    return RepeatCaller(str(first["person_id"]), str(first["resident"]), str(first["record_id"]))
+    ordered = callers.sort_values(["person_id", "record_id"]).drop_duplicates("person_id").head(count)
+    return [RepeatCaller(str(r.person_id), str(r.resident), str(r.record_id)) for r in ordered.itertuples()]
+
+
+def pick_repeat_caller(city: Path, warehouse: Warehouse, rank: int = 0) -> RepeatCaller:
+    """Return the rank-th (first by default) of `repeat_callers`, wrapping round when there are fewer."""
+    callers = repeat_callers(city, warehouse, rank + 1)
+    return callers[rank % len(callers)]
 
 
 def new_call(
@@ -307,9 +311,70 @@ def as_row(result: Freshness) -> dict[str, Any]:
     return asdict(result)
 
 
+def _one_call(
+    settings: Settings,
+    dags: dict[str, Any],
+    systems: DepartmentSystems,
+    call: tuple[RepeatCaller, str, dt.datetime],
+    say: Callable[[str], None],
+) -> Freshness:
+    """Return the freshness of one call already in the hotline's history, once the clock reaches it."""
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    caller, ticket_id, at = call
+    event_id = f"hotline:{ticket_id}"
+    systems.advance(at)
+    say(f"{at:%Y-%m-%d %H:%M}: ticket {ticket_id} from the caller of {caller.earlier_ticket}")
+    seen_before = find_in_search(settings, event_id) is not None or attached_to(
+        settings, caller.person_id, event_id
+    )
+    cpu, started = _cpu_seconds(), time.perf_counter()
+    ingest = run_dag(dags[HOTLINE_DAG])
+    fusion = run_dag(dags[FUSION_DAG])
+    searchable = _wait_for(lambda: find_in_search(settings, event_id) is not None, started)
+    attached = _wait_for(lambda: attached_to(settings, caller.person_id, event_id), started)
+    say(f"  ingest {ingest.seconds:.1f} s, fusion {fusion.seconds:.1f} s, searchable {searchable} s")
+    return Freshness(
+        ticket_id=ticket_id,
+        event_id=event_id,
+        person_id_before=caller.person_id,
+        person_id_after=person_of(warehouse, f"{ticket_id}#0"),
+        resident=caller.resident,
+        case_id=find_in_search(settings, event_id),
+        seen_before_trigger=seen_before,
+        previous_cycle_seconds=0.0,
+        ingest_dag_seconds=ingest.seconds,
+        fusion_dag_seconds=fusion.seconds,
+        fusion_task_seconds=fusion.task_seconds,
+        searchable_seconds=searchable,
+        attached_seconds=attached,
+        cpu_seconds=_cpu_seconds() - cpu,
+        load_average_1m=os.getloadavg()[0],
+    )
+
+
 def measure_calls(
     home: Path, people: int, seed: int, say: Callable[[str], None], calls: int
 ) -> list[Freshness]:
-    """Return the freshness of `calls` new hotline calls, one after another, each from another known
+    """Return the freshness of `calls` new hotline calls, five minutes apart, each from another known
     resident, in one warm process (one poll and fusion before the first, as a running hub has)."""
-    return [measure_freshness(home, people, seed, say, warm=i == 0, rank=i) for i in range(calls)]
+    settings = prepare_home(home, people, seed, say)
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    city, dags = home / "city", load_dags(home)
+    first = call_moment(warehouse, history_end(city))
+    known = hotline_call_ids(city, warehouse)
+    planned = []
+    for index, caller in enumerate(repeat_callers(city, warehouse, calls)):
+        at = first + index * CALL_AFTER
+        ticket_id = next_ticket_id(known, at.date())
+        known.add(ticket_id)
+        planned.append((caller, ticket_id, at))
+    systems = DepartmentSystems(city, home / "systems", clock=first - CALL_AFTER)
+    hotline = systems.histories["hotline"]
+    for caller, ticket_id, at in planned:
+        hotline = with_call(hotline, new_call(hotline, caller, ticket_id, at))
+    systems.histories["hotline"] = hotline
+    with sources_pointed_at(systems) as variables:
+        os.environ.update(variables)
+        warm_up = previous_cycle(dags, say)
+        results = [_one_call(settings, dags, systems, call, say) for call in planned]
+    return [replace(results[0], previous_cycle_seconds=warm_up), *results[1:]] if results else results
