@@ -49,6 +49,8 @@ FUSION_STEPS = {
     "project_search": "project_search",
 }
 FULL_REBUILD = "full_rebuild"
+RECONCILE = "reconcile"  # drift control over the blocks incremental runs touched (nightly DAG)
+RECONCILE_SCHEDULE = "30 2 * * *"  # at night, when the hotline is quiet
 
 #: How often a source of each fetch kind is pulled. APIs answer incremental queries cheaply, so
 #: they are polled often; the police exchange database is refreshed by its own hourly sync; the
@@ -171,14 +173,16 @@ def record_task_failure(context: Mapping[str, Any]) -> None:
 
 
 def run_fusion_step(step: str) -> dict[str, int]:
-    """Return the counts of one step of `cityhub.pipeline.fusion` (a fusion task id or `full_rebuild`).
+    """Return the counts of one step of `cityhub.pipeline.fusion` (a fusion task id, `full_rebuild`
+    or `reconcile`).
 
     The module is imported here, not when the DAG file is parsed: it pulls in pandas and the
     resolution stack, which the scheduler must not load to read a DAG's shape.
     """
-    name = FULL_REBUILD if step == FULL_REBUILD else FUSION_STEPS.get(step)
+    name = step if step in (FULL_REBUILD, RECONCILE) else FUSION_STEPS.get(step)
     if name is None:
-        raise BadInput(f"unknown fusion step {step!r}; known: {', '.join([*FUSION_STEPS, FULL_REBUILD])}")
+        known = ", ".join([*FUSION_STEPS, FULL_REBUILD, RECONCILE])
+        raise BadInput(f"unknown fusion step {step!r}; known: {known}")
     fusion = importlib.import_module("cityhub.pipeline.fusion")
     log.info("fusion step %s: started", step)
     counts = {str(key): int(value) for key, value in getattr(fusion, name)().items()}

@@ -2,7 +2,9 @@
 
 Scheduled on the Assets of every source's canonical records: a run starts when any ingest DAG
 loaded something new. Each task calls one function of `cityhub.pipeline.fusion`, imported when
-the task runs, not when this file is parsed.
+the task runs, not when this file is parsed. A run is incremental: it resolves only the batches
+loaded since the last run, linked into the resolved entities, and projects only what changed (the
+rebuild DAG resolves everything again; the reconcile DAG corrects the drift nightly).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from cityhub import orchestration
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": orchestration.OWNER,
-    # Steps read and rewrite whole tables and swap projections in at the end, so a retry starts
-    # from the same inputs; one retry covers a lost database or search connection.
+    # Each step follows the plan standardise left and a batch already resolved is not applied
+    # twice, so a retry starts from the same inputs; one retry covers a lost database or search
+    # connection.
     "retries": 1,
     "retry_delay": dt.timedelta(minutes=5),
     # Resolution of a million mentions takes a few minutes of CPU; an hour means it is stuck.

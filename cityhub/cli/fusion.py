@@ -10,13 +10,18 @@ from cityhub.cli.output import summary_table
 from ontology.errors import BadInput
 
 
-def fuse() -> None:
+def fuse(
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Resolve every record again instead of the batches since the last run."),
+    ] = False,
+) -> None:
     """Run the fusion steps on the warehouse: standardise, check, resolve, then project the graph and
     the search index incrementally (what the fusion DAG runs)."""
     from cityhub.pipeline import fusion
 
+    summary_table("standardise", fusion.standardise(full=full))
     for step in (
-        fusion.standardise,
         fusion.check_quality,
         fusion.resolve,
         fusion.project_graph,
@@ -41,7 +46,18 @@ def project(
     summary_table(f"project {target}", steps[target](full=full))
 
 
+def reconcile() -> None:
+    """Re-resolve the blocks of the people and cases incremental runs linked since the last
+    reconciliation, apply the merges and splits found, and project them (what the reconcile DAG runs)."""
+    from cityhub.pipeline import fusion
+
+    summary_table("reconcile", fusion.reconcile())
+    summary_table("project_graph", fusion.project_graph())
+    summary_table("project_search", fusion.project_search())
+
+
 def register(app: typer.Typer) -> None:
-    """Add the fuse and project commands to the CLI."""
+    """Add the fuse, reconcile and project commands to the CLI."""
     app.command()(fuse)
+    app.command()(reconcile)
     app.command()(project)

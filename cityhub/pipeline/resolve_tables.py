@@ -23,11 +23,23 @@ from entity_resolution.events.handling import (
     event_handling,
 )
 from entity_resolution.events.recurrence import CLOSING_COLUMNS
-from entity_resolution.events.resolve import EventOptions, resolve_events
+from entity_resolution.events.resolve import EventOptions, EventResolution, resolve_events
 from entity_resolution.people import ResolveOptions, resolve_people
-from entity_resolution.places import PlaceOptions, resolve_places
+from entity_resolution.people.resolve import PeopleResolution
+from entity_resolution.places import PlaceOptions, prepare_addresses
+from entity_resolution.places.link import PlaceState, place_state
+from entity_resolution.places.resolve import resolve_parts
 
-__all__ = ["CanonicalSnapshot", "Previous", "resolve_snapshot"]
+__all__ = [
+    "CanonicalSnapshot",
+    "Previous",
+    "Resolutions",
+    "address_parts",
+    "closings_of",
+    "people_table",
+    "resolve_snapshot",
+    "resolve_with_state",
+]
 
 STAFF_ROLES = ("grid_worker",)  # staff are named by the platform, not resolved as residents
 
@@ -50,6 +62,22 @@ class Previous:
     people: pd.DataFrame | None = None
     places: pd.DataFrame | None = None
     cases: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolutions:
+    """What an incremental run links into: the people, places and events resolutions of a run."""
+
+    people: PeopleResolution
+    places: PlaceState
+    events: EventResolution
+
+
+def address_parts(addresses: pd.DataFrame, options: PlaceOptions) -> pd.DataFrame:
+    """Return address mentions (record_id, address, grid_code) parsed into place parts, grid code kept."""
+    grid_codes = addresses["grid_code"] if "grid_code" in addresses else pd.Series("", index=addresses.index)
+    parts = prepare_addresses(addresses, options)
+    return parts.assign(grid_code=grid_codes.fillna("").astype(str).to_numpy())
 
 
 def _mention_key(frame: pd.DataFrame) -> pd.Series:
@@ -91,14 +119,14 @@ def _list_per(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
     return known.groupby(key)[column].agg(list)
 
 
-def _people_table(
+def people_table(
     prepared: pd.DataFrame,
-    mentions: pd.DataFrame,
     place_of: pd.Series,
     places: pd.DataFrame,
     seen: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Return one row per person: the values most of their mentions agree on."""
+    """Return one row per person of `prepared` (prepared person mentions with their person_id): the
+    values most of their mentions agree on; `seen` holds person_id, occurred_at of their events."""
     frame = prepared.assign(
         gender=prepared["gender"].fillna(prepared["id_sex"]),
         birth_date=prepared["birth_date"].fillna(prepared["id_birth"]),
@@ -132,7 +160,7 @@ def _people_table(
     return people.reset_index()
 
 
-def _closings(events: pd.DataFrame) -> pd.DataFrame:
+def closings_of(events: pd.DataFrame) -> pd.DataFrame:
     """Return when each event was received and closed and whether it is finished (closed or
     withdrawn), for telling a recurrence from the same case."""
     finished = events["closed_at"].notna() | (events["status"] == WITHDRAWN)
@@ -149,7 +177,21 @@ def resolve_snapshot(
 ) -> dict[str, pd.DataFrame]:
     """Return the resolved tables (see `cityhub.warehouse.resolved`), the run's id changes, and the
     people review queue (`person_review`); `person_decisions` is the review log, which wins."""
-    places = resolve_places(_address_mentions(snapshot), place_options, previous.places, at)
+    tables, _ = resolve_with_state(snapshot, previous, people_options, place_options, at, person_decisions)
+    return tables
+
+
+def resolve_with_state(
+    snapshot: CanonicalSnapshot,
+    previous: Previous,
+    people_options: ResolveOptions,
+    place_options: PlaceOptions,
+    at: dt.datetime,
+    person_decisions: pd.DataFrame | None = None,
+) -> tuple[dict[str, pd.DataFrame], Resolutions]:
+    """Return `resolve_snapshot`'s tables and the resolutions a later batch is linked into."""
+    parts = address_parts(_address_mentions(snapshot), place_options)
+    places = resolve_parts(parts, previous.places, at)
     place_of = places.assignments.set_index("record_id")["place_id"]
     path_of = places.assignments.set_index("record_id")["place_path"]
 
@@ -183,7 +225,7 @@ def resolve_snapshot(
         events[list(EVENT_COLUMNS)],
         previous.cases,
         options=EventOptions(at=at),
-        closings=_closings(events),
+        closings=closings_of(events),
     )
     events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
     case_rows = case_handling(cases.cases, events, at)
@@ -199,8 +241,8 @@ def resolve_snapshot(
         ],
         ignore_index=True,
     )
-    return {
-        "people": _people_table(people.prepared, mentions, place_of, places.places, seen),
+    tables = {
+        "people": people_table(people.prepared, place_of, places.places, seen),
         "person_mentions": person_mentions[
             [
                 "source",
@@ -241,3 +283,5 @@ def resolve_snapshot(
         "id_changes": id_changes[["entity", "old_id", "new_id", "kind", "records", "at"]],
         "person_review": people.review_queue,
     }
+    state = Resolutions(people, place_state(parts, places.assignments, places.places), cases)
+    return tables, state

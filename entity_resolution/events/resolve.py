@@ -308,13 +308,15 @@ def link_events(
     previous: EventResolution,
     decisions: pd.DataFrame | None = None,
     options: EventOptions | None = None,
+    closings: pd.DataFrame | None = None,
 ) -> EventResolution:
     """Return the resolution with a batch of events linked in; only the cases it reaches change.
 
     An event already resolved (same event_id) is replaced by its new version and linked again.
     The cases the batch reaches keep their records together (a batch adds to cases and may merge
     them, it does not split them); `links` and `review_queue` cover the batch, `id_changes` the
-    merges it caused, `cases` is every case with the reached ones recomputed.
+    merges it caused, `cases` is every case with the reached ones recomputed. `closings`, as for
+    `resolve_events`, cut a recurrence out of the case it reaches, as a full resolve would.
     """
     options = options or EventOptions()
     new = prepare_events(new_events, options.prepare)
@@ -328,6 +330,8 @@ def link_events(
     ties = _ties(members["case_id"].to_numpy(dtype=object))
     linked = _link(local, previous.text_model, decisions, options, ties, previous.weights)
     event_ids = local["event_id"].to_numpy(dtype=object)
+    if closings is not None:
+        linked = replace(linked, labels=split_recurrences(linked.labels, event_ids, closings))
     ids = _batch_ids(event_ids, linked.labels, previous.assignments, options)
     local["case_id"] = ids.assignments.set_index("record_id")["entity_id"].reindex(event_ids).to_numpy()
     prepared = pd.concat([existing[~held], local], ignore_index=True)

@@ -27,7 +27,7 @@ from entity_resolution.places.prepare import PlaceOptions, prepare_addresses
 from entity_resolution.places.registry import fill_divisions
 from ontology.gazetteer import load_gazetteer
 
-__all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_id", "resolve_places"]
+__all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_id", "resolve_parts", "resolve_places"]
 
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
 _KEY_COLUMNS = (
@@ -182,7 +182,20 @@ def resolve_places(
     whole input, so pass every mention to re-resolve; the changes since `previous` are reported.
     Mentions whose address names nothing recognisable get no place (place_id is null).
     """
-    parts = fill_divisions(prepare_addresses(mentions, options))
+    parts = prepare_addresses(mentions, options)
+    grid_codes = mentions["grid_code"] if "grid_code" in mentions else pd.Series("", index=mentions.index)
+    return resolve_parts(parts.assign(grid_code=grid_codes.fillna("").astype(str).to_numpy()), previous, at)
+
+
+def resolve_parts(
+    raw_parts: pd.DataFrame, previous: pd.DataFrame | None = None, at: dt.datetime | str | None = None
+) -> PlaceResolution:
+    """Resolve address mentions already parsed by `prepare_addresses` (with their `grid_code`) to places.
+
+    The registry reads only mentions of the same estate name (site) together, so a batch's mentions
+    resolved with the earlier mentions of their sites get what a run over every mention gives them.
+    """
+    parts = fill_divisions(raw_parts)
     chains, places = _resolve_distinct(parts)
     keys = list(zip(*(parts[c] for c in _KEY_COLUMNS), strict=True))
     paths = [[pid for pid, *_ in chains[k]] if k in chains else [] for k in keys]
@@ -196,9 +209,7 @@ def resolve_places(
     )
     levels = dict(zip(places["place_id"], places["level"], strict=True))
     assigned["building_id"] = [next((p for p in path if levels[p] == "building"), None) for path in paths]
-    assigned["grid_code"] = (
-        mentions["grid_code"].fillna("").astype(str).to_numpy() if "grid_code" in mentions else ""
-    )
+    assigned["grid_code"] = parts["grid_code"].to_numpy()
     grid_of, grids = _grids(assigned, places)
     places["grid_id"] = places["place_id"].map(grid_of)
     stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")

@@ -23,6 +23,7 @@ OTHER_DAGS = {
     "cityhub_quality_report": ["build_data_docs", "summarise_quality"],
     "cityhub_full_rebuild": ["full_rebuild", "people_engine_chosen", "people_on_engine"],
     "cityhub_alerts": ["check_alerts", "deliver_alerts"],
+    "cityhub_reconcile": ["reconcile", "project_graph", "project_search"],
 }
 
 

@@ -23,7 +23,9 @@ from tests.proving.conftest import DEMO_PEOPLE, REPOSITORY, child_environment
 
 
 @pytest.fixture(scope="module")
-def measured(demo_home_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def measured(
+    demo_home_copy: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[dict[str, Any]]]:
     home, results = demo_home_copy, tmp_path_factory.mktemp("results")
     done = subprocess.run(
         [
@@ -36,6 +38,8 @@ def measured(demo_home_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             str(home),
             "--people",
             str(DEMO_PEOPLE),
+            "--calls",
+            "2",
             "--out-dir",
             str(results),
         ],
@@ -46,13 +50,25 @@ def measured(demo_home_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         cwd=REPOSITORY,
     )
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
-    document = json.loads((results / "freshness.json").read_text("utf-8"))
-    return home, document["parameters"]["result"]
+    document = json.loads((results / f"freshness_calls_{DEMO_PEOPLE}.json").read_text("utf-8"))
+    return home, document["parameters"]["results"]
+
+
+@pytest.mark.slow
+def test_each_call_comes_from_another_known_resident_and_is_attached_to_them(measured):
+    home, results = measured
+    reader = Reader(Settings(home=home))
+    mentions = reader.warehouse.read_table("resolved_person_mentions")
+    assert len({r["person_id_before"] for r in results}) == len(results) == 2
+    for result in results:
+        ticket = mentions[(mentions["source"] == "hotline") & (mentions["record_id"] == result["ticket_id"])]
+        assert ticket["person_id"].tolist() == [result["person_id_before"]] == [result["person_id_after"]]
+        assert result["fusion_task_seconds"]["resolve"] < result["fusion_dag_seconds"]
 
 
 @pytest.mark.slow
 def test_the_new_ticket_is_attached_to_the_person_the_hub_already_knew(measured):
-    home, result = measured
+    home, (result, _) = measured
     reader = Reader(Settings(home=home))
     mentions = reader.warehouse.read_table("resolved_person_mentions")
     ticket = mentions[(mentions["source"] == "hotline") & (mentions["record_id"] == result["ticket_id"])]
@@ -69,7 +85,7 @@ def test_the_new_ticket_is_attached_to_the_person_the_hub_already_knew(measured)
 
 @pytest.mark.slow
 def test_the_new_ticket_is_found_by_search_and_was_not_before_the_trigger(measured):
-    home, result = measured
+    home, (result, _) = measured
     reader = Reader(Settings(home=home))
     events = reader.warehouse.read_table("resolved_events")
     (case_id,) = events.loc[events["event_id"] == result["event_id"], "case_id"].tolist()
