@@ -1,8 +1,10 @@
 """Early warning: check the alerts (and rebuild the statistics) from the resolved tables, then POST
 what changed to the webhook subscribers.
 
-Every fusion run already checks the alerts as of itself; this DAG repeats the check on a schedule
-and delivers, so a subscriber that was down gets its alerts within a quarter of an hour. Each task
+A full fusion run checks the alerts as of itself; an incremental one leaves the check to this DAG,
+which runs when the resolved tables change (the `resolve` task's Asset) and every quarter of an
+hour besides, so an increment's alerts follow it at once and a subscriber that was down gets its
+alerts within a quarter of an hour. Each task
 calls one function of `cityhub.pipeline.operations` through `cityhub.orchestration`.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from airflow.sdk import chain, dag, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, chain, dag, task
 
 from cityhub import orchestration
 
@@ -30,7 +32,10 @@ DEFAULT_ARGS: dict[str, Any] = {
 @dag(
     dag_id="cityhub_alerts",
     description="Check the early-warning alerts and deliver them to the webhooks",
-    schedule=orchestration.ALERTS_SCHEDULE,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(orchestration.ALERTS_SCHEDULE, timezone="UTC"),
+        assets=[Asset(uri=orchestration.RESOLVED_ASSET)],
+    ),
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,  # a missed check is replaced by the next one
     max_active_runs=1,  # runs rewrite the same tables and resume the same deliveries

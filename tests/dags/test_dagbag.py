@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cityhub import orchestration
 from connectors.spec import builtin_sources_dir
 
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
@@ -129,3 +130,11 @@ def test_parsing_the_dag_files_loads_no_pipeline_warehouse_or_quality_code():
     assert done.returncode == 0, done.stderr[-2000:]
     (loaded,) = [line for line in done.stdout.splitlines() if line.startswith("LOADED:")]
     assert loaded == "LOADED:"
+
+
+def test_alerts_follow_every_change_of_the_resolved_tables_and_the_clock(dagbag):
+    """An increment leaves the alerts to this DAG: it must run when `resolve` updates its Asset."""
+    schedule = dagbag.dags["cityhub_alerts"].timetable
+    assert type(schedule).__name__ == "AssetOrTimeSchedule"
+    assert {asset.uri for asset in schedule.asset_condition.objects} == {orchestration.RESOLVED_ASSET}
+    assert schedule.timetable.expression == orchestration.ALERTS_SCHEDULE
