@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cityhub.pipeline.resolve_tables import (
+    MENTION_COLUMNS,
     STAFF_ROLES,
     CanonicalSnapshot,
     Resolutions,
@@ -48,19 +49,6 @@ __all__ = ["PERSON_FIELDS", "Change", "Increment", "input_hashes", "link_batch",
 
 #: What people are resolved on: a new version that changes none of these is not linked again.
 PERSON_FIELDS = ["source", "name", "id_number", "phone", "birth_date", "gender", "address"]
-MENTION_COLUMNS = [
-    "source",
-    "mention_id",
-    "record_id",
-    "person_id",
-    "role",
-    "name",
-    "id_number",
-    "phone",
-    "address",
-    "place_id",
-    "updated_at",
-]
 
 
 @dataclass(frozen=True, slots=True)

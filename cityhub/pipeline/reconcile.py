@@ -23,8 +23,8 @@ from cityhub.pipeline.fusion_state import (
     save_state,
     write_mark,
 )
-from cityhub.pipeline.link_tables import MENTION_COLUMNS, Change, _people_rows, row_keys
-from cityhub.pipeline.resolve_tables import Resolutions, closings_of
+from cityhub.pipeline.link_tables import Change, _people_rows, row_keys
+from cityhub.pipeline.resolve_tables import MENTION_COLUMNS, Resolutions, closings_of
 from cityhub.pipeline.resolved_write import apply_changes
 from cityhub.resolve_files import people_options
 from cityhub.warehouse import Warehouse

@@ -31,6 +31,7 @@ from entity_resolution.places.link import PlaceState, place_state
 from entity_resolution.places.resolve import resolve_parts
 
 __all__ = [
+    "MENTION_COLUMNS",
     "CanonicalSnapshot",
     "Previous",
     "Resolutions",
@@ -41,6 +42,20 @@ __all__ = [
     "resolve_with_state",
 ]
 
+#: The columns of `resolved_person_mentions`.
+MENTION_COLUMNS = [
+    "source",
+    "mention_id",
+    "record_id",
+    "person_id",
+    "role",
+    "name",
+    "id_number",
+    "phone",
+    "address",
+    "place_id",
+    "updated_at",
+]
 STAFF_ROLES = ("grid_worker",)  # staff are named by the platform, not resolved as residents
 
 
@@ -243,21 +258,7 @@ def resolve_with_state(
     )
     tables = {
         "people": people_table(people.prepared, place_of, places.places, seen),
-        "person_mentions": person_mentions[
-            [
-                "source",
-                "mention_id",
-                "record_id",
-                "person_id",
-                "role",
-                "name",
-                "id_number",
-                "phone",
-                "address",
-                "place_id",
-                "updated_at",
-            ]
-        ],
+        "person_mentions": person_mentions[MENTION_COLUMNS],
         "places": places.places,
         "grids": places.grids.assign(name=places.grids["grid_id"])[["grid_id", "name", "community_id"]],
         "events": events[
