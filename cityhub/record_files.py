@@ -21,7 +21,7 @@ import yaml
 from normalize.dates import InvalidDate, parse_datetime
 from ontology.errors import BadInput
 
-__all__ = ["file_format", "read_category_mapping", "read_records", "read_times", "write_records"]
+__all__ = ["as_text", "file_format", "read_category_mapping", "read_records", "read_times", "write_records"]
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -49,7 +49,8 @@ def _read(path: Path) -> pd.DataFrame:
         raise BadInput(f"{path}: unreadable {file_format(path)} file: {str(error).splitlines()[0]}") from None
 
 
-def _as_text(column: pd.Series) -> pd.Series:
+def as_text(column: pd.Series) -> pd.Series:
+    """Return the column as text, None where a value is missing or empty."""
     return column.map(
         lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
     )
@@ -61,7 +62,7 @@ def read_records(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise BadInput(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
-    frame = frame[list(columns)].apply(_as_text)
+    frame = frame[list(columns)].apply(as_text)
     empty = frame.index[frame["record_id"].isna()]
     if len(empty):
         raise BadInput(f"{path}: row {int(empty[0]) + 1} has an empty record_id")

@@ -20,6 +20,7 @@ from entity_resolution.review import DECISIONS
 from ontology.errors import BadInput
 
 __all__ = [
+    "header_of",
     "EVENT_COLUMNS",
     "PEOPLE_COLUMNS",
     "PLACE_COLUMNS",
@@ -61,7 +62,7 @@ def place_options(settings: Settings | None = None) -> PlaceOptions:
     return PlaceOptions(city_code=settings.city_code, grid_code_pattern=settings.grid_code_pattern)
 
 
-def _header(path: Path) -> list[str]:
+def header_of(path: Path) -> list[str]:
     """Return the column names of a record file without reading its rows."""
     if file_format(path) == "csv":
         try:
@@ -77,7 +78,7 @@ def _header(path: Path) -> list[str]:
 def _people_records(source: Path) -> pd.DataFrame:
     """Return the person records of a file, the birth date joined from year, month and day columns
     when the file splits it (any of them may be empty)."""
-    header = _header(source)
+    header = header_of(source)
     parts = [c for c in BIRTH_PARTS if c in header]
     if len(parts) < len(BIRTH_PARTS) or "birth_date" in header:
         return read_records(source, PEOPLE_COLUMNS)
@@ -94,7 +95,7 @@ def read_decisions(path: Path) -> pd.DataFrame:
     columns = ("left_record_id", "right_record_id", "decision", "who", "at")
     if not path.is_file():
         raise BadInput(f"{path}: no such file")
-    missing = [c for c in columns if c not in _header(path)]
+    missing = [c for c in columns if c not in header_of(path)]
     if missing:
         raise BadInput(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
     if file_format(path) == "csv":

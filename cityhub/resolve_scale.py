@@ -19,8 +19,8 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from cityhub.config import Settings
-from cityhub.record_files import _as_text, file_format
-from cityhub.resolve_files import BIRTH_PARTS, PEOPLE_COLUMNS, _header, people_options
+from cityhub.record_files import as_text, file_format
+from cityhub.resolve_files import BIRTH_PARTS, PEOPLE_COLUMNS, header_of, people_options
 from entity_resolution.people.scale import ScaleOptions, resolve_at_scale
 from entity_resolution.people.scale.engines import EngineSettings
 from ontology.errors import BadInput
@@ -33,7 +33,7 @@ BATCH_ROWS = 200_000
 
 def _columns(source: Path) -> tuple[list[str], bool]:
     """Return the columns to read and whether the birth date comes split into parts."""
-    header = _header(source)
+    header = header_of(source)
     split = all(c in header for c in BIRTH_PARTS) and "birth_date" not in header
     wanted = [c for c in PEOPLE_COLUMNS if c != "birth_date"] + (
         list(BIRTH_PARTS) if split else ["birth_date"]
@@ -70,7 +70,7 @@ def people_batches(source: Path, rows: int = BATCH_ROWS) -> Iterator[pd.DataFram
     columns, split = _columns(source)
     seen = 0
     for raw in _raw_batches(source, columns, rows):
-        batch = raw[columns].apply(_as_text)
+        batch = raw[columns].apply(as_text)
         empty = batch.index[batch["record_id"].isna()]
         if len(empty):
             raise BadInput(f"{source}: row {seen + int(empty[0]) + 1} has an empty record_id")

@@ -22,11 +22,11 @@ from cityhub.pipeline.resolve_tables import (
     STAFF_ROLES,
     CanonicalSnapshot,
     Resolutions,
-    _address_mentions,
-    _event_key,
-    _mention_key,
+    address_mentions,
     address_parts,
     closings_of,
+    event_key,
+    mention_key,
     people_table,
 )
 from entity_resolution.events import EVENT_COLUMNS
@@ -45,7 +45,15 @@ from entity_resolution.people.resolve import link_people
 from entity_resolution.places import PlaceOptions
 from entity_resolution.places.link import link_places
 
-__all__ = ["PERSON_FIELDS", "Change", "Increment", "input_hashes", "link_batch", "row_keys"]
+__all__ = [
+    "resolved_people_rows",
+    "PERSON_FIELDS",
+    "Change",
+    "Increment",
+    "input_hashes",
+    "link_batch",
+    "row_keys",
+]
 
 #: What people are resolved on: a new version that changes none of these is not linked again.
 PERSON_FIELDS = ["source", "name", "id_number", "phone", "birth_date", "gender", "address"]
@@ -90,7 +98,7 @@ def input_hashes(mentions: pd.DataFrame) -> pd.Series:
     """Return per person mention (source:mention_id) a hash of the fields people are resolved on."""
     text = mentions[PERSON_FIELDS].astype(str)
     return pd.Series(
-        pd.util.hash_pandas_object(text, index=False).to_numpy(), index=_mention_key(mentions).to_numpy()
+        pd.util.hash_pandas_object(text, index=False).to_numpy(), index=mention_key(mentions).to_numpy()
     )
 
 
@@ -113,7 +121,7 @@ def _link_people(
     seen = hashes.index.isin(inputs.index)
     earlier = inputs.loc[hashes.index[seen]].to_numpy()  # uint64 both: no float round trip
     same = set(hashes.index[seen][earlier == hashes.to_numpy()[seen]])
-    relink = mentions[~_mention_key(mentions).isin(same)]
+    relink = mentions[~mention_key(mentions).isin(same)]
     dropped = known - same
     people = state.people
     old_ids = people.prepared["person_id"].to_numpy(dtype=object)
@@ -122,13 +130,13 @@ def _link_people(
     people = drop_mentions(people, list(dropped))
     changes = people.id_changes.iloc[0:0]
     if len(relink):
-        batch = relink.assign(record_id=_mention_key(relink).to_numpy())
+        batch = relink.assign(record_id=mention_key(relink).to_numpy())
         columns = ["record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address"]
         people = link_people(batch[columns], people, decisions, options)
         changes = people.id_changes
     merged = set(changes["old_id"]) if len(changes) else set()
     renamed = people.prepared["person_id"].isin(merged).to_numpy() if merged else None
-    moved = set(relink.pipe(_mention_key))
+    moved = set(relink.pipe(mention_key))
     if renamed is not None:
         moved |= set(people.prepared.loc[renamed, "record_id"])
     touched |= merged | set(people.prepared.loc[people.prepared["record_id"].isin(moved), "person_id"])
@@ -180,11 +188,11 @@ def link_batch(
         batch.place_mentions[~batch.place_mentions["deleted"].astype(bool)],
         batch.status_history,
     )
-    gone_events = set(_event_key(deleted["e"]))
+    gone_events = set(event_key(deleted["e"]))
     # places: every address of the batch, with the earlier mentions of its estates
-    addresses = _address_mentions(live)
+    addresses = address_mentions(live)
     gone_addresses = {"event:" + k for k in gone_events} | {
-        "person:" + k for k in _mention_key(batch.person_mentions)
+        "person:" + k for k in mention_key(batch.person_mentions)
     }
     linked_places = link_places(
         address_parts(addresses, place_options), state.places, pd.Series(sorted(gone_addresses)), at
@@ -202,7 +210,7 @@ def link_batch(
     state = Resolutions(state.people, linked_places.state, state.events)
     # people
     mentions = live.person_mentions[~live.person_mentions["role"].isin(STAFF_ROLES)]
-    every_key = set(_mention_key(batch.person_mentions))
+    every_key = set(mention_key(batch.person_mentions))
     state, inputs, moved, touched_people, person_changes = _link_people(
         mentions, every_key, state, inputs, people_options, person_decisions
     )
@@ -214,7 +222,7 @@ def link_batch(
     # events: the batch's, and earlier ones whose people or place moved
     mention_events = set(mention_rows["source"] + ":" + mention_rows["record_id"])
     relinked = (
-        set(_event_key(live.events))
+        set(event_key(live.events))
         | (mention_events - gone_events)
         | {k.removeprefix("event:") for k in place_moved.index if k.startswith("event:")}
     )
@@ -239,7 +247,7 @@ def link_batch(
 def _event_rows(live: CanonicalSnapshot, tables: dict[str, pd.DataFrame], relinked: set[str]) -> pd.DataFrame:
     """Return the event rows to link again: the batch's versions (handling read from their history)
     and, for earlier events linked again, their stored rows."""
-    fresh = live.events.assign(event_id=_event_key(live.events).to_numpy())
+    fresh = live.events.assign(event_id=event_key(live.events).to_numpy())
     fresh = event_handling(fresh, live.status_history)
     old = tables["events"]
     earlier = old[old["event_id"].isin(relinked - set(fresh["event_id"]))]
@@ -319,7 +327,7 @@ def _link_events(
     event_people = of_events[["event_id", "person_id", "role"]].drop_duplicates(ignore_index=True)
     changed_events = set(events["event_id"])
     touched_people |= set(of_events["person_id"])
-    people_rows, gone_people = _people_rows(state, all_mentions, event_rows, tables, touched_people)
+    people_rows, gone_people = resolved_people_rows(state, all_mentions, event_rows, tables, touched_people)
     places = state.places.places
     changes = {
         "people": Change(touched_people | gone_people, people_rows),
@@ -354,7 +362,7 @@ def _link_events(
     )
 
 
-def _people_rows(
+def resolved_people_rows(
     state: Resolutions,
     mentions: pd.DataFrame,
     events: pd.DataFrame,

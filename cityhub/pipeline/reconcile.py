@@ -23,7 +23,7 @@ from cityhub.pipeline.fusion_state import (
     save_state,
     write_mark,
 )
-from cityhub.pipeline.link_tables import Change, _people_rows, row_keys
+from cityhub.pipeline.link_tables import Change, resolved_people_rows, row_keys
 from cityhub.pipeline.resolve_tables import MENTION_COLUMNS, Resolutions, closings_of
 from cityhub.pipeline.resolved_write import apply_changes
 from cityhub.resolve_files import people_options
@@ -88,7 +88,7 @@ def _changes(state: FusionState, people: Resolutions, at: dt.datetime) -> tuple[
     event_rows = event_deadlines(member_rows, case_rows, at)
     of_events = all_mentions.assign(event_id=all_mentions["source"] + ":" + all_mentions["record_id"])
     of_events = of_events[of_events["event_id"].isin(changed_events) & of_events["person_id"].notna()]
-    people_rows, gone = _people_rows(people, all_mentions, event_rows, tables, touched_people)
+    people_rows, gone = resolved_people_rows(people, all_mentions, event_rows, tables, touched_people)
     columns = list(stored.columns.drop("changed_at", errors="ignore"))
     changes = {
         "people": Change(touched_people | gone, people_rows),

@@ -31,6 +31,9 @@ from entity_resolution.places.link import PlaceState, place_state
 from entity_resolution.places.resolve import resolve_parts
 
 __all__ = [
+    "address_mentions",
+    "event_key",
+    "mention_key",
     "MENTION_COLUMNS",
     "CanonicalSnapshot",
     "Previous",
@@ -95,28 +98,30 @@ def address_parts(addresses: pd.DataFrame, options: PlaceOptions) -> pd.DataFram
     return parts.assign(grid_code=grid_codes.fillna("").astype(str).to_numpy())
 
 
-def _mention_key(frame: pd.DataFrame) -> pd.Series:
+def mention_key(frame: pd.DataFrame) -> pd.Series:
+    """Return each person mention's key, "source:mention_id"."""
     return frame["source"] + ":" + frame["mention_id"]
 
 
-def _event_key(frame: pd.DataFrame) -> pd.Series:
+def event_key(frame: pd.DataFrame) -> pd.Series:
+    """Return each record's event id, "source:record_id"."""
     return frame["source"] + ":" + frame["record_id"]
 
 
-def _address_mentions(snapshot: CanonicalSnapshot) -> pd.DataFrame:
+def address_mentions(snapshot: CanonicalSnapshot) -> pd.DataFrame:
     """Return every address to place: each event's place and each person mention's address."""
     events = snapshot.place_mentions.sort_values("mention_id").drop_duplicates(["source", "record_id"])
     grid_codes = events["grid_code"] if "grid_code" in events else pd.Series(None, index=events.index)
     event_rows = pd.DataFrame(
         {
-            "record_id": "event:" + _event_key(events).to_numpy(),
+            "record_id": "event:" + event_key(events).to_numpy(),
             "address": events["address"].to_numpy(),
             "grid_code": grid_codes.to_numpy(dtype=object),
         }
     )
     people = snapshot.person_mentions.dropna(subset=["address"])
     person_rows = pd.DataFrame(
-        {"record_id": "person:" + _mention_key(people).to_numpy(), "address": people["address"].to_numpy()}
+        {"record_id": "person:" + mention_key(people).to_numpy(), "address": people["address"].to_numpy()}
     )
     return pd.concat([event_rows, person_rows], ignore_index=True)
 
@@ -205,13 +210,13 @@ def resolve_with_state(
     person_decisions: pd.DataFrame | None = None,
 ) -> tuple[dict[str, pd.DataFrame], Resolutions]:
     """Return `resolve_snapshot`'s tables and the resolutions a later batch is linked into."""
-    parts = address_parts(_address_mentions(snapshot), place_options)
+    parts = address_parts(address_mentions(snapshot), place_options)
     places = resolve_parts(parts, previous.places, at)
     place_of = places.assignments.set_index("record_id")["place_id"]
     path_of = places.assignments.set_index("record_id")["place_path"]
 
     mentions = snapshot.person_mentions[~snapshot.person_mentions["role"].isin(STAFF_ROLES)].copy()
-    mentions["key"] = _mention_key(mentions)
+    mentions["key"] = mention_key(mentions)
     people_input = mentions.rename(columns={"key": "record_id", "record_id": "source_record"})
     people = resolve_people(
         people_input[
@@ -223,10 +228,10 @@ def resolve_with_state(
     )
     person_of = people.assignments.set_index("record_id")["person_id"]
     mentions["person_id"] = mentions["key"].map(person_of)
-    mentions["event_id"] = _event_key(mentions)
+    mentions["event_id"] = event_key(mentions)
 
     events = snapshot.events.copy()
-    events["event_id"] = _event_key(events)
+    events["event_id"] = event_key(events)
     events["place_id"] = ("event:" + events["event_id"]).map(place_of)
     paths = ("event:" + events["event_id"]).map(path_of)
     events["place_path"] = [p if isinstance(p, list) else [] for p in paths]

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
+    "ColumnHashes",
     "DEFAULT_RULES",
     "BlockingRule",
     "Blocks",
@@ -98,7 +99,7 @@ class Blocks:
     keys: pd.DataFrame  # one uint64 column per rule, NO_KEY where a value is missing
 
 
-class _ColumnHashes:
+class ColumnHashes:
     """Per-column 64-bit value hashes of one table, each column hashed once."""
 
     def __init__(self, table: pd.DataFrame) -> None:
@@ -106,6 +107,7 @@ class _ColumnHashes:
         self.cache: dict[str, tuple[Keys, npt.NDArray[np.bool_]]] = {}
 
     def get(self, column: str) -> tuple[Keys, npt.NDArray[np.bool_]]:
+        """Return the column's value hashes and which rows have a value."""
         if column not in self.cache:
             values = self.table[column]
             known = values.notna().to_numpy()
@@ -133,7 +135,7 @@ class _ColumnHashes:
 
 def rule_keys(prepared: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES) -> pd.DataFrame:
     """Return every row's block key under each rule (columns named after the rules)."""
-    hashes = _ColumnHashes(prepared)
+    hashes = ColumnHashes(prepared)
     usable = [r for r in rules if all(c in prepared.columns for c in r.on)]
     return pd.DataFrame({r.name: hashes.combined(r.on) for r in usable}, index=prepared.index)
 
@@ -198,7 +200,7 @@ def block_pairs(
     prepared: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES, max_block: int = 60
 ) -> Blocks:
     """Return the candidate pairs of a prepared table under `rules` (rules on absent columns are skipped)."""
-    hashes = _ColumnHashes(prepared)
+    hashes = ColumnHashes(prepared)
     usable = tuple(r for r in rules if all(c in prepared.columns for c in r.on))
     keys = pd.DataFrame({r.name: hashes.combined(r.on) for r in usable}, index=prepared.index)
     lefts, rights, bits, reports = [], [], [], []

@@ -31,6 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 __all__ = [
+    "conflicted_rows",
     "CANNOT_DECIDED",
     "CANNOT_IDS",
     "Attributes",
@@ -96,7 +97,7 @@ def _births_conflict(days: set[int]) -> bool:
     return False
 
 
-def _conflicted(
+def conflicted_rows(
     labels: Ints, attrs: Attributes, negative_left: Ints, negative_right: Ints
 ) -> npt.NDArray[np.bool_]:
     """Return, per row, whether its component must be rebuilt carefully."""
@@ -235,7 +236,7 @@ def cluster_mentions(
     is_link = (score >= options.link) & ~cannot
     labels = components(n, left[is_link], right[is_link])
     doubtful = cannot | (score <= max(options.doubt, options.cannot))
-    conflicted = _conflicted(labels, attrs, left[doubtful], right[doubtful])
+    conflicted = conflicted_rows(labels, attrs, left[doubtful], right[doubtful])
     refused: list[tuple[int, int, float, str]] = []
     if conflicted.any():
         inside = conflicted[left] & (labels[left] == labels[right])

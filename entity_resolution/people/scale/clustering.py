@@ -26,8 +26,8 @@ from entity_resolution.people.cluster import (
     ClusterOptions,
     cluster_mentions,
     components,
+    conflicted_rows,
 )
-from entity_resolution.people.cluster import _conflicted as conflicted_rows
 from entity_resolution.people.compare import level_index
 from entity_resolution.people.scale.engines import Engine
 from entity_resolution.people.scale.sql import close_ids_sql, edges_inside_sql, first_pass_edges_sql

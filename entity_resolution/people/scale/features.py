@@ -19,8 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from entity_resolution.people.block import BlockingRule
-from entity_resolution.people.block import _ColumnHashes as ColumnHashes
+from entity_resolution.people.block import BlockingRule, ColumnHashes
 from entity_resolution.people.encoding import NO_DATE
 from entity_resolution.people.prepare import PREPARED_COLUMNS, PrepareOptions, prepare_mentions
 
