@@ -61,15 +61,17 @@ export const Identities = {
       }
     };
     const recordKey = (item) => item.record || `${item.source}:${item.record_id}`;
+    // one record is the whole person: there is no other record it could be the same as, or not
+    const alone = computed(() => !list.loading && list.total === 1);
     const rows = computed(() => list.items.map((item) => ({ ...item, key: recordKey(item), why: reasonsOf(item) })));
     const columns = computed(() => [
       { key: "source", label: "部门", width: 140 },
       { key: "record", label: "来源记录", width: 220 },
       { key: "name", label: "登记姓名", width: 110, prop: "name" },
       { key: "why", label: "为何归为此人" },
-      ...(decide.value ? [{ key: "decide", label: "人工核定", width: 200 }] : []),
+      ...(decide.value && !alone.value ? [{ key: "decide", label: "人工核定", width: 200 }] : []),
     ]);
-    return { list, rows, columns, decide, dialog, decided, failure, ask, send, label };
+    return { list, rows, columns, decide, alone, dialog, decided, failure, ask, send, label };
   },
   template: `
   <el-card class="section" data-test="identities">
@@ -93,6 +95,7 @@ export const Identities = {
       </template>
     </lite-table>
     <pager :list="list" name="identities" />
+    <div v-if="decide && alone" class="muted small gap" data-test="decide-alone">该人员仅有一条来源记录，无需人工核定</div>
     <div v-if="changes.length" class="gap" data-test="id-changes">
       <h4>编号变更</h4>
       <div v-for="c in changes" :key="c.old_id + c.new_id" class="small">
