@@ -4,8 +4,8 @@ Each engine resolves the same Parquet file (`people_scale.write_scaled`) as a wh
 resolve people --engine E` process under /usr/bin/time: wall seconds and peak RSS (as
 /usr/bin/time reports it: the largest single process of the tree, so for Spark the larger of the
 driver and its JVM, not their sum), CPU seconds (user and system, children included), pairwise
-and B-cubed F1 against the truth, and pairwise F1 of each engine's clusters against DuckDB's (1.0:
-the same clusters), from this run or an earlier one in the same --work folder. Each process's
+and B-cubed F1 against the truth, and pairwise F1 of each engine's clusters against DuckDB's and
+pandas' (1.0: the same clusters), from this run or an earlier one in the same --work folder. Each process's
 output (the stage times it logs) is kept beside the result files as scale-N-ENGINE.log.
 """
 
@@ -31,11 +31,14 @@ _CLI_LOGGING_STAGES = (
 )
 
 
-def _command(engine: str, source: Path, output: Path, work: Path, memory: str, master: str) -> list[str]:
+def _command(
+    engine: str, source: Path, output: Path, work: Path, where: tuple[str, str], train: int | None
+) -> list[str]:
     command = [sys.executable, "-c", _CLI_LOGGING_STAGES, "resolve", "people", "--input", str(source)]
     command += ["--output", str(output), "--engine", engine]
     if engine != "pandas":
-        command += ["--work", str(work), "--memory-limit", memory, "--spark-master", master]
+        command += ["--work", str(work), "--memory-limit", where[0], "--spark-master", where[1]]
+        command += ["--train-mentions", str(train)] if train else []
     return command
 
 
@@ -62,19 +65,24 @@ def _clusters(path: Path) -> pd.DataFrame:
 
 
 def scale_rows(
-    scale: int, engines: list[str], work: Path, seed: int, memory: str, master: str
+    scale: int, engines: list[str], work: Path, seed: int, where: tuple[str, str], train: int | None = None
 ) -> list[dict[str, Any]]:
-    """Return one row per engine: seconds, peak MB, F1 against the truth and against the first engine."""
+    """Return one row per engine: seconds, peak MB, F1 against the truth and against DuckDB's clusters.
+
+    `where` is (DuckDB's memory limit, Spark's master URL); `train` the size of the sample m and u
+    are fitted on (the default when None). The output of a run with `train` is named after it.
+    """
+    tag = f"-train{train}" if train else ""
     from proving.scores import pairwise_scores, score_clusters
 
     source, truth_path = write_scaled(work, scale, seed)
     truth = pd.read_parquet(truth_path)
     rows: list[dict[str, Any]] = []
     for engine in engines:
-        output = work / f"scale-{scale}-{engine}.parquet"
+        output = work / f"scale-{scale}-{engine}{tag}.parquet"
         output.unlink(missing_ok=True)
-        command = _command(engine, source, output, work, memory, master)
-        code, seconds, cpu, peak, message = _timed(command, work / f"scale-{scale}-{engine}.log")
+        command = _command(engine, source, output, work, where, train)
+        code, seconds, cpu, peak, message = _timed(command, work / f"scale-{scale}-{engine}{tag}.log")
         row: dict[str, Any] = {"data": f"{scale:,} mentions", "engine": engine, "mentions": len(truth)}
         if code != 0:
             rows.append({**row, "error": message})
@@ -82,9 +90,12 @@ def scale_rows(
         predicted = _clusters(output)
         scores = score_clusters(predicted, truth)
         row.update({k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")})
-        duckdb = work / f"scale-{scale}-duckdb.parquet"
+        duckdb = work / f"scale-{scale}-duckdb{tag}.parquet"
         if duckdb.is_file():
             row["f1_vs_duckdb"] = round(pairwise_scores(predicted, _clusters(duckdb)).f1, 6)
+        pandas = work / f"scale-{scale}-pandas.parquet"
+        if pandas.is_file():
+            row["f1_vs_pandas"] = round(pairwise_scores(predicted, _clusters(pandas)).f1, 6)
         row.update(
             {
                 "seconds": round(seconds, 1),
