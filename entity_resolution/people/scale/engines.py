@@ -81,6 +81,7 @@ class DuckDBEngine:
                 "disabled_optimizers": "join_order",
             }
         )
+        self.con.execute("SET enable_progress_bar = false")  # a batch job's log, not a terminal
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file (or folder of files) queryable as table `name`."""
