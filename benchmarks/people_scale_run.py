@@ -3,15 +3,19 @@
 Each engine resolves the same Parquet file (`people_scale.write_scaled`) as a whole `cityhub
 resolve people --engine E` process under /usr/bin/time: wall seconds and peak RSS (as
 /usr/bin/time reports it: the largest single process of the tree, so for Spark the larger of the
-driver and its JVM, not their sum), pairwise and B-cubed F1 against the
-truth, and pairwise F1 of each engine's clusters against DuckDB's (1.0: the same clusters), from this
-run or an earlier one in the same --work folder.
+driver and its JVM, not their sum), CPU seconds (user and system, children included), pairwise
+and B-cubed F1 against the truth, and pairwise F1 of each engine's clusters against DuckDB's and
+pandas' (1.0: the same clusters), from this run or an earlier one in the same --work folder. Each process's
+output (the stage times it logs) is kept beside the result files as scale-N-ENGINE.log.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +23,41 @@ import pandas as pd
 
 from benchmarks.people_scale import write_scaled
 
+# `cityhub` with the scale engines' stage times logged (seconds and peak RSS after each stage)
+_CLI_LOGGING_STAGES = (
+    "import logging; logging.basicConfig(level=logging.WARNING); "
+    "logging.getLogger('entity_resolution.people.scale').setLevel(logging.INFO); "
+    "from cityhub.cli import main; main()"
+)
 
-def _command(engine: str, source: Path, output: Path, work: Path, memory: str, master: str) -> list[str]:
-    command = [sys.executable, "-m", "cityhub.cli", "resolve", "people", "--input", str(source)]
+
+def _command(
+    engine: str, source: Path, output: Path, work: Path, where: tuple[str, str], train: int | None
+) -> list[str]:
+    command = [sys.executable, "-c", _CLI_LOGGING_STAGES, "resolve", "people", "--input", str(source)]
     command += ["--output", str(output), "--engine", engine]
     if engine != "pandas":
-        command += ["--work", str(work), "--memory-limit", memory, "--spark-master", master]
+        command += ["--work", str(work), "--memory-limit", where[0], "--spark-master", where[1]]
+        command += ["--train-mentions", str(train)] if train else []
     return command
+
+
+def _timed(command: list[str], log: Path) -> tuple[int, float, float, float, str]:
+    """Run a command under /usr/bin/time, its output to `log`; return (exit code, wall s, CPU s, peak MB,
+    last message). CPU is user + system of the process and the children it waited for."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats, log.open("w") as out:
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%U %S %M", "-o", stats.name, *command],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        last = (stats.read().strip().splitlines() or [""])[-1].split()
+    user, system, peak = (float(v) for v in last) if len(last) == 3 else (float("nan"),) * 3
+    lines = log.read_text("utf-8", errors="replace").strip().splitlines()
+    return done.returncode, seconds, user + system, peak / 1024, lines[-1][:200] if lines else ""
 
 
 def _clusters(path: Path) -> pd.DataFrame:
@@ -33,19 +65,24 @@ def _clusters(path: Path) -> pd.DataFrame:
 
 
 def scale_rows(
-    scale: int, engines: list[str], work: Path, seed: int, memory: str, master: str
+    scale: int, engines: list[str], work: Path, seed: int, where: tuple[str, str], train: int | None = None
 ) -> list[dict[str, Any]]:
-    """Return one row per engine: seconds, peak MB, F1 against the truth and against the first engine."""
-    from benchmarks.bench_people import _timed
+    """Return one row per engine: seconds, peak MB, F1 against the truth and against DuckDB's clusters.
+
+    `where` is (DuckDB's memory limit, Spark's master URL); `train` the size of the sample m and u
+    are fitted on (the default when None). The output of a run with `train` is named after it.
+    """
+    tag = f"-train{train}" if train else ""
     from proving.scores import pairwise_scores, score_clusters
 
     source, truth_path = write_scaled(work, scale, seed)
     truth = pd.read_parquet(truth_path)
     rows: list[dict[str, Any]] = []
     for engine in engines:
-        output = work / f"scale-{scale}-{engine}.parquet"
+        output = work / f"scale-{scale}-{engine}{tag}.parquet"
         output.unlink(missing_ok=True)
-        code, seconds, peak, message = _timed(_command(engine, source, output, work, memory, master))
+        command = _command(engine, source, output, work, where, train)
+        code, seconds, cpu, peak, message = _timed(command, work / f"scale-{scale}-{engine}{tag}.log")
         row: dict[str, Any] = {"data": f"{scale:,} mentions", "engine": engine, "mentions": len(truth)}
         if code != 0:
             rows.append({**row, "error": message})
@@ -53,11 +90,19 @@ def scale_rows(
         predicted = _clusters(output)
         scores = score_clusters(predicted, truth)
         row.update({k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")})
-        duckdb = work / f"scale-{scale}-duckdb.parquet"
+        duckdb = work / f"scale-{scale}-duckdb{tag}.parquet"
         if duckdb.is_file():
             row["f1_vs_duckdb"] = round(pairwise_scores(predicted, _clusters(duckdb)).f1, 6)
+        pandas = work / f"scale-{scale}-pandas.parquet"
+        if pandas.is_file():
+            row["f1_vs_pandas"] = round(pairwise_scores(predicted, _clusters(pandas)).f1, 6)
         row.update(
-            {"seconds": round(seconds, 1), "peak_mb": round(peak), "load_1m": round(os.getloadavg()[0], 1)}
+            {
+                "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu, 1),
+                "peak_mb": round(peak),
+                "load_1m": round(os.getloadavg()[0], 1),
+            }
         )
         rows.append(row)
         del predicted

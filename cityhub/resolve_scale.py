@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -100,16 +101,20 @@ def resolve_people_file_at_scale(
     settings: Settings | None = None,
     engine_settings: EngineSettings | None = None,
     work: Path | None = None,
+    train_mentions: int | None = None,
 ) -> dict[str, int]:
     """Resolve the person records in `source` on `engine`; write record_id, person_id to `target`.
 
     `work` keeps the intermediate Parquet files (and DuckDB's spill files); a temporary folder
-    beside the output by default, deleted after.
+    beside the output by default, deleted after. `train_mentions` overrides the size of the sample
+    m and u are fitted on (`ScaleOptions.train_mentions`).
     """
     if engine not in ENGINES[1:]:
         raise BadInput(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     file_format(target)
     options = ScaleOptions(resolve=people_options(settings), engine=engine_settings or EngineSettings())
+    if train_mentions is not None:
+        options = replace(options, train_mentions=train_mentions)
     with tempfile.TemporaryDirectory(prefix="cityhub-people-", dir=work or target.parent) as folder:
         try:
             result = resolve_at_scale(people_batches(source), Path(folder), engine, options)

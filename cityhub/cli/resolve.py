@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cityhub.cli.output import summary_table
+
+if TYPE_CHECKING:
+    from entity_resolution.people.scale.engines import EngineSettings
 
 resolve_app = typer.Typer(
     help="Resolve your own record files: who is who, which place is which.", no_args_is_help=True
@@ -51,6 +54,15 @@ MemoryLimit = Annotated[
     str,
     typer.Option("--memory-limit", help="DuckDB's memory for --engine duckdb; past it, it spills to disk."),
 ]
+TrainMentions = Annotated[
+    int | None,
+    typer.Option(
+        "--train-mentions",
+        min=1,
+        help="For --engine duckdb|spark: m and u are fitted on a random sample of this many mentions "
+        "(all of a smaller input, so the clusters are the pandas engine's); 300,000 by default.",
+    ),
+]
 WorkDir = Annotated[
     Path | None,
     typer.Option(
@@ -70,6 +82,7 @@ def resolve_people_command(
     spark_master: SparkMaster = "local[2]",
     memory_limit: MemoryLimit = "3GB",
     work: WorkDir = None,
+    train_mentions: TrainMentions = None,
 ) -> None:
     """Read record_id, source, name, id_number, phone, birth_date, gender, address; write record_id,
     person_id.
@@ -80,8 +93,11 @@ def resolve_people_command(
     from cityhub.resolve_files import resolve_people_file
 
     if engine != "pandas":
+        from entity_resolution.people.scale.engines import EngineSettings
+
+        settings = EngineSettings(memory_limit=memory_limit, master=spark_master)
         _resolve_at_scale(
-            input_file, output_file, engine, spark_master, memory_limit, work, review_file or decisions_file
+            input_file, output_file, engine, settings, train_mentions, work, review_file or decisions_file
         )
         return
     summary_table(
@@ -94,22 +110,27 @@ def _resolve_at_scale(
     input_file: Path,
     output_file: Path,
     engine: str,
-    master: str,
-    memory: str,
+    settings: EngineSettings,
+    train: int | None,
     work: Path | None,
     review: Path | None,
 ) -> None:
     """Resolve a people file on DuckDB or Spark (no review file, no decisions: the pandas engine has them)."""
     from cityhub.resolve_scale import resolve_people_file_at_scale
-    from entity_resolution.people.scale.engines import EngineSettings
     from ontology.errors import BadInput
 
     if review is not None:
         raise BadInput("--review and --decisions need --engine pandas")
-    settings = EngineSettings(memory_limit=memory, master=master)
     summary_table(
         f"people written to {output_file} ({engine})",
-        resolve_people_file_at_scale(input_file, output_file, engine, engine_settings=settings, work=work),
+        resolve_people_file_at_scale(
+            input_file,
+            output_file,
+            engine,
+            engine_settings=settings,
+            work=work,
+            train_mentions=train,
+        ),
     )
 
 

@@ -234,6 +234,7 @@ def test_resolve_people_on_duckdb_writes_what_the_pandas_engine_writes(tmp_path,
             str(target),
             "--engine",
             engine,
+            *(["--train-mentions", str(len(records))] if engine == "duckdb" else []),
             home=tmp_path,
         )
         assert done.returncode == 0, done.stderr
@@ -242,7 +243,9 @@ def test_resolve_people_on_duckdb_writes_what_the_pandas_engine_writes(tmp_path,
     assert outputs["duckdb"]["person_id"].nunique() < len(records)
 
 
-def test_resolve_people_on_duckdb_names_a_duplicate_record_id_and_refuses_a_review_file(tmp_path):
+def test_resolve_people_on_duckdb_names_a_duplicate_record_id_and_refuses_a_review_file_and_no_sample(
+    tmp_path,
+):
     source = tmp_path / "in.csv"
     source.write_text(
         "record_id,source,name,id_number,phone,birth_date,gender,address\na,hotline,张伟,,,,,\na,police,张伟,,,,,\n",
@@ -258,3 +261,8 @@ def test_resolve_people_on_duckdb_names_a_duplicate_record_id_and_refuses_a_revi
         "--review", str(tmp_path / "review.csv"), home=tmp_path,
     )  # fmt: skip
     assert done.returncode == 2 and "--engine pandas" in done.stderr
+    done = cityhub(
+        "resolve", "people", "--input", str(source), "--output", target, "--engine", "duckdb",
+        "--train-mentions", "0", home=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--train-mentions" in done.stderr

@@ -7,13 +7,12 @@ the two mentions' values, so a pair scores the same in any batch as in the whole
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from entity_resolution.people.compare import FIELDS, encode, score_pairs
+from entity_resolution.people.compare import FIELDS, Encoded, encode, score_pairs
 from entity_resolution.people.scale.sql import COMPARED_COLUMNS
 from entity_resolution.people.train import MatchModel
 
@@ -36,11 +35,31 @@ def scored_schema(model: MatchModel) -> pa.Schema:
     )
 
 
-@dataclass(frozen=True, slots=True)
 class BatchScorer:
     """Scores batches of joined pairs with one fitted model; picklable, so Spark ships it to workers."""
 
-    model: MatchModel
+    def __init__(self, model: MatchModel) -> None:
+        self.model = model
+        self.weights = model.weights()
+        self.m_tf = model.m_tf()
+        # the name frequency tables, looked up per batch (MatchModel.tf_arrays rebuilds them per call)
+        self.tf_tables = {
+            column: model.name_tf[model.name_tf["column"] == column].set_index("value")["tf"]
+            for column in ("name_clean", "name_key")
+        }
+
+    def _name_tf(self, enc: Encoded) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Return the frequency of each name_clean and name_key code of `enc`, as `MatchModel.tf_arrays`."""
+        floor = self.model.tf_floor
+        clean, key = (
+            pd.Series(enc.strings[column], dtype=object)
+            .map(self.tf_tables[column])
+            .fillna(floor)
+            .clip(lower=floor)
+            .to_numpy(np.float64)
+            for column in ("name_clean", "name_key")
+        )
+        return clean, key
 
     def __call__(self, joined: pd.DataFrame) -> pd.DataFrame:
         """Return the scored pairs of a batch (columns of `scored_schema`)."""
@@ -48,23 +67,30 @@ class BatchScorer:
         if not count:
             empty: pd.DataFrame = scored_schema(self.model).empty_table().to_pandas()
             return empty
-        sides = [
-            joined[[f"{side}_{c}" for c in COMPARED_COLUMNS]].set_axis(list(COMPARED_COLUMNS), axis=1)
-            for side in ("l", "r")
-        ]
-        local = pd.concat(sides, ignore_index=True)
+        left_row = joined["left_row"].to_numpy(np.int64)
+        right_row = joined["right_row"].to_numpy(np.int64)
+        # Each mention once, however many of the batch's pairs it is in (pairs come sorted by
+        # their left mention): encoding is per row, and a code's meaning is the same in any table.
+        rows = np.concatenate([left_row, right_row])
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        local = pd.DataFrame(
+            {
+                c: np.concatenate([joined[f"l_{c}"].to_numpy(), joined[f"r_{c}"].to_numpy()])[first]
+                for c in COMPARED_COLUMNS
+            }
+        )
         local["birth_date"] = pd.to_datetime(local["birth_date"])
         enc = encode(local)
         pairs = pd.DataFrame(
             {
-                "left": np.arange(count, dtype=np.int64),
-                "right": np.arange(count, 2 * count, dtype=np.int64),
+                "left": inverse[:count].astype(np.int64),
+                "right": inverse[count:].astype(np.int64),
                 "rules": joined["rules"].to_numpy(np.int64),
             }
         )
         model = self.model
-        scored = score_pairs(enc, pairs, model.weights(), model.tf_arrays(enc), model.m_tf(), model.prior)
+        scored = score_pairs(enc, pairs, self.weights, self._name_tf(enc), self.m_tf, model.prior)
         scored = scored.drop(columns=["left", "right"])
-        scored.insert(0, "right_row", joined["right_row"].to_numpy(np.int64))
-        scored.insert(0, "left_row", joined["left_row"].to_numpy(np.int64))
+        scored.insert(0, "right_row", right_row)
+        scored.insert(0, "left_row", left_row)
         return pd.DataFrame(scored[scored_schema(model).names])

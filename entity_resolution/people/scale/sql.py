@@ -83,7 +83,10 @@ def rule_pairs_sql(index: int, rule: BlockingRule, cap: int) -> tuple[str, str]:
 
 
 def candidate_pairs_sql(rules: tuple[BlockingRule, ...], max_block: int) -> str:
-    """Return the query of all candidate pairs, deduplicated, with the OR of their rules' bits."""
+    """Return the query of all candidate pairs, deduplicated, with the OR of their rules' bits.
+
+    Sorted by left then right mention: a batch of them then holds few distinct mentions to encode.
+    """
     parts = [
         rule_pairs_sql(i, rule, min(max_block, rule.max_block or max_block)) for i, rule in enumerate(rules)
     ]
@@ -91,7 +94,7 @@ def candidate_pairs_sql(rules: tuple[BlockingRule, ...], max_block: int) -> str:
     union = " UNION ALL ".join(pairs for _, pairs in parts)
     return (
         f"WITH {tables} SELECT left_row, right_row, BIT_OR(rules) AS rules "
-        f"FROM ({union}) AS every_rule GROUP BY left_row, right_row"
+        f"FROM ({union}) AS every_rule GROUP BY left_row, right_row ORDER BY left_row, right_row"
     )
 
 

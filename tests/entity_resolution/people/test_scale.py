@@ -4,6 +4,7 @@ test_scale_spark.py. Both run the same SQL; these tests hold it to `resolve_peop
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,25 @@ def test_sql_blocking_gives_the_pandas_pairs_in_capped_blocks(make_town: Town, t
     pd.testing.assert_frame_equal(
         got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
     )
+
+
+def test_sql_blocking_stays_linear_in_a_block_past_the_cap(make_town: Town, tmp_path: Path) -> None:
+    # 1,500 mentions giving one mobile: the capped block yields about cap^2 / 2 pairs, and no step
+    # of the plan may join the block on its key alone (1,500^2 rows)
+    mentions, _ = make_town(n=1500, seed=8)
+    mentions = mentions.assign(phone="13800138000")
+    options = ResolveOptions()
+    write_features(iter_rows(mentions, 500), tmp_path / "f.parquet", options.rules, PrepareOptions())
+    engine = DuckDBEngine(EngineSettings(), tmp_path)
+    engine.register_parquet("features", tmp_path / "f.parquet")
+    engine.register_query("offsets", offsets_sql(59))
+    plan = engine.con.execute(
+        f"EXPLAIN ANALYZE {candidate_pairs_sql(options.rules, options.max_block)}"
+    ).fetchall()[0][1]
+    engine.close()
+    rows = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) rows", plan)]
+    assert len(rows) > 20 and max(rows) >= 1500  # the plan was read, and holds the block
+    assert max(rows) < 200_000, f"an intermediate result of {max(rows):,} rows"
 
 
 def test_duckdb_resolves_as_pandas_does(make_town: Town, tmp_path: Path) -> None:
