@@ -60,7 +60,7 @@ TrainMentions = Annotated[
         "--train-mentions",
         min=1,
         help="For --engine duckdb|spark: m and u are fitted on a random sample of this many mentions "
-        "(all of a smaller input, so the clusters are the pandas engine's); 300,000 by default.",
+        "(all of a smaller input, so the clusters are the pandas engine's); 1,000,000 by default.",
     ),
 ]
 WorkDir = Annotated[

@@ -43,7 +43,7 @@ class ScaleOptions:
     engine: EngineSettings = field(default_factory=EngineSettings)
     # m and u are fitted in pandas on a random sample of this many mentions (all of a smaller
     # input, so the model, and with it every cluster, is the pandas path's).
-    train_mentions: int = 300_000
+    train_mentions: int = 1_000_000
     seed: int = 0
 
 
