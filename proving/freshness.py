@@ -79,6 +79,7 @@ class Freshness:
     attached_seconds: float | None
     cpu_seconds: float
     load_average_1m: float
+    fusion_cpu_seconds: float = 0.0  # CPU of this process (all its threads) while the fusion DAG ran
 
 
 def hotline_call_ids(city: Path, warehouse: Warehouse) -> set[str]:
@@ -329,7 +330,9 @@ def _one_call(
     )
     cpu, started = _cpu_seconds(), time.perf_counter()
     ingest = run_dag(dags[HOTLINE_DAG])
+    before_fusion = _cpu_seconds()
     fusion = run_dag(dags[FUSION_DAG])
+    fusion_cpu = _cpu_seconds() - before_fusion
     searchable = _wait_for(lambda: find_in_search(settings, event_id) is not None, started)
     attached = _wait_for(lambda: attached_to(settings, caller.person_id, event_id), started)
     say(f"  ingest {ingest.seconds:.1f} s, fusion {fusion.seconds:.1f} s, searchable {searchable} s")
@@ -349,6 +352,7 @@ def _one_call(
         attached_seconds=attached,
         cpu_seconds=_cpu_seconds() - cpu,
         load_average_1m=os.getloadavg()[0],
+        fusion_cpu_seconds=fusion_cpu,
     )
 
 
