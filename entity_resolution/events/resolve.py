@@ -280,8 +280,8 @@ def _touched_cases(
     local = pd.concat([near.drop(columns="case_id"), new], ignore_index=True)
     enc = encode_events(local, options.prepare)
     sources = local["source"].to_numpy(dtype=object)
-    pairs = block_events(enc, options.block)
     boundary = len(near)
+    pairs = block_events(enc, options.block, across=boundary)  # the batch against what is near it
     cross = pairs[(pairs["left"] < boundary) & (pairs["right"] >= boundary)]
     left, right = cross["left"].to_numpy(), cross["right"].to_numpy()
     involved = np.zeros(len(local), dtype=bool)
