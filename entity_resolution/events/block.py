@@ -120,7 +120,9 @@ def _people_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> tu
     return rows[i], rows[j]
 
 
-def block_events(enc: Encoded, options: BlockOptions | None = None, across: int | None = None) -> pd.DataFrame:
+def block_events(
+    enc: Encoded, options: BlockOptions | None = None, across: int | None = None
+) -> pd.DataFrame:
     """Return candidate pairs (left < right, row positions) and the rules that found them (bitmask);
     with `across`, only the pairs of a row before `across` and one from it on (a batch against what
     is near it), without finding the pairs among the earlier rows."""
