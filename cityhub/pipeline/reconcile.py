@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.fusion import replay_increment
 from cityhub.pipeline.fusion_state import (
     RECONCILE_MARK,
     FusionState,
@@ -151,7 +152,7 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
     url = settings.resolved_warehouse_url()
     upgrade(url)
     warehouse = Warehouse(url)
-    state = load_state(settings.home, *read_mark(warehouse))
+    state = load_state(settings.home, *read_mark(warehouse), replay_increment(settings))
     if state is None:
         return {"reconciled people": 0, "reconciled cases": 0}
     at = dt.datetime.now().replace(microsecond=0)

@@ -4,7 +4,7 @@ are updated in place, the projections follow, and the result agrees with a full 
 import pandas as pd
 import pytest
 
-from cityhub.pipeline import fusion
+from cityhub.pipeline import fusion, fusion_state
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.warehouse import Warehouse
 from proving.incremental import agreement, full_reference, fuse_daily
@@ -65,6 +65,27 @@ def test_the_projections_carry_the_last_day(daily):
     with open_graph_store(settings) as store:
         view = store.person_360(fresh["person_id"])
     assert fresh["event_id"] in {involvement.event["event_id"] for involvement in view.involvements}
+
+
+def test_a_new_process_reads_the_state_and_links_the_journalled_days_again(daily):
+    settings, _, _ = daily
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    kept = fusion_state.load_state(settings.home, *fusion_state.read_mark(warehouse))
+    assert kept is not None and kept.serial > 0  # the days after the full run were journalled
+    journal = sorted(p.name for p in (settings.home / "fusion" / "journal").glob("*.pickle"))
+    assert len(journal) == kept.serial
+    fusion_state.forget_state(settings.home)
+    assert fusion_state.load_state(settings.home, *fusion_state.read_mark(warehouse)) is None  # no replay
+    fusion_state.forget_state(settings.home)
+    read = fusion_state.load_state(
+        settings.home, *fusion_state.read_mark(warehouse), fusion.replay_increment(settings)
+    )
+    assert read is not None and (read.mark, read.at, read.serial) == (kept.mark, kept.at, kept.serial)
+    for name, table in kept.tables.items():
+        pd.testing.assert_frame_equal(read.tables[name], table, obj=name)
+    pd.testing.assert_frame_equal(read.resolutions.events.assignments, kept.resolutions.events.assignments)
+    pd.testing.assert_frame_equal(read.resolutions.people.prepared, kept.resolutions.people.prepared)
+    assert read.touched == kept.touched
 
 
 def test_reconciliation_re_resolves_what_was_touched_and_keeps_the_agreement(daily):
