@@ -113,3 +113,28 @@ def test_a_full_run_after_the_increments_changes_nothing_the_reference_would_not
     scores = agreement(settings, reference)
     assert scores["people f1"] == scores["cases f1"] == 1.0
     assert pd.Index(_table(settings, "resolved_people")["person_id"]).is_unique
+
+
+def test_visibility_follows_a_run_from_the_rows_it_changed(daily):
+    """Runs last: a reviewer's decision splits a person, which the facts must follow."""
+    from cityhub.access.visibility import build_visibility
+    from cityhub.access.visibility_update import latest_change, update_visibility
+    from cityhub.warehouse.review import append_decisions
+    from entity_resolution.review import empty_decisions, record_decision
+
+    settings, _, _ = daily
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    mentions = _table(settings, "resolved_person_mentions")
+    many = mentions.groupby("person_id")["source"].nunique()
+    split = mentions[mentions["person_id"] == many.idxmax()].drop_duplicates("source").head(2)
+    left, right = (split["source"] + ":" + split["mention_id"]).tolist()
+    append_decisions(
+        warehouse.engine, "person", record_decision(empty_decisions(), left, right, "not_same", who="test")
+    )
+    before, since = build_visibility(warehouse), latest_change(warehouse)
+    fusion.standardise(settings, full=True)
+    fusion.resolve(settings)
+    assert latest_change(warehouse) > since
+    updated, rebuilt = update_visibility(warehouse, before, since), build_visibility(warehouse)
+    assert before.person != rebuilt.person  # the split changed what the update had to follow
+    assert updated == rebuilt
