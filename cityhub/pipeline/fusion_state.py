@@ -16,6 +16,7 @@ run resolves everything again, as the rebuild does, and starts a new state.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,7 @@ FUSION_MARK = "fusion_resolve"  # projection_runs row: the newest batch the reso
 RECONCILE_MARK = "fusion_reconcile"  # projection_runs row: the run the last reconciliation covered
 JOURNAL_LIMIT = 48  # increments journalled before the whole state is written again
 _CACHE: dict[Path, FusionState] = {}
-_WRITER = ThreadPoolExecutor(1, thread_name_prefix="fusion-state")  # one at a time, in order
+_WRITERS: dict[int, ThreadPoolExecutor] = {}  # per process: a forked task does not inherit threads
 
 
 @dataclass(slots=True)
@@ -112,7 +113,10 @@ def _write_entry(path: Path, entry: JournalEntry) -> None:
 
 
 def _start(target: Callable[..., None], *args: object, wait: bool) -> None:
-    written = _WRITER.submit(target, *args)  # the interpreter finishes the writes before it exits
+    writer = _WRITERS.get(os.getpid())
+    if writer is None:  # one writer per process: writes go one at a time, in order
+        writer = _WRITERS[os.getpid()] = ThreadPoolExecutor(1, thread_name_prefix="fusion-state")
+    written = writer.submit(target, *args)  # the interpreter finishes the writes before it exits
     if wait:
         written.result()
 
