@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from cityhub.access.policy import Scope
 from cityhub.warehouse import Warehouse
@@ -181,22 +180,11 @@ def case_columns(cases: pd.DataFrame) -> tuple[list[str], list[set[str]]]:
     return ids, sources
 
 
-def _signature(warehouse: Warehouse) -> tuple[Any, ...]:
-    """Return a cheap fingerprint of the resolved tables: their row counts and latest changes."""
-    parts: list[Any] = []
-    with warehouse.engine.connect() as connection:
-        for name in ("places", "grids", "events", "person_mentions", "event_people", "cases"):
-            table = RESOLVED_TABLES[name]
-            query = sa.select(sa.func.count(), sa.func.max(table.c.changed_at)).select_from(table)
-            parts.extend(connection.execute(query).one())
-    return tuple(parts)
-
-
 class VisibilityIndex:
     """The facts, built once and brought up to date in the background when the resolved tables change.
 
     Readers never wait for a refresh (they keep the facts they have meanwhile); whether the tables
-    changed is checked at most once a `REFRESH_SECONDS`, by their counts and latest change; a change
+    changed is checked at most once a `REFRESH_SECONDS`, by their latest changes; a change
     is applied from the rows it touched (`visibility_update`), and the facts are read whole again
     at least once a `REBUILD_SECONDS`.
     """
@@ -212,10 +200,11 @@ class VisibilityIndex:
         self._lock = threading.Lock()
 
     def _read_whole(self) -> tuple[Visibility, tuple[Any, ...], dt.datetime | None]:
-        from cityhub.access.visibility_update import latest_change
+        from cityhub.access.visibility_update import change_stamps
 
-        since, signature = latest_change(self.warehouse), _signature(self.warehouse)
-        return build_visibility(self.warehouse), signature, since
+        signature = change_stamps(self.warehouse)
+        known = [s for s in signature if s is not None]
+        return build_visibility(self.warehouse), signature, max(known) if known else None
 
     def facts(self) -> Visibility:
         """Return the current facts (built now if there are none yet)."""
@@ -230,10 +219,10 @@ class VisibilityIndex:
             return self._facts
 
     def _refresh(self) -> None:
-        from cityhub.access.visibility_update import latest_change, update_visibility
+        from cityhub.access.visibility_update import change_stamps, update_visibility
 
         try:
-            signature = _signature(self.warehouse)
+            signature = change_stamps(self.warehouse)
             if signature == self._signature:
                 return
             whole = self._since is None or time.monotonic() - self._built > REBUILD_SECONDS
@@ -241,7 +230,7 @@ class VisibilityIndex:
                 facts, signature, since = self._read_whole()
                 self._built = time.monotonic()
             else:
-                since = latest_change(self.warehouse)
+                since = max(s for s in signature if s is not None)
                 facts = update_visibility(self.warehouse, self._facts, self._since)
             with self._lock:
                 self._facts, self._signature, self._since = facts, signature, since

@@ -21,21 +21,27 @@ from cityhub.access.visibility import Facts, Visibility, case_columns, place_dis
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
 
-__all__ = ["FACT_TABLES", "latest_change", "update_visibility"]
+__all__ = ["FACT_TABLES", "change_stamps", "latest_change", "update_visibility"]
 
 FACT_TABLES = ("places", "grids", "events", "person_mentions", "event_people", "cases")
 _CHUNK = 500  # ids per IN list
 
 
-def latest_change(warehouse: Warehouse) -> dt.datetime | None:
-    """Return the newest `changed_at` of the tables the facts are read from, and of the id changes."""
+def change_stamps(warehouse: Warehouse) -> tuple[dt.datetime | None, ...]:
+    """Return the newest `changed_at` of each table the facts are read from and the newest id change:
+    index lookups, as cheap in a large city as in a small one."""
     stamps = []
     with warehouse.engine.connect() as connection:
         for name in (*FACT_TABLES, "id_changes"):
             table = RESOLVED_TABLES[name]
             column = table.c.at if name == "id_changes" else table.c.changed_at
             stamps.append(connection.execute(sa.select(sa.func.max(column))).scalar_one_or_none())
-    known = [s for s in stamps if s is not None]
+    return tuple(stamps)
+
+
+def latest_change(warehouse: Warehouse) -> dt.datetime | None:
+    """Return the newest `changed_at` of the tables the facts are read from, and of the id changes."""
+    known = [s for s in change_stamps(warehouse) if s is not None]
     return max(known) if known else None
 
 
