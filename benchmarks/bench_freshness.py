@@ -80,12 +80,14 @@ def call_rows(results: list[Any], target: float) -> list[dict[str, Any]]:
             "resolve": r.fusion_task_seconds.get("resolve"),
             "searchable": r.searchable_seconds,
             "attached": r.attached_seconds,
+            "CPU": r.cpu_seconds,
+            "fusion CPU": r.fusion_cpu_seconds,
             "same person": r.person_id_after == r.person_id_before,
             "load": r.load_average_1m,
         }
         for r in results
     ]
-    columns = ["ingest DAG", "fusion DAG", "resolve", "searchable", "attached"]
+    columns = ["ingest DAG", "fusion DAG", "resolve", "searchable", "attached", "CPU", "fusion CPU"]
     for label, pick in (
         ("median", lambda v: statistics.median(float("inf") if x is None else x for x in v)),
         ("p95", _p95),

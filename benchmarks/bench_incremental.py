@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     city = args.work / f"city-{args.people}-{args.seed}-{args.days}d"
     if not (city / "manifest.json").is_file():
         simulate_city(people=args.people, seed=args.seed, out=city, days=args.days)
-    home = args.work / f"home-{args.people}-{args.increments}-r{args.reconcile_every}"
+    home = args.work / f"home-{args.people}-{args.seed}-{args.increments}-r{args.reconcile_every}"
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(home.with_name(home.name + "-full"), ignore_errors=True)
     settings, run = fuse_daily(
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         rows,
     )
     write_result(
-        f"incremental_{args.people}",
+        f"incremental_{args.people}" + ("" if args.seed == 7 else f"_seed{args.seed}"),
         rows,
         {**vars(args), "work": str(args.work), "out_dir": None, "days_seconds": run.days},
         out_dir=args.out_dir,

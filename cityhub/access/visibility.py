@@ -14,6 +14,7 @@ scope's districts nothing is visible, and places above district level are not ei
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -22,15 +23,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from cityhub.access.policy import Scope
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import RESOLVED_TABLES
 
-__all__ = ["REFRESH_SECONDS", "Visibility", "VisibilityIndex"]
+__all__ = [
+    "REBUILD_SECONDS",
+    "REFRESH_SECONDS",
+    "Visibility",
+    "VisibilityIndex",
+    "build_visibility",
+    "case_columns",
+    "place_districts",
+    "subtree_sizes",
+]
 
-REFRESH_SECONDS = 60.0  # the tables are rebuilt by fusion runs; a minute's lag is acceptable
+REFRESH_SECONDS = 2.0  # how often readers look for a fusion run's changes (a cheap query)
+REBUILD_SECONDS = 3600.0  # facts read whole again at least this often (a deleted mention's trace)
 Facts = set[tuple[str, str | None]]  # (source, district) pairs
 
 
@@ -45,6 +55,8 @@ class Visibility:
     event: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     case_sources: dict[str, set[str]] = field(default_factory=dict)
     case_districts: dict[str, set[str | None]] = field(default_factory=dict)
+    mention_person: dict[str, str] = field(default_factory=dict)  # source:mention_id -> person_id
+    event_case: dict[str, str] = field(default_factory=dict)  # event_id -> case_id
 
     def district_of(self, place_id: Any) -> str | None:
         """Return the district a place lies in (None above district level or when unknown)."""
@@ -83,7 +95,7 @@ class Visibility:
         return scope.allows_source(str(record_key).split(":", 1)[0])
 
 
-def _districts(places: pd.DataFrame) -> dict[str, str | None]:
+def place_districts(places: pd.DataFrame) -> dict[str, str | None]:
     """Return place_id -> the name of its district-level ancestor (itself when it is one)."""
     parent = dict(zip(places["place_id"].astype(str), places["parent_id"], strict=True))
     level = dict(zip(places["place_id"].astype(str), places["level"], strict=True))
@@ -107,7 +119,7 @@ def _districts(places: pd.DataFrame) -> dict[str, str | None]:
     return found
 
 
-def _subtree_sizes(places: pd.DataFrame) -> dict[str, int]:
+def subtree_sizes(places: pd.DataFrame) -> dict[str, int]:
     """Return place_id -> how many places its subtree holds (itself included)."""
     parent = {
         str(p): (str(u) if isinstance(u, str) and u else None)
@@ -127,7 +139,7 @@ def build_visibility(warehouse: Warehouse) -> Visibility:
     """Return the visibility facts of what the warehouse's resolved tables hold now."""
     table = {name: spec.name for name, spec in RESOLVED_TABLES.items()}
     places = warehouse.read_table(table["places"])
-    seen = Visibility(place_district=_districts(places), places_below=_subtree_sizes(places))
+    seen = Visibility(place_district=place_districts(places), places_below=subtree_sizes(places))
     grids = warehouse.read_table(table["grids"])
     seen.grid_district = {
         str(g): seen.district_of(c) for g, c in zip(grids["grid_id"], grids["community_id"], strict=True)
@@ -139,65 +151,67 @@ def build_visibility(warehouse: Warehouse) -> Visibility:
         seen.event[str(event_id)] = (str(source), seen.district_of(place_id))
     people: dict[str, Facts] = defaultdict(set)
     mentions = warehouse.read_table(table["person_mentions"])
-    for person_id, source, place_id in zip(
-        mentions["person_id"], mentions["source"], mentions["place_id"], strict=True
+    for person_id, source, mention_id, place_id in zip(
+        mentions["person_id"], mentions["source"], mentions["mention_id"], mentions["place_id"], strict=True
     ):
         people[str(person_id)].add((str(source), seen.district_of(place_id)))
+        seen.mention_person[f"{source}:{mention_id}"] = str(person_id)
     links = warehouse.read_table(table["event_people"])
     for event_id, person_id in zip(links["event_id"], links["person_id"], strict=True):
         if str(event_id) in seen.event:
             people[str(person_id)].add(seen.event[str(event_id)])
     seen.person = dict(people)
-    for case_id, sources in zip(*_case_columns(warehouse.read_table(table["cases"])), strict=True):
+    for case_id, sources in zip(*case_columns(warehouse.read_table(table["cases"])), strict=True):
         seen.case_sources[case_id] = sources
     located = events[events["case_id"].notna()]
-    for case_id, source, place_id in zip(
-        located["case_id"], located["source"], located["place_id"], strict=True
+    for event_id, case_id, source, place_id in zip(
+        located["event_id"], located["case_id"], located["source"], located["place_id"], strict=True
     ):
+        seen.event_case[str(event_id)] = str(case_id)
         seen.case_sources.setdefault(str(case_id), set()).add(str(source))
         seen.case_districts.setdefault(str(case_id), set()).add(seen.district_of(place_id))
     return seen
 
 
-def _case_columns(cases: pd.DataFrame) -> tuple[list[str], list[set[str]]]:
+def case_columns(cases: pd.DataFrame) -> tuple[list[str], list[set[str]]]:
+    """Return the case ids of resolved case rows and each case's departments (from its JSON list)."""
     ids = [str(c) for c in cases["case_id"]]
     sources = [set(json.loads(s)) if isinstance(s, str) and s else set() for s in cases["sources"]]
     return ids, sources
 
 
-def _signature(warehouse: Warehouse) -> tuple[Any, ...]:
-    """Return a cheap fingerprint of the resolved tables: their row counts and latest changes."""
-    parts: list[Any] = []
-    with warehouse.engine.connect() as connection:
-        for name in ("places", "grids", "events", "person_mentions", "event_people", "cases"):
-            table = RESOLVED_TABLES[name]
-            query = sa.select(sa.func.count(), sa.func.max(table.c.changed_at)).select_from(table)
-            parts.extend(connection.execute(query).one())
-    return tuple(parts)
-
-
 class VisibilityIndex:
-    """The facts, built once and rebuilt in the background when the resolved tables change.
+    """The facts, built once and brought up to date in the background when the resolved tables change.
 
-    Readers never wait for a rebuild (they keep the facts they have meanwhile); whether the tables
-    changed is checked at most once a `REFRESH_SECONDS`, by their counts and latest change.
+    Readers never wait for a refresh (they keep the facts they have meanwhile); whether the tables
+    changed is checked at most once a `REFRESH_SECONDS`, by their latest changes; a change
+    is applied from the rows it touched (`visibility_update`), and the facts are read whole again
+    at least once a `REBUILD_SECONDS`.
     """
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
         self._facts: Visibility | None = None
         self._signature: tuple[Any, ...] | None = None
+        self._since: dt.datetime | None = None  # the newest change the facts hold
+        self._built = 0.0
         self._checked = 0.0
         self._refreshing = False
         self._lock = threading.Lock()
+
+    def _read_whole(self) -> tuple[Visibility, tuple[Any, ...], dt.datetime | None]:
+        from cityhub.access.visibility_update import change_stamps
+
+        signature = change_stamps(self.warehouse)
+        known = [s for s in signature if s is not None]
+        return build_visibility(self.warehouse), signature, max(known) if known else None
 
     def facts(self) -> Visibility:
         """Return the current facts (built now if there are none yet)."""
         with self._lock:
             if self._facts is None:
-                self._signature = _signature(self.warehouse)
-                self._facts = build_visibility(self.warehouse)
-                self._checked = time.monotonic()
+                self._facts, self._signature, self._since = self._read_whole()
+                self._built = self._checked = time.monotonic()
             elif time.monotonic() - self._checked > REFRESH_SECONDS and not self._refreshing:
                 self._refreshing = True
                 self._checked = time.monotonic()
@@ -205,11 +219,20 @@ class VisibilityIndex:
             return self._facts
 
     def _refresh(self) -> None:
+        from cityhub.access.visibility_update import change_stamps, update_visibility
+
         try:
-            signature = _signature(self.warehouse)
-            if signature != self._signature:
-                facts = build_visibility(self.warehouse)
-                with self._lock:
-                    self._facts, self._signature = facts, signature
+            signature = change_stamps(self.warehouse)
+            if signature == self._signature:
+                return
+            whole = self._since is None or time.monotonic() - self._built > REBUILD_SECONDS
+            if whole or self._facts is None or self._since is None:
+                facts, signature, since = self._read_whole()
+                self._built = time.monotonic()
+            else:
+                since = max(s for s in signature if s is not None)
+                facts = update_visibility(self.warehouse, self._facts, self._since)
+            with self._lock:
+                self._facts, self._signature, self._since = facts, signature, since
         finally:
             self._refreshing = False

@@ -20,13 +20,22 @@ from pathlib import Path
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
-from cityhub.pipeline.fusion_state import FusionState, load_state, new_batches, read_mark, save_state
+from cityhub.pipeline.fusion_state import (
+    FusionState,
+    JournalEntry,
+    Replay,
+    append_state,
+    load_state,
+    new_batches,
+    read_mark,
+    save_state,
+)
 from cityhub.pipeline.increment import Plan, read_batch, read_plan, write_plan
-from cityhub.pipeline.link_tables import input_hashes, link_batch
+from cityhub.pipeline.link_tables import Increment, input_hashes, link_batch
 from cityhub.pipeline.operations import refresh_operations
 from cityhub.pipeline.projection_steps import project_graph, project_search, read_resolved
 from cityhub.pipeline.resolve_tables import STAFF_ROLES, CanonicalSnapshot, Previous, resolve_with_state
-from cityhub.pipeline.resolved_write import apply_changes, write_all
+from cityhub.pipeline.resolved_write import apply_changes, changed_tables, write_all
 from cityhub.resolve_files import people_options, place_options
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.migrate import upgrade
@@ -40,6 +49,7 @@ __all__ = [
     "project_search",
     "read_resolved",
     "reconcile",
+    "replay_increment",
     "resolve",
     "standardise",
 ]
@@ -70,7 +80,7 @@ def _snapshot_dir(settings: Settings) -> Path:
 
 def _usable_state(settings: Settings, warehouse: Warehouse) -> FusionState | None:
     mark, at = read_mark(warehouse)
-    return load_state(settings.home, mark, at)
+    return load_state(settings.home, mark, at, replay_increment(settings))
 
 
 def _write_parquet(folder: Path, name: str, frame: pd.DataFrame) -> None:
@@ -207,25 +217,60 @@ def _full(settings: Settings, warehouse: Warehouse, plan: Plan, at: dt.datetime)
     return counts
 
 
-def _increment(
-    settings: Settings, warehouse: Warehouse, plan: Plan, state: FusionState, at: dt.datetime
-) -> dict[str, int]:
-    """Link the snapshot's batch into the last run; write only what changed; keep the state."""
-    increment = link_batch(
-        _read_snapshot(settings),
+def _link(
+    settings: Settings,
+    state: FusionState,
+    batch: CanonicalSnapshot,
+    at: dt.datetime,
+    decisions: pd.DataFrame | None,
+) -> Increment:
+    return link_batch(
+        batch,
         state.resolutions,
         state.tables,
         state.inputs,
         people_options(settings),
         place_options(settings),
         at,
-        person_decisions=read_decisions(warehouse.engine, "person"),
+        person_decisions=decisions,
     )
+
+
+def _next_state(
+    state: FusionState,
+    increment: Increment,
+    tables: dict[str, pd.DataFrame],
+    mark: dt.datetime,
+    at: dt.datetime,
+) -> FusionState:
+    touched = {k: state.touched.get(k, set()) | v for k, v in increment.touched.items()}
+    return FusionState(mark, at, increment.resolutions, tables, increment.inputs, touched, state.serial + 1)
+
+
+def _increment(
+    settings: Settings, warehouse: Warehouse, plan: Plan, state: FusionState, at: dt.datetime
+) -> dict[str, int]:
+    """Link the snapshot's batch into the last run; write only what changed; keep the state and
+    journal the batch."""
+    batch = _read_snapshot(settings)
+    decisions = read_decisions(warehouse.engine, "person")
+    increment = _link(settings, state, batch, at, decisions)
     mark = plan.up_to or state.mark
     counts, tables = apply_changes(warehouse, state.tables, increment.changes, increment.id_changes, at, mark)
-    touched = {k: state.touched.get(k, set()) | v for k, v in increment.touched.items()}
-    save_state(settings.home, FusionState(mark, at, increment.resolutions, tables, increment.inputs, touched))
+    entry = JournalEntry(batch, mark, at, decisions, (state.mark, state.at))
+    append_state(settings.home, _next_state(state, increment, tables, mark, at), entry)
     return counts
+
+
+def replay_increment(settings: Settings) -> Replay:
+    """Return how a journalled increment is linked into the state before it again, as the run did."""
+
+    def replay(state: FusionState, entry: JournalEntry) -> FusionState:
+        increment = _link(settings, state, entry.batch, entry.at, entry.person_decisions)
+        tables = changed_tables(state.tables, increment.changes, entry.at)
+        return _next_state(state, increment, tables, entry.mark, entry.at)
+
+    return replay
 
 
 def resolve(settings: Settings | None = None) -> dict[str, int]:

@@ -206,7 +206,9 @@ def link_batch(
     changed = linked_places.changed.set_index("record_id")["place_id"]
     was = old_place.reindex(changed.index).fillna("").astype(str).to_numpy()
     place_moved = changed[was != changed.fillna("").astype(str).to_numpy()]
-    place_of = changed  # every address re-resolved this run
+    # the batch's addresses and those whose place moved: re-resolving an estate re-places all its
+    # addresses, and carrying the unmoved ones on would relink every event of the estate each run
+    place_of = changed[changed.index.isin(set(place_moved.index) | set(addresses["record_id"]))]
     state = Resolutions(state.people, linked_places.state, state.events)
     # people
     mentions = live.person_mentions[~live.person_mentions["role"].isin(STAFF_ROLES)]

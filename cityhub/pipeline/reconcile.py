@@ -1,20 +1,26 @@
 """Drift control: re-resolve, from scratch, the blocks incremental runs touched since the last time.
 
 Incremental linking adds records to people and cases and merges them; it cannot split one, nor see
-that two people or cases it did not touch are one. `reconcile` takes the people and cases linked
-since the last reconciliation (kept in the fusion state), resolves the blocks they fall into again
-from scratch with the models of the last full run (`reresolve_blocks`, `reresolve_cases`), applies
-the merges and splits found to the resolved tables in place, and logs them in `resolved_id_changes`
+that two people or cases it did not touch are one, and it scores with the models of the last full
+run. `reconcile` takes the people linked since the last reconciliation (kept in the fusion state)
+and resolves the blocks they fall into again from scratch with the last full run's model
+(`reresolve_blocks`); when cases were linked since, it learns the events' text model and weights
+again from every event and resolves the events with them, as a full run does (`relearn_cases`: a
+model kept for weeks scores some pairs otherwise than one learnt from today's events). It applies
+the merges and splits found to the resolved tables in place and logs them in `resolved_id_changes`
 as every run does. The reconcile DAG runs it nightly; a full rebuild resets the work list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.fusion import replay_increment
 from cityhub.pipeline.fusion_state import (
     RECONCILE_MARK,
     FusionState,
@@ -32,8 +38,8 @@ from cityhub.warehouse.migrate import upgrade
 from cityhub.warehouse.review import read_decisions
 from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import CASE_HANDLING_COLUMNS, case_handling, event_deadlines
-from entity_resolution.events.reconcile import reresolve_cases
-from entity_resolution.events.resolve import EventOptions
+from entity_resolution.events.reconcile import relearn_cases
+from entity_resolution.events.resolve import EventOptions, EventResolution
 from entity_resolution.people.reconcile import reresolve_blocks
 
 __all__ = ["reconcile"]
@@ -49,34 +55,71 @@ def _moved_mentions(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _moved_events(before: pd.DataFrame, after: pd.DataFrame, cases: set[str]) -> pd.DataFrame:
-    """Return event_id, case_id_old and case_id_new of the events in `cases` before or after whose
-    case changed."""
-    ids = set(before.loc[before["case_id"].isin(cases), "event_id"]) | set(
-        after.loc[after["case_id"].isin(cases), "event_id"]
-    )
-    old = before[before["event_id"].isin(ids)]
-    new = after[after["event_id"].isin(ids)]
-    joined = old.merge(new, on="event_id", how="outer", suffixes=("_old", "_new"))
+def _moved_events(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Return event_id, case_id_old and case_id_new of the events whose case changed (a re-learnt
+    model may move events between cases no increment touched)."""
+    joined = before.merge(after, on="event_id", how="outer", suffixes=("_old", "_new"))
     return joined[joined["case_id_old"] != joined["case_id_new"]]
 
 
-def _changes(state: FusionState, people: Resolutions, at: dt.datetime) -> tuple[dict[str, Change], set[str]]:
-    """Return the resolved rows the re-resolved people and cases change, and the cases touched."""
-    tables = state.tables
-    moved = _moved_mentions(state.resolutions.people.prepared, people.people.prepared)
+@dataclass(frozen=True, slots=True)
+class _MovedMentions:
+    """The person mentions whose person the re-resolved blocks changed, and every mention after it."""
+
+    moved: pd.DataFrame  # record_id, old, new
+    rows: pd.DataFrame  # their resolved rows, with the new person_id
+    all_mentions: pd.DataFrame
+
+    @property
+    def events(self) -> set[str]:
+        """Return the events (source:record_id) those mentions are of."""
+        return set(self.rows["source"] + ":" + self.rows["record_id"])
+
+
+def _moved_people(
+    tables: dict[str, pd.DataFrame], before: pd.DataFrame, after: pd.DataFrame
+) -> _MovedMentions:
+    """Return the mentions whose person changed between the people's prepared tables."""
+    moved = _moved_mentions(before, after)
     person_of = moved.set_index("record_id")["new"]
     mentions = tables["person_mentions"]
     keys = row_keys("person_mentions", mentions)
     rows = mentions[keys.isin(set(person_of.index)).to_numpy()].copy()
     rows["person_id"] = row_keys("person_mentions", rows).map(person_of).to_numpy()
     all_mentions = pd.concat([mentions[~keys.isin(set(person_of.index)).to_numpy()], rows], ignore_index=True)
+    return _MovedMentions(moved, rows, all_mentions)
+
+
+def _with_people(events: EventResolution, mentions: _MovedMentions) -> EventResolution:
+    """Return the events with the people of those whose mentions moved as they are now (what the
+    events are linked on), as a full run would read them."""
+    changed = mentions.events
+    if not changed:
+        return events
+    of = mentions.all_mentions.assign(
+        event_id=mentions.all_mentions["source"] + ":" + mentions.all_mentions["record_id"]
+    )
+    of = of[of["event_id"].isin(changed) & of["person_id"].notna()]
+    involved = of.groupby("event_id")["person_id"].agg(lambda s: sorted(set(s))).to_dict()
+    prepared = events.prepared.copy()
+    people = prepared["person_ids"].to_numpy(dtype=object).copy()
+    ids = prepared["event_id"].to_numpy(dtype=object)
+    for row in np.flatnonzero(prepared["event_id"].isin(changed).to_numpy()).tolist():
+        people[row] = involved.get(ids[row], [])
+    prepared["person_ids"] = people
+    return replace(events, prepared=prepared)
+
+
+def _changes(
+    state: FusionState, people: Resolutions, mentions: _MovedMentions, at: dt.datetime
+) -> tuple[dict[str, Change], set[str]]:
+    """Return the resolved rows the re-resolved people and cases change, and the cases touched."""
+    tables = state.tables
+    moved, rows, all_mentions = mentions.moved, mentions.rows, mentions.all_mentions
+    person_of = moved.set_index("record_id")["new"]
     touched_people = set(moved["old"]) | set(moved["new"])
-    changed_events = set(rows["source"] + ":" + rows["record_id"])
-    old_assign = state.resolutions.events.assignments
-    reached = set(people.events.cases["case_id"]) ^ set(state.resolutions.events.cases["case_id"])
-    reached |= set(state.touched.get("case", set()))
-    moved_events = _moved_events(old_assign, people.events.assignments, reached)
+    changed_events = mentions.events
+    moved_events = _moved_events(state.resolutions.events.assignments, people.events.assignments)
     cases = set(moved_events["case_id_old"].dropna()) | set(moved_events["case_id_new"].dropna())
     members = people.events.assignments[people.events.assignments["case_id"].isin(cases)]
     stored = tables["events"]
@@ -109,7 +152,7 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
     url = settings.resolved_warehouse_url()
     upgrade(url)
     warehouse = Warehouse(url)
-    state = load_state(settings.home, *read_mark(warehouse))
+    state = load_state(settings.home, *read_mark(warehouse), replay_increment(settings))
     if state is None:
         return {"reconciled people": 0, "reconciled cases": 0}
     at = dt.datetime.now().replace(microsecond=0)
@@ -119,14 +162,14 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
     prepared = state.resolutions.people.prepared
     seeds = prepared.loc[prepared["person_id"].isin(touched_people), "record_id"]
     people = reresolve_blocks(state.resolutions.people, seeds, decisions, options)
-    events = reresolve_cases(
-        state.resolutions.events,
-        state.touched.get("case", set()),
-        options=EventOptions(at=at),
-        closings=closings_of(state.tables["events"]),
-    )
+    mentions = _moved_people(state.tables, state.resolutions.people.prepared, people.prepared)
+    events = _with_people(state.resolutions.events, mentions)
+    if state.touched.get("case") or mentions.events:  # news since: learn the model again from all events
+        events = relearn_cases(
+            events, options=EventOptions(at=at), closings=closings_of(state.tables["events"])
+        )
     resolutions = Resolutions(people, state.resolutions.places, events)
-    changes, cases = _changes(state, resolutions, at)
+    changes, cases = _changes(state, resolutions, mentions, at)
     id_changes = pd.concat(
         [people.id_changes.assign(entity="person"), events.id_changes.assign(entity="case")],
         ignore_index=True,

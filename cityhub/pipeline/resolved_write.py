@@ -20,7 +20,7 @@ from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import JSON_COLUMNS, RESOLVED_TABLES
 from cityhub.warehouse.review import write_review_queue
 
-__all__ = ["apply_changes", "canonical", "encoded", "records", "row_hashes", "write_all"]
+__all__ = ["apply_changes", "canonical", "changed_tables", "encoded", "records", "row_hashes", "write_all"]
 
 
 def canonical(value: object) -> str:
@@ -215,3 +215,14 @@ def apply_changes(
             counts["id_changes"] = len(frame)
         write_mark(connection, mark, at)
     return counts, after
+
+
+def changed_tables(
+    tables: dict[str, pd.DataFrame], changes: dict[str, Change], at: dt.datetime
+) -> dict[str, pd.DataFrame]:
+    """Return the resolved tables after a batch's changes, as `apply_changes` leaves them, without
+    writing anything (for linking a journalled batch into a state again)."""
+    after = dict(tables)
+    for name, change in changes.items():
+        after[name] = _changed_rows(name, change, tables[name], at)[2]
+    return after

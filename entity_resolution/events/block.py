@@ -82,32 +82,54 @@ def _codes(*columns: npt.NDArray[np.generic]) -> Ints:
     )
 
 
-def _place_pairs(enc: Encoded, options: BlockOptions) -> tuple[Ints, Ints]:
+def _sides(key: Ints, rows: Ints, across: int | None) -> tuple[Ints, Ints]:
+    """Return the keys to look from and the keys to look in: all of them, or (with `across`) those
+    of rows from `across` on and those of rows before it, so only pairs across the two are found."""
+    if across is None:
+        return key, key
+    later = rows >= across
+    return np.where(later, key, -1), np.where(later, -1, key)
+
+
+def _place_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> tuple[Ints, Ints]:
     """Return pairs at one site: same major category, or either naming no single major."""
+    rows, t, window = np.arange(len(enc), dtype=np.int64), enc.t, options.window
     has_site = enc.site != 0
     site_major = np.where(has_site, _codes(enc.site, enc.major), -1)
-    parts = [window_pairs(site_major, enc.t, site_major, enc.t, options.window)]
     site = np.where(has_site, _codes(enc.site), -1)
     loose = np.where(enc.major < 0, site, -1)
-    parts.append(window_pairs(loose, enc.t, site, enc.t, options.window))
+    look_from, look_in = _sides(site_major, rows, across)
+    parts = [window_pairs(look_from, t, look_in, t, window)]
+    if across is None:  # a loose record looks among every record at its site
+        parts.append(window_pairs(loose, t, site, t, window))
+    else:  # a later loose record among the earlier ones at its site, and the other way round
+        late_site, early_site = _sides(site, rows, across)
+        late_loose, early_loose = _sides(loose, rows, across)
+        parts.append(window_pairs(late_loose, t, early_site, t, window))
+        parts.append(window_pairs(early_loose, t, late_site, t, window))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _people_pairs(enc: Encoded, options: BlockOptions) -> tuple[Ints, Ints]:
+def _people_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> tuple[Ints, Ints]:
     """Return pairs of records naming one person, within the window."""
     counts = np.diff(enc.person_start)
     rows = np.repeat(np.arange(len(enc), dtype=np.int64), counts)
     times = enc.t[rows]
-    i, j = window_pairs(enc.person_code, times, enc.person_code, times, options.window)
+    look_from, look_in = _sides(enc.person_code, rows, across)
+    i, j = window_pairs(look_from, times, look_in, times, options.window)
     return rows[i], rows[j]
 
 
-def block_events(enc: Encoded, options: BlockOptions | None = None) -> pd.DataFrame:
-    """Return candidate pairs (left < right, row positions) and the rules that found them (bitmask)."""
+def block_events(
+    enc: Encoded, options: BlockOptions | None = None, across: int | None = None
+) -> pd.DataFrame:
+    """Return candidate pairs (left < right, row positions) and the rules that found them (bitmask);
+    with `across`, only the pairs of a row before `across` and one from it on (a batch against what
+    is near it), without finding the pairs among the earlier rows."""
     options = options or BlockOptions()
-    found = [(*_place_pairs(enc, options), PLACE)]
+    found = [(*_place_pairs(enc, options, across), PLACE)]
     if options.by_people and len(enc.person_code):
-        found.append((*_people_pairs(enc, options), PEOPLE))
+        found.append((*_people_pairs(enc, options, across), PEOPLE))
     frames = []
     for i, j, rule in found:
         left, right = np.minimum(i, j), np.maximum(i, j)

@@ -41,7 +41,14 @@ from entity_resolution.identity import StableIds, assign_stable_ids
 from entity_resolution.review import current_decisions, decided_positions, review_queue
 from ontology.errors import NotFound
 
-__all__ = ["EventOptions", "EventResolution", "case_timeline", "link_events", "resolve_events"]
+__all__ = [
+    "EventOptions",
+    "EventResolution",
+    "case_timeline",
+    "link_events",
+    "resolve_events",
+    "resolve_prepared",
+]
 
 CASE_PREFIX = "C"
 Ints = npt.NDArray[np.int64]
@@ -201,7 +208,19 @@ def resolve_events(
     given, make a closed case reported again to one of its departments a new case.
     """
     options = options or EventOptions()
-    prepared = prepare_events(events, options.prepare)
+    return resolve_prepared(prepare_events(events, options.prepare), previous, decisions, options, closings)
+
+
+def resolve_prepared(
+    prepared: pd.DataFrame,
+    previous: EventResolution | pd.DataFrame | None,
+    decisions: pd.DataFrame | None,
+    options: EventOptions,
+    closings: pd.DataFrame | None,
+) -> EventResolution:
+    """Return prepared events (`prepare_events`) grouped into cases as `resolve_events` does: the
+    text model and the evidence weights learnt from them (the weights unless `options` gives them)."""
+    prepared = prepared.drop(columns=["case_id", "clean_text"], errors="ignore").reset_index(drop=True)
     cleaned = prepared.assign(clean_text=clean_texts(prepared["description"].tolist()))
     model = fit_text_model(cleaned["clean_text"].tolist(), clean=False)
     linked = _link(cleaned, model, decisions, options)
@@ -261,8 +280,8 @@ def _touched_cases(
     local = pd.concat([near.drop(columns="case_id"), new], ignore_index=True)
     enc = encode_events(local, options.prepare)
     sources = local["source"].to_numpy(dtype=object)
-    pairs = block_events(enc, options.block)
     boundary = len(near)
+    pairs = block_events(enc, options.block, across=boundary)  # the batch against what is near it
     cross = pairs[(pairs["left"] < boundary) & (pairs["right"] >= boundary)]
     left, right = cross["left"].to_numpy(), cross["right"].to_numpy()
     involved = np.zeros(len(local), dtype=bool)

@@ -4,7 +4,7 @@ are updated in place, the projections follow, and the result agrees with a full 
 import pandas as pd
 import pytest
 
-from cityhub.pipeline import fusion
+from cityhub.pipeline import fusion, fusion_state
 from cityhub.projections import open_graph_store, open_search_index
 from cityhub.warehouse import Warehouse
 from proving.incremental import agreement, full_reference, fuse_daily
@@ -67,6 +67,27 @@ def test_the_projections_carry_the_last_day(daily):
     assert fresh["event_id"] in {involvement.event["event_id"] for involvement in view.involvements}
 
 
+def test_a_new_process_reads_the_state_and_links_the_journalled_days_again(daily):
+    settings, _, _ = daily
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    kept = fusion_state.load_state(settings.home, *fusion_state.read_mark(warehouse))
+    assert kept is not None and kept.serial > 0  # the days after the full run were journalled
+    journal = sorted(p.name for p in (settings.home / "fusion" / "journal").glob("*.pickle"))
+    assert len(journal) == kept.serial
+    fusion_state.forget_state(settings.home)
+    assert fusion_state.load_state(settings.home, *fusion_state.read_mark(warehouse)) is None  # no replay
+    fusion_state.forget_state(settings.home)
+    read = fusion_state.load_state(
+        settings.home, *fusion_state.read_mark(warehouse), fusion.replay_increment(settings)
+    )
+    assert read is not None and (read.mark, read.at, read.serial) == (kept.mark, kept.at, kept.serial)
+    for name, table in kept.tables.items():
+        pd.testing.assert_frame_equal(read.tables[name], table, obj=name)
+    pd.testing.assert_frame_equal(read.resolutions.events.assignments, kept.resolutions.events.assignments)
+    pd.testing.assert_frame_equal(read.resolutions.people.prepared, kept.resolutions.people.prepared)
+    assert read.touched == kept.touched
+
+
 def test_reconciliation_re_resolves_what_was_touched_and_keeps_the_agreement(daily):
     settings, _, reference = daily
     before = _table(settings, "resolved_id_changes")
@@ -92,3 +113,28 @@ def test_a_full_run_after_the_increments_changes_nothing_the_reference_would_not
     scores = agreement(settings, reference)
     assert scores["people f1"] == scores["cases f1"] == 1.0
     assert pd.Index(_table(settings, "resolved_people")["person_id"]).is_unique
+
+
+def test_visibility_follows_a_run_from_the_rows_it_changed(daily):
+    """Runs last: a reviewer's decision splits a person, which the facts must follow."""
+    from cityhub.access.visibility import build_visibility
+    from cityhub.access.visibility_update import latest_change, update_visibility
+    from cityhub.warehouse.review import append_decisions
+    from entity_resolution.review import empty_decisions, record_decision
+
+    settings, _, _ = daily
+    warehouse = Warehouse(settings.resolved_warehouse_url())
+    mentions = _table(settings, "resolved_person_mentions")
+    many = mentions.groupby("person_id")["source"].nunique()
+    split = mentions[mentions["person_id"] == many.idxmax()].drop_duplicates("source").head(2)
+    left, right = (split["source"] + ":" + split["mention_id"]).tolist()
+    append_decisions(
+        warehouse.engine, "person", record_decision(empty_decisions(), left, right, "not_same", who="test")
+    )
+    before, since = build_visibility(warehouse), latest_change(warehouse)
+    fusion.standardise(settings, full=True)
+    fusion.resolve(settings)
+    assert latest_change(warehouse) > since
+    updated, rebuilt = update_visibility(warehouse, before, since), build_visibility(warehouse)
+    assert before.person != rebuilt.person  # the split changed what the update had to follow
+    assert updated == rebuilt

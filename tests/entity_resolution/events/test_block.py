@@ -80,3 +80,25 @@ def test_unclassified_pairs_with_any_category_and_people_reach_across_loose_addr
         event("3", "police", NOISE, "2026-03-02 21:05", "500106", ("P-a",)),
         options=BlockOptions(by_people=False),
     )
+
+
+def test_pairs_across_a_boundary_are_the_pairs_of_all_that_cross_it() -> None:
+    from tests.entity_resolution.events.test_resolve import dispute, recurring_town
+
+    loose = [
+        event(f"9{k:02d}", ("grid", "police")[k % 2], ("other.unclassified", "噪音")[k % 2], when, place)
+        for k, (when, place) in enumerate(
+            (f"2026-0{1 + k % 6}-1{k % 9} 10:00", ("500106/锦绣花园", "500106/聚龙城/3")[k % 2])
+            for k in range(12)
+        )
+    ]
+    prepared = prepare_events(table(*recurring_town(), *dispute(), *loose))
+    enc = encode_events(prepared)
+    every = block_events(enc)
+    # mixed categories and coarse labels at one site, people, and a boundary inside one estate's stream
+    assert (enc.major < 0).any() and len(every) > 100
+    after_grid = int((prepared["source"] == "grid").sum())  # the loose grid reports before, the rest after
+    for boundary in (1, len(prepared) // 3, after_grid, len(prepared) - 5):
+        crossing = every[(every["left"] < boundary) & (every["right"] >= boundary)]
+        across = block_events(enc, across=boundary)
+        assert across.reset_index(drop=True).equals(crossing.reset_index(drop=True)), boundary

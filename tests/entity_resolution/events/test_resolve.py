@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from entity_resolution.events import EventOptions, case_timeline, link_events, resolve_events
+from entity_resolution.events.reconcile import relearn_cases
 from entity_resolution.review import empty_decisions, record_decision
 from ontology.errors import NotFound
 from tests.entity_resolution.events.conftest import background, event, table
@@ -229,3 +230,27 @@ def test_a_dispute_that_comes_back_weeks_later_is_a_case_of_its_own() -> None:
         again = {case[f"hotline:RX5{k:02d}1"], case[f"grid:SJ6{k:02d}1"]}
         assert len(first) == 1 and len(again) == 1, k  # each incident's two reports: one case
         assert first != again, k  # the dispute coming back: another case
+
+
+def test_reconciliation_learns_the_model_again_and_resolves_as_a_full_run() -> None:
+    rows = [*recurring_town(), *dispute(), *background()]
+    early = [r for r in rows if r["occurred_at"] < pd.Timestamp("2026-03-15")]
+    late = [r for r in rows if r["occurred_at"] >= pd.Timestamp("2026-03-15")]
+    linked = link_events(table(*late), resolve_events(table(*early)))
+    full = resolve_events(table(*rows))
+    # linking scores with the model learnt before the batch; a full run learns it from everything
+    assert repr(linked.weights) != repr(full.weights)
+    relearnt = relearn_cases(linked)
+    assert repr(relearnt.weights) == repr(full.weights)
+    assert relearnt.text_model.documents == full.text_model.documents == len(rows)
+    assert (relearnt.text_model.idf == full.text_model.idf).all()
+    merged = relearnt.assignments.merge(full.assignments, on="event_id", suffixes=("_re", "_full"))
+    assert len(merged) == len(rows)
+    assert merged.groupby("case_id_re")["case_id_full"].nunique().max() == 1
+    assert merged.groupby("case_id_full")["case_id_re"].nunique().max() == 1
+    # a case the new model leaves as it was keeps its ID; the others are reported
+    before = linked.assignments.groupby("case_id")["event_id"].apply(frozenset)
+    after = relearnt.assignments.groupby("case_id")["event_id"].apply(frozenset)
+    unchanged = set(before) & set(after)
+    assert unchanged and all(before[before == g].index[0] == after[after == g].index[0] for g in unchanged)
+    assert len(relearnt.id_changes) and set(relearnt.id_changes["kind"]) <= {"merge", "split"}
