@@ -16,6 +16,7 @@ through SQLAlchemy compare and read back alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,39 +24,62 @@ import pandas as pd
 import sqlalchemy as sa
 from pandas.api.types import is_datetime64_any_dtype
 
-__all__ = ["bulk_insert_new", "bulk_upsert"]
+__all__ = ["PreparedLoad", "bulk_insert_new", "bulk_upsert", "prepare_load"]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedLoad:
+    """One table's rows turned into driver values, ready to run on a connection of its dialect.
+
+    Preparing is Python work; running is mostly the database's (SQLite's steps and PostgreSQL's
+    server release the interpreter), so a writer thread can run one table while the caller
+    prepares the next (`cityhub.warehouse.loader`).
+    """
+
+    table: sa.Table
+    columns: list[str]
+    keys: list[str]
+    rows: list[tuple[Any, ...]]
+    conflict: str
+    postgres: bool
+
+    def run(self, connection: sa.Connection) -> int:
+        """Return the number of rows offered, loaded inside the connection's transaction."""
+        if not self.rows:
+            return 0
+        if self.postgres:
+            _copy_load(connection, self.table, self.columns, self.keys, self.rows, self.conflict)
+        else:
+            names = ", ".join(_quoted(c) for c in self.columns)
+            markers = ", ".join("?" for _ in self.columns)
+            connection.exec_driver_sql(
+                f"INSERT INTO {_quoted(self.table.name)} ({names}) VALUES ({markers}) {self.conflict}",
+                self.rows,
+            )
+        return len(self.rows)
 
 
 def bulk_upsert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """Return the number of rows offered; upsert them into `table` inside the caller's transaction."""
-    return _bulk_load(connection, table, frame, keep_stored=False)
+    return prepare_load(connection.dialect.name, table, frame, keep_stored=False).run(connection)
 
 
 def bulk_insert_new(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """Return the number of rows offered; insert those whose key `table` lacks (inside the caller's
     transaction), leaving stored rows as they are."""
-    return _bulk_load(connection, table, frame, keep_stored=True)
+    return prepare_load(connection.dialect.name, table, frame, keep_stored=True).run(connection)
 
 
-def _bulk_load(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, keep_stored: bool) -> int:
-    """Return the number of rows offered, loaded by upsert or, with `keep_stored`, by insert-if-new."""
+def prepare_load(dialect: str, table: sa.Table, frame: pd.DataFrame, keep_stored: bool) -> PreparedLoad:
+    """Return the load of `frame` into `table` for a dialect ("sqlite", "postgresql"): an upsert,
+    or with `keep_stored` an insert of the keys the table lacks."""
     columns = [c.name for c in table.columns]
     keys = [c.name for c in table.primary_key.columns]
-    postgres = connection.dialect.name == "postgresql"
+    postgres = dialect == "postgresql"
     values = [_driver_values(frame[name], table.c[name].type, postgres) for name in columns]
     rows = list(zip(*values, strict=True))
-    if not rows:
-        return 0
     conflict = _on_conflict(table.name, columns, keys, "excluded", keep_stored)
-    if postgres:
-        _copy_load(connection, table, columns, keys, rows, conflict)
-    else:
-        names = ", ".join(_quoted(c) for c in columns)
-        markers = ", ".join("?" for _ in columns)
-        connection.exec_driver_sql(
-            f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({markers}) {conflict}", rows
-        )
-    return len(rows)
+    return PreparedLoad(table, columns, keys, rows, conflict, postgres)
 
 
 def _on_conflict(
