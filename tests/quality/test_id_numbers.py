@@ -34,7 +34,9 @@ def _variants(count: int) -> list[str]:
     for i in range(count):
         born = dt.date(1860 + chooser.randrange(170), 1 + chooser.randrange(12), 1 + chooser.randrange(28))
         sequence = chooser.randrange(500) * 2 + i % 2
-        number = make_id_number(chooser.choice(["500106", "110105", "650102"]), born, sequence, "MF"[1 - i % 2])
+        number = make_id_number(
+            chooser.choice(["500106", "110105", "650102"]), born, sequence, "MF"[1 - i % 2]
+        )
         numbers.append(breakages[i % len(breakages)](number))
     return numbers + ["", "X" * 18, "12345678901234567X"]
 
