@@ -2,9 +2,11 @@
 
 Pulling an HTTP source waits mostly on the source (its server composing the next page); the
 mapping is the ingest's own work. Mapping each few thousand rows as they arrive puts that work in
-the wait instead of after it. Each part is mapped exactly as the whole batch would be (its raw rows
-keep their batch positions); the parts are joined when the pull ends, and the batch id, known only
-then (it names the batch's watermark range), is set on them.
+the wait instead of after it. The ingest offers rows only while no page is waiting (the source is
+the slower side): a source faster than its mapping (the hotline's) is mapped whole after its pull,
+which spares the parts' fixed cost where there is no wait to fill. Each part is mapped exactly as
+the whole batch would be (its raw rows keep their batch positions); the parts are joined when the
+pull ends, and the batch id, known only then (it names the batch's watermark range), is set on them.
 
 The columns are checked only when the pull ends; a part that fails to map (a missing column, a
 reader's odd row) makes the whole batch map again after that check, the usual way, so every error

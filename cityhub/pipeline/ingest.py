@@ -32,7 +32,7 @@ from connectors.file_drop import (
     KnownFiles,
 )
 from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
-from connectors.prefetch import prefetched
+from connectors.prefetch import Prefetcher
 from connectors.spec import FileDropFetch, SourceSpec, Stream
 from ontology import load_ontology
 from ontology.errors import QualityError
@@ -251,9 +251,10 @@ def _pull(
     reader = open_reader(spec.source, stream, variables, known)
     rows: list[dict[str, Any]] = []
     try:
-        for page in prefetched(reader.pages(since), depth=_PAGES_AHEAD):
+        pages = Prefetcher(reader.pages(since), depth=_PAGES_AHEAD)
+        for page in pages:
             rows.extend(page)
-            if mapping is not None:
+            if mapping is not None and not pages.waiting():  # the source is behind: map in its wait
                 mapping.offer(rows)
             if on_page:
                 on_page(len(rows))
