@@ -53,14 +53,13 @@ def dig(row: Any, path: str) -> Any:
     return value
 
 
-def stream_frame(rows: list[dict[str, Any]], stream: Stream, start: int = 0) -> pd.DataFrame:
-    """Return raw rows as a frame with the record id, update time and delete flag made explicit
-    (`start`: the batch position of the first row, when the rows are a part of a batch)."""
-    frame = pd.DataFrame(rows, index=pd.RangeIndex(start, start + len(rows)))
+def stream_frame(rows: list[dict[str, Any]], stream: Stream) -> pd.DataFrame:
+    """Return raw rows as a frame with the record id, update time and delete flag made explicit."""
+    frame = pd.DataFrame(rows)
     missing = [c for c in (stream.record_id, stream.updated_at) if c not in frame]
     if missing:  # a reader that let such rows through would otherwise end in a KeyError
         raise SourceError(f"{stream.name}: the rows have no column {', '.join(map(repr, missing))}")
-    frame[RAW_ID] = frame.index.to_numpy()
+    frame[RAW_ID] = range(len(frame))
     frame[RECORD_ID] = frame[stream.record_id].astype(str)
     frame[UPDATED_AT] = frame[stream.updated_at]
     deleted = frame[stream.deleted] if stream.deleted and stream.deleted in frame else False

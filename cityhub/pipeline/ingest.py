@@ -18,7 +18,6 @@ import pandas as pd
 import pyarrow as pa
 
 from cityhub.lake import Lake, batch_id_for
-from cityhub.pipeline.chunked import ChunkedMapping, well_formed
 from cityhub.pipeline.heap import batch_collections
 from cityhub.pipeline.readers import observed_columns, open_reader
 from cityhub.warehouse import Warehouse
@@ -32,7 +31,7 @@ from connectors.file_drop import (
     KnownFiles,
 )
 from connectors.mapping import RAW_ID, UPDATED_AT, CanonicalBatch, map_stream, stream_frame
-from connectors.prefetch import Prefetcher
+from connectors.prefetch import prefetched
 from connectors.spec import FileDropFetch, SourceSpec, Stream
 from ontology import load_ontology
 from ontology.errors import QualityError
@@ -40,7 +39,6 @@ from quality.batch_checks import check_columns, check_freshness, check_volume
 from quality.gate import GateReport, check_batch
 
 _CANONICAL = {"events": "EventRecord", "persons": "PersonMention", "places": "PlaceMention"}
-_PAGES_AHEAD = 4  # pulled while a part is mapped (the rows are all kept anyway)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +80,10 @@ def _since(warehouse: Warehouse, key: str, stream: Stream) -> tuple[str, str]:
     return mark, start.isoformat(timespec="seconds")
 
 
-def _watermark_to(stream: Stream, rows: list[dict[str, Any]], mark: str) -> str:
+def _watermark_to(stream: Stream, rows: list[dict[str, Any]], frame: pd.DataFrame, mark: str) -> str:
     if isinstance(stream.fetch, FileDropFetch):
         return max([mark] + [str(r[FILE_DATE_FIELD]) for r in rows])
-    updated = pd.Series([row.get(stream.updated_at) for row in rows], dtype=object)
-    stamps = pd.to_datetime(updated.astype(str), errors="coerce").dropna()
+    stamps = pd.to_datetime(frame[UPDATED_AT].astype(str), errors="coerce").dropna()
     newest = stamps.max().isoformat(timespec="seconds") if len(stamps) else mark
     return max(mark, newest)
 
@@ -202,14 +199,12 @@ def judge_rows(
     batch_id: str,
     now: dt.datetime,
     frame: pd.DataFrame | None = None,
-    mapped: CanonicalBatch | None = None,
 ) -> Judgement:
     """Return the canonical records of raw rows and the reasons, by row position, to quarantine
-    (`frame`: the rows' `stream_frame`, and `mapped`: the canonical records of its well-formed
-    rows, when the caller has them already)."""
+    (`frame`: the rows' `stream_frame`, when the caller has it already)."""
     frame = stream_frame(rows, stream) if frame is None else frame
-    malformed = ~well_formed(frame)
-    canonical = map_stream(spec, stream, frame[~malformed], batch_id) if mapped is None else mapped
+    malformed = frame[ROW_ERROR].notna() if ROW_ERROR in frame else pd.Series(False, index=frame.index)
+    canonical = map_stream(spec, stream, frame[~malformed], batch_id)
     reports: list[GateReport] = []
     reasons = _gate(spec, canonical, now, reports)
     structural: set[int] = set()
@@ -244,18 +239,14 @@ def _pull(
     variables: Mapping[str, str],
     on_page: Callable[[int], None] | None,
     known: KnownFiles | None = None,
-    mapping: ChunkedMapping | None = None,
 ) -> list[dict[str, Any]]:
     """Return the stream's raw rows since `since`, its columns checked (per file for file drops,
-    `known` naming the files already read); `mapping` maps them part by part as they come."""
+    `known` naming the files already read)."""
     reader = open_reader(spec.source, stream, variables, known)
     rows: list[dict[str, Any]] = []
     try:
-        pages = Prefetcher(reader.pages(since), depth=_PAGES_AHEAD)
-        for page in pages:
+        for page in prefetched(reader.pages(since)):
             rows.extend(page)
-            if mapping is not None and not pages.waiting():  # the source is behind: map in its wait
-                mapping.offer(rows)
             if on_page:
                 on_page(len(rows))
         check_columns(spec.source, stream.columns, observed_columns(reader, rows))
@@ -296,17 +287,13 @@ def _ingest_stream(
     key = lake_source(spec, stream)
     mark, since = _since(warehouse, key, stream)
     known = warehouse.known_files(key) if isinstance(stream.fetch, FileDropFetch) else None
-    mapping = ChunkedMapping(spec, stream)
-    rows = _pull(spec, stream, since, variables, on_page, known, mapping)
+    rows = _pull(spec, stream, since, variables, on_page, known)
     if not rows:
         return StreamResult(spec.source, stream.name, "", 0, 0, 0, mark)
-    # the batch id names the batch's watermark range, which the newest update time sets
-    watermark_to = _watermark_to(stream, rows, mark)
+    frame = stream_frame(rows, stream)
+    watermark_to = _watermark_to(stream, rows, frame, mark)
     batch_id = batch_id_for(key, mark, watermark_to)  # what the lake names the batch
-    mapped = mapping.finish(rows, batch_id)
-    frame = stream_frame(rows, stream) if mapped is None else mapped[0]
-    canonical = None if mapped is None else mapped[1]
-    judgement = judge_rows(spec, stream, rows, batch_id, now, frame, canonical)
+    judgement = judge_rows(spec, stream, rows, batch_id, now, frame)
     quarantined = _quarantine_rows(spec.source, batch_id, rows, stream, judgement)
     accepted = len(rows) - len(quarantined)
     # The writer loads the warehouse while this thread lands the raw batch in the lake; the counts
