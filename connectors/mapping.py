@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandas.api.types import is_datetime64_any_dtype
+from pandas.api.types import infer_dtype, is_datetime64_any_dtype
 
 from connectors.spec import EventMap, FieldMap, PersonMap, SourceSpec, Stream
 from normalize.categories import UNCLASSIFIED, map_category
@@ -93,6 +93,8 @@ def _as_text(values: pd.Series) -> pd.Series:
     """Return the values as strings (numbers and the like written out), the way sources mean them."""
     if values.dtype != object:
         return values.astype(str)
+    if infer_dtype(values, skipna=False) == "string":  # all text already: one pass in C
+        return values
     return values.map(lambda value: value if isinstance(value, str) else str(value))
 
 
@@ -106,6 +108,7 @@ class _Columns:
         self.problems = problems
         # two canonical fields often read one source field (occurred_at, reported_at): parsed once
         self._parsed: dict[tuple[str, str], tuple[pd.Series, np.ndarray]] = {}
+        self._paths: dict[str, pd.Series] = {}  # and a nested path (location.address) walked once
 
     def value(self, fmap: FieldMap, target: str) -> pd.Series:
         """Return the canonical values of one field map for every row (None where there is none)."""
@@ -114,7 +117,9 @@ class _Columns:
             return pd.Series([fmap.value] * len(index), index=index, dtype=object)
         if not fmap.field:
             return pd.Series(None, index=index, dtype=object)
-        raw = column_at(self.frame, fmap.field)
+        if fmap.field not in self._paths:
+            self._paths[fmap.field] = column_at(self.frame, fmap.field)
+        raw = self._paths[fmap.field]
         present = _present(raw)
         out = pd.Series(None, index=index, dtype=object)
         if not present.any():

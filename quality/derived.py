@@ -43,8 +43,12 @@ def validation_frame(frame: pd.DataFrame, plan: tuple[ColumnChecks, ...], now: d
         values = frame[name].reset_index(drop=True)
         columns[name] = values
         if checks.format is not None:
-            is_valid = partial(FORMATS[checks.format].is_valid, today=today)
-            columns[valid_column(name)] = _per_value(values, is_valid)
+            value_format = FORMATS[checks.format]
+            if value_format.are_valid is not None:
+                are_valid = partial(value_format.are_valid, today=today)
+                columns[valid_column(name)] = _per_distinct(values, are_valid)
+            else:
+                columns[valid_column(name)] = _per_value(values, partial(value_format.is_valid, today=today))
         if checks.temporal:
             moments, readable = _moments(values, checks.column.type)
             columns[at_column(name)] = moments
@@ -70,6 +74,15 @@ def _per_value(values: pd.Series, compute: Callable[[Any], Any]) -> pd.Series:
     """Return `compute` of each present value (None where the value is missing), once per distinct value."""
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     computed = np.array([compute(value) for value in distinct] + [None], dtype=object)
+    return pd.Series(computed[codes], index=values.index, dtype=object)  # code -1 (missing) -> None
+
+
+def _per_distinct(values: pd.Series, compute: Callable[[list[Any]], np.ndarray]) -> pd.Series:
+    """Return `compute` over the distinct present values at once, spread back over every value
+    (None where the value is missing)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    computed = np.full(len(distinct) + 1, None, dtype=object)
+    computed[:-1] = np.asarray(compute(list(distinct)), dtype=bool).tolist()
     return pd.Series(computed[codes], index=values.index, dtype=object)  # code -1 (missing) -> None
 
 

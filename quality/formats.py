@@ -14,13 +14,16 @@ failed. Sensitive values are masked in every sentence.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from normalize.dates import CHINA_TZ, InvalidDate, parse_date, parse_datetime
 from normalize.id_number import InvalidIdNumber, is_valid_id_number, parse_id_number
 from normalize.phone import clean_phone
+from quality.id_numbers import valid_id_numbers
 
 __all__ = ["FORMATS", "ValueFormat", "china_time", "mask_identifier", "parse_temporal", "temporal_reason"]
 
@@ -34,6 +37,8 @@ class ValueFormat:
     name: str
     is_valid: Callable[..., bool]  # (value, today=date)
     explain: Callable[[Any, dt.date], str]
+    # (values, today=date) -> a boolean per value, where the format has a column-at-a-time test
+    are_valid: Callable[..., np.ndarray] | None = None
 
 
 def mask_identifier(value: Any) -> str:
@@ -56,6 +61,10 @@ def _id_number_is_valid(value: Any, today: dt.date) -> bool:
     return is_valid_id_number(str(value), as_of=today)
 
 
+def _id_numbers_are_valid(values: Sequence[Any], today: dt.date) -> np.ndarray:
+    return valid_id_numbers([str(value) for value in values], as_of=today)
+
+
 def _id_number_reason(value: Any, today: dt.date) -> str:
     try:
         parse_id_number(str(value), as_of=today)
@@ -73,7 +82,7 @@ def _phone_reason(value: Any, today: dt.date) -> str:
 
 
 FORMATS: dict[str, ValueFormat] = {
-    "id_number": ValueFormat("id_number", _id_number_is_valid, _id_number_reason),
+    "id_number": ValueFormat("id_number", _id_number_is_valid, _id_number_reason, _id_numbers_are_valid),
     "phone": ValueFormat("phone", _phone_is_valid, _phone_reason),
 }
 

@@ -17,9 +17,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from cityhub.lake import BatchManifest, Lake
+from cityhub.lake import Lake, batch_id_for
+from cityhub.pipeline.heap import batch_collections
 from cityhub.pipeline.readers import observed_columns, open_reader
 from cityhub.warehouse import Warehouse
+from cityhub.warehouse.loader import BulkLoad
 from connectors.file_drop import (
     FILE_DATE_FIELD,
     FILE_FIELD,
@@ -123,7 +125,7 @@ def _gate(
 
 def _quarantine_rows(
     source: str,
-    manifest: BatchManifest,
+    batch_id: str,
     rows: list[dict[str, Any]],
     stream: Stream,
     judgement: Judgement,
@@ -133,7 +135,7 @@ def _quarantine_rows(
     return [
         {
             "source": source,
-            "batch_id": manifest.batch_id,
+            "batch_id": batch_id,
             "row_number": position,
             "record_id": str(rows[position].get(stream.record_id) or ""),
             "reasons": "; ".join(dict.fromkeys(judgement.reasons[position])),
@@ -216,12 +218,18 @@ def judge_rows(
 
 
 def load_accepted(warehouse: Warehouse, judgement: Judgement) -> None:
-    """Upsert the canonical records of the rows the judgement did not reject."""
+    """Upsert the canonical records of the rows the judgement did not reject, in one transaction."""
+    with warehouse.bulk_load() as load:
+        queue_accepted(load, judgement)
+
+
+def queue_accepted(load: BulkLoad, judgement: Judgement) -> None:
+    """Queue on `load` the upserts of the canonical records of the rows the judgement did not reject."""
     rejected = set(judgement.reasons)
     for attribute, record_type in _CANONICAL.items():
         record_key = list(load_ontology().records[record_type].key)
         frame = getattr(judgement.canonical, attribute)
-        warehouse.upsert_records(record_type, _accepted(frame, rejected, record_key))
+        load.upsert(record_type, _accepted(frame, rejected, record_key))
 
 
 def _pull(
@@ -263,6 +271,19 @@ def ingest_stream(
     `variables` fill the source definition's `${NAME}` references (URLs, credentials, folders);
     `on_page` is told the number of rows pulled so far after each page.
     """
+    with batch_collections():
+        return _ingest_stream(spec, stream, warehouse, lake, now, variables, on_page)
+
+
+def _ingest_stream(
+    spec: SourceSpec,
+    stream: Stream,
+    warehouse: Warehouse,
+    lake: Lake,
+    now: dt.datetime,
+    variables: Mapping[str, str],
+    on_page: Callable[[int], None] | None,
+) -> StreamResult:
     key = lake_source(spec, stream)
     mark, since = _since(warehouse, key, stream)
     known = warehouse.known_files(key) if isinstance(stream.fetch, FileDropFetch) else None
@@ -270,22 +291,22 @@ def ingest_stream(
     if not rows:
         return StreamResult(spec.source, stream.name, "", 0, 0, 0, mark)
     frame = stream_frame(rows, stream)
-    manifest = lake.write_batch(
-        key,
-        _raw_table(rows),
-        mark,
-        _watermark_to(stream, rows, frame, mark),
-        now.isoformat(timespec="seconds"),
-    )
-    judgement = judge_rows(spec, stream, rows, manifest.batch_id, now, frame)
-    quarantined = _quarantine_rows(spec.source, manifest, rows, stream, judgement)
+    watermark_to = _watermark_to(stream, rows, frame, mark)
+    batch_id = batch_id_for(key, mark, watermark_to)  # what the lake names the batch
+    judgement = judge_rows(spec, stream, rows, batch_id, now, frame)
+    quarantined = _quarantine_rows(spec.source, batch_id, rows, stream, judgement)
     accepted = len(rows) - len(quarantined)
-    if accepted + len(quarantined) != manifest.row_count:
-        raise QualityError(
-            f"{key} batch {manifest.batch_id}: {manifest.row_count} extracted but "
-            f"{accepted} accepted + {len(quarantined)} quarantined"
-        )
-    load_accepted(warehouse, judgement)
+    # The writer loads the warehouse while this thread lands the raw batch in the lake; the counts
+    # are reconciled against the landed batch before the load commits, and nothing commits if not.
+    with warehouse.bulk_load() as load:
+        queue_accepted(load, judgement)
+        extracted_at = now.isoformat(timespec="seconds")
+        manifest = lake.write_batch(key, _raw_table(rows), mark, watermark_to, extracted_at)
+        if accepted + len(quarantined) != manifest.row_count:
+            raise QualityError(
+                f"{key} batch {manifest.batch_id}: {manifest.row_count} extracted but "
+                f"{accepted} accepted + {len(quarantined)} quarantined"
+            )
     warehouse.quarantine_rows(quarantined)
     warnings = _batch_warnings(stream, warehouse, key, frame, now)
     warehouse.record_batch(manifest, accepted=accepted, quarantined=len(quarantined), files=_files_read(rows))

@@ -2,7 +2,8 @@
 column, then one statement per batch rather than one per row.
 
 SQLite: one `INSERT … ON CONFLICT DO UPDATE` run by the driver's executemany over every row, in
-one transaction. PostgreSQL: the rows `COPY`-ed into a temporary staging table, then one
+one transaction. PostgreSQL: the rows `COPY`-ed into a temporary staging table (as CSV Arrow
+writes, `cityhub.warehouse.copy_csv`, or row by row when a column will not convert), then one
 `INSERT … SELECT … ON CONFLICT DO UPDATE` from it. Either way a stored row is replaced only by
 one whose `updated_at` is not older, so replaying an old batch never rolls a record back.
 `bulk_insert_new` loads the same way but keeps a stored row (`ON CONFLICT DO NOTHING`): the
@@ -16,6 +17,7 @@ through SQLAlchemy compare and read back alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,39 +25,69 @@ import pandas as pd
 import sqlalchemy as sa
 from pandas.api.types import is_datetime64_any_dtype
 
-__all__ = ["bulk_insert_new", "bulk_upsert"]
+from cityhub.warehouse.copy_csv import csv_payload
+
+__all__ = ["PreparedLoad", "bulk_insert_new", "bulk_upsert", "prepare_load"]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedLoad:
+    """One table's rows turned into driver values, ready to run on a connection of its dialect.
+
+    Preparing is Python work; running is mostly the database's (SQLite's steps and PostgreSQL's
+    server release the interpreter), so a writer thread can run one table while the caller
+    prepares the next (`cityhub.warehouse.loader`).
+    """
+
+    table: sa.Table
+    columns: list[str]
+    keys: list[str]
+    rows: list[tuple[Any, ...]]  # driver values, unless `csv` holds them
+    conflict: str
+    postgres: bool
+    count: int
+    csv: bytes | None = None  # PostgreSQL: the rows as COPY CSV (`cityhub.warehouse.copy_csv`)
+
+    def run(self, connection: sa.Connection) -> int:
+        """Return the number of rows offered, loaded inside the connection's transaction."""
+        if not self.count:
+            return 0
+        if self.postgres:
+            _copy_load(connection, self, self.csv)
+        else:
+            names = ", ".join(_quoted(c) for c in self.columns)
+            markers = ", ".join("?" for _ in self.columns)
+            connection.exec_driver_sql(
+                f"INSERT INTO {_quoted(self.table.name)} ({names}) VALUES ({markers}) {self.conflict}",
+                self.rows,
+            )
+        return self.count
 
 
 def bulk_upsert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """Return the number of rows offered; upsert them into `table` inside the caller's transaction."""
-    return _bulk_load(connection, table, frame, keep_stored=False)
+    return prepare_load(connection.dialect.name, table, frame, keep_stored=False).run(connection)
 
 
 def bulk_insert_new(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """Return the number of rows offered; insert those whose key `table` lacks (inside the caller's
     transaction), leaving stored rows as they are."""
-    return _bulk_load(connection, table, frame, keep_stored=True)
+    return prepare_load(connection.dialect.name, table, frame, keep_stored=True).run(connection)
 
 
-def _bulk_load(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, keep_stored: bool) -> int:
-    """Return the number of rows offered, loaded by upsert or, with `keep_stored`, by insert-if-new."""
+def prepare_load(dialect: str, table: sa.Table, frame: pd.DataFrame, keep_stored: bool) -> PreparedLoad:
+    """Return the load of `frame` into `table` for a dialect ("sqlite", "postgresql"): an upsert,
+    or with `keep_stored` an insert of the keys the table lacks."""
     columns = [c.name for c in table.columns]
     keys = [c.name for c in table.primary_key.columns]
-    postgres = connection.dialect.name == "postgresql"
+    postgres = dialect == "postgresql"
+    conflict = _on_conflict(table.name, columns, keys, "excluded", keep_stored)
+    csv = csv_payload(frame, table) if postgres and len(frame) else None
+    if csv is not None:
+        return PreparedLoad(table, columns, keys, [], conflict, postgres, len(frame), csv)
     values = [_driver_values(frame[name], table.c[name].type, postgres) for name in columns]
     rows = list(zip(*values, strict=True))
-    if not rows:
-        return 0
-    conflict = _on_conflict(table.name, columns, keys, "excluded", keep_stored)
-    if postgres:
-        _copy_load(connection, table, columns, keys, rows, conflict)
-    else:
-        names = ", ".join(_quoted(c) for c in columns)
-        markers = ", ".join("?" for _ in columns)
-        connection.exec_driver_sql(
-            f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({markers}) {conflict}", rows
-        )
-    return len(rows)
+    return PreparedLoad(table, columns, keys, rows, conflict, postgres, len(rows))
 
 
 def _on_conflict(
@@ -72,28 +104,27 @@ def _on_conflict(
     )
 
 
-def _copy_load(
-    connection: sa.Connection,
-    table: sa.Table,
-    columns: list[str],
-    keys: list[str],
-    rows: list[tuple[Any, ...]],
-    conflict: str,
-) -> None:
-    """COPY the rows into a staging table, then load the newest row of each key from it."""
+def _copy_load(connection: sa.Connection, load: PreparedLoad, csv: bytes | None) -> None:
+    """COPY the rows (as CSV, or row by row through the driver) into a staging table, then load the
+    newest row of each key from it."""
+    table, columns = load.table, load.columns
     stage = f"stage_{table.name}"
     names = ", ".join(_quoted(c) for c in columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     cursor.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {_quoted(table.name)}) ON COMMIT DROP")
-    with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    key_list = ", ".join(_quoted(k) for k in keys)
+    if csv is not None:
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(csv)
+    else:
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in load.rows:
+                copy.write_row(row)
+    key_list = ", ".join(_quoted(k) for k in load.keys)
     # One INSERT may not update a row twice: the newest offered version of each key goes in.
     cursor.execute(
         f"INSERT INTO {_quoted(table.name)} ({names}) "
         f"SELECT DISTINCT ON ({key_list}) {names} FROM {stage} ORDER BY {key_list}, updated_at DESC "
-        + conflict
+        + load.conflict
     )
     cursor.execute(f"DROP TABLE {stage}")  # a second load in the same transaction stages afresh
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cityhub.lake import BatchManifest
 from cityhub.warehouse.bulk import bulk_insert_new, bulk_upsert
+from cityhub.warehouse.loader import BulkLoad, status_versions
 from cityhub.warehouse.schema import (
     RECORD_TABLES,
     batches,
@@ -86,12 +87,17 @@ class Warehouse:
                 self.append_status_history(frame, connection)
         return offered
 
+    def bulk_load(self) -> BulkLoad:
+        """Return a block in which record loads run in a writer thread and commit together
+        (see `cityhub.warehouse.loader`)."""
+        return BulkLoad(self.engine)
+
     def append_status_history(self, frame: pd.DataFrame, connection: sa.Connection | None = None) -> int:
         """Append the status of every event record version in `frame` to `record_status_history` in one
         bulk insert (a version already there is skipped); inside `connection`'s transaction if given."""
         if frame.empty:
             return 0
-        versions = frame.drop_duplicates(["source", "record_id", "updated_at"])
+        versions = status_versions(frame)
         if connection is not None:
             return bulk_insert_new(connection, record_status_history, versions)
         with self.engine.begin() as own:

@@ -106,3 +106,18 @@ def test_quarantine_is_idempotent(warehouse):
     warehouse.quarantine_rows([row])
     warehouse.quarantine_rows([row])
     assert warehouse.count("quarantine") == 1
+
+
+def test_a_bulk_load_commits_every_table_together_or_none(warehouse):
+    persons = pd.DataFrame([mention("张伟", NOW, "RX1#0"), mention("李娜", NOW, "RX2#0")])
+    with pytest.raises(RuntimeError, match="the lake refused"):
+        with warehouse.bulk_load() as load:
+            load.upsert("PersonMention", persons)
+            raise RuntimeError("the lake refused the batch")  # after the load ran, before commit
+    assert warehouse.count("PersonMention") == 0
+    with warehouse.bulk_load() as load:
+        load.upsert("PersonMention", persons)
+        load.upsert("PersonMention", pd.DataFrame([mention("張偉", NOW + dt.timedelta(days=1), "RX1#0")]))
+        assert load.offered() == 3
+    stored = warehouse.read_table("PersonMention").set_index("mention_id")["name"].to_dict()
+    assert stored == {"RX1#0": "張偉", "RX2#0": "李娜"}
