@@ -123,7 +123,10 @@ def _landline(digits: str) -> str | None:
     # Area codes 10 and 20-29 have two digits, all others three (after the trunk 0). Saying so
     # here is 50 us a number cheaper than phonenumbers.length_of_geographical_area_code.
     area = 2 if national[0] in "12" else 3
-    return f"0{national[:area]}-{national[area:]}"
+    found = f"0{national[:area]}-{national[area:]}"
+    # libphonenumber also takes short numbers behind an area code (028-95335: a 95xxx service
+    # line); a household's line has 7 or 8 digits
+    return found if _CANONICAL_LANDLINE.fullmatch(found) else None
 
 
 def _parse(digits: str, types: set[int]) -> phonenumbers.PhoneNumber | None:

@@ -108,3 +108,17 @@ def test_phone_kind_wants_the_canonical_form(not_canonical):
 def test_clean_phone_is_idempotent(raw):
     clean = clean_phone(raw)
     assert clean is not None and clean_phone(clean) == clean
+
+
+@pytest.mark.parametrize(
+    "raw", ["028-95335", "02895335", "0571-95188", "010-96123", "023-12345", "0755-1234567"]
+)
+def test_what_clean_phone_returns_has_a_kind(raw):
+    """A short number behind an area code (a 95xxx service line) is no household's phone: either
+    None, or a number `phone_kind` takes (it raised on 028-95335 in the middle of a resolution)."""
+    clean = clean_phone(raw)
+    assert clean is None or phone_kind(clean) in ("mobile", "landline")
+
+
+def test_a_service_line_behind_an_area_code_is_no_personal_phone():
+    assert clean_phone("028-95335") is None
