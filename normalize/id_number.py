@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Literal
 
 __all__ = [
+    "CHECK_CHARS",
     "IdNumber",
     "InvalidIdNumber",
     "id_check_digit",
@@ -50,7 +51,7 @@ PROVINCE_PREFIXES: frozenset[str] = frozenset(
     "71 81 82 83".split()
 )
 EARLIEST_BIRTH_YEAR = 1870  # cards were first issued in 1984, to the living
-_CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
+CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
 _SEPARATORS = str.maketrans("", "", " \t\r\n-'\"_")
 
 
@@ -88,7 +89,7 @@ def id_check_digit(first17: str) -> str:
     # The weights are 2**17 ... 2**1 mod 11. Since 13 = 2 (mod 11), reading the digits in base 13
     # gives the sum with weights 2**16 ... 2**0, so twice that is the weighted sum: one C-level
     # int() instead of a Python loop (a million numbers a second for the simulator).
-    return _CHECK_CHARS[2 * int(first17, 13) % 11]
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
 
 
 @lru_cache(maxsize=1 << 20)

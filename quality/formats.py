@@ -22,8 +22,8 @@ import numpy as np
 
 from normalize.dates import CHINA_TZ, InvalidDate, parse_date, parse_datetime
 from normalize.id_number import InvalidIdNumber, is_valid_id_number, parse_id_number
+from normalize.id_number_column import valid_id_numbers
 from normalize.phone import clean_phone
-from quality.id_numbers import valid_id_numbers
 
 __all__ = ["FORMATS", "ValueFormat", "china_time", "mask_identifier", "parse_temporal", "temporal_reason"]
 

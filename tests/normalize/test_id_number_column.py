@@ -8,7 +8,7 @@ import random
 import pytest
 
 from normalize.id_number import is_valid_id_number, make_id_number
-from quality.id_numbers import valid_id_numbers
+from normalize.id_number_column import valid_id_numbers
 
 AS_OF = dt.date(2026, 12, 7)
 

@@ -1,6 +1,7 @@
-"""Resident ID numbers validated a column at a time: the form nearly every source sends (18 ASCII
-characters, 17 digits and a digit or X) is checked in numpy steps, any other form (15 digits,
-full-width digits, separators, a lower-case x) one value at a time by the normaliser.
+"""Resident ID numbers validated a column at a time, as the quality gate checks whole batches: the
+form nearly every source sends (18 ASCII characters, 17 digits and a digit or X) is checked in
+numpy steps, any other form (15 digits, full-width digits, separators, a lower-case x) one value
+at a time by the normaliser.
 
 The verdicts are exactly `normalize.id_number.is_valid_id_number`'s (the tests compare them): a
 province-level region code, a real birth date from 1870 on and not after `as_of`, and the
@@ -17,13 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from normalize.id_number import EARLIEST_BIRTH_YEAR, PROVINCE_PREFIXES, is_valid_id_number
+from normalize.id_number import CHECK_CHARS, EARLIEST_BIRTH_YEAR, PROVINCE_PREFIXES, is_valid_id_number
 
 __all__ = ["valid_id_numbers"]
 
 _PLAIN = r"^[0-9]{17}[0-9X]$"
 _WEIGHTS = np.array([2 ** (17 - i) % 11 for i in range(17)], dtype=np.int64)
-_CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)  # by the weighted sum mod 11
+_CHECK_CHARS = np.frombuffer(CHECK_CHARS.encode("ascii"), dtype=np.uint8)  # by the weighted sum mod 11
 _PROVINCES = np.array(sorted(int(p) for p in PROVINCE_PREFIXES), dtype=np.int64)
 
 
