@@ -7,7 +7,8 @@ modules, GX and SQLAlchemy caches as well as the batch. On a 15,000-event grid b
 collection alone cost about 0.3 s of a 1.6 s ingest. Inside `batch_collections()` the objects
 that existed before the batch are frozen (left out of every collection: they were there before
 and are not the batch's garbage) and young collections wait for 50,000 new containers; cycles
-the batch makes are still collected. On leaving, thresholds and the frozen objects are restored.
+the batch makes are still collected. On leaving, thresholds are restored and the objects are
+unfrozen, unless the process had frozen its own before (the API freezes its start-up heap).
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ _YOUNG_THRESHOLD = 50_000
 _lock = threading.Lock()
 _depth = 0  # nested or concurrent batches share one setting; the last to leave restores it
 _saved: tuple[int, int, int] = gc.get_threshold()
+_frozen_before = False
 
 
 @contextmanager
 def batch_collections() -> Iterator[None]:
     """Collect garbage for a batch's scale during the block (see the module docstring)."""
-    global _depth, _saved
+    global _depth, _saved, _frozen_before
     with _lock:
         if _depth == 0:
             _saved = gc.get_threshold()
+            _frozen_before = gc.get_freeze_count() > 0
             gc.freeze()
             gc.set_threshold(max(_YOUNG_THRESHOLD, _saved[0]), *_saved[1:])
         _depth += 1
@@ -42,4 +45,5 @@ def batch_collections() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 gc.set_threshold(*_saved)
-                gc.unfreeze()
+                if not _frozen_before:
+                    gc.unfreeze()
