@@ -33,6 +33,8 @@ class EngineSettings:
     master: str = "local[2]"
     partitions: int = 8  # Spark's shuffle partitions: a few per core of the cluster
     batch_rows: int = 100_000
+    # candidate pairs are deduplicated in ranges of this many left mentions, each within memory
+    pair_part_mentions: int = 2_000_000
 
 
 class Engine(Protocol):
@@ -144,7 +146,9 @@ class SparkEngine:
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file (or folder of files) queryable as table `name`."""
-        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        # a folder may hold the part folders Spark wrote for each file name (pairs/part_00000.parquet/)
+        reader = self.spark.read.option("recursiveFileLookup", "true")
+        reader.parquet(str(path)).createOrReplaceTempView(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         """Make an in-memory table queryable as table `name`."""

@@ -24,10 +24,11 @@ from entity_resolution.people.block import block_pairs
 from entity_resolution.people.compare import comparison_levels, encode
 from entity_resolution.people.resolve import PERSON_PREFIX, ResolveOptions
 from entity_resolution.people.scale.batch import BatchScorer, scored_schema
+from entity_resolution.people.scale.blocking import write_candidate_pairs
 from entity_resolution.people.scale.clustering import cluster_at_scale, cluster_options, mention_attributes
 from entity_resolution.people.scale.engines import Engine, EngineSettings, open_engine
 from entity_resolution.people.scale.features import sample_prepared, write_features
-from entity_resolution.people.scale.sql import candidate_pairs_sql, compare_input_sql, offsets_sql
+from entity_resolution.people.scale.sql import compare_input_sql
 from entity_resolution.people.train import MatchModel, reference_model, train_model
 
 __all__ = ["ScaleOptions", "ScaleResult", "resolve_at_scale", "train_on_sample"]
@@ -115,12 +116,9 @@ def resolve_at_scale(
     try:
         db.register_parquet("features", features)
         _check_unique(db)
-        largest = max(
-            2, *(min(settings.max_block, r.max_block or settings.max_block) - 1 for r in settings.rules)
+        pairs = write_candidate_pairs(
+            db, settings.rules, settings.max_block, count, work, options.engine.pair_part_mentions
         )
-        db.register_query("offsets", offsets_sql(largest))
-        pairs = work / ("pairs" if engine == "spark" else "pairs.parquet")
-        db.to_parquet(candidate_pairs_sql(settings.rules, settings.max_block), pairs)
         db.register_parquet("pairs", pairs)
         lap("block")
         scored = work / ("scored" if engine == "spark" else "scored.parquet")

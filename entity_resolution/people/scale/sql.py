@@ -13,18 +13,21 @@ a join on the block key alone, which would be quadratic in the largest block.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from entity_resolution.people.block import BlockingRule
 from entity_resolution.people.scale.features import MENTION, key_column, order_column
 
 __all__ = [
     "COMPARED_COLUMNS",
-    "candidate_pairs_sql",
     "compare_input_sql",
     "close_ids_sql",
     "edges_inside_sql",
+    "merged_pairs_sql",
     "first_pass_edges_sql",
     "offsets_sql",
     "rule_pairs_sql",
+    "rule_query_sql",
 ]
 
 # The prepared columns `encoding.encode` reads: a pair's comparison needs these of both mentions.
@@ -82,19 +85,21 @@ def rule_pairs_sql(index: int, rule: BlockingRule, cap: int) -> tuple[str, str]:
     return ranked, pairs
 
 
-def candidate_pairs_sql(rules: tuple[BlockingRule, ...], max_block: int) -> str:
-    """Return the query of all candidate pairs, deduplicated, with the OR of their rules' bits.
+def rule_query_sql(index: int, rule: BlockingRule, cap: int) -> str:
+    """Return the whole query of one blocking rule's pairs (its ranked mentions as a common table)."""
+    ranked, pairs = rule_pairs_sql(index, rule, cap)
+    return f"WITH {ranked} {pairs}"
 
-    Sorted by left then right mention: a batch of them then holds few distinct mentions to encode.
-    """
-    parts = [
-        rule_pairs_sql(i, rule, min(max_block, rule.max_block or max_block)) for i, rule in enumerate(rules)
-    ]
-    tables = ", ".join(ranked for ranked, _ in parts)
-    union = " UNION ALL ".join(pairs for _, pairs in parts)
+
+def merged_pairs_sql(tables: Sequence[str], low: int, high: int) -> str:
+    """Return the candidate pairs of the rules' tables whose left mention is in [low, high),
+    deduplicated with the OR of their rules' bits, sorted by left then right mention (a batch of
+    them then holds few distinct mentions to encode)."""
+    union = " UNION ALL ".join(f"SELECT left_row, right_row, rules FROM {t}" for t in tables)
     return (
-        f"WITH {tables} SELECT left_row, right_row, BIT_OR(rules) AS rules "
-        f"FROM ({union}) AS every_rule GROUP BY left_row, right_row ORDER BY left_row, right_row"
+        f"SELECT left_row, right_row, BIT_OR(rules) AS rules FROM ({union}) AS every_rule "
+        f"WHERE left_row >= {low} AND left_row < {high} "
+        "GROUP BY left_row, right_row ORDER BY left_row, right_row"
     )
 
 
