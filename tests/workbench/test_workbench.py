@@ -140,6 +140,10 @@ def _officials_flow(page: Any, origin: str, warehouse: Warehouse, screenshots: P
     page.click("[data-test=graph-expand]")
     page.wait_for_function(f"document.querySelector('[data-test=graph-canvas]').cy.nodes().length > {before}")
     shoot(page, screenshots, "06-graph")
+    drawn_kinds = canvas.evaluate("box => [...new Set(box.cy.nodes().map(n => n.data('label')))]")
+    legend = page.locator("[data-test=graph-legend-item]").all_inner_texts()
+    assert {"人员", "地点", "案件", "事件", "网格"} <= {text.strip() for text in legend}
+    assert len(legend) >= len(drawn_kinds)  # every kind drawn has its colour explained
     canvas.evaluate("box => box.cy.nodes().filter(n => n.data('root'))[0].emit('tap')")
     page.click("[data-test=graph-open]")  # click through to the root's page: the room again
     page.wait_for_selector("[data-test=breadcrumb]")

@@ -7,6 +7,7 @@ import { loadScript } from "../scripts.js";
 const { ref, reactive, onMounted, onBeforeUnmount } = Vue;
 const { useRoute, useRouter } = VueRouter;
 
+// the node colours, shown as the legend too (one table, so a new kind cannot miss its legend)
 const COLOURS = { Person: "#409eff", Place: "#67c23a", Case: "#e6a23c", Event: "#909399", Grid: "#9b59b6" };
 const PAGES = { Person: "/people/", Place: "/places/", Case: "/cases/" };
 const PER_EXPANSION = 40;
@@ -165,7 +166,7 @@ export const GraphPage = {
     };
     const begin = (hit) =>
       router.push(`/graph/${hit.kind === "person" ? "Person" : "Place"}/${encodeURIComponent(hit.id)}`);
-    return { box, failure, picked, drawn, counts, start, expand, open, finder, find, begin, label, pages: PAGES };
+    return { box, failure, picked, drawn, counts, start, expand, open, finder, find, begin, label, pages: PAGES, colours: COLOURS };
   },
   template: `
   <div class="graph-page" :data-ready="drawn || failure ? 'yes' : null">
@@ -185,7 +186,7 @@ export const GraphPage = {
           <template #header>
             关系图谱 <span class="muted small">（{{ counts.nodes }} 个节点，{{ counts.edges }} 条关系；单击选中，双击展开）</span>
             <span class="legend">
-              <span v-for="(c, name) in { Person: '#409eff', Place: '#67c23a', Case: '#e6a23c', Event: '#909399' }" :key="name">
+              <span v-for="(c, name) in colours" :key="name" data-test="graph-legend-item">
                 <i :style="{ background: c }"></i>{{ label.entity(name) }}
               </span>
             </span>
