@@ -115,7 +115,9 @@ def resolve_people_file_at_scale(
     options = ScaleOptions(resolve=people_options(settings), engine=engine_settings or EngineSettings())
     if train_mentions is not None:
         options = replace(options, train_mentions=train_mentions)
-    with tempfile.TemporaryDirectory(prefix="cityhub-people-", dir=work or target.parent) as folder:
+    parent = work or target.parent
+    parent.mkdir(parents=True, exist_ok=True)  # a --work folder not made yet is made, as the output's is
+    with tempfile.TemporaryDirectory(prefix="cityhub-people-", dir=parent) as folder:
         try:
             result = resolve_at_scale(people_batches(source), Path(folder), engine, options)
         except ValueError as error:  # an input the stages refuse, e.g. a record id twice

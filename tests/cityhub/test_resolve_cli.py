@@ -234,7 +234,12 @@ def test_resolve_people_on_duckdb_writes_what_the_pandas_engine_writes(tmp_path,
             str(target),
             "--engine",
             engine,
-            *(["--train-mentions", str(len(records))] if engine == "duckdb" else []),
+            # a work folder not made yet: the engine makes it, as the output's folder
+            *(
+                ["--train-mentions", str(len(records)), "--work", str(tmp_path / "new" / "work")]
+                if engine == "duckdb"
+                else []
+            ),
             home=tmp_path,
         )
         assert done.returncode == 0, done.stderr
