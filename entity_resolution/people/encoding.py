@@ -99,13 +99,13 @@ def pair_similarity(
     """Return scorer(strings[a], strings[b]) per pair, computed once per distinct (a, b)."""
     if not len(a):
         return np.zeros(0)
-    pair = pd.DataFrame({"a": a, "b": b})
-    distinct = pair.drop_duplicates()
+    # one integer per (a, b): sorting integers finds the distinct pairs faster than a frame would
+    width = np.int64(len(strings))
+    distinct, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
     scores = cpdist(
-        list(strings[distinct["a"].to_numpy()]),
-        list(strings[distinct["b"].to_numpy()]),
+        list(strings[distinct // width]),
+        list(strings[distinct % width]),
         scorer=scorer,
         workers=-1,
     )
-    lookup = pd.Series(np.asarray(scores, dtype=np.float64), index=pd.MultiIndex.from_frame(distinct))
-    return np.asarray(lookup.reindex(pd.MultiIndex.from_frame(pair)).to_numpy(), dtype=np.float64)
+    return np.asarray(scores, dtype=np.float64)[inverse.reshape(-1)]
