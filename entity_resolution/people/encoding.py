@@ -108,4 +108,5 @@ def pair_similarity(
         scorer=scorer,
         workers=-1,
     )
-    return np.asarray(scores, dtype=np.float64)[inverse.reshape(-1)]
+    per_pair: npt.NDArray[np.float64] = np.asarray(scores, dtype=np.float64)[inverse.reshape(-1)]
+    return per_pair

@@ -62,30 +62,47 @@ class BatchScorer:
         return clean, key
 
     def __call__(self, joined: pd.DataFrame) -> pd.DataFrame:
-        """Return the scored pairs of a batch (columns of `scored_schema`)."""
-        count = len(joined)
-        if not count:
-            empty: pd.DataFrame = scored_schema(self.model).empty_table().to_pandas()
-            return empty
+        """Return the scored pairs of a batch joined with both mentions' columns (`compare_input_sql`)."""
+        if not len(joined):
+            return self.empty()
         left_row = joined["left_row"].to_numpy(np.int64)
         right_row = joined["right_row"].to_numpy(np.int64)
         # Each mention once, however many of the batch's pairs it is in (pairs come sorted by
         # their left mention): encoding is per row, and a code's meaning is the same in any table.
-        rows = np.concatenate([left_row, right_row])
-        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(
+            np.concatenate([left_row, right_row]), return_index=True, return_inverse=True
+        )
         local = pd.DataFrame(
             {
                 c: np.concatenate([joined[f"l_{c}"].to_numpy(), joined[f"r_{c}"].to_numpy()])[first]
                 for c in COMPARED_COLUMNS
             }
         )
-        local["birth_date"] = pd.to_datetime(local["birth_date"])
+        return self.score(local, inverse.reshape(-1), left_row, right_row, joined["rules"].to_numpy(np.int64))
+
+    def empty(self) -> pd.DataFrame:
+        """Return no scored pairs, in the columns of `scored_schema`."""
+        frame: pd.DataFrame = scored_schema(self.model).empty_table().to_pandas()
+        return frame
+
+    def score(
+        self,
+        local: pd.DataFrame,
+        inverse: npt.NDArray[np.intp],
+        left_row: npt.NDArray[np.int64],
+        right_row: npt.NDArray[np.int64],
+        rules: npt.NDArray[np.int64],
+    ) -> pd.DataFrame:
+        """Return the scored pairs (left_row[i], right_row[i]) whose mentions are rows of `local`:
+        `inverse` gives the row of each left mention, then of each right one."""
+        count = len(left_row)
+        local = local.assign(birth_date=pd.to_datetime(local["birth_date"]))
         enc = encode(local)
         pairs = pd.DataFrame(
             {
                 "left": inverse[:count].astype(np.int64),
                 "right": inverse[count:].astype(np.int64),
-                "rules": joined["rules"].to_numpy(np.int64),
+                "rules": rules,
             }
         )
         model = self.model

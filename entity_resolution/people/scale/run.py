@@ -28,6 +28,7 @@ from entity_resolution.people.scale.blocking import write_candidate_pairs
 from entity_resolution.people.scale.clustering import cluster_at_scale, cluster_options, mention_attributes
 from entity_resolution.people.scale.engines import Engine, EngineSettings, open_engine
 from entity_resolution.people.scale.features import sample_prepared, write_features
+from entity_resolution.people.scale.gather import score_by_gathering
 from entity_resolution.people.scale.sql import compare_input_sql
 from entity_resolution.people.train import MatchModel, reference_model, train_model
 
@@ -122,7 +123,10 @@ def resolve_at_scale(
         db.register_parquet("pairs", pairs)
         lap("block")
         scored = work / ("scored" if engine == "spark" else "scored.parquet")
-        db.map_to_parquet(compare_input_sql(), BatchScorer(model), scored_schema(model), scored)
+        if engine == "spark":  # the workers join and score their partitions of the pairs
+            db.map_to_parquet(compare_input_sql(), BatchScorer(model), scored_schema(model), scored)
+        else:
+            score_by_gathering(features, pairs, BatchScorer(model), scored, options.engine.batch_rows)
         db.register_parquet("scored", scored)
         lap("compare")
         attrs = mention_attributes(features, db)
