@@ -16,11 +16,14 @@ from entity_resolution.people.block import block_pairs
 from entity_resolution.people.prepare import PrepareOptions
 from entity_resolution.people.resolve import ResolveOptions
 from entity_resolution.people.scale import ScaleOptions, resolve_at_scale
+from entity_resolution.people.scale.batch import BatchScorer
 from entity_resolution.people.scale.blocking import write_candidate_pairs
 from entity_resolution.people.scale.engines import DuckDBEngine, EngineSettings
 from entity_resolution.people.scale.features import iter_rows, write_features
+from entity_resolution.people.scale.gather import score_by_gathering
 from entity_resolution.people.scale.run import train_on_sample
 from entity_resolution.people.scale.sql import offsets_sql, rule_query_sql
+from entity_resolution.people.train import reference_model
 from normalize.id_number import make_id_number
 from proving.scores import pairwise_scores
 
@@ -137,3 +140,17 @@ def test_a_record_id_twice_across_batches_is_refused(make_town: Town, tmp_path: 
     mentions = pd.concat([mentions, mentions.iloc[:1]], ignore_index=True)
     with pytest.raises(ValueError, match="appears more than once"):
         resolve_at_scale(iter_rows(mentions, len(mentions) - 1), tmp_path, "duckdb")
+
+
+def test_gathering_refuses_features_not_numbered_by_row(make_town: Town, tmp_path: Path) -> None:
+    # the gather by row number is the join only while mention i is row i
+    mentions, _ = make_town(n=40, seed=9)
+    write_features(iter_rows(mentions, 64), tmp_path / "f.parquet", ResolveOptions().rules, PrepareOptions())
+    shuffled = pd.read_parquet(tmp_path / "f.parquet").iloc[::-1]
+    shuffled.to_parquet(tmp_path / "shuffled.parquet", index=False)
+    pd.DataFrame({"left_row": [0], "right_row": [1], "rules": [1]}).to_parquet(tmp_path / "pairs.parquet")
+    scorer = BatchScorer(reference_model())
+    with pytest.raises(ValueError, match="not numbered by their row"):
+        score_by_gathering(
+            tmp_path / "shuffled.parquet", tmp_path / "pairs.parquet", scorer, tmp_path / "s", 10
+        )
