@@ -166,8 +166,15 @@ class Comparison:
 
 
 def _place_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
-    a, b = enc.path[left], enc.path[right]
-    shared = np.cumprod((a == b) & (a != 0), axis=1).sum(axis=1)
+    # the length of the known prefix both paths share, a path element at a time: gathering the
+    # whole paths of both sides took five 8-byte elements per side and pair
+    shared = np.zeros(len(left), dtype=np.int64)
+    agreeing = np.ones(len(left), dtype=bool)
+    for element in range(enc.path.shape[1]):
+        column = enc.path[:, element]
+        a = column[left]
+        agreeing &= (a == column[right]) & (a != 0)
+        shared += agreeing
     da, db = enc.depth[left].astype(np.int64), enc.depth[right].astype(np.int64)
     site = enc.site_depth
     finer = np.minimum(da, db)
@@ -236,11 +243,31 @@ def _shared_people(enc: Encoded, left: Ints, right: Ints) -> Ints:
     return shared
 
 
-def _department_pairs(sources: npt.NDArray[np.object_], left: Ints, right: Ints) -> npt.NDArray[np.object_]:
-    """Return 'a|b' per pair, the two departments' names in sorted order."""
-    a, b = sources[left].astype(str), sources[right].astype(str)
-    first, second = np.where(a <= b, a, b), np.where(a <= b, b, a)
-    return np.char.add(np.char.add(first, "|"), second).astype(object)
+def _department_pairs(
+    sources: npt.NDArray[np.object_], left: Ints, right: Ints, close: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.object_]:
+    """Return 'a|b' per pair, the two departments' names in sorted order, with ' close' after it
+    for a close pair.
+
+    The few distinct labels are made once and every pair points at its label: a string per pair
+    cost about 70 bytes a pair, and the fixed-width text it was built from several times that.
+    """
+    names, codes = np.unique(np.asarray(sources).astype(str), return_inverse=True)  # sorted names
+    codes = codes.reshape(-1)  # numpy 2.0 kept the input's shape
+    count = len(names)
+    made: dict[str, str] = {}  # (a, b) and (b, a) share their label
+    labels = np.array(
+        [
+            made.setdefault(label, label)
+            for a in range(count)
+            for b in range(count)
+            for suffix in ("", " close")
+            for label in (f"{names[min(a, b)]}|{names[max(a, b)]}{suffix}",)
+        ],
+        dtype=object,
+    )
+    pair = (codes[left].astype(np.int64) * count + codes[right]) * 2 + close.astype(np.int64)
+    return labels[pair] if len(pair) else np.zeros(0, dtype=object)
 
 
 def compare_pairs(
@@ -259,20 +286,18 @@ def compare_pairs(
     known = (counts[left] > 0) & (counts[right] > 0)
     people = np.where(shared > 0, 1, np.where(known, 2, 0)).astype(np.int8)
     category = _category_levels(enc, left, right)
-    departments = _department_pairs(sources, left, right)
+    place = _place_levels(enc, left, right)
     levels = {
-        "place": _place_levels(enc, left, right),
+        "place": place,
         "time": _time_levels(enc, left, right, block),
         "category": category,
         "text": _text_levels(similarity, empty),
         "people": people,
     }
     one = np.full(len(left), POOLED, dtype=object)
-    place = levels["place"]
-    close = np.where((place == 1) | (people == 1), " close", "").astype(object)
     groups = {
         "place": one,
-        "time": departments + close,
+        "time": _department_pairs(sources, left, right, (place == 1) | (people == 1)),
         "category": one,
         "text": np.asarray(LEVEL_NAMES["category"], dtype=object)[category],
         "people": np.asarray(LEVEL_NAMES["place"], dtype=object)[place],

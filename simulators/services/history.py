@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 ROW = "_row"  # a version's position in the history, kept through snapshots
+_SNAPSHOTS_KEPT = 4  # clocks a history keeps its snapshot for (the systems ask at one or two)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class ChannelHistory:
         self.frame = frame
         self.id_column = id_column
         self.late_rows = int((frame["_visible_at"] != frame["updated_at"]).sum())
+        # kept with the history (not in a module-wide cache), so they go when the history goes
+        self._snapshots: dict[pd.Timestamp, Snapshot] = {}
 
     @classmethod
     def read(cls, path: Path, id_column: str, **kwargs: object) -> ChannelHistory:
@@ -60,14 +62,19 @@ class ChannelHistory:
 
     def snapshot(self, clock: dt.datetime) -> Snapshot:
         """Return what the system shows at `clock`."""
-        return _snapshot(self, pd.Timestamp(clock).floor("s"))
+        moment = pd.Timestamp(clock).floor("s")
+        shown = self._snapshots.get(moment)
+        if shown is None:
+            if len(self._snapshots) >= _SNAPSHOTS_KEPT:
+                del self._snapshots[next(iter(self._snapshots))]  # the oldest clock asked for
+            shown = self._snapshots[moment] = _snapshot(self, moment)
+        return shown
 
     def first_and_last(self) -> tuple[dt.datetime, dt.datetime]:
         stamps = self.frame["updated_at"]
         return stamps.min().to_pydatetime(), stamps.max().to_pydatetime()
 
 
-@lru_cache(maxsize=16)
 def _snapshot(history: ChannelHistory, clock: pd.Timestamp) -> Snapshot:
     shown = history.frame[history.frame["_visible_at"] <= clock]
     latest = shown.drop_duplicates(subset=[history.id_column], keep="last")
