@@ -60,6 +60,7 @@ EVIDENCE = ("place", "time", "category", "text", "people")
 HOUR = 3_600
 DIFFERENT_SITE = 7  # place level of paths parting at or above the site: never one incident
 POOLED = "*"  # the group of a table learnt over every group
+_PEOPLE_PART = 200_000  # pairs whose shared people are counted at a time
 
 # time steps: doubling-ish from an hour to half a year (the default window); the last level is
 # a decided pair beyond the window
@@ -222,24 +223,26 @@ def _shared_people(enc: Encoded, left: Ints, right: Ints) -> Ints:
     """Return how many resolved people each pair shares."""
     counts = np.diff(enc.person_start)
     has = (counts[left] > 0) & (counts[right] > 0)
-    rows = np.flatnonzero(has)
-    if not len(rows):
-        return np.zeros(len(left), dtype=np.int64)
-
-    # (pair, person) for both sides; a person on both sides of a pair appears twice
-    def expand(side: Ints) -> tuple[Ints, Ints]:
-        n = counts[side[rows]]
-        pair = np.repeat(rows, n)
-        start = np.repeat(enc.person_start[side[rows]], n)
-        offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        return pair, enc.person_code[start + offset]
-
-    pa_, ca = expand(left)
-    pb, cb = expand(right)
-    both = pd.DataFrame({"pair": np.r_[pa_, pb], "person": np.r_[ca, cb]})
-    twice = both[both.duplicated()]
     shared = np.zeros(len(left), dtype=np.int64)
-    np.add.at(shared, twice["pair"].to_numpy(), 1)
+    every = np.flatnonzero(has)
+    # a part of the pairs at a time: the (pair, person) rows of all of them at once cost more
+    # than the pairs themselves
+    for first in range(0, len(every), _PEOPLE_PART):
+        rows = every[first : first + _PEOPLE_PART]
+
+        # (pair, person) for both sides; a person on both sides of a pair appears twice
+        def expand(side: Ints, rows: Ints = rows) -> tuple[Ints, Ints]:
+            n = counts[side[rows]]
+            pair = np.repeat(rows, n)
+            start = np.repeat(enc.person_start[side[rows]], n)
+            offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            return pair, enc.person_code[start + offset]
+
+        pa_, ca = expand(left)
+        pb, cb = expand(right)
+        both = pd.DataFrame({"pair": np.r_[pa_, pb], "person": np.r_[ca, cb]})
+        twice = both[both.duplicated()]
+        np.add.at(shared, twice["pair"].to_numpy(), 1)
     return shared
 
 
