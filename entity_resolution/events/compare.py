@@ -61,6 +61,7 @@ HOUR = 3_600
 DIFFERENT_SITE = 7  # place level of paths parting at or above the site: never one incident
 POOLED = "*"  # the group of a table learnt over every group
 _PEOPLE_PART = 200_000  # pairs whose shared people are counted at a time
+_SCORE_PART = 1_000_000  # pairs scored at a time
 
 # time steps: doubling-ish from an hour to half a year (the default window); the last level is
 # a decided pair beyond the window
@@ -310,7 +311,30 @@ def compare_pairs(
 
 def score_pairs(comparison: Comparison, weights: EvidenceWeights) -> pd.DataFrame:
     """Return per pair the weight of each evidence (w_*), the score (log2 odds of one incident)
-    and whether the place forbids a link."""
+    and whether the place forbids a link.
+
+    Pairs are scored `_SCORE_PART` at a time (each pair's score is its own): the float64
+    intermediates of all pairs at once took several times the frame returned.
+    """
+    count = len(comparison.levels["place"])
+    if count <= _SCORE_PART:
+        return _score_part(comparison, weights)
+    parts = []
+    for first in range(0, count, _SCORE_PART):
+        part = slice(first, first + _SCORE_PART)
+        parts.append(
+            _score_part(
+                Comparison(
+                    {e: v[part] for e, v in comparison.levels.items()},
+                    {e: v[part] for e, v in comparison.groups.items()},
+                ),
+                weights,
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _score_part(comparison: Comparison, weights: EvidenceWeights) -> pd.DataFrame:
     columns: dict[str, npt.NDArray[np.float64]] = {}
     for evidence in EVIDENCE:
         if evidence != "time":
