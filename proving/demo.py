@@ -9,7 +9,9 @@ points it at that home before anything imports Airflow.
 from __future__ import annotations
 
 import copy
+import ctypes
 import datetime as dt
+import gc
 import os
 import secrets
 import sys
@@ -190,7 +192,20 @@ def ingest_two_days(
         systems.advance(end)
         say(f"the city advanced a day to {end:%Y-%m-%d %H:%M}; ingest DAGs again for the increment")
         increment = ingest_all(dags, say)
+    return_free_memory()
     return first, increment
+
+
+def return_free_memory() -> None:
+    """Collect garbage and give the heap's free pages back to the system (glibc's malloc_trim),
+    so what the systems and the ingest held and freed does not stay resident under the fusion
+    (at 50,000 residents about 150 MB of 500 MB); a no-op where there is no glibc."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 def run_demo(home: Path, people: int, seed: int, say: Callable[[str], None]) -> DemoRun:
