@@ -24,7 +24,8 @@ _SNAPSHOTS_KEPT = 4  # clocks a history keeps its snapshot for (the systems ask 
 class Snapshot:
     """The records visible at one clock, ordered by (updated_at, record id) for stable paging."""
 
-    frame: pd.DataFrame  # latest visible version per record
+    frame: pd.DataFrame  # latest visible version per record: id, version, updated_at and ROW (the
+    # version's position in the history, where its content is), not a copy of every column
     updated: np.ndarray  # datetime64[s] of `frame`, for searchsorted
     ids: np.ndarray  # record ids of `frame`, object dtype
 
@@ -76,7 +77,8 @@ class ChannelHistory:
 
 
 def _snapshot(history: ChannelHistory, clock: pd.Timestamp) -> Snapshot:
-    shown = history.frame[history.frame["_visible_at"] <= clock]
+    columns = [history.id_column, "version", "updated_at", ROW]
+    shown = history.frame.loc[(history.frame["_visible_at"] <= clock).to_numpy(), columns]
     latest = shown.drop_duplicates(subset=[history.id_column], keep="last")
     latest = latest.sort_values(["updated_at", history.id_column], kind="stable").reset_index(drop=True)
     updated = latest["updated_at"].to_numpy(dtype="datetime64[s]")
