@@ -298,7 +298,8 @@ def compare_pairs(
         "text": _text_levels(similarity, empty),
         "people": people,
     }
-    one = np.full(len(left), POOLED, dtype=object)
+    # one label for every pair: a read-only view of one element, not a pointer per pair
+    one = np.broadcast_to(np.asarray([POOLED], dtype=object), (len(left),))
     groups = {
         "place": one,
         "time": _department_pairs(sources, left, right, (place == 1) | (people == 1)),

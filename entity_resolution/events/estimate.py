@@ -135,7 +135,7 @@ class _Table:
     """One evidence's pairs as (group, level) cells, with its distributions per group."""
 
     groups: list[str]
-    cell: npt.NDArray[np.int64]  # group * levels + level, per pair
+    cell: npt.NDArray[np.int32]  # group * levels + level, per pair (a few thousand cells at most)
     levels: int
     m: Floats  # (groups, levels): related pairs (for time: one incident, stated)
     u: Floats  # unrelated pairs
@@ -156,7 +156,7 @@ def _tables(comparison: Comparison, rows: npt.NDArray[np.bool_]) -> dict[str, _T
         codes, names = pd.factorize(pd.Series(comparison.groups[evidence][rows], dtype=object))
         groups = [str(g) for g in names] or [POOLED]
         levels = len(LEVEL_NAMES[evidence])
-        cell = codes.astype(np.int64) * levels + comparison.levels[evidence][rows].astype(np.int64)
+        cell = codes.astype(np.int32) * np.int32(levels) + comparison.levels[evidence][rows].astype(np.int32)
         flat = np.full((len(groups), levels), 1.0 / levels)
         table = _Table(groups, cell, levels, flat, flat.copy(), flat.copy())
         if evidence == "time":
@@ -324,7 +324,7 @@ def prior_weights() -> EvidenceWeights:
 
 
 def _patterns(
-    cells: list[npt.NDArray[np.int64]], sizes: list[int]
+    cells: list[npt.NDArray[np.int32]], sizes: list[int]
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Return, per distinct pattern of cells (ordered as the rows of cells side by side sort), the
     first pair showing it and how many do.
