@@ -159,6 +159,15 @@ class Comparison:
     similarity: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     shared_people: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    def of_rows(self, rows: npt.NDArray[np.bool_]) -> Comparison:
+        """Return the comparison of the pairs of `rows` only."""
+        return Comparison(
+            {e: v[rows] for e, v in self.levels.items()},
+            {e: v[rows] for e, v in self.groups.items()},
+            self.similarity[rows],
+            self.shared_people[rows],
+        )
+
     @property
     def cannot(self) -> npt.NDArray[np.bool_]:
         """Return which pairs can never be one incident: none by evidence alone. Places that part

@@ -144,7 +144,7 @@ def _link(
     del pairs
     # only the pairs worth showing (`_links_table`) are kept past here, and their evidence
     shown = (scored["score"].to_numpy() >= options.review_band[0]) | scored["decision"].notna().to_numpy()
-    comparison = _compared(comparison, shown)
+    comparison = comparison.of_rows(shown)
     edges = scored  # clustering reads left, right, score, cannot and decision
     if ties is not None and len(ties):
         extra = ties[["left", "right"]].assign(score=np.inf, cannot=False, decision="tie")
@@ -154,16 +154,6 @@ def _link(
     del edges
     return _Linked(
         scored[shown].reset_index(drop=True), clustering.labels, clustering.refused, comparison, weights
-    )
-
-
-def _compared(comparison: Comparison, rows: npt.NDArray[np.bool_]) -> Comparison:
-    """Return the comparison of the pairs of `rows` only."""
-    return Comparison(
-        {e: v[rows] for e, v in comparison.levels.items()},
-        {e: v[rows] for e, v in comparison.groups.items()},
-        comparison.similarity[rows],
-        comparison.shared_people[rows],
     )
 
 
