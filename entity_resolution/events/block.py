@@ -17,11 +17,14 @@ the lower rungs. Pairs whose categories belong to different majors are dropped.
 
 Pairs are found by sorting: rows sorted by (key, time) and, for each row, the range of rows with
 the same key within the window found by binary search, so the work is proportional to the pairs
-found, not to the square of a block.
+found, not to the square of a block. They are made a few million at a time and each part kept as
+distinct pair codes (8 bytes a pair), so memory follows the distinct pairs, not every pair
+found from both of its sides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,13 +33,14 @@ import pandas as pd
 
 from entity_resolution.events.prepare import Encoded
 
-__all__ = ["RULE_NAMES", "BlockOptions", "block_events", "window_pairs"]
+__all__ = ["RULE_NAMES", "BlockOptions", "block_events", "window_pair_parts", "window_pairs"]
 
 Ints = npt.NDArray[np.int64]
 PLACE, PEOPLE = 1, 2
 RULE_NAMES = {PLACE: "place", PEOPLE: "people"}
 DAY = 86_400
 _SPAN = np.int64(1) << np.int64(40)  # seconds of one key's time range: 34,000 years
+_PART_PAIRS = 2_000_000  # pairs made at a time before they are reduced to distinct ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +58,20 @@ class BlockOptions:
 
 def window_pairs(key_a: Ints, t_a: Ints, key_b: Ints, t_b: Ints, window: int) -> tuple[Ints, Ints]:
     """Return (i, j): every row i of a and j of b with equal keys (>= 0) and times at most `window` apart."""
+    parts = list(window_pair_parts(key_a, t_a, key_b, t_b, window))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate([i for i, _ in parts]), np.concatenate([j for _, j in parts])
+
+
+def window_pair_parts(
+    key_a: Ints, t_a: Ints, key_b: Ints, t_b: Ints, window: int, size: int = _PART_PAIRS
+) -> Iterator[tuple[Ints, Ints]]:
+    """Yield `window_pairs`' (i, j) in parts of about `size` pairs (rows of a in order), so a caller
+    can reduce each part before the next is made."""
     keep_b = np.flatnonzero(key_b >= 0)
     if not len(keep_b) or not len(t_a):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return
     t0 = min(int(t_a.min()), int(t_b.min())) - window - 1
     composite_b = key_b[keep_b] * _SPAN + (t_b[keep_b] - t0)
     order = np.argsort(composite_b, kind="stable")
@@ -66,10 +81,17 @@ def window_pairs(key_a: Ints, t_a: Ints, key_b: Ints, t_b: Ints, window: int) ->
     lo = np.searchsorted(sorted_b, base - window, side="left")
     hi = np.searchsorted(sorted_b, base + window, side="right")
     counts = hi - lo
-    i = np.repeat(rows_a, counts)
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    j = keep_b[order[np.repeat(lo, counts) + offsets]]
-    return i.astype(np.int64), j.astype(np.int64)
+    ends = np.cumsum(counts)
+    first = 0
+    while first < len(rows_a):
+        last = max(int(np.searchsorted(ends, ends[first] - counts[first] + size, side="right")), first + 1)
+        part = slice(first, last)
+        n = counts[part]
+        i = np.repeat(rows_a[part], n)
+        offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        j = keep_b[order[np.repeat(lo[part], n) + offsets]]
+        yield i.astype(np.int64), j.astype(np.int64)
+        first = last
 
 
 def _codes(*columns: npt.NDArray[np.generic]) -> Ints:
@@ -91,33 +113,58 @@ def _sides(key: Ints, rows: Ints, across: int | None) -> tuple[Ints, Ints]:
     return np.where(later, key, -1), np.where(later, -1, key)
 
 
-def _place_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> tuple[Ints, Ints]:
-    """Return pairs at one site: same major category, or either naming no single major."""
+def _place_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> Iterator[tuple[Ints, Ints]]:
+    """Yield, in parts, pairs at one site: same major category, or either naming no single major."""
     rows, t, window = np.arange(len(enc), dtype=np.int64), enc.t, options.window
     has_site = enc.site != 0
     site_major = np.where(has_site, _codes(enc.site, enc.major), -1)
     site = np.where(has_site, _codes(enc.site), -1)
     loose = np.where(enc.major < 0, site, -1)
     look_from, look_in = _sides(site_major, rows, across)
-    parts = [window_pairs(look_from, t, look_in, t, window)]
+    yield from window_pair_parts(look_from, t, look_in, t, window)
     if across is None:  # a loose record looks among every record at its site
-        parts.append(window_pairs(loose, t, site, t, window))
+        yield from window_pair_parts(loose, t, site, t, window)
     else:  # a later loose record among the earlier ones at its site, and the other way round
         late_site, early_site = _sides(site, rows, across)
         late_loose, early_loose = _sides(loose, rows, across)
-        parts.append(window_pairs(late_loose, t, early_site, t, window))
-        parts.append(window_pairs(early_loose, t, late_site, t, window))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        yield from window_pair_parts(late_loose, t, early_site, t, window)
+        yield from window_pair_parts(early_loose, t, late_site, t, window)
 
 
-def _people_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> tuple[Ints, Ints]:
-    """Return pairs of records naming one person, within the window."""
+def _people_pairs(enc: Encoded, options: BlockOptions, across: int | None) -> Iterator[tuple[Ints, Ints]]:
+    """Yield, in parts, pairs of records naming one person, within the window."""
     counts = np.diff(enc.person_start)
     rows = np.repeat(np.arange(len(enc), dtype=np.int64), counts)
     times = enc.t[rows]
     look_from, look_in = _sides(enc.person_code, rows, across)
-    i, j = window_pairs(look_from, times, look_in, times, options.window)
-    return rows[i], rows[j]
+    for i, j in window_pair_parts(look_from, times, look_in, times, options.window):
+        yield rows[i], rows[j]
+
+
+def _pair_codes(enc: Encoded, parts: Iterator[tuple[Ints, Ints]]) -> Ints:
+    """Return the distinct pairs of `parts` that may be one incident (two rows, majors that can
+    agree) as sorted codes left * len(enc) + right, left < right; each part is reduced to its
+    distinct codes before the next is made."""
+    size = np.int64(len(enc))
+    found = [np.zeros(0, np.int64)]
+    for i, j in parts:
+        left, right = np.minimum(i, j), np.maximum(i, j)
+        keep = left != right
+        keep &= (enc.major[left] == enc.major[right]) | (enc.major[left] < 0) | (enc.major[right] < 0)
+        found.append(_distinct(left[keep] * size + right[keep]))
+    return _distinct(np.concatenate(found))
+
+
+def _distinct(codes: Ints) -> Ints:
+    """Return the distinct codes, sorted (by sorting in place: numpy's hashing `unique` took seconds
+    for a few million)."""
+    codes.sort()
+    if not len(codes):
+        return codes
+    first = np.empty(len(codes), dtype=bool)
+    first[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    return codes[first]
 
 
 def block_events(
@@ -127,18 +174,18 @@ def block_events(
     with `across`, only the pairs of a row before `across` and one from it on (a batch against what
     is near it), without finding the pairs among the earlier rows."""
     options = options or BlockOptions()
-    found = [(*_place_pairs(enc, options, across), PLACE)]
+    found = [(_pair_codes(enc, _place_pairs(enc, options, across)), PLACE)]
     if options.by_people and len(enc.person_code):
-        found.append((*_people_pairs(enc, options, across), PEOPLE))
-    frames = []
-    for i, j, rule in found:
-        left, right = np.minimum(i, j), np.maximum(i, j)
-        keep = left != right
-        keep &= (enc.major[left] == enc.major[right]) | (enc.major[left] < 0) | (enc.major[right] < 0)
-        left, right = left[keep], right[keep]
-        found_pairs = pd.DataFrame({"left": left, "right": right, "rules": rule})
-        frames.append(found_pairs.drop_duplicates(["left", "right"]))
-    pairs = pd.concat(frames, ignore_index=True)
-    # each rule's pairs are distinct and rules are bits, so their sum is their union
-    pairs = pairs.groupby(["left", "right"], sort=True)["rules"].sum().reset_index()
-    return pairs.astype({"left": np.int64, "right": np.int64, "rules": np.int8})
+        found.append((_pair_codes(enc, _people_pairs(enc, options, across)), PEOPLE))
+    # each rule's pairs are distinct and rules are bits, so their sum over a pair is their union;
+    # codes sort as (left, right) do
+    codes = np.concatenate([c for c, _ in found])
+    rules = np.concatenate([np.full(len(c), rule, dtype=np.int8) for c, rule in found])
+    order = np.argsort(codes, kind="stable")
+    codes, rules = codes[order], rules[order]
+    del order
+    distinct, starts = np.unique(codes, return_index=True)
+    del codes
+    summed = np.add.reduceat(rules, starts).astype(np.int8) if len(starts) else rules[:0]
+    size = np.int64(max(len(enc), 1))
+    return pd.DataFrame({"left": distinct // size, "right": distinct % size, "rules": summed})

@@ -66,18 +66,28 @@ class _Cases:
     """Union-find over rows with the case facts at each root."""
 
     def __init__(
-        self, enc: Encoded, block: BlockOptions, scored: pd.DataFrame, options: ClusterOptions
+        self,
+        enc: Encoded,
+        block: BlockOptions,
+        scored: pd.DataFrame,
+        compared: npt.NDArray[np.bool_],
+        options: ClusterOptions,
     ) -> None:
+        """Start every row as its own case; `compared` marks the pairs of `scored` whose scores
+        weigh the support across two cases."""
         self.enc = enc
         self.parent = np.arange(len(enc), dtype=np.int64)
         self.cases: dict[int, _Case] = {}
         self.window = block.window
         self.link = options.link
         self.apart = options.apart
-        keys = scored["left"].to_numpy(np.int64) * len(enc) + scored["right"].to_numpy(np.int64)
+        # the arrays of the compared pairs only: a frame of them copied every column of every pair
+        keys = scored["left"].to_numpy(np.int64)[compared] * len(enc)
+        keys += scored["right"].to_numpy(np.int64)[compared]
         order = np.argsort(keys, kind="stable")
         self.pair_keys = keys[order]
-        self.pair_scores = scored["score"].to_numpy(np.float64)[order]
+        del keys
+        self.pair_scores = scored["score"].to_numpy(np.float64)[compared][order]
 
     def _weak(self, x: _Case, y: _Case) -> bool:
         """Return whether the compared pairs across two cases score below the link on average."""
@@ -170,8 +180,10 @@ def cluster_events(
             "score": score[usable],
         }
     ).sort_values(["score", "left", "right"], ascending=[False, True, True], kind="stable")
-    compared = pairs[~same & ~not_same] if "decision" in pairs else pairs
-    cases = _Cases(enc, block, compared[np.isfinite(compared["score"].to_numpy(np.float64))], options)
+    compared = np.isfinite(pairs["score"].to_numpy(np.float64))
+    if "decision" in pairs:
+        compared &= ~same & ~not_same
+    cases = _Cases(enc, block, pairs, compared, options)
     refused = []
     for left, right, value in links.itertuples(index=False):
         a, b = cases.find(left), cases.find(right)

@@ -60,6 +60,8 @@ EVIDENCE = ("place", "time", "category", "text", "people")
 HOUR = 3_600
 DIFFERENT_SITE = 7  # place level of paths parting at or above the site: never one incident
 POOLED = "*"  # the group of a table learnt over every group
+_PEOPLE_PART = 200_000  # pairs whose shared people are counted at a time
+_SCORE_PART = 1_000_000  # pairs scored at a time
 
 # time steps: doubling-ish from an hour to half a year (the default window); the last level is
 # a decided pair beyond the window
@@ -157,6 +159,15 @@ class Comparison:
     similarity: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     shared_people: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    def of_rows(self, rows: npt.NDArray[np.bool_]) -> Comparison:
+        """Return the comparison of the pairs of `rows` only."""
+        return Comparison(
+            {e: v[rows] for e, v in self.levels.items()},
+            {e: v[rows] for e, v in self.groups.items()},
+            self.similarity[rows],
+            self.shared_people[rows],
+        )
+
     @property
     def cannot(self) -> npt.NDArray[np.bool_]:
         """Return which pairs can never be one incident: none by evidence alone. Places that part
@@ -166,8 +177,15 @@ class Comparison:
 
 
 def _place_levels(enc: Encoded, left: Ints, right: Ints) -> npt.NDArray[np.int8]:
-    a, b = enc.path[left], enc.path[right]
-    shared = np.cumprod((a == b) & (a != 0), axis=1).sum(axis=1)
+    # the length of the known prefix both paths share, a path element at a time: gathering the
+    # whole paths of both sides took five 8-byte elements per side and pair
+    shared = np.zeros(len(left), dtype=np.int64)
+    agreeing = np.ones(len(left), dtype=bool)
+    for element in range(enc.path.shape[1]):
+        column = enc.path[:, element]
+        a = column[left]
+        agreeing &= (a == column[right]) & (a != 0)
+        shared += agreeing
     da, db = enc.depth[left].astype(np.int64), enc.depth[right].astype(np.int64)
     site = enc.site_depth
     finer = np.minimum(da, db)
@@ -215,32 +233,54 @@ def _shared_people(enc: Encoded, left: Ints, right: Ints) -> Ints:
     """Return how many resolved people each pair shares."""
     counts = np.diff(enc.person_start)
     has = (counts[left] > 0) & (counts[right] > 0)
-    rows = np.flatnonzero(has)
-    if not len(rows):
-        return np.zeros(len(left), dtype=np.int64)
-
-    # (pair, person) for both sides; a person on both sides of a pair appears twice
-    def expand(side: Ints) -> tuple[Ints, Ints]:
-        n = counts[side[rows]]
-        pair = np.repeat(rows, n)
-        start = np.repeat(enc.person_start[side[rows]], n)
-        offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        return pair, enc.person_code[start + offset]
-
-    pa_, ca = expand(left)
-    pb, cb = expand(right)
-    both = pd.DataFrame({"pair": np.r_[pa_, pb], "person": np.r_[ca, cb]})
-    twice = both[both.duplicated()]
     shared = np.zeros(len(left), dtype=np.int64)
-    np.add.at(shared, twice["pair"].to_numpy(), 1)
+    every = np.flatnonzero(has)
+    # a part of the pairs at a time: the (pair, person) rows of all of them at once cost more
+    # than the pairs themselves
+    for first in range(0, len(every), _PEOPLE_PART):
+        rows = every[first : first + _PEOPLE_PART]
+
+        # (pair, person) for both sides; a person on both sides of a pair appears twice
+        def expand(side: Ints, rows: Ints = rows) -> tuple[Ints, Ints]:
+            n = counts[side[rows]]
+            pair = np.repeat(rows, n)
+            start = np.repeat(enc.person_start[side[rows]], n)
+            offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            return pair, enc.person_code[start + offset]
+
+        pa_, ca = expand(left)
+        pb, cb = expand(right)
+        both = pd.DataFrame({"pair": np.r_[pa_, pb], "person": np.r_[ca, cb]})
+        twice = both[both.duplicated()]
+        np.add.at(shared, twice["pair"].to_numpy(), 1)
     return shared
 
 
-def _department_pairs(sources: npt.NDArray[np.object_], left: Ints, right: Ints) -> npt.NDArray[np.object_]:
-    """Return 'a|b' per pair, the two departments' names in sorted order."""
-    a, b = sources[left].astype(str), sources[right].astype(str)
-    first, second = np.where(a <= b, a, b), np.where(a <= b, b, a)
-    return np.char.add(np.char.add(first, "|"), second).astype(object)
+def _department_pairs(
+    sources: npt.NDArray[np.object_], left: Ints, right: Ints, close: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.object_]:
+    """Return 'a|b' per pair, the two departments' names in sorted order, with ' close' after it
+    for a close pair.
+
+    The few distinct labels are made once and every pair points at its label: a string per pair
+    cost about 70 bytes a pair, and the fixed-width text it was built from several times that.
+    """
+    names, codes = np.unique(np.asarray(sources).astype(str), return_inverse=True)  # sorted names
+    codes = codes.reshape(-1)  # numpy 2.0 kept the input's shape
+    count = len(names)
+    made: dict[str, str] = {}  # (a, b) and (b, a) share their label
+    labels = np.array(
+        [
+            made.setdefault(label, label)
+            for a in range(count)
+            for b in range(count)
+            for suffix in ("", " close")
+            for label in (f"{names[min(a, b)]}|{names[max(a, b)]}{suffix}",)
+        ],
+        dtype=object,
+    )
+    pair = (codes[left].astype(np.int64) * count + codes[right]) * 2 + close.astype(np.int64)
+    return labels[pair] if len(pair) else np.zeros(0, dtype=object)
 
 
 def compare_pairs(
@@ -259,20 +299,19 @@ def compare_pairs(
     known = (counts[left] > 0) & (counts[right] > 0)
     people = np.where(shared > 0, 1, np.where(known, 2, 0)).astype(np.int8)
     category = _category_levels(enc, left, right)
-    departments = _department_pairs(sources, left, right)
+    place = _place_levels(enc, left, right)
     levels = {
-        "place": _place_levels(enc, left, right),
+        "place": place,
         "time": _time_levels(enc, left, right, block),
         "category": category,
         "text": _text_levels(similarity, empty),
         "people": people,
     }
-    one = np.full(len(left), POOLED, dtype=object)
-    place = levels["place"]
-    close = np.where((place == 1) | (people == 1), " close", "").astype(object)
+    # one label for every pair: a read-only view of one element, not a pointer per pair
+    one = np.broadcast_to(np.asarray([POOLED], dtype=object), (len(left),))
     groups = {
         "place": one,
-        "time": departments + close,
+        "time": _department_pairs(sources, left, right, (place == 1) | (people == 1)),
         "category": one,
         "text": np.asarray(LEVEL_NAMES["category"], dtype=object)[category],
         "people": np.asarray(LEVEL_NAMES["place"], dtype=object)[place],
@@ -282,7 +321,30 @@ def compare_pairs(
 
 def score_pairs(comparison: Comparison, weights: EvidenceWeights) -> pd.DataFrame:
     """Return per pair the weight of each evidence (w_*), the score (log2 odds of one incident)
-    and whether the place forbids a link."""
+    and whether the place forbids a link.
+
+    Pairs are scored `_SCORE_PART` at a time (each pair's score is its own): the float64
+    intermediates of all pairs at once took several times the frame returned.
+    """
+    count = len(comparison.levels["place"])
+    if count <= _SCORE_PART:
+        return _score_part(comparison, weights)
+    parts = []
+    for first in range(0, count, _SCORE_PART):
+        part = slice(first, first + _SCORE_PART)
+        parts.append(
+            _score_part(
+                Comparison(
+                    {e: v[part] for e, v in comparison.levels.items()},
+                    {e: v[part] for e, v in comparison.groups.items()},
+                ),
+                weights,
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _score_part(comparison: Comparison, weights: EvidenceWeights) -> pd.DataFrame:
     columns: dict[str, npt.NDArray[np.float64]] = {}
     for evidence in EVIDENCE:
         if evidence != "time":

@@ -135,7 +135,7 @@ class _Table:
     """One evidence's pairs as (group, level) cells, with its distributions per group."""
 
     groups: list[str]
-    cell: npt.NDArray[np.int64]  # group * levels + level, per pair
+    cell: npt.NDArray[np.int32]  # group * levels + level, per pair (a few thousand cells at most)
     levels: int
     m: Floats  # (groups, levels): related pairs (for time: one incident, stated)
     u: Floats  # unrelated pairs
@@ -156,7 +156,7 @@ def _tables(comparison: Comparison, rows: npt.NDArray[np.bool_]) -> dict[str, _T
         codes, names = pd.factorize(pd.Series(comparison.groups[evidence][rows], dtype=object))
         groups = [str(g) for g in names] or [POOLED]
         levels = len(LEVEL_NAMES[evidence])
-        cell = codes.astype(np.int64) * levels + comparison.levels[evidence][rows].astype(np.int64)
+        cell = codes.astype(np.int32) * np.int32(levels) + comparison.levels[evidence][rows].astype(np.int32)
         flat = np.full((len(groups), levels), 1.0 / levels)
         table = _Table(groups, cell, levels, flat, flat.copy(), flat.copy())
         if evidence == "time":
@@ -323,6 +323,26 @@ def prior_weights() -> EvidenceWeights:
     return EvidenceWeights(tables, float(np.log2(PRIOR_RELATED / (1 - PRIOR_RELATED))), timing)
 
 
+def _patterns(
+    cells: list[npt.NDArray[np.int32]], sizes: list[int]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Return, per distinct pattern of cells (ordered as the rows of cells side by side sort), the
+    first pair showing it and how many do.
+
+    The cells are read as the digits of one integer (each table's cell count its base), so the
+    distinct patterns are found by sorting one int64 per pair; the stacked cells took five.
+    """
+    if float(np.prod(np.asarray(sizes, dtype=np.float64))) >= 2.0**62:  # no one integer holds them
+        _, first, count = np.unique(np.stack(cells, axis=1), axis=0, return_index=True, return_counts=True)
+        return first, count
+    code = np.zeros(len(cells[0]), dtype=np.int64)
+    for cell, size in zip(cells, sizes, strict=True):
+        code *= size
+        code += cell
+    _, first, count = np.unique(code, return_index=True, return_counts=True)
+    return first, count
+
+
 def estimate_weights(
     comparison: Comparison, used: npt.NDArray[np.bool_] | None = None, options: EstimateOptions | None = None
 ) -> EvidenceWeights:
@@ -334,9 +354,7 @@ def estimate_weights(
         return prior_weights()
     tables = _tables(comparison, rows)
     # pairs with the same cells in every table are alike: EM runs over distinct patterns
-    patterns, first, count = np.unique(
-        np.stack([t.cell for t in tables.values()], axis=1), axis=0, return_index=True, return_counts=True
-    )
+    first, count = _patterns([t.cell for t in tables.values()], [t.m.size for t in tables.values()])
     for table in tables.values():
         table.cell = table.cell[first]
     share = PRIOR_MATCH_SHARE if options.disputes else 1.0

@@ -102,10 +102,11 @@ class EventResolution:
 
 @dataclass(frozen=True, slots=True)
 class _Linked:
-    scored: pd.DataFrame  # left, right (row positions), rules, w_*, score, cannot, decision
+    scored: pd.DataFrame  # left, right (row positions), rules, w_*, score, cannot, decision: the
+    # pairs scoring at least the review band's lower end, or decided (the links table's)
     labels: Ints
     refused: pd.DataFrame
-    comparison: Comparison
+    comparison: Comparison  # of the pairs in `scored`
     weights: EvidenceWeights
 
 
@@ -140,12 +141,20 @@ def _link(
     if weights is None:
         weights = estimate_weights(comparison, pairs["rules"].to_numpy() > 0, options.estimate)
     scored = pd.concat([pairs.reset_index(drop=True), score_pairs(comparison, weights)], axis=1)
-    edges = scored[["left", "right", "score", "cannot", "decision"]]
+    del pairs
+    # only the pairs worth showing (`_links_table`) are kept past here, and their evidence
+    shown = (scored["score"].to_numpy() >= options.review_band[0]) | scored["decision"].notna().to_numpy()
+    comparison = comparison.of_rows(shown)
+    edges = scored  # clustering reads left, right, score, cannot and decision
     if ties is not None and len(ties):
         extra = ties[["left", "right"]].assign(score=np.inf, cannot=False, decision="tie")
-        edges = pd.concat([edges, extra], ignore_index=True)
+        columns = ["left", "right", "score", "cannot", "decision"]
+        edges = pd.concat([scored[columns], extra], ignore_index=True)
     clustering = cluster_events(enc, edges, options.block, options.cluster)
-    return _Linked(scored, clustering.labels, clustering.refused, comparison, weights)
+    del edges
+    return _Linked(
+        scored[shown].reset_index(drop=True), clustering.labels, clustering.refused, comparison, weights
+    )
 
 
 def _links_table(linked: _Linked, event_ids: npt.NDArray[np.object_], lower: float) -> pd.DataFrame:

@@ -117,9 +117,12 @@ def text_vectors(texts: Sequence[str], model: TextModel, clean: bool = True) -> 
 
 
 def text_similarity(
-    vectors: csr_matrix, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], chunk: int = 200_000
+    vectors: csr_matrix, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], chunk: int = 50_000
 ) -> npt.NDArray[np.float32]:
-    """Return the cosine similarity of each pair of rows (0 when either text is empty)."""
+    """Return the cosine similarity of each pair of rows (0 when either text is empty).
+
+    Pairs go `chunk` at a time: both sides' rows of a chunk are copied (about 1 KB a text).
+    """
     out = np.zeros(len(left), dtype=np.float32)
     for start in range(0, len(left), chunk):
         a = vectors[left[start : start + chunk]]

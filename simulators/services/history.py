@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +17,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 ROW = "_row"  # a version's position in the history, kept through snapshots
+_SNAPSHOTS_KEPT = 4  # clocks a history keeps its snapshot for (the systems ask at one or two)
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The records visible at one clock, ordered by (updated_at, record id) for stable paging."""
 
-    frame: pd.DataFrame  # latest visible version per record
+    frame: pd.DataFrame  # latest visible version per record: id, version, updated_at and ROW (the
+    # version's position in the history, where its content is), not a copy of every column
     updated: np.ndarray  # datetime64[s] of `frame`, for searchsorted
     ids: np.ndarray  # record ids of `frame`, object dtype
 
@@ -53,6 +54,8 @@ class ChannelHistory:
         self.frame = frame
         self.id_column = id_column
         self.late_rows = int((frame["_visible_at"] != frame["updated_at"]).sum())
+        # kept with the history (not in a module-wide cache), so they go when the history goes
+        self._snapshots: dict[pd.Timestamp, Snapshot] = {}
 
     @classmethod
     def read(cls, path: Path, id_column: str, **kwargs: object) -> ChannelHistory:
@@ -60,16 +63,22 @@ class ChannelHistory:
 
     def snapshot(self, clock: dt.datetime) -> Snapshot:
         """Return what the system shows at `clock`."""
-        return _snapshot(self, pd.Timestamp(clock).floor("s"))
+        moment = pd.Timestamp(clock).floor("s")
+        shown = self._snapshots.get(moment)
+        if shown is None:
+            if len(self._snapshots) >= _SNAPSHOTS_KEPT:
+                del self._snapshots[next(iter(self._snapshots))]  # the oldest clock asked for
+            shown = self._snapshots[moment] = _snapshot(self, moment)
+        return shown
 
     def first_and_last(self) -> tuple[dt.datetime, dt.datetime]:
         stamps = self.frame["updated_at"]
         return stamps.min().to_pydatetime(), stamps.max().to_pydatetime()
 
 
-@lru_cache(maxsize=16)
 def _snapshot(history: ChannelHistory, clock: pd.Timestamp) -> Snapshot:
-    shown = history.frame[history.frame["_visible_at"] <= clock]
+    columns = [history.id_column, "version", "updated_at", ROW]
+    shown = history.frame.loc[(history.frame["_visible_at"] <= clock).to_numpy(), columns]
     latest = shown.drop_duplicates(subset=[history.id_column], keep="last")
     latest = latest.sort_values(["updated_at", history.id_column], kind="stable").reset_index(drop=True)
     updated = latest["updated_at"].to_numpy(dtype="datetime64[s]")

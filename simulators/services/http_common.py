@@ -16,6 +16,8 @@ from starlette.responses import Response
 from simulators.services.faults import FaultPlan, HttpFault
 from simulators.services.history import ROW, ChannelHistory
 
+_RENDER_BATCH = 10_000  # rows turned into dicts at a time when rendering a history
+
 
 class Clock:
     """The simulated time a system answers at; tests and the runner move it."""
@@ -49,7 +51,13 @@ class RenderedHistory:
             if pa.types.is_timestamp(field.type):
                 stamps = pc.strftime(table.column(position), format="%Y-%m-%d %H:%M:%S")
                 table = table.set_column(position, field.name, stamps)
-        self.bodies = [orjson.dumps(render(row)) for row in table.to_pylist()]
+        # A batch at a time, so a big channel never has all its rows as dicts at once; each body is
+        # copied because orjson's bytes keep their whole write buffer (about 4 KB for a 0.5 KB row).
+        self.bodies = [
+            bytes(memoryview(orjson.dumps(render(row))))
+            for batch in table.to_batches(max_chunksize=_RENDER_BATCH)
+            for row in batch.to_pylist()
+        ]
 
     def page(self, rows: pd.DataFrame, drop_field: str | None = None) -> list[bytes]:
         """Return the JSON bytes of each row; `drop_field` removes a field from the first row

@@ -13,7 +13,8 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from proving.demo import create_demo_users, curl_line, example_requests, sign_in_line
+from proving.demo import create_demo_users, example_requests, sign_in_line
+from proving.demo_lines import curl_line
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from entity_resolution.events.block import BlockOptions, block_events, window_pairs
+from entity_resolution.events.block import BlockOptions, block_events, window_pair_parts, window_pairs
 from entity_resolution.events.prepare import encode_events, prepare_events
 from tests.entity_resolution.events.conftest import event, table
 
@@ -27,6 +27,24 @@ def test_window_pairs_finds_equal_keys_within_the_window() -> None:
     i, j = window_pairs(key, t, key, t, 10)
     found = sorted(zip(i.tolist(), j.tolist(), strict=True))
     assert found == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (3, 3)]
+
+
+def test_window_pairs_made_in_small_parts_are_the_same_pairs() -> None:
+    generator = np.random.default_rng(3)
+    key = generator.integers(-1, 6, 300)
+    t = generator.integers(0, 1_000, 300)
+    whole = sorted(zip(*(a.tolist() for a in window_pairs(key, t, key, t, 50)), strict=True))
+    parts = list(window_pair_parts(key, t, key, t, 50, size=7))
+    assert len(parts) > 10
+    found = sorted((i, j) for a, b in parts for i, j in zip(a.tolist(), b.tolist(), strict=True))
+    assert found == whole
+    brute = sorted(
+        (i, j)
+        for i in range(300)
+        for j in range(300)
+        if key[i] >= 0 and key[i] == key[j] and abs(int(t[i]) - int(t[j])) <= 50
+    )
+    assert found == brute
 
 
 def test_two_departments_at_one_site_are_candidates() -> None:

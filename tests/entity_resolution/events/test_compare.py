@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from entity_resolution.events.block import BlockOptions
-from entity_resolution.events.compare import LEVEL_NAMES, compare_pairs
+from entity_resolution.events.compare import LEVEL_NAMES, _department_pairs, compare_pairs
 from entity_resolution.events.prepare import encode_events, prepare_events
 from entity_resolution.events.text import fit_text_model, text_vectors
 from tests.entity_resolution.events.conftest import background, event, table
@@ -102,3 +102,19 @@ def test_category_text_and_people() -> None:
     )
     loose = levels(first, event("2", "grid", "other.unclassified", "2026-03-03 09:00", ROOM))
     assert (loose["category"], loose["text"], loose["people"]) == ("unclassified", "no text", "unknown")
+
+
+def test_department_pairs_name_each_pair_once_and_share_the_names() -> None:
+    sources = np.array(["police", "hotline", "grid", "hotline", "petitions"], dtype=object)
+    left = np.array([0, 1, 2, 3, 4, 1, 0], dtype=np.int64)
+    right = np.array([1, 3, 1, 2, 0, 1, 4], dtype=np.int64)
+    close = np.array([True, False, True, False, False, True, False])
+    groups = _department_pairs(sources, left, right, close)
+    expected = [
+        "|".join(sorted((str(sources[a]), str(sources[b])))) + (" close" if near else "")
+        for a, b, near in zip(left, right, close, strict=True)
+    ]
+    assert groups.tolist() == expected
+    # one string object per distinct label, not one per pair
+    assert len({id(g) for g in groups}) == len(set(expected))
+    assert _department_pairs(sources, left[:0], right[:0], close[:0]).shape == (0,)
