@@ -30,7 +30,16 @@ def _compared_columns(features: Path) -> pa.Table:
     numbers = table[MENTION].to_numpy()
     if not np.array_equal(numbers, np.arange(len(numbers))):
         raise ValueError(f"{features}: mentions are not numbered by their row")
-    return table.drop_columns([MENTION])
+    return _one_chunk(table.drop_columns([MENTION]))
+
+
+def _one_chunk(table: pa.Table) -> pa.Table:
+    """Return the table with each column in one chunk: a gather from a column of many chunks
+    concatenates them first (2.5 s against 0.6 s a batch at 10,000,000 mentions in 100 chunks).
+    Text past 32-bit offsets is widened to large_string."""
+    wide = [pa.types.is_string(column.type) and column.nbytes >= 2**31 for column in table.columns]
+    columns = [c.cast(pa.large_string()) if w else c for c, w in zip(table.columns, wide, strict=True)]
+    return pa.table([column.combine_chunks() for column in columns], names=table.column_names)
 
 
 def score_by_gathering(features: Path, pairs: Path, scorer: BatchScorer, path: Path, batch_rows: int) -> None:
