@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from entity_resolution.people import resolve_people
@@ -20,9 +21,9 @@ from entity_resolution.people.scale.batch import BatchScorer
 from entity_resolution.people.scale.blocking import write_candidate_pairs
 from entity_resolution.people.scale.engines import DuckDBEngine, EngineSettings
 from entity_resolution.people.scale.features import iter_rows, write_features
-from entity_resolution.people.scale.gather import score_by_gathering
+from entity_resolution.people.scale.gather import _compared_columns, score_by_gathering
 from entity_resolution.people.scale.run import train_on_sample
-from entity_resolution.people.scale.sql import offsets_sql, rule_query_sql
+from entity_resolution.people.scale.sql import COMPARED_COLUMNS, offsets_sql, rule_query_sql
 from entity_resolution.people.train import reference_model
 from normalize.id_number import make_id_number
 from proving.scores import pairwise_scores
@@ -154,3 +155,15 @@ def test_gathering_refuses_features_not_numbered_by_row(make_town: Town, tmp_pat
         score_by_gathering(
             tmp_path / "shuffled.parquet", tmp_path / "pairs.parquet", scorer, tmp_path / "s", 10
         )
+
+
+def test_the_compared_columns_are_gathered_from_one_chunk_each(make_town: Town, tmp_path: Path) -> None:
+    # written in batches of 16, the features file has many row groups: read whole, each column
+    # would be in as many chunks, and every gather would concatenate them first
+    mentions, _ = make_town(n=80, seed=10)
+    write_features(iter_rows(mentions, 16), tmp_path / "f.parquet", ResolveOptions().rules, PrepareOptions())
+    assert pq.ParquetFile(tmp_path / "f.parquet").metadata.num_row_groups > 1
+    compared = _compared_columns(tmp_path / "f.parquet")
+    assert {column.num_chunks for column in compared.columns} == {1}
+    expected = pd.read_parquet(tmp_path / "f.parquet", columns=list(COMPARED_COLUMNS))
+    pd.testing.assert_frame_equal(compared.to_pandas(), expected)
