@@ -22,9 +22,10 @@ __all__ = [
     "COMPARED_COLUMNS",
     "compare_input_sql",
     "close_ids_sql",
+    "doubtful_inside_sql",
     "edges_inside_sql",
+    "links_sql",
     "merged_pairs_sql",
-    "first_pass_edges_sql",
     "offsets_sql",
     "rule_pairs_sql",
     "rule_query_sql",
@@ -113,12 +114,18 @@ def compare_input_sql(pairs: str = "pairs") -> str:
     )
 
 
-def first_pass_edges_sql(link: float, doubt: float) -> str:
-    """Return the scored pairs clustering reads first: links (score >= link, no conflict), doubtful
-    pairs (score <= doubt) and pairs of two different valid ID numbers."""
+def links_sql(link: float) -> str:
+    """Return the scored pairs that join mentions into components: score >= link, no conflict."""
+    return f"SELECT left_row, right_row, score, conflict FROM scored WHERE score >= {link} AND NOT conflict"
+
+
+def doubtful_inside_sql(doubt: float) -> str:
+    """Return the doubtful pairs (score <= doubt) and the pairs of two different valid ID numbers
+    whose mentions the links put in one component (table `labels`: mention, label)."""
     return (
-        "SELECT left_row, right_row, score, conflict FROM scored "
-        f"WHERE (score >= {link} AND NOT conflict) OR score <= {doubt} OR conflict"
+        "SELECT s.left_row, s.right_row FROM scored s "
+        "JOIN labels a ON a.mention = s.left_row JOIN labels b ON b.mention = s.right_row "
+        f"WHERE (s.conflict OR s.score <= {doubt}) AND a.label = b.label"
     )
 
 
