@@ -5,7 +5,7 @@ to, and rebuilds the others pair by pair. Outside the rebuilt components only th
 inside them every scored pair does (weak pairs add to or take from the support of a merge). So
 the engine is asked three times: for the links (which tell the components), for the doubtful
 and conflicting pairs inside a component (which tell the components to rebuild), then for every
-pair inside the components to rebuild. Both fit
+pair inside the components to rebuild. Each fits
 in memory as arrays where the whole scored table would not.
 """
 
