@@ -39,6 +39,8 @@ __all__ = [
     "Clustering",
     "cluster_mentions",
     "components",
+    "rebuild_components",
+    "refused_table",
 ]
 
 Ints = npt.NDArray[np.int64]
@@ -239,18 +241,37 @@ def cluster_mentions(
     conflicted = conflicted_rows(labels, attrs, left[doubtful], right[doubtful])
     refused: list[tuple[int, int, float, str]] = []
     if conflicted.any():
-        inside = conflicted[left] & (labels[left] == labels[right])
         rows = np.flatnonzero(conflicted).astype(np.int64)
-        order = np.argsort(labels[rows], kind="stable")
-        rows, groups = rows[order], labels[rows[order]]
-        pair_groups = labels[left[inside]]
-        sub = pairs[inside].assign(_g=pair_groups).sort_values("_g", kind="stable")
-        by_group = dict(tuple(sub.groupby("_g", sort=True)))
-        for group, start, stop in _runs(groups):
-            group_pairs = by_group.get(group, pairs.iloc[:0])
-            _careful(rows[start:stop], group_pairs, attrs, options, labels, refused)
-    table = pd.DataFrame(refused, columns=["left", "right", "score", "reason"])
-    return Clustering(labels, table)
+        rebuild_components(labels, rows, pairs, attrs, options, refused)
+    return Clustering(labels, refused_table(refused))
+
+
+def refused_table(refused: list[tuple[int, int, float, str]]) -> pd.DataFrame:
+    """Return the refused links as `Clustering.refused` holds them."""
+    return pd.DataFrame(refused, columns=["left", "right", "score", "reason"])
+
+
+def rebuild_components(
+    labels: Ints,
+    rows: Ints,
+    pairs: pd.DataFrame,
+    attrs: Attributes,
+    options: ClusterOptions,
+    refused: list[tuple[int, int, float, str]],
+) -> None:
+    """Rebuild the components of `rows` (every row of each, labelled by `labels`) from the pairs
+    inside them, writing the new labels into `labels` and the refused links into `refused`."""
+    rebuilt = np.zeros(len(labels), dtype=bool)
+    rebuilt[rows] = True
+    left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
+    inside = rebuilt[left] & (labels[left] == labels[right])
+    order = np.argsort(labels[rows], kind="stable")
+    rows, groups = rows[order], labels[rows[order]]
+    sub = pairs[inside].assign(_g=labels[left[inside]]).sort_values("_g", kind="stable")
+    by_group = dict(tuple(sub.groupby("_g", sort=True)))
+    for group, start, stop in _runs(groups):
+        group_pairs = by_group.get(group, pairs.iloc[:0])
+        _careful(rows[start:stop], group_pairs, attrs, options, labels, refused)
 
 
 def _runs(groups: Ints) -> list[tuple[int, int, int]]:

@@ -1,12 +1,12 @@
 """Stage 4 at scale: the pandas path's clustering, fed only the scored pairs that can change it.
 
 `cluster.cluster_mentions` joins links into components, accepts the components nothing objects
-to, and rebuilds the others pair by pair. Outside the rebuilt components only the links matter;
-inside them every scored pair does (weak pairs add to or take from the support of a merge). So
-the engine is asked three times: for the links (which tell the components), for the doubtful
-and conflicting pairs inside a component (which tell the components to rebuild), then for every
-pair inside the components to rebuild. Each fits
-in memory as arrays where the whole scored table would not.
+to, and rebuilds the others pair by pair. Outside the rebuilt components only the links matter,
+and only for the components they make; inside them every scored pair does (weak pairs add to or
+take from the support of a merge). So the engine is asked for the links (which tell the
+components), for the doubtful and conflicting pairs inside a component (which tell the components
+to rebuild), then, a part of those components at a time, for every pair inside them. Each answer
+fits in memory as arrays where the whole scored table would not.
 """
 
 from __future__ import annotations
@@ -25,16 +25,19 @@ from entity_resolution.people.cluster import (
     CANNOT_IDS,
     Attributes,
     ClusterOptions,
-    cluster_mentions,
     components,
     conflicted_rows,
+    rebuild_components,
+    refused_table,
 )
 from entity_resolution.people.compare import level_index
 from entity_resolution.people.scale.engines import Engine
 from entity_resolution.people.scale.sql import close_ids_sql, doubtful_inside_sql, edges_inside_sql, links_sql
 from entity_resolution.people.train import MatchModel
 
-__all__ = ["cluster_at_scale", "mention_attributes"]
+__all__ = ["cluster_at_scale", "component_parts", "mention_attributes"]
+
+Ints = npt.NDArray[np.int64]
 
 
 def _edges(table: pa.Table) -> pd.DataFrame:
@@ -81,22 +84,37 @@ def cluster_options(model: MatchModel, options: ClusterOptions, unreliable_birth
 
 
 def cluster_at_scale(
-    count: int, engine: Engine, attrs: Attributes, options: ClusterOptions
+    count: int, engine: Engine, attrs: Attributes, options: ClusterOptions, part_mentions: int = 1_000_000
 ) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
-    """Return the cluster label of each of `count` mentions and the refused links (table `scored`)."""
-    links = _edges(engine.to_arrow(links_sql(options.link)))
-    labels = components(count, links["left"].to_numpy(), links["right"].to_numpy())
+    """Return the cluster label of each of `count` mentions and the refused links (table `scored`).
+
+    The components to rebuild are rebuilt a part of about `part_mentions` mentions at a time, each
+    part's pairs fetched on their own: all of them at once held tens of millions of pairs.
+    """
+    links = engine.to_arrow(links_sql(options.link))
+    labels = components(count, _column(links, "left_row"), _column(links, "right_row"))
+    del links  # the components are all clustering needs of the links outside the parts rebuilt
     # only doubtful pairs inside one component can ask for it to be rebuilt; fetching them all
     # held most of the scored pairs (237 million at 10,000,000 mentions: past 24 GB)
     engine.register_arrow("labels", pa.table({"mention": np.arange(count, dtype=np.int64), "label": labels}))
     doubtful = engine.to_arrow(doubtful_inside_sql(max(options.doubt, options.cannot)))
-    left, right = (doubtful[c].to_numpy().astype(np.int64) for c in ("left_row", "right_row"))
-    rebuild = conflicted_rows(labels, attrs, left, right)
-    if rebuild.any():
-        rows = np.flatnonzero(rebuild).astype(np.int64)
+    rebuild = conflicted_rows(labels, attrs, _column(doubtful, "left_row"), _column(doubtful, "right_row"))
+    del doubtful
+    refused: list[tuple[int, int, float, str]] = []
+    for rows in component_parts(labels, np.flatnonzero(rebuild).astype(np.int64), part_mentions):
         engine.register_arrow("rebuild", pa.table({"mention": rows, "label": labels[rows]}))
-        inside = _edges(engine.to_arrow(edges_inside_sql()))
-        links = pd.concat([links, inside], ignore_index=True).drop_duplicates(["left", "right"])
-        links = links.sort_values(["left", "right"], kind="stable", ignore_index=True)
-    clustering = cluster_mentions(count, links, attrs, options)
-    return clustering.labels, clustering.refused
+        rebuild_components(labels, rows, _edges(engine.to_arrow(edges_inside_sql())), attrs, options, refused)
+    return labels, refused_table(refused)
+
+
+def component_parts(labels: Ints, rows: Ints, size: int) -> list[Ints]:
+    """Split `rows` into parts of whole components (by `labels`): about `size` rows, or one component."""
+    rows = rows[np.argsort(labels[rows], kind="stable")]
+    groups = labels[rows]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(rows) else np.zeros(0, np.int64)
+    cuts = starts[np.unique(np.searchsorted(starts, np.arange(size, len(rows), size), side="right") - 1)]
+    return [part for part in np.split(rows, cuts[cuts > 0]) if len(part)]
+
+
+def _column(table: pa.Table, name: str) -> Ints:
+    return np.asarray(table[name].to_numpy(), dtype=np.int64)

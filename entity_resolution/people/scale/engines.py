@@ -35,6 +35,9 @@ class EngineSettings:
     batch_rows: int = 100_000
     # candidate pairs are deduplicated in ranges of this many left mentions, each within memory
     pair_part_mentions: int = 2_000_000
+    # components are rebuilt pair by pair in parts of about this many mentions, each part's pairs
+    # fetched on their own
+    cluster_part_mentions: int = 1_000_000
 
 
 class Engine(Protocol):

@@ -131,7 +131,11 @@ def resolve_at_scale(
         lap("compare")
         attrs = mention_attributes(features, db)
         labels, refused = cluster_at_scale(
-            count, db, attrs, cluster_options(model, settings.cluster, settings.unreliable_births)
+            count,
+            db,
+            attrs,
+            cluster_options(model, settings.cluster, settings.unreliable_births),
+            options.engine.cluster_part_mentions,
         )
         counts = {"mentions": count, **_pair_counts(db, settings.cluster.link)}
         lap("cluster")

@@ -115,8 +115,9 @@ def compare_input_sql(pairs: str = "pairs") -> str:
 
 
 def links_sql(link: float) -> str:
-    """Return the scored pairs that join mentions into components: score >= link, no conflict."""
-    return f"SELECT left_row, right_row, score, conflict FROM scored WHERE score >= {link} AND NOT conflict"
+    """Return the two mentions of each scored pair that joins them into a component: score >= link,
+    no conflict."""
+    return f"SELECT left_row, right_row FROM scored WHERE score >= {link} AND NOT conflict"
 
 
 def doubtful_inside_sql(doubt: float) -> str:

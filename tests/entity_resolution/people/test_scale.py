@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -19,6 +20,7 @@ from entity_resolution.people.resolve import ResolveOptions
 from entity_resolution.people.scale import ScaleOptions, resolve_at_scale
 from entity_resolution.people.scale.batch import BatchScorer
 from entity_resolution.people.scale.blocking import write_candidate_pairs
+from entity_resolution.people.scale.clustering import component_parts
 from entity_resolution.people.scale.engines import DuckDBEngine, EngineSettings
 from entity_resolution.people.scale.features import iter_rows, write_features
 from entity_resolution.people.scale.gather import _compared_columns, score_by_gathering
@@ -118,6 +120,26 @@ def test_duckdb_resolves_as_pandas_does(make_town: Town, tmp_path: Path) -> None
     assert len(merged) == len(mentions)
     assert (merged["person_id"] == merged["person_id_scale"]).all()
     assert same_clusters(expected.assignments, got.assignments) == 1.0
+
+
+def test_components_rebuilt_in_small_parts_give_the_same_people(make_town: Town, tmp_path: Path) -> None:
+    mentions = crowded_town(make_town)
+    expected = resolve_people(mentions, options=ResolveOptions(at="2026-12-01"))
+    options = ScaleOptions(ResolveOptions(at="2026-12-01"), EngineSettings(cluster_part_mentions=3))
+    got = resolve_at_scale(iter_rows(mentions, 100), tmp_path, "duckdb", options)
+    assert got.counts["refused"] > 0
+    merged = expected.assignments.merge(got.assignments, on="record_id", suffixes=("", "_scale"))
+    assert (merged["person_id"] == merged["person_id_scale"]).all()
+
+
+def test_component_parts_hold_whole_components_of_about_the_size() -> None:
+    labels = np.array([0, 0, 2, 3, 0, 3, 6, 7, 7, 9, 7, 7], dtype=np.int64)
+    rows = np.array([11, 0, 1, 3, 4, 5, 7, 8, 10], dtype=np.int64)
+    parts = component_parts(labels, rows, 2)
+    assert sorted(np.concatenate(parts).tolist()) == sorted(rows.tolist())
+    assert [sorted(labels[p].tolist()) for p in parts] == [[0, 0, 0], [3, 3], [7, 7, 7, 7]]
+    assert component_parts(labels, rows[:0], 2) == []
+    assert len(component_parts(labels, rows, 100)) == 1
 
 
 def test_a_model_fitted_on_a_sample_still_resolves_well(make_town: Town, tmp_path: Path) -> None:
