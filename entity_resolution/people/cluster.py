@@ -197,9 +197,24 @@ class _CarefulUnion:
             into[0], into[1], into[2] = into[0] + theirs[0], min(into[1], theirs[1]), max(into[2], theirs[2])
 
 
+@dataclass(frozen=True, slots=True)
+class _Pairs:
+    """Scored pairs as arrays: one component's, in the order they were given."""
+
+    left: Ints
+    right: Ints
+    score: npt.NDArray[np.float64]
+    cannot: npt.NDArray[np.int8]
+
+    def rows(self, start: int, stop: int) -> _Pairs:
+        return _Pairs(
+            self.left[start:stop], self.right[start:stop], self.score[start:stop], self.cannot[start:stop]
+        )
+
+
 def _careful(
     rows: Ints,
-    pairs: pd.DataFrame,
+    pairs: _Pairs,
     attrs: Attributes,
     options: ClusterOptions,
     labels: Ints,
@@ -207,17 +222,19 @@ def _careful(
 ) -> None:
     """Rebuild the clusters of `rows` (whole components) from their pairs, writing into `labels`."""
     uf = _CarefulUnion(rows, attrs, options)
-    for a, b, s, h in pairs[["left", "right", "score", "cannot"]].itertuples(index=False):
-        uf.add_pair(int(a), int(b), float(s), int(h))
-    links = pairs[(pairs["score"] >= options.link) & (pairs["cannot"] == 0)]
-    links = links.sort_values(["score", "left", "right"], ascending=[False, True, True])
-    for a, b, s in links[["left", "right", "score"]].itertuples(index=False):
-        ra, rb = uf.find(int(a)), uf.find(int(b))
+    every = (pairs.left.tolist(), pairs.right.tolist(), pairs.score.tolist(), pairs.cannot.tolist())
+    for a, b, s, h in zip(*every, strict=True):
+        uf.add_pair(a, b, s, h)
+    link = (pairs.score >= options.link) & (pairs.cannot == 0)
+    left, right, score = pairs.left[link], pairs.right[link], pairs.score[link]
+    order = np.lexsort((right, left, -score))  # strongest first, then by rows
+    for a, b, s in zip(left[order].tolist(), right[order].tolist(), score[order].tolist(), strict=True):
+        ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
             continue
-        why = "" if s == np.inf else uf.refusal(ra, rb, float(s))
+        why = "" if s == np.inf else uf.refusal(ra, rb, s)
         if why:
-            refused.append((int(a), int(b), float(s), why))
+            refused.append((a, b, s, why))
         else:
             uf.union(ra, rb)
     for cluster in uf.clusters.values():
@@ -264,14 +281,21 @@ def rebuild_components(
     rebuilt = np.zeros(len(labels), dtype=bool)
     rebuilt[rows] = True
     left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
-    inside = rebuilt[left] & (labels[left] == labels[right])
-    order = np.argsort(labels[rows], kind="stable")
-    rows, groups = rows[order], labels[rows[order]]
-    sub = pairs[inside].assign(_g=labels[left[inside]]).sort_values("_g", kind="stable")
-    by_group = dict(tuple(sub.groupby("_g", sort=True)))
-    for group, start, stop in _runs(groups):
-        group_pairs = by_group.get(group, pairs.iloc[:0])
-        _careful(rows[start:stop], group_pairs, attrs, options, labels, refused)
+    inside = np.flatnonzero(rebuilt[left] & (labels[left] == labels[right]))
+    inside = inside[np.argsort(labels[left[inside]], kind="stable")]  # by component, in input order
+    grouped = _Pairs(
+        left[inside],
+        right[inside],
+        pairs["score"].to_numpy(np.float64)[inside],
+        pairs["cannot"].to_numpy(np.int8)[inside],
+    )
+    pair_groups = labels[grouped.left]
+    rows = rows[np.argsort(labels[rows], kind="stable")]
+    runs = _runs(labels[rows])
+    firsts = np.searchsorted(pair_groups, [group for group, _, _ in runs], side="left")
+    lasts = np.searchsorted(pair_groups, [group for group, _, _ in runs], side="right")
+    for (_, start, stop), first, last in zip(runs, firsts.tolist(), lasts.tolist(), strict=True):
+        _careful(rows[start:stop], grouped.rows(first, last), attrs, options, labels, refused)
 
 
 def _runs(groups: Ints) -> list[tuple[int, int, int]]:

@@ -11,6 +11,7 @@ fits in memory as arrays where the whole scored table would not.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from entity_resolution.people.train import MatchModel
 __all__ = ["cluster_at_scale", "component_parts", "mention_attributes"]
 
 Ints = npt.NDArray[np.int64]
+log = logging.getLogger(__name__)
 
 
 def _edges(table: pa.Table) -> pd.DataFrame:
@@ -93,17 +95,23 @@ def cluster_at_scale(
     """
     links = engine.to_arrow(links_sql(options.link))
     labels = components(count, _column(links, "left_row"), _column(links, "right_row"))
+    log.info("clustering: %d links make %d components", len(links), len(np.unique(labels)))
     del links  # the components are all clustering needs of the links outside the parts rebuilt
     # only doubtful pairs inside one component can ask for it to be rebuilt; fetching them all
     # held most of the scored pairs (237 million at 10,000,000 mentions: past 24 GB)
     engine.register_arrow("labels", pa.table({"mention": np.arange(count, dtype=np.int64), "label": labels}))
     doubtful = engine.to_arrow(doubtful_inside_sql(max(options.doubt, options.cannot)))
     rebuild = conflicted_rows(labels, attrs, _column(doubtful, "left_row"), _column(doubtful, "right_row"))
+    log.info("clustering: %d doubtful or conflicting pairs inside a component", len(doubtful))
     del doubtful
     refused: list[tuple[int, int, float, str]] = []
-    for rows in component_parts(labels, np.flatnonzero(rebuild).astype(np.int64), part_mentions):
+    parts = component_parts(labels, np.flatnonzero(rebuild).astype(np.int64), part_mentions)
+    log.info("clustering: %d mentions in components to rebuild, in %d parts", rebuild.sum(), len(parts))
+    for number, rows in enumerate(parts, 1):
         engine.register_arrow("rebuild", pa.table({"mention": rows, "label": labels[rows]}))
-        rebuild_components(labels, rows, _edges(engine.to_arrow(edges_inside_sql())), attrs, options, refused)
+        edges = _edges(engine.to_arrow(edges_inside_sql()))
+        rebuild_components(labels, rows, edges, attrs, options, refused)
+        log.info("clustering: part %d of %d rebuilt (%d pairs)", number, len(parts), len(edges))
     return labels, refused_table(refused)
 
 
