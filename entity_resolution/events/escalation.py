@@ -141,6 +141,8 @@ def case_keys(events: pd.DataFrame, options: EscalationOptions) -> pd.DataFrame:
 
 def recurrences(keys: pd.DataFrame, cases: pd.Index | None, options: EscalationOptions) -> pd.Series:
     """Return the 'recurrence: ...' reason of every case (of `cases`, or all) that recurs an earlier one."""
+    if cases is not None:  # only keys a case of `cases` holds can tie it to an earlier case
+        keys = keys[keys["key"].isin(keys.loc[keys["case_id"].isin(cases), "key"]).to_numpy()]
     if not len(keys):
         return pd.Series(dtype=object)
     code = pd.factorize(keys["kind"] + "\x1f" + keys["key"].astype(str))[0].astype(np.int64)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from entity_resolution.events import EscalationOptions, EventOptions, resolve_events
-from entity_resolution.events.escalation import longest_climb
+from entity_resolution.events.escalation import longest_climb, recurrences
 from tests.entity_resolution.events.conftest import background, event, table
 
 LEAK = "neighbour_dispute.water_leak"
@@ -113,3 +113,27 @@ def test_escalation_settings_change_the_signal() -> None:
     options = EscalationOptions(climb_rungs=5)
     resolved = resolve_events(table(*staged(), *background()), options=EventOptions(escalation=options))
     assert not case_row(resolved, "hotline:RX0101")["escalating"]
+
+
+def test_recurrences_of_some_cases_are_those_found_among_all_cases() -> None:
+    again = [
+        event("0301", "hotline", LEAK, "2026-05-10 08:00", ROOM, ("P-a",), "邻居家水管破裂渗水到楼下"),
+        event(
+            "0501",
+            "hotline",
+            "public_order.fight",
+            "2026-04-30 21:00",
+            "500106/江南丽景/5/1/302",
+            ("P-c",),
+            "又与邻居打架",
+        ),
+    ]
+    events = table(*staged(), *prompt(), *again, *background())
+    resolved = resolve_events(events)
+    keys = resolved.case_keys
+    every = recurrences(keys, None, EscalationOptions())
+    assert len(every) >= 2  # both the leak and the fight recur
+    for case_id in pd.unique(keys["case_id"]):
+        some = recurrences(keys, pd.Index([case_id]), EscalationOptions())
+        assert some.to_dict() == every.reindex(some.index).to_dict()
+        assert (case_id in every.index) == (case_id in some.index)
