@@ -144,9 +144,11 @@ def resolve_at_scale(
     record_ids = pq.read_table(features, columns=["record_id"])["record_id"].to_numpy(zero_copy_only=False)
     clusters = pd.DataFrame({"record_id": record_ids, "cluster": labels})
     ids = assign_stable_ids(clusters, None, PERSON_PREFIX, settings.at)
-    assignments = clusters[["record_id"]].merge(  # in input order, as the pandas path writes them
-        ids.assignments.rename(columns={"entity_id": "person_id"}), on="record_id", how="left"
-    )
+    # in input order, as the pandas path writes them (a merge on ten million record ids took 240 s,
+    # looking them up in an index of the assignments 11 s)
+    where = pd.Index(ids.assignments["record_id"]).get_indexer(record_ids)
+    person_ids = ids.assignments["entity_id"].to_numpy()[where]
+    assignments = pd.DataFrame({"record_id": record_ids, "person_id": person_ids})
     counts.update({"people": int(assignments["person_id"].nunique()), "refused": len(refused)})
     lap("identify")
     return ScaleResult(assignments, model, counts, seconds)
