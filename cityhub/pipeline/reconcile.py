@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.case_changes import corefer_changes
 from cityhub.pipeline.fusion import replay_increment
 from cityhub.pipeline.fusion_state import (
     RECONCILE_MARK,
@@ -40,9 +41,15 @@ from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import CASE_HANDLING_COLUMNS, case_handling, event_deadlines
 from entity_resolution.events.reconcile import relearn_cases
 from entity_resolution.events.resolve import EventOptions, EventResolution
+from entity_resolution.identity import changes_between
 from entity_resolution.people.reconcile import reresolve_blocks
 
 __all__ = ["reconcile"]
+
+
+def _ids(prepared: pd.DataFrame) -> pd.DataFrame:
+    """Return the people's prepared mentions as (record_id, entity_id)."""
+    return prepared[["record_id", "person_id"]].rename(columns={"person_id": "entity_id"})
 
 
 def _moved_mentions(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -170,8 +177,16 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
         )
     resolutions = Resolutions(people, state.resolutions.places, events)
     changes, cases = _changes(state, resolutions, mentions, at)
+    # the re-resolved blocks know no cases: the merges of the cases their people are in are made again
+    assigned = events.assignments
+    checked = cases | set(assigned.loc[assigned["event_id"].isin(mentions.events), "case_id"])
+    found = corefer_changes(resolutions, state.tables, changes, checked, decisions, options, at)
+    resolutions, changes = found.resolutions, found.changes
+    people_changes = changes_between(
+        _ids(state.resolutions.people.prepared), _ids(resolutions.people.prepared), at
+    )
     id_changes = pd.concat(
-        [people.id_changes.assign(entity="person"), events.id_changes.assign(entity="case")],
+        [people_changes.assign(entity="person"), events.id_changes.assign(entity="case")],
         ignore_index=True,
     )
     counts, tables = apply_changes(warehouse, state.tables, changes, id_changes, at, state.mark)
@@ -182,7 +197,7 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
         {
             "reconciled people": len(touched_people),
             "reconciled cases": len(state.touched.get("case", set())),
-            "person merges and splits": len(people.id_changes),
+            "person merges and splits": len(people_changes),
             "case merges and splits": len(events.id_changes),
             "cases changed": len(cases),
         }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cityhub.pipeline.case_people import case_mentions, corefer_run
 from entity_resolution.events import EVENT_COLUMNS
 from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import (
@@ -247,7 +248,18 @@ def resolve_with_state(
         options=EventOptions(at=at),
         closings=closings_of(events),
     )
-    events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
+    case_of = cases.assignments.set_index("event_id")["case_id"]
+    events["case_id"] = events["event_id"].map(case_of)
+    # the cases known, mentions of one case that sound the same may make one person
+    people, cases = corefer_run(
+        people,
+        cases,
+        case_mentions(mentions["key"], mentions["event_id"], case_of),
+        previous.people,
+        person_decisions,
+        people_options,
+    )
+    mentions["person_id"] = mentions["key"].map(people.assignments.set_index("record_id")["person_id"])
     case_rows = case_handling(cases.cases, events, at)
     events = event_deadlines(events, case_rows, at)
 
