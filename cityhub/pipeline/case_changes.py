@@ -57,9 +57,11 @@ def corefer_changes(
     decisions: pd.DataFrame | None,
     options: ResolveOptions,
     at: dt.datetime,
+    before: pd.DataFrame | None = None,
 ) -> CaseMerges:
     """Return the resolutions and the resolved rows to replace once the people of `cases` that sound
-    the same in one case are merged (`tables` are the resolved tables `changes` apply to)."""
+    the same in one case are merged (`tables` are the resolved tables `changes` apply to; `before`,
+    record_id -> person_id, where the run started from: see `merge_people`)."""
     none = CaseMerges(resolutions, changes, resolutions.people.id_changes.iloc[0:0], set())
     if not cases:
         return none
@@ -75,7 +77,7 @@ def corefer_changes(
     merges = case_coreference(people, of_cases, decisions, options)
     if not len(merges):
         return none
-    merged = merge_people(people, merges, at)
+    merged = merge_people(people, merges, at, before)
     into = renamed_people(people, merged)
     events = with_people_renamed(resolutions.events, into)
     after = Resolutions(merged, resolutions.places, events)

@@ -180,7 +180,8 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
     # the re-resolved blocks know no cases: the merges of the cases their people are in are made again
     assigned = events.assignments
     checked = cases | set(assigned.loc[assigned["event_id"].isin(mentions.events), "case_id"])
-    found = corefer_changes(resolutions, state.tables, changes, checked, decisions, options, at)
+    before = state.resolutions.people.prepared[["record_id", "person_id"]]
+    found = corefer_changes(resolutions, state.tables, changes, checked, decisions, options, at, before)
     resolutions, changes = found.resolutions, found.changes
     people_changes = changes_between(
         _ids(state.resolutions.people.prepared), _ids(resolutions.people.prepared), at

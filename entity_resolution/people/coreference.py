@@ -179,7 +179,7 @@ def case_coreference(
 
 def merged_ids(merges: pd.DataFrame, sizes: pd.Series) -> pd.Series:
     """Return, for every person a merge removes, the person it joins: of each group of people merged
-    together, the one with the most mentions (`sizes`, by person ID; ties: the smaller ID)."""
+    together, the one with the most votes (`sizes`, by person ID; ties: the smaller ID)."""
     if not len(merges):
         return pd.Series(dtype=object)
     ids, codes = np.unique(
@@ -221,14 +221,28 @@ def _renamed(resolution: PeopleResolution, into: pd.Series, prepared_ids: np.nda
 
 
 def merge_people(
-    resolution: PeopleResolution, merges: pd.DataFrame, at: dt.datetime | str | None = None
+    resolution: PeopleResolution,
+    merges: pd.DataFrame,
+    at: dt.datetime | str | None = None,
+    before: pd.DataFrame | None = None,
 ) -> PeopleResolution:
-    """Return the resolution with the merges applied, the person with more mentions keeping its ID;
-    its `id_changes` are the merges (kind 'merge', records: the mentions that moved)."""
+    """Return the resolution with the merges applied; its `id_changes` are the merges (kind 'merge',
+    records: the mentions that moved).
+
+    Of each group of people merged together, the one most of the group's mentions belonged to keeps
+    its ID: by their person now, or by `before` (record_id, person_id: where a run started from, so a
+    person split and merged back within one run keeps the ID it had); ties go to the smaller ID.
+    """
     ids = resolution.prepared["person_id"]
-    involved = set(merges["left_person"]) | set(merges["right_person"])
-    sizes = ids[ids.isin(involved)].value_counts()
-    into = merged_ids(merges, sizes)
+    involved = ids.isin(set(merges["left_person"]) | set(merges["right_person"])).to_numpy()
+    sizes = ids[involved].value_counts()
+    votes = sizes
+    if before is not None:
+        records = resolution.prepared.loc[involved, "record_id"]
+        position = pd.Index(before["record_id"]).get_indexer(records)
+        earlier = pd.Series(before["person_id"].to_numpy(dtype=object)[position[position >= 0]])
+        votes = earlier[earlier.isin(sizes.index)].value_counts().reindex(sizes.index, fill_value=0)
+    into = merged_ids(merges, votes)
     changes = pd.DataFrame(
         {
             "old_id": into.index.to_numpy(dtype=object),
