@@ -4,6 +4,7 @@
     truth = fused_truth(city, tables)                   # each fused person mention's true person
     people_scores(tables, truth)                        # pairwise precision / recall / F1
     same_case_pairs(tables, truth)                      # mention pairs one case holds, same name sound
+    joined_pairs(plain_people(mentions), tables, truth) # the pairs the cases joined, and how many right
 
 A fused mention is `source:mention_id` as the connectors number it; the simulator's truth numbers a
 grid record's people with the grid worker among them, the connector numbers the parties alone, so a
@@ -20,7 +21,7 @@ import pandas as pd
 from normalize.names import clean_name, phonetic_key
 from proving.scores import pairwise_scores
 
-__all__ = ["fused_truth", "joined_pairs", "people_scores", "same_case_pairs"]
+__all__ = ["fused_truth", "joined_pairs", "people_scores", "plain_people", "same_case_pairs"]
 
 
 def fused_truth(city: Path | str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -100,12 +101,26 @@ def _missed_pairs(tables: dict[str, pd.DataFrame], truth: pd.DataFrame) -> int:
     return _pair_count(joined.groupby("cluster_true").size().to_numpy()) - together
 
 
+def plain_people(person_mentions: pd.DataFrame) -> pd.DataFrame:
+    """Return (record_id, cluster): the people resolution alone of the fused snapshot's person
+    mentions, before any case is known (what the hub made of them without case co-reference)."""
+    from cityhub.pipeline.resolve_tables import STAFF_ROLES
+    from cityhub.resolve_files import people_options
+    from entity_resolution.people import resolve_people
+
+    mentions = person_mentions[~person_mentions["role"].isin(STAFF_ROLES)]
+    columns = ["record_id", "source", "name", "id_number", "phone", "birth_date", "gender", "address"]
+    frame = mentions.assign(record_id=mentions["source"] + ":" + mentions["mention_id"])[columns]
+    people = resolve_people(frame, options=people_options()).assignments
+    return people.rename(columns={"person_id": "cluster"})[["record_id", "cluster"]]
+
+
 def joined_pairs(
-    before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame], truth: pd.DataFrame
+    before: pd.DataFrame, after: dict[str, pd.DataFrame], truth: pd.DataFrame
 ) -> dict[str, float]:
-    """Return the mention pairs one person in `after` that were two in `before`, and how many of
-    them are one true person."""
-    old, new = _hub_people(before), _hub_people(after)
+    """Return the mention pairs one person in `after` (resolved tables) that were two in `before`
+    (record_id, cluster), and how many of them are one true person."""
+    old, new = before, _hub_people(after)
     joined = new.merge(old, on="record_id", suffixes=("_new", "_old")).merge(truth, on="record_id")
     pairs = joined.merge(joined, on="cluster_new", suffixes=("_a", "_b"))
     pairs = pairs[

@@ -27,6 +27,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from entity_resolution.identity import assign_stable_ids
@@ -126,6 +127,19 @@ def _edges(
     )
 
 
+def _id_families(local: pd.DataFrame, ids: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """Return each row's ID number code, the ID numbers one person already holds counted as one (the
+    resolution accepted them: a slip of the keyboard), as the clustering counts them."""
+    known = ids >= 0
+    if not known.any():
+        return ids
+    held = pd.DataFrame({"person": local["person_id"].to_numpy(dtype=object)[known], "id": ids[known]})
+    held = held.drop_duplicates()
+    first = held.groupby("person")["id"].transform("min").to_numpy(np.int64)
+    family = components(int(ids.max()) + 1, first, held["id"].to_numpy(np.int64))
+    return np.where(known, family[np.maximum(ids, 0)], -1).astype(np.int32)
+
+
 def case_coreference(
     resolution: PeopleResolution,
     mentions: pd.DataFrame,
@@ -163,7 +177,7 @@ def case_coreference(
     labels = components(
         len(local), edges["left"].to_numpy(np.int64)[joins], edges["right"].to_numpy(np.int64)[joins]
     )
-    attrs = Attributes(enc.codes["id18"], enc.birth, enc.gender)
+    attrs = Attributes(_id_families(local, enc.codes["id18"]), enc.birth, enc.gender)
     rebuild_components(labels, np.arange(len(local), dtype=np.int64), edges, attrs, cluster, [])
     merged = labels[left] == labels[right]
     return pd.DataFrame(
