@@ -13,10 +13,12 @@ then make one person, when
 - the mentions' own pair score is not strongly negative (above the clustering's `cannot`);
 - the two people pass the clustering's own merge checks for a weak link (`cluster.rebuild_components`):
   not two valid ID numbers, not two genders, no far-apart birth dates (where births are reliable),
-  no human not_same decision between them.
+  no human not_same decision between them. ID numbers a slip apart count as two here: a person
+  holding two already may be two people the pair scores joined, and adding to it on the name's
+  sound alone joined wrong mentions in the simulated city.
 
 `case_coreference` finds the merges; `merge_people` applies them to a resolution a batch was linked
-into (the person with more mentions keeps its ID), `merge_people_anew` to a whole run's resolution
+into (the ID most of the merged mentions had keeps), `merge_people_anew` to a whole run's resolution
 (stable IDs against the previous run's, as `resolve_people` assigns them). All pure: tables in,
 tables out.
 """
@@ -27,7 +29,6 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from entity_resolution.identity import assign_stable_ids
@@ -127,19 +128,6 @@ def _edges(
     )
 
 
-def _id_families(local: pd.DataFrame, ids: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
-    """Return each row's ID number code, the ID numbers one person already holds counted as one (the
-    resolution accepted them: a slip of the keyboard), as the clustering counts them."""
-    known = ids >= 0
-    if not known.any():
-        return ids
-    held = pd.DataFrame({"person": local["person_id"].to_numpy(dtype=object)[known], "id": ids[known]})
-    held = held.drop_duplicates()
-    first = held.groupby("person")["id"].transform("min").to_numpy(np.int64)
-    family = components(int(ids.max()) + 1, first, held["id"].to_numpy(np.int64))
-    return np.where(known, family[np.maximum(ids, 0)], -1).astype(np.int32)
-
-
 def case_coreference(
     resolution: PeopleResolution,
     mentions: pd.DataFrame,
@@ -177,7 +165,9 @@ def case_coreference(
     labels = components(
         len(local), edges["left"].to_numpy(np.int64)[joins], edges["right"].to_numpy(np.int64)[joins]
     )
-    attrs = Attributes(_id_families(local, enc.codes["id18"]), enc.birth, enc.gender)
+    # raw ID codes: a person already holding two valid ID numbers (a slip, or two people the scores
+    # joined) takes no merge on the name's sound alone
+    attrs = Attributes(enc.codes["id18"], enc.birth, enc.gender)
     rebuild_components(labels, np.arange(len(local), dtype=np.int64), edges, attrs, cluster, [])
     merged = labels[left] == labels[right]
     return pd.DataFrame(
