@@ -2,8 +2,9 @@
 same make one person (`entity_resolution.people.coreference`).
 
 People are resolved before cases, so the merges come after: the people resolution is merged (stable
-IDs against the previous run, so a person merged last run keeps its ID), and the events' people and
-the cases' people keys (what a later batch is linked on and recurrence compares) follow.
+IDs against the previous run, so a person merged last run keeps its ID) and the run groups the
+events into cases again with the merged people, as a later batch's events are linked to them. In an
+increment the events' people and the cases' people keys follow the merges (`with_people_renamed`).
 """
 
 from __future__ import annotations
@@ -61,16 +62,15 @@ def with_people_renamed(events: EventResolution, into: pd.Series) -> EventResolu
 
 def corefer_run(
     people: PeopleResolution,
-    events: EventResolution,
     mentions: pd.DataFrame,
     previous: pd.DataFrame | None,
     decisions: pd.DataFrame | None,
     options: ResolveOptions,
-) -> tuple[PeopleResolution, EventResolution]:
+) -> PeopleResolution:
     """Return a full run's people with the case merges applied (IDs stable against `previous`,
-    record_id -> person_id) and its events following; `mentions` as `case_mentions` returns them."""
+    record_id -> person_id), the same resolution when there are none; `mentions` as `case_mentions`
+    returns them."""
     merges = case_coreference(people, mentions, decisions, options)
     if not len(merges):
-        return people, events
-    merged = merge_people_anew(people, merges, previous, options.at)
-    return merged, with_people_renamed(events, renamed_people(people, merged))
+        return people
+    return merge_people_anew(people, merges, previous, options.at)
