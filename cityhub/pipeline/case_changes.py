@@ -41,6 +41,17 @@ def _overlay(table: pd.DataFrame, change: Change | None, name: str) -> pd.DataFr
     return pd.concat([kept, change.rows], ignore_index=True)
 
 
+def _mentions_of(table: pd.DataFrame, change: Change | None, events: set[str]) -> pd.DataFrame:
+    """Return the person mentions (a change's rows in place of those it replaces) of `events`
+    (source:record_id), with their event_id: a filter on the record ids first, so an increment does
+    not build a key for every mention of the city."""
+    records = {event.split(":", 1)[1] for event in events}
+    near = _overlay(table[table["record_id"].isin(records).to_numpy()], change, "person_mentions")
+    near = near.dropna(subset=["person_id"])
+    near = near.assign(event_id=(near["source"] + ":" + near["record_id"]).to_numpy())
+    return near[near["event_id"].isin(events).to_numpy()].reset_index(drop=True)
+
+
 def _replaced(change: Change | None, name: str, keys: set[str], rows: pd.DataFrame) -> Change:
     """Return the change with `rows` (keyed by `keys`) in place of its own rows of those keys."""
     if change is None:
@@ -65,18 +76,19 @@ def corefer_changes(
     none = CaseMerges(resolutions, changes, resolutions.people.id_changes.iloc[0:0], set())
     if not cases:
         return none
-    mentions = _overlay(tables["person_mentions"], changes.get("person_mentions"), "person_mentions")
-    mentions = mentions.dropna(subset=["person_id"])
-    event_ids = mentions["source"] + ":" + mentions["record_id"]
     assignments = resolutions.events.assignments
     members = assignments[assignments["case_id"].isin(cases)]
-    mine = event_ids.isin(set(members["event_id"])).to_numpy()
-    keys = row_keys("person_mentions", mentions)
-    of_cases = case_mentions(keys[mine], event_ids[mine], members.set_index("event_id")["case_id"])
+    near = _mentions_of(tables["person_mentions"], changes.get("person_mentions"), set(members["event_id"]))
+    of_cases = case_mentions(
+        row_keys("person_mentions", near), near["event_id"], members.set_index("event_id")["case_id"]
+    )
     people = resolutions.people
     merges = case_coreference(people, of_cases, decisions, options)
     if not len(merges):
         return none
+    # the merged people's mentions in every case follow them
+    mentions = _overlay(tables["person_mentions"], changes.get("person_mentions"), "person_mentions")
+    mentions = mentions.dropna(subset=["person_id"])
     merged = merge_people(people, merges, at, before)
     into = renamed_people(people, merged)
     events = with_people_renamed(resolutions.events, into)

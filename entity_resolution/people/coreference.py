@@ -75,7 +75,10 @@ class CoreferenceOptions:
 
 def _case_rows(prepared: pd.DataFrame, mentions: pd.DataFrame, options: CoreferenceOptions) -> pd.DataFrame:
     """Return the mentions of small cases with a name sound: position in `prepared`, person, sound."""
-    position = pd.Index(prepared["record_id"]).get_indexer(mentions["record_id"])
+    # an index of the prepared mentions these name only: an increment's few, not the city's millions
+    named = np.flatnonzero(prepared["record_id"].isin(set(mentions["record_id"])).to_numpy())
+    found = pd.Index(prepared["record_id"].to_numpy()[named]).get_indexer(mentions["record_id"])
+    position = np.where(found >= 0, named[np.maximum(found, 0)], -1) if len(named) else found
     rows = mentions.loc[position >= 0, CASE_MENTION_COLUMNS].assign(pos=position[position >= 0])
     rows = rows.dropna(subset=["case_id"])
     rows["person_id"] = prepared["person_id"].to_numpy(dtype=object)[rows["pos"].to_numpy()]
