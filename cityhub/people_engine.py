@@ -3,8 +3,9 @@ resolved by `entity_resolution.people.scale`, written to the lake as record_id, 
 
 The rebuild DAG runs it when its `people_engine` parameter names an engine (and `spark_master`
 names the cluster). The mentions are those the pandas resolution reads (staff left out, the same
-record keys), so on the same snapshot the clusters are the same; the warehouse's resolved tables,
-their links and review queue still come from the pandas resolution of the rebuild.
+record keys), so on the same snapshot the clusters are those of the pandas people stage; the
+warehouse's resolved tables, their links and review queue still come from the pandas resolution of
+the rebuild, whose people are then merged within cases (`entity_resolution.people.coreference`).
 """
 
 from __future__ import annotations

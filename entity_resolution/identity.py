@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["CHANGE_COLUMNS", "StableIds", "assign_stable_ids", "new_entity_id"]
+__all__ = ["CHANGE_COLUMNS", "StableIds", "assign_stable_ids", "changes_between", "new_entity_id"]
 
 CHANGE_COLUMNS = ("old_id", "new_id", "kind", "records", "at")
 
@@ -128,3 +128,14 @@ def assign_stable_ids(
         stamp,
     )
     return StableIds(assignments.sort_values("record_id", ignore_index=True), changes)
+
+
+def changes_between(
+    before: pd.DataFrame, after: pd.DataFrame, at: dt.datetime | str | None = None
+) -> pd.DataFrame:
+    """Return the merges and splits from one assignment (record_id, entity_id) of records to another,
+    as `assign_stable_ids` reports them (a split and a merge back in between cancel out)."""
+    stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")
+    old = before[["record_id", "entity_id"]].rename(columns={"entity_id": "old_id"})
+    joined = after[["record_id", "entity_id"]].merge(old, on="record_id", how="left").assign(weight=1)
+    return _changes(joined, stamp)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.case_changes import corefer_increment
 from cityhub.pipeline.fusion_state import (
     FusionState,
     JournalEntry,
@@ -224,16 +225,18 @@ def _link(
     at: dt.datetime,
     decisions: pd.DataFrame | None,
 ) -> Increment:
-    return link_batch(
+    options = people_options(settings)
+    increment = link_batch(
         batch,
         state.resolutions,
         state.tables,
         state.inputs,
-        people_options(settings),
+        options,
         place_options(settings),
         at,
         person_decisions=decisions,
     )
+    return corefer_increment(increment, state.tables, decisions, options, at)
 
 
 def _next_state(

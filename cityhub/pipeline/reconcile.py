@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.case_changes import corefer_changes
 from cityhub.pipeline.fusion import replay_increment
 from cityhub.pipeline.fusion_state import (
     RECONCILE_MARK,
@@ -40,9 +41,17 @@ from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import CASE_HANDLING_COLUMNS, case_handling, event_deadlines
 from entity_resolution.events.reconcile import relearn_cases
 from entity_resolution.events.resolve import EventOptions, EventResolution
+from entity_resolution.identity import changes_between
+from entity_resolution.people import ResolveOptions
 from entity_resolution.people.reconcile import reresolve_blocks
+from entity_resolution.people.resolve import PeopleResolution
 
 __all__ = ["reconcile"]
+
+
+def _ids(prepared: pd.DataFrame) -> pd.DataFrame:
+    """Return the people's prepared mentions as (record_id, entity_id)."""
+    return prepared[["record_id", "person_id"]].rename(columns={"person_id": "entity_id"})
 
 
 def _moved_mentions(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +154,28 @@ def _changes(
     return changes, cases
 
 
+def _merged_again(
+    state: FusionState,
+    people: PeopleResolution,
+    decisions: pd.DataFrame | None,
+    options: ResolveOptions,
+    at: dt.datetime,
+) -> PeopleResolution:
+    """Return the re-resolved people with the merges of the cases their moved mentions are in made
+    again (the re-resolve knows no cases), before the cases are learnt again from them, as a full
+    run merges before it groups the cases again."""
+    moved = _moved_people(state.tables, state.resolutions.people.prepared, people.prepared)
+    if moved.moved.empty:
+        return people
+    assigned = state.resolutions.events.assignments
+    cases = set(assigned.loc[assigned["event_id"].isin(moved.events), "case_id"])
+    change = {"person_mentions": Change(set(moved.moved["record_id"]), moved.rows[MENTION_COLUMNS])}
+    resolutions = Resolutions(people, state.resolutions.places, state.resolutions.events)
+    before = state.resolutions.people.prepared[["record_id", "person_id"]]
+    found = corefer_changes(resolutions, state.tables, change, cases, decisions, options, at, before)
+    return found.resolutions.people
+
+
 def reconcile(settings: Settings | None = None) -> dict[str, int]:
     """Re-resolve the blocks of the people and cases linked since the last reconciliation; apply the
     merges and splits found to the resolved tables; return the counts (nothing to do without a state)."""
@@ -162,6 +193,7 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
     prepared = state.resolutions.people.prepared
     seeds = prepared.loc[prepared["person_id"].isin(touched_people), "record_id"]
     people = reresolve_blocks(state.resolutions.people, seeds, decisions, options)
+    people = _merged_again(state, people, decisions, options, at)
     mentions = _moved_people(state.tables, state.resolutions.people.prepared, people.prepared)
     events = _with_people(state.resolutions.events, mentions)
     if state.touched.get("case") or mentions.events:  # news since: learn the model again from all events
@@ -170,8 +202,11 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
         )
     resolutions = Resolutions(people, state.resolutions.places, events)
     changes, cases = _changes(state, resolutions, mentions, at)
+    people_changes = changes_between(
+        _ids(state.resolutions.people.prepared), _ids(resolutions.people.prepared), at
+    )
     id_changes = pd.concat(
-        [people.id_changes.assign(entity="person"), events.id_changes.assign(entity="case")],
+        [people_changes.assign(entity="person"), events.id_changes.assign(entity="case")],
         ignore_index=True,
     )
     counts, tables = apply_changes(warehouse, state.tables, changes, id_changes, at, state.mark)
@@ -182,7 +217,7 @@ def reconcile(settings: Settings | None = None) -> dict[str, int]:
         {
             "reconciled people": len(touched_people),
             "reconciled cases": len(state.touched.get("case", set())),
-            "person merges and splits": len(people.id_changes),
+            "person merges and splits": len(people_changes),
             "case merges and splits": len(events.id_changes),
             "cases changed": len(cases),
         }

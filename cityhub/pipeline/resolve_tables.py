@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cityhub.pipeline.case_people import case_mentions, corefer_run
 from entity_resolution.events import EVENT_COLUMNS
 from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import (
@@ -187,6 +188,21 @@ def closings_of(events: pd.DataFrame) -> pd.DataFrame:
     return events.assign(finished=finished)[list(CLOSING_COLUMNS)]
 
 
+def _cases(
+    events: pd.DataFrame, mentions: pd.DataFrame, previous: pd.DataFrame | None, at: dt.datetime
+) -> EventResolution:
+    """Return the events (with handling) grouped into cases, each event with the people of its
+    mentions (event_id, person_id); `events` gets its `person_ids`."""
+    involved = (
+        mentions.dropna(subset=["person_id"]).groupby("event_id")["person_id"].agg(lambda s: sorted(set(s)))
+    )
+    people = events["event_id"].map(involved)
+    events["person_ids"] = [p if isinstance(p, list) else [] for p in people]
+    return resolve_events(
+        events[list(EVENT_COLUMNS)], previous, options=EventOptions(at=at), closings=closings_of(events)
+    )
+
+
 def resolve_snapshot(
     snapshot: CanonicalSnapshot,
     previous: Previous,
@@ -235,18 +251,23 @@ def resolve_with_state(
     events["place_id"] = ("event:" + events["event_id"]).map(place_of)
     paths = ("event:" + events["event_id"]).map(path_of)
     events["place_path"] = [p if isinstance(p, list) else [] for p in paths]
-    involved = (
-        mentions.dropna(subset=["person_id"]).groupby("event_id")["person_id"].agg(lambda s: sorted(set(s)))
-    )
-    events["person_ids"] = events["event_id"].map(involved)
-    events["person_ids"] = [p if isinstance(p, list) else [] for p in events["person_ids"]]
     events = event_handling(events, snapshot.status_history)
-    cases = resolve_events(
-        events[list(EVENT_COLUMNS)],
-        previous.cases,
-        options=EventOptions(at=at),
-        closings=closings_of(events),
+    cases = _cases(events, mentions, previous.cases, at)
+    # the cases known, mentions of one case that sound the same may make one person; the cases are
+    # then grouped again with the people merged, as an increment links its events to them
+    merged = corefer_run(
+        people,
+        case_mentions(
+            mentions["key"], mentions["event_id"], cases.assignments.set_index("event_id")["case_id"]
+        ),
+        previous.people,
+        person_decisions,
+        people_options,
     )
+    if merged is not people:
+        people = merged
+        mentions["person_id"] = mentions["key"].map(people.assignments.set_index("record_id")["person_id"])
+        cases = _cases(events, mentions, previous.cases, at)
     events["case_id"] = events["event_id"].map(cases.assignments.set_index("event_id")["case_id"])
     case_rows = case_handling(cases.cases, events, at)
     events = event_deadlines(events, case_rows, at)

@@ -8,6 +8,8 @@
 The stages, one module each: `prepare` (normalise), `block` (candidate pairs), `train` (m and u),
 `compare` (levels and weights per field), `cluster` (constrained clustering); stable IDs come from
 `entity_resolution.identity`, the review queue and decision log from `entity_resolution.review`.
+Once events are grouped into cases, `coreference` merges the people of one case whose names sound
+the same (the pair scores alone could not see that they are in one incident).
 """
 
 from entity_resolution.people.resolve import PeopleResolution, ResolveOptions, link_people, resolve_people
