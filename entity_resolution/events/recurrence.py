@@ -96,9 +96,8 @@ def split_recurrences(
         int(gap.total_seconds()),
     )
     # a piece: a case's records from one start to the next; labelled by its smallest row
-    piece = np.cumsum(
-        np.asarray(starts) | (ordered["label"].to_numpy() != np.roll(ordered["label"].to_numpy(), 1))
-    )
+    label = ordered["label"].to_numpy()
+    piece = np.cumsum(np.asarray(starts, dtype=bool) | (label != np.roll(label, 1)))
     rows = ordered["row"].to_numpy()
     smallest = pd.Series(rows).groupby(piece).transform("min").to_numpy()
     new = labels.copy()

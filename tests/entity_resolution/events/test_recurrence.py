@@ -68,3 +68,10 @@ def test_cases_apart_stay_apart_and_each_piece_is_labelled_by_its_smallest_row()
     ids = closings["event_id"].to_numpy(dtype=object)
     labels = split_recurrences(np.array([0, 1, 0]), ids, closings)
     assert labels.tolist() == [0, 1, 2]
+
+
+def test_a_batch_without_records_has_nothing_to_cut():
+    # an increment that reaches no case (people or places changed, no event) links no records
+    closings = _closings([("hotline:1", "hotline", _days(0), _days(2), True)])
+    labels = split_recurrences(np.zeros(0, dtype=np.int64), np.array([], dtype=object), closings)
+    assert labels.tolist() == []
