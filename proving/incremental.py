@@ -71,6 +71,7 @@ def fuse_daily(
     from cityhub.warehouse import Warehouse
     from cityhub.warehouse.migrate import upgrade
     from connectors.spec import load_sources
+    from proving.demo import return_free_memory
     from simulators.services.runner import DepartmentSystems, history_end
 
     settings = Settings(home=home, warehouse_url="", lake_dir=None, sources_dir=None)
@@ -83,10 +84,15 @@ def fuse_daily(
     specs = list(load_sources().values())
     run = DailyRun()
     with DepartmentSystems(city, home / "systems", clock=clock) as systems:
+        ingest_sources(specs, warehouse, lake, variables=systems.environment())
+    # the systems' histories are not held under the full fusion (at a million residents they are
+    # gigabytes), as in the demo; they open again at the same clock for the days
+    return_free_memory()
+    run.initial_seconds = _fuse(settings, full=True)["fusion"]
+    say(f"{clock:%Y-%m-%d}: fused in full in {run.initial_seconds:.1f} s")
+    return_free_memory()
+    with DepartmentSystems(city, home / "systems", clock=clock) as systems:
         variables = systems.environment()
-        ingest_sources(specs, warehouse, lake, variables=variables)
-        run.initial_seconds = _fuse(settings, full=True)["fusion"]
-        say(f"{clock:%Y-%m-%d}: fused in full in {run.initial_seconds:.1f} s")
         for day in range(1, days + 1):
             clock += dt.timedelta(days=1)
             systems.advance(min(clock, end))
