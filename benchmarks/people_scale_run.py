@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from benchmarks.people_scale import write_scaled
+from benchmarks.people_scale import BASE_MAX, copy_scores, write_scaled
 
 # `cityhub` with the scale engines' stage times logged (seconds and peak RSS after each stage)
 _CLI_LOGGING_STAGES = (
@@ -90,9 +90,12 @@ def scale_rows(
         if code != 0:
             rows.append({**row, "error": message})
             continue
-        predicted = _clusters(output)
-        scores = score_clusters(predicted, pd.read_parquet(truth_path))
+        predicted, truth = _clusters(output), pd.read_parquet(truth_path)
+        scores = score_clusters(predicted, truth)
         row.update({k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")})
+        if scale > BASE_MAX:
+            row.update({k: round(v, 4) for k, v in copy_scores(predicted, truth).items()})
+        del truth
         duckdb = work / f"scale-{scale}-duckdb{tag}.parquet"
         if duckdb.is_file():
             row["f1_vs_duckdb"] = round(pairwise_scores(predicted, _clusters(duckdb)).f1, 6)
@@ -109,4 +112,21 @@ def scale_rows(
         )
         rows.append(row)
         del predicted
+    return rows
+
+
+def copy_rows(
+    scale: int, engines: list[str], work: Path, seed: int, train: int | None = None
+) -> list[dict[str, Any]]:
+    """Return, per engine whose output of an earlier `--scale` run is in `work`, the scores of its
+    tiled copies (`people_scale.copy_scores`): nothing is resolved again."""
+    tag = f"-train{train}" if train else ""
+    truth = pd.read_parquet(work / f"scale-{scale}-{seed}" / "people_truth.parquet")
+    rows: list[dict[str, Any]] = []
+    for engine in engines:
+        output = work / f"scale-{scale}-{engine}{tag}.parquet"
+        if not output.is_file():
+            raise FileNotFoundError(f"no output of an earlier run: {output}")
+        scores = {k: round(v, 4) for k, v in copy_scores(_clusters(output), truth).items()}
+        rows.append({"data": f"{scale:,} mentions", "engine": engine, **scores})
     return rows
