@@ -38,13 +38,20 @@ def drop_mentions(resolution: PeopleResolution, record_ids: pd.Series | list[str
     gone = resolution.prepared["record_id"].isin(set(record_ids)).to_numpy()
     if not gone.any():
         return resolution
-    kept = ~gone
+    kept = np.flatnonzero(~gone)
     return replace(
         resolution,
-        assignments=resolution.assignments[kept].reset_index(drop=True),
-        prepared=resolution.prepared[kept].reset_index(drop=True),
-        block_keys=resolution.block_keys[kept].reset_index(drop=True),
+        assignments=_rows(resolution.assignments, kept),
+        prepared=_rows(resolution.prepared, kept),
+        block_keys=_rows(resolution.block_keys, kept),
     )
+
+
+def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """Return the rows at `positions`, numbered from 0, copied once (not again to renumber them)."""
+    rows = frame.take(positions)
+    rows.index = pd.RangeIndex(len(rows))
+    return rows
 
 
 def _block_rows(resolution: PeopleResolution, seeds: np.ndarray) -> np.ndarray:

@@ -198,7 +198,14 @@ def resolve_parts(
     parts = fill_divisions(raw_parts)
     chains, places = _resolve_distinct(parts)
     keys = list(zip(*(parts[c] for c in _KEY_COLUMNS), strict=True))
-    paths = [[pid for pid, *_ in chains[k]] if k in chains else [] for k in keys]
+    levels = dict(zip(places["place_id"], places["level"], strict=True))
+    # one path per distinct address, shared by its mentions (paths are only read after this)
+    path_of = {key: [link[0] for link in chain] for key, chain in chains.items()}
+    building_of = {
+        key: next((p for p in path if levels[p] == "building"), None) for key, path in path_of.items()
+    }
+    no_path: list[str] = []
+    paths = [path_of.get(k, no_path) for k in keys]
     assigned = pd.DataFrame(
         {
             "record_id": parts["record_id"].to_numpy(),
@@ -207,8 +214,7 @@ def resolve_parts(
             "place_path": paths,
         }
     )
-    levels = dict(zip(places["place_id"], places["level"], strict=True))
-    assigned["building_id"] = [next((p for p in path if levels[p] == "building"), None) for path in paths]
+    assigned["building_id"] = [building_of.get(k) for k in keys]
     assigned["grid_code"] = parts["grid_code"].to_numpy()
     grid_of, grids = _grids(assigned, places)
     places["grid_id"] = places["place_id"].map(grid_of)
