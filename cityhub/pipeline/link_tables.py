@@ -199,9 +199,11 @@ def link_batch(
     )
     before = state.places.assignments
     old_paths = before[before["record_id"].isin(set(linked_places.changed["record_id"]) | gone_addresses)]
-    touched_places = {p for path in linked_places.changed["place_path"] for p in path} | {
-        p for path in old_paths["place_path"] for p in path
-    }
+    touched_places = (
+        linked_places.touched
+        | {p for path in linked_places.changed["place_path"] for p in path}
+        | {p for path in old_paths["place_path"] for p in path}
+    )
     old_place = old_paths.set_index("record_id")["place_id"]
     changed = linked_places.changed.set_index("record_id")["place_id"]
     was = old_place.reindex(changed.index).fillna("").astype(str).to_numpy()

@@ -4,6 +4,13 @@ The registry (`registry.fill_divisions`) only ever compares mentions of one esta
 a place below the community is keyed by its site, so re-resolving the batch together with the earlier
 mentions of the sites it names gives every one of those mentions, and every place of those sites,
 what a run over all mentions gives them; the other sites cannot change.
+
+Most of a day's addresses are written as the estate's addresses were written before (a case's
+update, a resident calling again). The registry reads the distinct ways a site is written, not how
+often, so a site whose set of written forms a batch leaves as it was (and whose buildings keep the
+grid most of their grid mentions name) is not re-resolved: its new mentions take the place an
+earlier mention written the same way has. Only the sites the batch writes in a new way (or whose
+last mention of a form it removes) are resolved again.
 """
 
 from __future__ import annotations
@@ -11,20 +18,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from entity_resolution.places.resolve import PLACE_COLUMNS, resolve_parts
+from entity_resolution.places.resolve import PLACE_COLUMNS, place_changes, resolve_parts
 
 __all__ = ["PlaceState", "link_places", "place_state"]
 
 _BELOW_COMMUNITY = ("estate", "building", "unit", "room")
+_FORM = "form"  # hash of every part the registry and the place chain read: one written form
+_NOT_FORM = ("record_id", "address", _FORM)
 
 
 @dataclass(frozen=True, slots=True)
 class PlaceState:
     """What linking needs of an earlier resolution.
 
-    parts        every address mention parsed (`prepare_addresses` columns and grid_code)
+    parts        every address mention parsed (`prepare_addresses` columns, grid_code and form)
     assignments  record_id, place_id, level, place_path of every address mention
     places       PLACE_COLUMNS of every place mentioned and its ancestors
     grids        grid_id, community_id, buildings
@@ -38,12 +48,21 @@ class PlaceState:
 
 @dataclass(frozen=True, slots=True)
 class LinkedPlaces:
-    """A batch linked in: the new state, and the mentions whose place was (re)computed with their
-    old and new place (`changed`: record_id, place_id, place_path), and the run's id changes."""
+    """A batch linked in: the new state, the mentions whose place was computed (`changed`: the batch's
+    and those whose place moved; record_id, place_id, level, place_path), the run's id changes and
+    the places whose row may have changed (`touched`)."""
 
     state: PlaceState
     changed: pd.DataFrame
     id_changes: pd.DataFrame
+    touched: set[str]
+
+
+def _with_forms(parts: pd.DataFrame) -> pd.DataFrame:
+    """Return the parts with `form`: a hash of the parts of the address as written (not its text)."""
+    columns = sorted(c for c in parts.columns if c not in _NOT_FORM)
+    forms = pd.util.hash_pandas_object(parts[columns], index=False).to_numpy()
+    return parts.assign(**{_FORM: forms})
 
 
 def place_state(
@@ -51,7 +70,7 @@ def place_state(
 ) -> PlaceState:
     """Return the linking state of a whole resolution: its parsed parts, assignments and places."""
     return PlaceState(
-        parts.reset_index(drop=True),
+        _with_forms(parts.reset_index(drop=True)),
         resolution_assignments[["record_id", "place_id", "level", "place_path"]].reset_index(drop=True),
         places[list(PLACE_COLUMNS)].reset_index(drop=True),
         _grids(places),
@@ -61,9 +80,103 @@ def place_state(
 def _grids(places: pd.DataFrame) -> pd.DataFrame:
     """Return the grids: per grid the buildings placed in it (a building's grid is its own)."""
     buildings = places[(places["level"] == "building") & places["grid_id"].notna()]
+    if buildings.empty:  # no grid mention placed anywhere yet
+        return pd.DataFrame({"grid_id": [], "community_id": [], "buildings": []}, dtype=object)
     grids = buildings.groupby("grid_id").size().rename("buildings").reset_index()
     grids.insert(1, "community_id", grids["grid_id"].str[:12])
     return grids
+
+
+def _written_forms(old: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Return per form of `old` its site, grid code and the assignment (place_id, level, place_path)
+    of one of its mentions."""
+    first = old.drop_duplicates(_FORM)
+    placed = assignments[assignments["record_id"].isin(set(first["record_id"]))]
+    return first.merge(placed, on="record_id").drop(columns="record_id").set_index(_FORM)
+
+
+def _unsettled_sites(
+    added: pd.DataFrame, removed: pd.DataFrame, old: pd.DataFrame, forms: pd.DataFrame, grid_of: pd.Series
+) -> set[str]:
+    """Return the sites whose set of written forms, or whose buildings' grid votes, the batch changes.
+
+    `old` is every earlier mention of the batch's sites (`removed`, the replaced and deleted ones,
+    among them), `added` the batch's mentions with a site, `forms` what `_written_forms` gives.
+    """
+    before = old[_FORM].value_counts()
+    delta = added[_FORM].value_counts().sub(removed[_FORM].value_counts(), fill_value=0)
+    appears = before.reindex(delta.index, fill_value=0) == 0
+    vanishes = before.reindex(delta.index, fill_value=0) + delta <= 0
+    # delta > 0 on a form never written: a new form; delta < 0 down to none: a form gone
+    new_form = ((delta > 0) & appears) | ((delta < 0) & vanishes)
+    site_of = pd.concat(
+        [forms[["site", "grid_code"]], added.drop_duplicates(_FORM).set_index(_FORM)[["site", "grid_code"]]]
+    )
+    site_of = site_of[~site_of.index.duplicated()]
+    unsettled = set(site_of.loc[delta.index[new_form.to_numpy()], "site"])
+    # a building's grid is the one most of its grid mentions name: a vote for that grid cannot
+    # change it, any other vote (or one taken away) can
+    voting = site_of.loc[delta.index[(delta != 0).to_numpy()]]
+    voting = voting[voting["grid_code"] != ""]
+    grid = forms["place_id"].reindex(voting.index).map(grid_of).to_numpy()
+    lost = delta.reindex(voting.index).to_numpy() < 0
+    unsettled |= set(voting.loc[lost | (grid != voting["grid_code"].to_numpy()), "site"])
+    return unsettled
+
+
+def _places_after(
+    state: PlaceState, stale_paths: pd.Series, resolved: pd.DataFrame
+) -> tuple[pd.DataFrame, set[str]]:
+    """Return the places with those below the community on `stale_paths` replaced by `resolved`, and
+    the IDs of the places whose row may have changed."""
+    old_ids = {p for path in stale_paths for p in path}
+    stale = (
+        state.places["place_id"].isin(old_ids).to_numpy()
+        & state.places["level"].isin(_BELOW_COMMUNITY).to_numpy()
+    )
+    kept = state.places[~stale]
+    fresh = resolved[~resolved["place_id"].isin(kept["place_id"])]
+    refreshed = resolved.set_index("place_id")["grid_id"]
+    kept = kept.assign(
+        grid_id=kept["place_id"].map(refreshed).where(kept["place_id"].isin(refreshed.index), kept["grid_id"])
+    )
+    places = pd.concat([kept, fresh], ignore_index=True).sort_values("place_id", ignore_index=True)
+    return places, set(state.places.loc[stale, "place_id"]) | set(resolved["place_id"])
+
+
+def _resolve_forms(written: pd.DataFrame, at: dt.datetime | str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return per form of `written` (mentions) its assignment (indexed by form), and the places:
+    each form resolved once, standing for its mentions."""
+    votes = written[_FORM].value_counts()
+    distinct = written.drop_duplicates(_FORM)
+    distinct = distinct.assign(
+        record_id=distinct[_FORM].to_numpy(), mentions=votes.reindex(distinct[_FORM]).to_numpy()
+    )
+    resolved = resolve_parts(distinct.drop(columns=_FORM), None, at)
+    return resolved.assignments.set_index("record_id"), resolved.places
+
+
+def _assigned(mentions: pd.DataFrame, by_form: pd.DataFrame) -> pd.DataFrame:
+    """Return the assignments of mentions (record_id, form) from their form's."""
+    placed = by_form.reindex(mentions[_FORM].to_numpy())
+    return pd.DataFrame(
+        {
+            "record_id": mentions["record_id"].to_numpy(),
+            "place_id": placed["place_id"].to_numpy(),
+            "level": placed["level"].to_numpy(),
+            "place_path": placed["place_path"].to_numpy(),
+        }
+    )
+
+
+def _moved_forms(by_form: pd.DataFrame, forms: pd.DataFrame) -> pd.Index:
+    """Return the earlier forms whose place (or its path) is not the one they had."""
+    both = by_form.index.intersection(forms.index)
+    new, old = by_form.loc[both], forms.loc[both]
+    same_place = new["place_id"].fillna("").to_numpy() == old["place_id"].fillna("").to_numpy()
+    same_path = [tuple(a) == tuple(b) for a, b in zip(new["place_path"], old["place_path"], strict=True)]
+    moved: pd.Index = both[~(same_place & np.asarray(same_path, dtype=bool))]
+    return moved
 
 
 def link_places(
@@ -74,27 +187,50 @@ def link_places(
 ) -> LinkedPlaces:
     """Return the state with a batch of parsed address mentions linked in (a record_id seen before is
     replaced by its new version); `gone` are record ids to drop (deleted records)."""
+    new_parts = _with_forms(new_parts.drop(columns=_FORM, errors="ignore"))
+    parts = state.parts if _FORM in state.parts else _with_forms(state.parts)
     dropped = set(new_parts["record_id"]) | (set(gone) if gone is not None else set())
-    earlier = state.parts["record_id"].isin(dropped).to_numpy()
-    sites = set(new_parts["site"]) | set(state.parts.loc[earlier, "site"])
+    earlier = parts["record_id"].isin(dropped).to_numpy()
+    sites = set(new_parts["site"]) | set(parts.loc[earlier, "site"])
     sites.discard("")
-    local_old = state.parts["site"].isin(sites).to_numpy() & ~earlier
-    local = pd.concat([state.parts[local_old], new_parts], ignore_index=True)
-    before = state.assignments["record_id"].isin(set(local["record_id"]) | dropped).to_numpy()
-    resolved = resolve_parts(local, state.assignments[before][["record_id", "place_id"]], at)
-    old_ids = {p for path in state.assignments.loc[before, "place_path"] for p in path}
-    stale = (
-        state.places["place_id"].isin(old_ids).to_numpy()
-        & state.places["level"].isin(_BELOW_COMMUNITY).to_numpy()
+    of_sites = parts["site"].isin(sites).to_numpy()
+    old = parts.loc[of_sites, ["record_id", "site", "grid_code", _FORM]]
+    forms = _written_forms(old, state.assignments)
+    unsettled = _unsettled_sites(
+        new_parts[new_parts["site"] != ""],
+        parts.loc[earlier & of_sites, [_FORM]],
+        old,
+        forms,
+        state.places.set_index("place_id")["grid_id"],
     )
-    kept = state.places[~stale]
-    fresh = resolved.places[~resolved.places["place_id"].isin(kept["place_id"])]
-    refreshed = resolved.places.set_index("place_id")["grid_id"]
-    kept = kept.assign(
-        grid_id=kept["place_id"].map(refreshed).where(kept["place_id"].isin(refreshed.index), kept["grid_id"])
+    settled = new_parts["site"].isin(sites - unsettled).to_numpy()
+    again = of_sites & parts["site"].isin(unsettled).to_numpy() & ~earlier
+    by_form, resolved_places = _resolve_forms(pd.concat([parts[again], new_parts[~settled]]), at)
+    moved = _moved_forms(by_form, forms)
+    # mentions whose place is computed: the batch's, and the earlier ones of a form that moved
+    earlier_moved = parts.loc[again, ["record_id", _FORM]]
+    earlier_moved = earlier_moved[earlier_moved[_FORM].isin(moved)]
+    changed = pd.concat(
+        [
+            _assigned(new_parts[~settled], by_form),
+            _assigned(new_parts[settled], forms),
+            _assigned(earlier_moved, by_form),
+        ],
+        ignore_index=True,
     )
-    places = pd.concat([kept, fresh], ignore_index=True).sort_values("place_id", ignore_index=True)
-    assignments = pd.concat([state.assignments[~before], resolved.assignments], ignore_index=True)
-    parts = pd.concat([state.parts[~earlier], new_parts], ignore_index=True)
-    new_state = PlaceState(parts, assignments, places, _grids(places))
-    return LinkedPlaces(new_state, resolved.assignments, resolved.id_changes)
+    before = state.assignments["record_id"].isin(set(changed["record_id"]) | dropped).to_numpy()
+    stale_paths = forms.loc[forms["site"].isin(unsettled).to_numpy(), "place_path"]
+    places, touched = _places_after(state, stale_paths, resolved_places)
+    # an old place is kept by the mentions not recomputed, and by the forms of the sites resolved again
+    alive = set(by_form["place_id"].dropna()) | set(
+        forms.loc[~forms["site"].isin(unsettled).to_numpy(), "place_id"].dropna()
+    )
+    stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")
+    id_changes = place_changes(changed, state.assignments[before], stamp, alive)
+    new_state = PlaceState(
+        pd.concat([parts[~earlier], new_parts], ignore_index=True),
+        pd.concat([state.assignments[~before], changed], ignore_index=True),
+        places,
+        _grids(places),
+    )
+    return LinkedPlaces(new_state, changed, id_changes, touched)

@@ -27,7 +27,7 @@ from entity_resolution.places.prepare import PlaceOptions, prepare_addresses
 from entity_resolution.places.registry import fill_divisions
 from ontology.gazetteer import load_gazetteer
 
-__all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_id", "resolve_parts", "resolve_places"]
+__all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_changes", "place_id", "resolve_parts", "resolve_places"]
 
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
 _KEY_COLUMNS = (
@@ -121,14 +121,15 @@ def _resolve_distinct(
 def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     """Return place_id -> grid_id and the grids table, from mentions that carry a grid code.
 
-    A building belongs to the grid its grid-platform mentions name most often; its units and rooms
-    are in the same grid. Estates, communities and larger places span grids and get none.
+    A building belongs to the grid its grid-platform mentions name most often (a row stands for
+    `mentions` of them); its units and rooms are in the same grid. Estates, communities and larger
+    places span grids and get none.
     """
     with_grid = assigned[(assigned["grid_code"] != "") & assigned["building_id"].notna()]
     if with_grid.empty:
         empty = pd.DataFrame(columns=["grid_id", "community_id", "buildings"])
         return pd.Series(dtype=object), empty
-    counts = with_grid.groupby(["building_id", "grid_code"]).size().reset_index(name="n")
+    counts = with_grid.groupby(["building_id", "grid_code"])["mentions"].sum().reset_index(name="n")
     best = counts.sort_values(["n", "grid_code"], ascending=[False, True]).drop_duplicates("building_id")
     building_grid = best.set_index("building_id")["grid_code"]
     parent = dict(zip(places["place_id"], places["parent_id"], strict=True))
@@ -152,7 +153,15 @@ def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.
     return pd.Series(grid_of, dtype=object), grids
 
 
-def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: pd.Timestamp) -> pd.DataFrame:
+def place_changes(
+    assignments: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    at: pd.Timestamp,
+    alive: set[str] | None = None,
+) -> pd.DataFrame:
+    """Return the moves of records from their `previous` place to another (old_id, new_id, kind,
+    records, at): a split when the old place keeps a record (`alive`: the places still assigned;
+    by default those of `assignments`), a merge when it is left empty."""
     columns = ["old_id", "new_id", "kind", "records", "at"]
     if previous is None or previous.empty:
         return pd.DataFrame(columns=columns)
@@ -165,7 +174,7 @@ def _changes(assignments: pd.DataFrame, previous: pd.DataFrame | None, at: pd.Ti
         joined["old_id"].notna() & joined["place_id"].notna() & (joined["old_id"] != joined["place_id"])
     ]
     flows = moved.groupby(["old_id", "place_id"]).size().reset_index(name="records")
-    alive = set(assignments["place_id"].dropna())
+    alive = set(assignments["place_id"].dropna()) if alive is None else alive
     flows["kind"] = ["split" if old in alive else "merge" for old in flows["old_id"]]
     return flows.rename(columns={"place_id": "new_id"}).assign(at=at)[columns]
 
@@ -194,6 +203,8 @@ def resolve_parts(
 
     The registry reads only mentions of the same estate name (site) together, so a batch's mentions
     resolved with the earlier mentions of their sites get what a run over every mention gives them.
+    It reads which ways a site is written, not how often, so one row may stand for all the mentions
+    written alike: an optional `mentions` column says how many (for the grids' votes).
     """
     parts = fill_divisions(raw_parts)
     chains, places = _resolve_distinct(parts)
@@ -216,6 +227,7 @@ def resolve_parts(
     )
     assigned["building_id"] = [building_of.get(k) for k in keys]
     assigned["grid_code"] = parts["grid_code"].to_numpy()
+    assigned["mentions"] = parts["mentions"].to_numpy() if "mentions" in parts else 1
     grid_of, grids = _grids(assigned, places)
     places["grid_id"] = places["place_id"].map(grid_of)
     stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")
@@ -224,5 +236,5 @@ def resolve_parts(
         assignments,
         places[list(PLACE_COLUMNS)].sort_values("place_id", ignore_index=True),
         grids,
-        _changes(assignments, previous, stamp),
+        place_changes(assignments, previous, stamp),
     )

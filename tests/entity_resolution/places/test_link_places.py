@@ -57,3 +57,67 @@ def test_a_new_version_replaces_the_mention_and_a_deleted_one_leaves(small_city)
     assert mentions["record_id"].iloc[2] not in after.index
     expected = whole.assignments.set_index("record_id")["place_id"]
     assert after.sort_index().fillna("").equals(expected.sort_index().fillna(""))
+
+
+def _link_and_whole(first: pd.DataFrame, batch: pd.DataFrame):
+    parts = _parts(first)
+    resolved = resolve_parts(parts)
+    linked = link_places(_parts(batch), place_state(parts, resolved.assignments, resolved.places))
+    kept = first[~first["record_id"].isin(batch["record_id"])]  # a record in the batch is its new version
+    return linked, resolve_places(pd.concat([kept, batch], ignore_index=True))
+
+
+def _grid_of_building(places: pd.DataFrame, name: str) -> str:
+    building = places[(places["level"] == "building") & places["full_address"].str.endswith(name)]
+    return str(building["grid_id"].iloc[0])
+
+
+def test_addresses_written_as_before_take_the_place_of_their_form_and_move_nothing_else():
+    first = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "d"],
+            "address": [
+                "重庆市沙坪坝区香榭家园2栋1单元2101",
+                "香榭家园2-1-2101",
+                "香榭家园6-2-1601",
+                "香榭家园1栋",
+            ],
+            "grid_code": [None, None, None, None],
+        }
+    )
+    batch = pd.DataFrame(
+        {"record_id": ["e", "b"], "address": ["香榭家园2-1-2101", "香榭家园1栋"], "grid_code": None}
+    )
+    linked, whole = _link_and_whole(first, batch)
+    assert sorted(linked.changed["record_id"]) == ["b", "e"]
+    after = linked.state.assignments.set_index("record_id")["place_id"].sort_index()
+    assert after.equals(whole.assignments.set_index("record_id")["place_id"].sort_index())
+    assert after["e"] == after["a"] and after["b"] == after["d"]
+    assert linked.id_changes[["old_id", "new_id", "kind"]].values.tolist() == [
+        [after["a"], after["d"], "split"]
+    ]
+
+
+def test_grid_mentions_that_outvote_a_buildings_grid_move_it_as_a_whole_run_does():
+    first = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "address": ["香榭家园1栋", "香榭家园1栋", "香榭家园1栋2单元301"],
+            "grid_code": ["500106001003-G01", "500106001003-G01", "500106001003-G02"],
+        }
+    )
+    batch = pd.DataFrame(
+        {
+            "record_id": ["d", "e"],
+            "address": ["香榭家园1栋2单元301", "香榭家园1栋2单元301"],
+            "grid_code": ["500106001003-G02", "500106001003-G02"],
+        }
+    )
+    linked, whole = _link_and_whole(first, batch)
+    assert _grid_of_building(whole.places, "1栋") == "500106001003-G02"
+    assert _grid_of_building(linked.state.places, "1栋") == "500106001003-G02"
+    columns = ["place_id", "level", "grid_id"]
+    assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
+    assert set(whole.places["place_id"]) <= linked.touched | set(
+        whole.places.query("level == 'district'")["place_id"]
+    )
