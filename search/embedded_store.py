@@ -2,7 +2,13 @@
 
     docs(idx, id, title, display, time)   one row per live document; `idx` is never reused
     postings(token, docs)                 token -> sorted int32 array of idx, as a blob
+    postings_added(token, generation, docs)  the idx a later write added to a token's list
     meta(key, value)                      kind, next idx, generation (bumped by every write)
+
+A write appends its idx to a token as a row of `postings_added` instead of rewriting the token's
+whole list (a common token lists most documents: rewriting it made every small write cost as
+much as the index is large); new idx are larger, so the base list then the added rows in
+generation order stay sorted. Every `MERGE_EVERY` writes the added rows are merged into the base.
 
 Facet values are postings too, under tokens `\\x01<field>=<value>`. A document replaced or
 deleted loses its `docs` row; its idx stays in old postings and is masked out as dead until the
@@ -39,6 +45,11 @@ CREATE TABLE IF NOT EXISTS docs (idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQU
                                  display TEXT NOT NULL, time INTEGER);
 CREATE TABLE IF NOT EXISTS postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL);
 """
+_ADDED = """
+CREATE TABLE IF NOT EXISTS postings_added (token TEXT NOT NULL, generation INTEGER NOT NULL,
+                                           docs BLOB NOT NULL, PRIMARY KEY (token, generation));
+"""
+MERGE_EVERY = 32  # writes between merges of the added posting rows into the base lists
 
 
 def facet_token(field: str, value: str) -> str:
@@ -73,6 +84,7 @@ class VersionStore:
                 [("kind", kind), ("next_idx", "0"), ("generation", "0")],
             )
         self._db.execute("PRAGMA busy_timeout = 30000")
+        self._db.executescript(_ADDED)  # a version written before added rows existed gains the table
 
     def close(self) -> None:
         """Close the version's database connection."""
@@ -156,10 +168,34 @@ class VersionStore:
                 ((token, ids.tobytes()) for token, ids in postings.items()),
             )
             return
-        for token, ids in postings.items():
-            found = self._db.execute("SELECT docs FROM postings WHERE token = ?", (token,)).fetchone()
-            blob = (found[0] if found else b"") + ids.tobytes()  # new idx are larger: stays sorted
-            self._db.execute("INSERT OR REPLACE INTO postings VALUES (?, ?)", (token, blob))
+        generation = int(self._meta("generation")) + 1  # this write's, once `_bump` has run
+        self._db.executemany(
+            "INSERT INTO postings_added VALUES (?, ?, ?)",
+            ((token, generation, ids.tobytes()) for token, ids in postings.items()),
+        )
+        if generation % MERGE_EVERY == 0:
+            self._merge_added()
+
+    def _merge_added(self) -> None:
+        """Fold the added posting rows into the base lists, inside the caller's transaction."""
+        merged: dict[str, list[bytes]] = defaultdict(list)
+        tokens = [r[0] for r in self._db.execute("SELECT DISTINCT token FROM postings_added")]
+        for start in range(0, len(tokens), 30000):
+            chunk = tokens[start : start + 30000]
+            marks = ",".join("?" * len(chunk))
+            for token, blob in self._db.execute(
+                f"SELECT token, docs FROM postings WHERE token IN ({marks})", chunk
+            ):
+                merged[token].append(blob)
+        for token, blob in self._db.execute(
+            "SELECT token, docs FROM postings_added ORDER BY token, generation"
+        ):
+            merged[token].append(blob)
+        self._db.executemany(
+            "INSERT OR REPLACE INTO postings VALUES (?, ?)",
+            ((t, b"".join(parts)) for t, parts in merged.items()),
+        )
+        self._db.execute("DELETE FROM postings_added")
 
     def _bump(self) -> None:
         self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
@@ -204,10 +240,13 @@ class VersionStore:
             for start in range(0, len(tokens), 30000):
                 chunk = list(tokens[start : start + 30000])
                 marks = ",".join("?" * len(chunk))
-                for token, blob in self._db.execute(
-                    f"SELECT token, docs FROM postings WHERE token IN ({marks})", chunk
-                ):
-                    found[token] = np.frombuffer(blob, dtype=np.int32)
+                rows = self._db.execute(f"SELECT token, docs FROM postings WHERE token IN ({marks})", chunk)
+                added = self._db.execute(
+                    f"SELECT token, docs FROM postings_added WHERE token IN ({marks})"
+                    " ORDER BY token, generation",
+                    chunk,
+                )
+                found.update(_joined([*rows, *added]))
         return found
 
     def facet_postings(self, cache: ReaderCache, field: str) -> dict[str, np.ndarray]:
@@ -218,9 +257,12 @@ class VersionStore:
                 rows = self._db.execute(
                     "SELECT token, docs FROM postings WHERE token >= ? AND token < ?", (low, high)
                 ).fetchall()
-                cache.facets[field] = {
-                    token[len(low) :]: np.frombuffer(blob, dtype=np.int32) for token, blob in rows
-                }
+                rows += self._db.execute(
+                    "SELECT token, docs FROM postings_added WHERE token >= ? AND token < ? "
+                    "ORDER BY token, generation",
+                    (low, high),
+                ).fetchall()
+                cache.facets[field] = {token[len(low) :]: ids for token, ids in _joined(rows).items()}
             return cache.facets[field]
 
     def fetch(self, idx: Sequence[int]) -> dict[int, tuple[str, str, dict[str, Any]]]:
@@ -231,3 +273,15 @@ class VersionStore:
                 f"SELECT idx, id, title, display FROM docs WHERE idx IN ({marks})", [int(i) for i in idx]
             ).fetchall()
         return {r[0]: (r[1], r[2], json.loads(r[3])) for r in rows}
+
+
+def _joined(rows: Iterable[tuple[str, bytes]]) -> dict[str, np.ndarray]:
+    """Return token -> idx array from (token, blob) rows: the base list first, then the added rows
+    in generation order (each later one holds larger idx, so the whole stays sorted)."""
+    parts: dict[str, list[bytes]] = defaultdict(list)
+    for token, blob in rows:
+        parts[token].append(blob)
+    return {
+        token: np.frombuffer(blobs[0] if len(blobs) == 1 else b"".join(blobs), dtype=np.int32)
+        for token, blobs in parts.items()
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from entity_resolution.events.resolve import EventResolution
@@ -56,7 +57,11 @@ def with_people_renamed(events: EventResolution, into: pd.Series) -> EventResolu
     if person.any():
         keys = keys.copy()
         keys.loc[person, "key"] = keys.loc[person, "key"].map(into).to_numpy()
-        keys = keys.drop_duplicates(["case_id", "kind", "key"], ignore_index=True)
+        # only the cases that had a key renamed can hold a key twice now
+        renamed = keys["case_id"].isin(set(keys.loc[person, "case_id"])).to_numpy()
+        twice = np.zeros(len(keys), dtype=bool)
+        twice[renamed] = keys[renamed].duplicated(["case_id", "kind", "key"]).to_numpy()
+        keys = keys[~twice].reset_index(drop=True)
     return replace(events, prepared=prepared, case_keys=keys)
 
 

@@ -110,6 +110,17 @@ class _Linked:
     weights: EvidenceWeights
 
 
+def _clean_texts_of(prepared: pd.DataFrame, wanted: npt.NDArray[np.bool_] | None = None) -> list[str]:
+    """Return the rows' descriptions cleaned (`clean_text`, kept with prepared events; cleaned here
+    where missing), "" for rows not `wanted`."""
+    wanted = np.ones(len(prepared), dtype=bool) if wanted is None else wanted
+    kept = prepared["clean_text"] if "clean_text" in prepared else pd.Series(None, index=prepared.index)
+    texts = kept.where(wanted, "").to_numpy(dtype=object)
+    missing = np.flatnonzero(pd.isna(texts))
+    texts[missing] = clean_texts(prepared["description"].to_numpy(dtype=object)[missing].tolist())
+    return list(texts)
+
+
 def _link(
     prepared: pd.DataFrame,
     model: TextModel,
@@ -130,12 +141,7 @@ def _link(
     pairs = pairs.merge(decided, on=["left", "right"], how="outer").fillna({"rules": 0})
     pairs = pairs.astype({"left": np.int64, "right": np.int64, "rules": np.int8})
     left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-    texts = (
-        prepared["clean_text"].tolist()
-        if "clean_text" in prepared
-        else clean_texts(prepared["description"].tolist())
-    )
-    vectors = text_vectors(texts, model, clean=False)
+    vectors = text_vectors(_clean_texts_of(prepared), model, clean=False)
     comparison = compare_pairs(enc, vectors, sources, left, right, options.block)
     weights = weights or options.weights
     if weights is None:
@@ -229,10 +235,11 @@ def resolve_prepared(
 ) -> EventResolution:
     """Return prepared events (`prepare_events`) grouped into cases as `resolve_events` does: the
     text model and the evidence weights learnt from them (the weights unless `options` gives them)."""
-    prepared = prepared.drop(columns=["case_id", "clean_text"], errors="ignore").reset_index(drop=True)
-    cleaned = prepared.assign(clean_text=clean_texts(prepared["description"].tolist()))
-    model = fit_text_model(cleaned["clean_text"].tolist(), clean=False)
-    linked = _link(cleaned, model, decisions, options)
+    prepared = prepared.drop(columns=["case_id"], errors="ignore").reset_index(drop=True)
+    # the cleaned text stays with the prepared events: linking a batch later compares with them
+    prepared["clean_text"] = _clean_texts_of(prepared)
+    model = fit_text_model(prepared["clean_text"].tolist(), clean=False)
+    linked = _link(prepared, model, decisions, options)
     event_ids = prepared["event_id"].to_numpy(dtype=object)
     if closings is not None:
         linked = replace(linked, labels=split_recurrences(linked.labels, event_ids, closings))
@@ -295,8 +302,7 @@ def _touched_cases(
     left, right = cross["left"].to_numpy(), cross["right"].to_numpy()
     involved = np.zeros(len(local), dtype=bool)
     involved[np.r_[left, right]] = True
-    texts = [t if keep else "" for t, keep in zip(local["description"], involved, strict=True)]
-    vectors = text_vectors(texts, model)
+    vectors = text_vectors(_clean_texts_of(local, involved), model, clean=False)
     comparison = compare_pairs(enc, vectors, sources, left, right, options.block)
     scored = score_pairs(comparison, weights)
     links = (scored["score"].to_numpy() >= options.cluster.link) & ~scored["cannot"].to_numpy(bool)
@@ -348,6 +354,7 @@ def link_events(
     """
     options = options or EventOptions()
     new = prepare_events(new_events, options.prepare)
+    new["clean_text"] = clean_texts(new["description"].tolist())
     replaced = previous.prepared["event_id"].isin(new["event_id"]).to_numpy()
     existing = previous.prepared[~replaced]
     touched = _touched_cases(existing, new, previous.text_model, previous.weights, decisions, options)

@@ -141,14 +141,28 @@ def _places_after(
         grid_id=kept["place_id"].map(refreshed).where(kept["place_id"].isin(refreshed.index), kept["grid_id"])
     )
     places = pd.concat([kept, fresh], ignore_index=True).sort_values("place_id", ignore_index=True)
-    return places, set(state.places.loc[stale, "place_id"]) | set(resolved["place_id"])
+    return places, _rows_changed(
+        state.places, places, set(state.places.loc[stale, "place_id"]) | set(resolved["place_id"])
+    )
+
+
+def _rows_changed(old: pd.DataFrame, new: pd.DataFrame, ids: set[str]) -> set[str]:
+    """Return the ids among `ids` whose place row is new, gone, or not as it was."""
+    before = old[old["place_id"].isin(ids)].set_index("place_id")
+    after = new[new["place_id"].isin(ids)].set_index("place_id")
+    joined = before.join(after, how="outer", lsuffix="_old").fillna("")
+    differs = np.zeros(len(joined), dtype=bool)
+    for column in PLACE_COLUMNS[1:]:
+        differs |= joined[column].to_numpy() != joined[f"{column}_old"].to_numpy()
+    differs |= ~joined.index.isin(before.index) | ~joined.index.isin(after.index)
+    return set(joined.index[differs])
 
 
 def _resolve_forms(written: pd.DataFrame, at: dt.datetime | str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return per form of `written` (mentions) its assignment (indexed by form), and the places:
     each form resolved once, standing for its mentions."""
     votes = written[_FORM].value_counts()
-    distinct = written.drop_duplicates(_FORM)
+    distinct = written.drop_duplicates(_FORM, ignore_index=True)
     distinct = distinct.assign(
         record_id=distinct[_FORM].to_numpy(), mentions=votes.reindex(distinct[_FORM]).to_numpy()
     )
@@ -205,7 +219,9 @@ def link_places(
     )
     settled = new_parts["site"].isin(sites - unsettled).to_numpy()
     again = of_sites & parts["site"].isin(unsettled).to_numpy() & ~earlier
-    by_form, resolved_places = _resolve_forms(pd.concat([parts[again], new_parts[~settled]]), at)
+    by_form, resolved_places = _resolve_forms(
+        pd.concat([parts[again], new_parts[~settled]], ignore_index=True), at
+    )
     moved = _moved_forms(by_form, forms)
     # mentions whose place is computed: the batch's, and the earlier ones of a form that moved
     earlier_moved = parts.loc[again, ["record_id", _FORM]]

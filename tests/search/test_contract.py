@@ -267,3 +267,20 @@ def test_drop_removes_every_version(make_index: Callable[[str], SearchIndex], ba
     assert all(index.versions(kind) == [] for kind in ("person", "place", "case"))
     index.ensure_index()  # and it can start again
     assert index.count("person") == 0
+
+
+def test_many_small_writes_find_what_one_load_finds(make_index: Callable[[str], SearchIndex]) -> None:
+    from search.embedded_store import MERGE_EVERY
+
+    docs = documents(resolved_tables())["person"]
+    loaded, written = make_index("embedded"), make_index("embedded")
+    loaded.bulk_upsert("person", docs)
+    # every document written again and again, one write each: past a merge of the added postings
+    for _ in range(MERGE_EVERY // len(docs) + 2):
+        for doc in docs:
+            written.bulk_upsert("person", [doc])
+    written.bulk_upsert("person", docs[:1])  # and one more after the merge
+    for text in ("张伟", "聚龙城3-2-501", "13812345678", "zhangwei", "5678"):
+        ours, theirs = written.search(text, facets=["district"]), loaded.search(text, facets=["district"])
+        assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits], text
+        assert (ours.total, ours.facets) == (theirs.total, theirs.facets), text

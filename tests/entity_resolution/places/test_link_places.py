@@ -118,6 +118,7 @@ def test_grid_mentions_that_outvote_a_buildings_grid_move_it_as_a_whole_run_does
     assert _grid_of_building(linked.state.places, "1栋") == "500106001003-G02"
     columns = ["place_id", "level", "grid_id"]
     assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
-    assert set(whole.places["place_id"]) <= linked.touched | set(
-        whole.places.query("level == 'district'")["place_id"]
-    )
+    regridded = set(whole.places.loc[whole.places["grid_id"].notna(), "place_id"])  # building, unit, room
+    assert len(regridded) == 3 and regridded <= linked.touched
+    estate = whole.places.loc[whole.places["level"] == "estate", "place_id"].iloc[0]
+    assert estate not in linked.touched  # its row is as it was
