@@ -31,6 +31,7 @@ from cityhub.pipeline.fusion_state import (
     read_mark,
     save_state,
 )
+from cityhub.pipeline.heap import batch_collections
 from cityhub.pipeline.increment import Plan, read_batch, read_plan, write_plan
 from cityhub.pipeline.link_tables import Increment, input_hashes, link_batch
 from cityhub.pipeline.operations import refresh_operations
@@ -298,8 +299,11 @@ def resolve(settings: Settings | None = None) -> dict[str, int]:
         counts = _full(settings, warehouse, plan, at)
     else:
         # statistics and alerts are aggregates over the whole city: an increment leaves them to the
-        # alerts DAG (every quarter of an hour, as of the newest fusion run) rather than wait for them
-        return _increment(settings, warehouse, plan, state, at)
+        # alerts DAG (every quarter of an hour, as of the newest fusion run) rather than wait for them.
+        # The kept state is millions of containers (paths, people lists) that a batch neither frees
+        # nor cycles: full collections over it cost seconds each, so it is left out of them.
+        with batch_collections():
+            return _increment(settings, warehouse, plan, state, at)
     counts.update(refresh_operations(settings, at))  # statistics and alerts as of this run
     return counts
 

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cityhub.config import Settings, get_settings
+from cityhub.pipeline.heap import batch_collections
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.migrate import upgrade
 from cityhub.warehouse.resolved import JSON_COLUMNS, RESOLVED_TABLES, projection_runs
@@ -110,7 +111,8 @@ def _project(
     tables = read_resolved(warehouse, since) if increment else read_resolved(warehouse)
     if increment:
         tables = _complete_increment(warehouse, tables)
-    counts = write(settings, tables, increment)
+    with batch_collections():  # as for an increment's resolve: the kept state stays out of collections
+        counts = write(settings, tables, increment)
     _mark(warehouse, projection, latest)
     return counts
 

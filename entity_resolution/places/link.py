@@ -19,9 +19,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from entity_resolution.places.resolve import PLACE_COLUMNS, place_changes, resolve_parts
+from entity_resolution.places.resolve import PLACE_COLUMNS, place_chain, place_changes, resolve_parts
 
 __all__ = ["PlaceState", "link_places", "place_state"]
 
@@ -95,20 +96,104 @@ def _written_forms(old: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame
     return first.merge(placed, on="record_id").drop(columns="record_id").set_index(_FORM)
 
 
+_DIVISIONS = ("district", "region", "street", "community", "hint_community", "grid_code")
+
+
+def _plain(parts: pd.DataFrame, district_of: pd.Series) -> npt.NDArray[np.bool_]:
+    """Return which mentions name an estate of `district_of` (site -> its one district) and nothing
+    around it but that district: no street, community or grid code."""
+    district = parts["site"].map(district_of)
+    plain = district.notna().to_numpy()
+    for column in ("street", "community", "hint_community", "grid_code"):
+        plain &= (parts[column] == "").to_numpy()
+    own = (parts["district"] == district).to_numpy()
+    unplaced = ((parts["district"] == "") & (parts["region"] == "")).to_numpy()
+    return plain & (own | unplaced)
+
+
+def _simple_sites(forms: pd.DataFrame) -> pd.Series:
+    """Return site -> its one district, for the sites whose estate every plain mention (`_plain`) is
+    placed alike in: written with exactly one district (after grid hints) and at most one
+    community, with a plain mention among them. The registry gives every plain mention of such a
+    site the same divisions: the site's district, and its one community and street if known."""
+    hinted = (forms["hint_community"] != "") & (
+        (forms["district"] == "") | (forms["district"] == forms["hint_community"].str[:6])
+    )
+    district = forms["district"].where(~hinted, forms["hint_community"].str[:6])
+    community = forms["community"].where(~hinted, forms["hint_community"])
+    written = pd.DataFrame({"site": forms["site"], "district": district, "community": community})
+    districts = written[written["district"] != ""].groupby("site")["district"].agg(["nunique", "first"])
+    single = districts.loc[districts["nunique"] == 1, "first"]
+    named = written[(written["community"] != "") & written["district"].isin(["", *single.unique()])]
+    communities = named.groupby("site")["community"].nunique()
+    alike = single[~single.index.isin(communities.index[communities > 1])]
+    return alike[alike.index.isin(set(forms.loc[_plain(forms, alike), "site"]))]
+
+
+def _derived(
+    new_forms: pd.DataFrame, forms: pd.DataFrame, places: pd.DataFrame, simple: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the assignments (indexed by form) of plain new forms of simple sites, built from the
+    divisions a plain earlier mention of their site was placed in, and the places they add."""
+    plain_old = forms[_plain(forms, simple)].drop_duplicates("site").set_index("site")["place_path"]
+    level = places.set_index("place_id")["level"]
+    grid = places.set_index("place_id")["grid_id"]
+    rows: list[tuple[object, str | None, str, list[str]]] = []
+    added: dict[str, tuple[str, str, str, str, str | None, str | None]] = {}
+    for form, site, building, unit, room, written_level in new_forms[
+        [_FORM, "site", "building", "unit", "room", "level"]
+    ].itertuples(index=False, name=None):
+        divisions = {len(p): p for p in plain_old[site] if not p.startswith("PL-")}  # 6, 9, 12 digits
+        chain = place_chain(
+            (
+                divisions.get(6, ""),
+                "",
+                divisions.get(9, ""),
+                divisions.get(12, ""),
+                site,
+                building,
+                unit,
+                room,
+                written_level,
+                "",
+            )
+        )
+        parent: str | None = None
+        building_grid: str | None = None
+        for pid, place_level, name, address in chain:
+            if place_level == "building":
+                building_grid = grid.get(pid)
+            if pid not in level.index and pid not in added:
+                inherits = place_level in ("building", "unit", "room")
+                added[pid] = (pid, place_level, name, address, parent, building_grid if inherits else None)
+            parent = pid
+        path = [link[0] for link in chain]
+        rows.append((form, path[-1] if path else None, written_level or "", path))
+    assignments = pd.DataFrame(rows, columns=[_FORM, "place_id", "level", "place_path"]).set_index(_FORM)
+    assignments["level"] = assignments["level"].where(assignments["level"] != "", None)
+    return assignments, pd.DataFrame(list(added.values()), columns=list(PLACE_COLUMNS))
+
+
 def _unsettled_sites(
-    added: pd.DataFrame, removed: pd.DataFrame, old: pd.DataFrame, forms: pd.DataFrame, grid_of: pd.Series
+    added: pd.DataFrame,
+    removed: pd.DataFrame,
+    old: pd.DataFrame,
+    forms: pd.DataFrame,
+    grid_of: pd.Series,
+    derivable: pd.Index,
 ) -> set[str]:
     """Return the sites whose set of written forms, or whose buildings' grid votes, the batch changes.
 
     `old` is every earlier mention of the batch's sites (`removed`, the replaced and deleted ones,
-    among them), `added` the batch's mentions with a site, `forms` what `_written_forms` gives.
+    among them), `added` the batch's mentions with a site, `forms` what `_written_forms` gives;
+    a new form in `derivable` (`_derived`) teaches the registry nothing and changes no site.
     """
     before = old[_FORM].value_counts()
     delta = added[_FORM].value_counts().sub(removed[_FORM].value_counts(), fill_value=0)
     appears = before.reindex(delta.index, fill_value=0) == 0
     vanishes = before.reindex(delta.index, fill_value=0) + delta <= 0
     # delta > 0 on a form never written: a new form; delta < 0 down to none: a form gone
-    new_form = ((delta > 0) & appears) | ((delta < 0) & vanishes)
+    new_form = ((delta > 0) & appears & ~delta.index.isin(derivable)) | ((delta < 0) & vanishes)
     site_of = pd.concat(
         [forms[["site", "grid_code"]], added.drop_duplicates(_FORM).set_index(_FORM)[["site", "grid_code"]]]
     )
@@ -125,10 +210,10 @@ def _unsettled_sites(
 
 
 def _places_after(
-    state: PlaceState, stale_paths: pd.Series, resolved: pd.DataFrame
+    state: PlaceState, stale_paths: pd.Series, resolved: pd.DataFrame, added: pd.DataFrame
 ) -> tuple[pd.DataFrame, set[str]]:
-    """Return the places with those below the community on `stale_paths` replaced by `resolved`, and
-    the IDs of the places whose row may have changed."""
+    """Return the places with those below the community on `stale_paths` replaced by `resolved` and
+    the new places `added`, and the IDs of the places whose row changed."""
     old_ids = {p for path in stale_paths for p in path}
     stale = (
         state.places["place_id"].isin(old_ids).to_numpy()
@@ -140,10 +225,22 @@ def _places_after(
     kept = kept.assign(
         grid_id=kept["place_id"].map(refreshed).where(kept["place_id"].isin(refreshed.index), kept["grid_id"])
     )
-    places = pd.concat([kept, fresh], ignore_index=True).sort_values("place_id", ignore_index=True)
-    return places, _rows_changed(
-        state.places, places, set(state.places.loc[stale, "place_id"]) | set(resolved["place_id"])
-    )
+    added = added[~added["place_id"].isin(kept["place_id"]) & ~added["place_id"].isin(fresh["place_id"])]
+    places = pd.concat([kept, fresh, added], ignore_index=True).sort_values("place_id", ignore_index=True)
+    candidates = set(state.places.loc[stale, "place_id"]) | set(resolved["place_id"]) | set(added["place_id"])
+    return places, _rows_changed(state.places, places, candidates)
+
+
+def _with_derived(forms: pd.DataFrame, derived: pd.DataFrame) -> pd.DataFrame:
+    """Return the assignments by form of the earlier forms and the derived ones."""
+    known = forms[["place_id", "level", "place_path"]]
+    return known if derived.empty else pd.concat([known, derived])
+
+
+def _paths_of(assignments: pd.DataFrame, mentions: pd.DataFrame) -> list[str]:
+    """Return the place ids on the paths of the forms the mentions are written in."""
+    used = assignments[assignments.index.isin(mentions[_FORM])]
+    return [p for path in used["place_path"] for p in path]
 
 
 def _rows_changed(old: pd.DataFrame, new: pd.DataFrame, ids: set[str]) -> set[str]:
@@ -208,16 +305,24 @@ def link_places(
     sites = set(new_parts["site"]) | set(parts.loc[earlier, "site"])
     sites.discard("")
     of_sites = parts["site"].isin(sites).to_numpy()
-    old = parts.loc[of_sites, ["record_id", "site", "grid_code", _FORM]]
+    old = parts.loc[of_sites, ["record_id", "site", *_DIVISIONS, _FORM]]
     forms = _written_forms(old, state.assignments)
+    # plain new forms of sites whose plain mentions are all placed alike are placed without the registry
+    simple = _simple_sites(forms)
+    plain_new = new_parts[_plain(new_parts, simple) & ~new_parts[_FORM].isin(forms.index).to_numpy()]
+    derived, derived_places = _derived(plain_new.drop_duplicates(_FORM), forms, state.places, simple)
     unsettled = _unsettled_sites(
         new_parts[new_parts["site"] != ""],
         parts.loc[earlier & of_sites, [_FORM]],
         old,
         forms,
         state.places.set_index("place_id")["grid_id"],
+        derived.index,
     )
     settled = new_parts["site"].isin(sites - unsettled).to_numpy()
+    derived_places = derived_places[
+        derived_places["place_id"].isin(set(_paths_of(derived, new_parts[settled])))
+    ]
     again = of_sites & parts["site"].isin(unsettled).to_numpy() & ~earlier
     by_form, resolved_places = _resolve_forms(
         pd.concat([parts[again], new_parts[~settled]], ignore_index=True), at
@@ -229,17 +334,19 @@ def link_places(
     changed = pd.concat(
         [
             _assigned(new_parts[~settled], by_form),
-            _assigned(new_parts[settled], forms),
+            _assigned(new_parts[settled], _with_derived(forms, derived)),
             _assigned(earlier_moved, by_form),
         ],
         ignore_index=True,
     )
     before = state.assignments["record_id"].isin(set(changed["record_id"]) | dropped).to_numpy()
     stale_paths = forms.loc[forms["site"].isin(unsettled).to_numpy(), "place_path"]
-    places, touched = _places_after(state, stale_paths, resolved_places)
+    places, touched = _places_after(state, stale_paths, resolved_places, derived_places)
     # an old place is kept by the mentions not recomputed, and by the forms of the sites resolved again
-    alive = set(by_form["place_id"].dropna()) | set(
-        forms.loc[~forms["site"].isin(unsettled).to_numpy(), "place_id"].dropna()
+    alive = (
+        set(by_form["place_id"].dropna())
+        | set(derived["place_id"].dropna())
+        | set(forms.loc[~forms["site"].isin(unsettled).to_numpy(), "place_id"].dropna())
     )
     stamp = pd.Timestamp(at) if at is not None else pd.Timestamp.now().floor("s")
     id_changes = place_changes(changed, state.assignments[before], stamp, alive)

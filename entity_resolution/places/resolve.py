@@ -27,7 +27,15 @@ from entity_resolution.places.prepare import PlaceOptions, prepare_addresses
 from entity_resolution.places.registry import fill_divisions
 from ontology.gazetteer import load_gazetteer
 
-__all__ = ["PLACE_COLUMNS", "PlaceResolution", "place_changes", "place_id", "resolve_parts", "resolve_places"]
+__all__ = [
+    "PLACE_COLUMNS",
+    "PlaceResolution",
+    "place_chain",
+    "place_changes",
+    "place_id",
+    "resolve_parts",
+    "resolve_places",
+]
 
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
 _KEY_COLUMNS = (
@@ -75,7 +83,7 @@ def _division_name(code: str) -> str:
     return division.name if division is not None else code
 
 
-def _chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+def place_chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Return (place_id, level, name, full_address) from the district down to the mention's level."""
     district, region, street, community, site, building, unit, room, level, scope = row
     chain: list[tuple[str, str, str, str]] = []
@@ -105,7 +113,7 @@ def _resolve_distinct(
     """Return each distinct part tuple's chain, and the place rows with their parents."""
     columns = [*_KEY_COLUMNS]
     distinct = parts.loc[parts["level"] != "", columns].drop_duplicates()
-    chains = {row: _chain(row) for row in distinct.itertuples(index=False, name=None)}
+    chains = {row: place_chain(row) for row in distinct.itertuples(index=False, name=None)}
     rows: dict[str, tuple[str, str, str, str, str | None]] = {}
     for chain in chains.values():
         parent: str | None = None

@@ -122,3 +122,27 @@ def test_grid_mentions_that_outvote_a_buildings_grid_move_it_as_a_whole_run_does
     assert len(regridded) == 3 and regridded <= linked.touched
     estate = whole.places.loc[whole.places["level"] == "estate", "place_id"].iloc[0]
     assert estate not in linked.touched  # its row is as it was
+
+
+def test_a_new_room_written_plainly_is_placed_without_moving_its_estate():
+    first = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "address": [
+                "沙坪坝区香榭家园2栋1单元2101",
+                "沙坪坝区香榭家园3栋",
+                "重庆市沙坪坝区中梁镇学士社区香榭家园6栋",
+            ],
+            "grid_code": ["", "", ""],
+        }
+    )
+    batch = pd.DataFrame({"record_id": ["d"], "address": ["沙坪坝香榭家园5栋2单元101"], "grid_code": [""]})
+    linked, whole = _link_and_whole(first, batch)
+    assert linked.changed["record_id"].tolist() == ["d"]  # the estate's other mentions did not move
+    after = linked.state.assignments.set_index("record_id").sort_index()
+    expected = whole.assignments.set_index("record_id").sort_index()
+    assert after["place_id"].equals(expected["place_id"])
+    assert after["place_path"].map(tuple).equals(expected["place_path"].map(tuple))
+    columns = list(whole.places.columns)
+    assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
+    assert len(linked.touched) == 3  # building 5, its unit and its room are new
