@@ -36,7 +36,7 @@ from entity_resolution.events.prepare import (
     prepare_events,
 )
 from entity_resolution.events.recurrence import split_recurrences
-from entity_resolution.events.text import TextModel, clean_texts, fit_text_model, text_vectors
+from entity_resolution.events.text import TextModel, clean_texts, clean_texts_of, fit_text_model, text_vectors
 from entity_resolution.identity import StableIds, assign_stable_ids
 from entity_resolution.review import current_decisions, decided_positions, review_queue
 from ontology.errors import NotFound
@@ -110,17 +110,6 @@ class _Linked:
     weights: EvidenceWeights
 
 
-def _clean_texts_of(prepared: pd.DataFrame, wanted: npt.NDArray[np.bool_] | None = None) -> list[str]:
-    """Return the rows' descriptions cleaned (`clean_text`, kept with prepared events; cleaned here
-    where missing), "" for rows not `wanted`."""
-    wanted = np.ones(len(prepared), dtype=bool) if wanted is None else wanted
-    kept = prepared["clean_text"] if "clean_text" in prepared else pd.Series(None, index=prepared.index)
-    texts = kept.where(wanted, "").to_numpy(dtype=object)
-    missing = np.flatnonzero(pd.isna(texts))
-    texts[missing] = clean_texts(prepared["description"].to_numpy(dtype=object)[missing].tolist())
-    return list(texts)
-
-
 def _link(
     prepared: pd.DataFrame,
     model: TextModel,
@@ -141,7 +130,7 @@ def _link(
     pairs = pairs.merge(decided, on=["left", "right"], how="outer").fillna({"rules": 0})
     pairs = pairs.astype({"left": np.int64, "right": np.int64, "rules": np.int8})
     left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-    vectors = text_vectors(_clean_texts_of(prepared), model, clean=False)
+    vectors = text_vectors(clean_texts_of(prepared), model, clean=False)
     comparison = compare_pairs(enc, vectors, sources, left, right, options.block)
     weights = weights or options.weights
     if weights is None:
@@ -237,7 +226,7 @@ def resolve_prepared(
     text model and the evidence weights learnt from them (the weights unless `options` gives them)."""
     prepared = prepared.drop(columns=["case_id"], errors="ignore").reset_index(drop=True)
     # the cleaned text stays with the prepared events: linking a batch later compares with them
-    prepared["clean_text"] = _clean_texts_of(prepared)
+    prepared["clean_text"] = clean_texts_of(prepared)
     model = fit_text_model(prepared["clean_text"].tolist(), clean=False)
     linked = _link(prepared, model, decisions, options)
     event_ids = prepared["event_id"].to_numpy(dtype=object)
@@ -302,7 +291,7 @@ def _touched_cases(
     left, right = cross["left"].to_numpy(), cross["right"].to_numpy()
     involved = np.zeros(len(local), dtype=bool)
     involved[np.r_[left, right]] = True
-    vectors = text_vectors(_clean_texts_of(local, involved), model, clean=False)
+    vectors = text_vectors(clean_texts_of(local, involved), model, clean=False)
     comparison = compare_pairs(enc, vectors, sources, left, right, options.block)
     scored = score_pairs(comparison, weights)
     links = (scored["score"].to_numpy() >= options.cluster.link) & ~scored["cannot"].to_numpy(bool)

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.sparse import csr_matrix
 
 from normalize.address import normalize_address_text
 
-__all__ = ["TextModel", "clean_texts", "fit_text_model", "text_similarity", "text_vectors"]
+__all__ = ["TextModel", "clean_texts", "clean_texts_of", "fit_text_model", "text_similarity", "text_vectors"]
 
 WIDTH = 96
 _SEPARATOR = "\ue000"  # a private-use character: no normaliser touches it
@@ -129,3 +130,14 @@ def text_similarity(
         b = vectors[right[start : start + chunk]]
         out[start : start + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     return out
+
+
+def clean_texts_of(prepared: pd.DataFrame, wanted: npt.NDArray[np.bool_] | None = None) -> list[str]:
+    """Return the rows' descriptions cleaned (`clean_text`, kept with prepared events; cleaned here
+    where missing), "" for rows not `wanted`."""
+    wanted = np.ones(len(prepared), dtype=bool) if wanted is None else wanted
+    kept = prepared["clean_text"] if "clean_text" in prepared else pd.Series(None, index=prepared.index)
+    texts = kept.where(wanted, "").to_numpy(dtype=object)
+    missing = np.flatnonzero(pd.isna(texts))
+    texts[missing] = clean_texts(prepared["description"].to_numpy(dtype=object)[missing].tolist())
+    return list(texts)
