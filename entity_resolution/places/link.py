@@ -19,10 +19,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from entity_resolution.places.resolve import PLACE_COLUMNS, place_chain, place_changes, resolve_parts
+from entity_resolution.places.registry import fill_divisions, sites_reading_numbers
+from entity_resolution.places.resolve import (
+    KEY_COLUMNS,
+    PLACE_COLUMNS,
+    place_chains,
+    place_changes,
+    resolve_parts,
+)
 
 __all__ = ["PlaceState", "link_places", "place_state"]
 
@@ -96,82 +102,81 @@ def _written_forms(old: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame
     return first.merge(placed, on="record_id").drop(columns="record_id").set_index(_FORM)
 
 
-_DIVISIONS = ("district", "region", "street", "community", "hint_community", "grid_code")
-
-
-def _plain(parts: pd.DataFrame, district_of: pd.Series) -> npt.NDArray[np.bool_]:
-    """Return which mentions name an estate of `district_of` (site -> its one district) and nothing
-    around it but that district: no street, community or grid code."""
-    district = parts["site"].map(district_of)
-    plain = district.notna().to_numpy()
-    for column in ("street", "community", "hint_community", "grid_code"):
-        plain &= (parts[column] == "").to_numpy()
-    own = (parts["district"] == district).to_numpy()
-    unplaced = ((parts["district"] == "") & (parts["region"] == "")).to_numpy()
-    return plain & (own | unplaced)
-
-
-def _simple_sites(forms: pd.DataFrame) -> pd.Series:
-    """Return site -> its one district, for the sites whose estate every plain mention (`_plain`) is
-    placed alike in: written with exactly one district (after grid hints) and at most one
-    community, with a plain mention among them. The registry gives every plain mention of such a
-    site the same divisions: the site's district, and its one community and street if known."""
-    hinted = (forms["hint_community"] != "") & (
-        (forms["district"] == "") | (forms["district"] == forms["hint_community"].str[:6])
-    )
-    district = forms["district"].where(~hinted, forms["hint_community"].str[:6])
-    community = forms["community"].where(~hinted, forms["hint_community"])
-    written = pd.DataFrame({"site": forms["site"], "district": district, "community": community})
-    districts = written[written["district"] != ""].groupby("site")["district"].agg(["nunique", "first"])
-    single = districts.loc[districts["nunique"] == 1, "first"]
-    named = written[(written["community"] != "") & written["district"].isin(["", *single.unique()])]
-    communities = named.groupby("site")["community"].nunique()
-    alike = single[~single.index.isin(communities.index[communities > 1])]
-    return alike[alike.index.isin(set(forms.loc[_plain(forms, alike), "site"]))]
+# what the registry reads of a mention, and what it fills in
+_REGISTRY_READS = (
+    "site",
+    "district",
+    "region",
+    "street",
+    "community",
+    "hint_community",
+    "building",
+    "unit",
+    "room",
+)
+_DIVISION_READS = _REGISTRY_READS[:6]
+_FILLED = ["district", "street", "community", "estate_scope"]
 
 
 def _derived(
-    new_forms: pd.DataFrame, forms: pd.DataFrame, places: pd.DataFrame, simple: pd.Series
+    new_forms: pd.DataFrame, forms: pd.DataFrame, places: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the assignments (indexed by form) of plain new forms of simple sites, built from the
-    divisions a plain earlier mention of their site was placed in, and the places they add."""
-    plain_old = forms[_plain(forms, simple)].drop_duplicates("site").set_index("site")["place_path"]
-    level = places.set_index("place_id")["level"]
-    grid = places.set_index("place_id")["grid_id"]
-    rows: list[tuple[object, str | None, str, list[str]]] = []
-    added: dict[str, tuple[str, str, str, str, str | None, str | None]] = {}
-    for form, site, building, unit, room, written_level in new_forms[
-        [_FORM, "site", "building", "unit", "room", "level"]
-    ].itertuples(index=False, name=None):
-        divisions = {len(p): p for p in plain_old[site] if not p.startswith("PL-")}  # 6, 9, 12 digits
-        chain = place_chain(
-            (
-                divisions.get(6, ""),
-                "",
-                divisions.get(9, ""),
-                divisions.get(12, ""),
-                site,
-                building,
-                unit,
-                room,
-                written_level,
-                "",
-            )
-        )
-        parent: str | None = None
-        building_grid: str | None = None
-        for pid, place_level, name, address in chain:
-            if place_level == "building":
-                building_grid = grid.get(pid)
-            if pid not in level.index and pid not in added:
-                inherits = place_level in ("building", "unit", "room")
-                added[pid] = (pid, place_level, name, address, parent, building_grid if inherits else None)
-            parent = pid
-        path = [link[0] for link in chain]
-        rows.append((form, path[-1] if path else None, written_level or "", path))
-    assignments = pd.DataFrame(rows, columns=[_FORM, "place_id", "level", "place_path"]).set_index(_FORM)
-    assignments["level"] = assignments["level"].where(assignments["level"] != "", None)
-    return assignments, pd.DataFrame(list(added.values()), columns=list(PLACE_COLUMNS))
+    """Return the assignments (indexed by form) of the new forms that teach the registry nothing, and
+    the places they add.
+
+    A site whose divisions do not hang on building, unit and room (`sites_reading_numbers`) is
+    placed by the distinct ways its divisions are written: one earlier form per way stands for all
+    its forms. If adding the batch's new forms to those leaves each placed as before, the site
+    learns nothing and the new forms get what the registry gives them beside those few.
+    """
+    context = forms.drop_duplicates(list(_DIVISION_READS))
+    fresh = new_forms[new_forms["site"].isin(set(context["site"]))]
+    reads = list(_REGISTRY_READS)
+    before = fill_divisions(context[reads].reset_index(drop=True))
+    after = fill_divisions(pd.concat([context[reads], fresh[[*reads, "level"]]], ignore_index=True))
+    known = len(context)
+    moved = (before[_FILLED].to_numpy() != after[_FILLED].to_numpy()[:known]).any(axis=1)
+    learning = set(context.loc[moved, "site"]) | sites_reading_numbers(before) | sites_reading_numbers(after)
+    placed = after.iloc[known:].set_axis(pd.Index(fresh[_FORM].to_numpy(), name=_FORM))
+    placed = placed[~placed["site"].isin(learning).to_numpy()]
+    chains, rows = place_chains(placed)
+    paths = [
+        [link[0] for link in chains.get(key, [])]
+        for key in zip(*(placed[c] for c in KEY_COLUMNS), strict=True)
+    ]
+    assignments = pd.DataFrame(
+        {
+            "place_id": [path[-1] if path else None for path in paths],
+            "level": placed["level"].where(placed["level"] != "", None).to_numpy(),
+            "place_path": paths,
+        },
+        index=placed.index,
+    )
+    added = rows[~rows["place_id"].isin(set(places["place_id"]))]
+    grids = pd.Series(_inherited_grids(added, chains, places), index=added.index, dtype=object)
+    return assignments, added.assign(grid_id=grids)[list(PLACE_COLUMNS)]
+
+
+def _inherited_grids(
+    added: pd.DataFrame, chains: dict[tuple[str, ...], list[tuple[str, str, str, str]]], places: pd.DataFrame
+) -> list[str | None]:
+    """Return the grid of each added place: a unit or room is in its building's grid; a new building
+    has none until a grid mention names it (which resolves its site again)."""
+    gridded = places[places["grid_id"].notna()]
+    grid_of = dict(zip(gridded["place_id"], gridded["grid_id"], strict=True))
+    building_of: dict[str, str] = {}
+    for chain in chains.values():
+        building = next((pid for pid, level, _, _ in chain if level == "building"), None)
+        for pid, level, _, _ in chain:
+            if building is not None and level in ("building", "unit", "room"):
+                building_of[pid] = building
+    return [grid_of.get(building_of.get(pid, "")) for pid in added["place_id"]]
+
+
+def _grid_of(places: pd.DataFrame, added: pd.DataFrame) -> pd.Series:
+    """Return place_id -> grid_id of the places and those added."""
+    both = places if added.empty else pd.concat([places, added], ignore_index=True)
+    return both.set_index("place_id")["grid_id"]
 
 
 def _unsettled_sites(
@@ -179,21 +184,22 @@ def _unsettled_sites(
     removed: pd.DataFrame,
     old: pd.DataFrame,
     forms: pd.DataFrame,
+    place_of: pd.Series,
     grid_of: pd.Series,
-    derivable: pd.Index,
 ) -> set[str]:
     """Return the sites whose set of written forms, or whose buildings' grid votes, the batch changes.
 
     `old` is every earlier mention of the batch's sites (`removed`, the replaced and deleted ones,
     among them), `added` the batch's mentions with a site, `forms` what `_written_forms` gives;
-    a new form in `derivable` (`_derived`) teaches the registry nothing and changes no site.
+    `place_of` (form -> place_id) also has the new forms `_derived` placed: those teach the
+    registry nothing and change no site.
     """
     before = old[_FORM].value_counts()
     delta = added[_FORM].value_counts().sub(removed[_FORM].value_counts(), fill_value=0)
     appears = before.reindex(delta.index, fill_value=0) == 0
     vanishes = before.reindex(delta.index, fill_value=0) + delta <= 0
     # delta > 0 on a form never written: a new form; delta < 0 down to none: a form gone
-    new_form = ((delta > 0) & appears & ~delta.index.isin(derivable)) | ((delta < 0) & vanishes)
+    new_form = ((delta > 0) & appears & ~delta.index.isin(place_of.index)) | ((delta < 0) & vanishes)
     site_of = pd.concat(
         [forms[["site", "grid_code"]], added.drop_duplicates(_FORM).set_index(_FORM)[["site", "grid_code"]]]
     )
@@ -203,7 +209,7 @@ def _unsettled_sites(
     # change it, any other vote (or one taken away) can
     voting = site_of.loc[delta.index[(delta != 0).to_numpy()]]
     voting = voting[voting["grid_code"] != ""]
-    grid = forms["place_id"].reindex(voting.index).map(grid_of).to_numpy()
+    grid = place_of.reindex(voting.index).map(grid_of).to_numpy()
     lost = delta.reindex(voting.index).to_numpy() < 0
     unsettled |= set(voting.loc[lost | (grid != voting["grid_code"].to_numpy()), "site"])
     return unsettled
@@ -305,19 +311,18 @@ def link_places(
     sites = set(new_parts["site"]) | set(parts.loc[earlier, "site"])
     sites.discard("")
     of_sites = parts["site"].isin(sites).to_numpy()
-    old = parts.loc[of_sites, ["record_id", "site", *_DIVISIONS, _FORM]]
+    old = parts.loc[of_sites, ["record_id", *_REGISTRY_READS, "grid_code", _FORM]]
     forms = _written_forms(old, state.assignments)
-    # plain new forms of sites whose plain mentions are all placed alike are placed without the registry
-    simple = _simple_sites(forms)
-    plain_new = new_parts[_plain(new_parts, simple) & ~new_parts[_FORM].isin(forms.index).to_numpy()]
-    derived, derived_places = _derived(plain_new.drop_duplicates(_FORM), forms, state.places, simple)
+    # new forms that teach the registry nothing are placed without resolving their site again
+    fresh = new_parts[~new_parts[_FORM].isin(forms.index).to_numpy()].drop_duplicates(_FORM)
+    derived, derived_places = _derived(fresh, forms, state.places)
     unsettled = _unsettled_sites(
         new_parts[new_parts["site"] != ""],
         parts.loc[earlier & of_sites, [_FORM]],
         old,
         forms,
-        state.places.set_index("place_id")["grid_id"],
-        derived.index,
+        pd.concat([forms["place_id"], derived["place_id"]]),
+        _grid_of(state.places, derived_places),
     )
     settled = new_parts["site"].isin(sites - unsettled).to_numpy()
     derived_places = derived_places[

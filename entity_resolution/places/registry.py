@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["fill_divisions"]
+__all__ = ["fill_divisions", "sites_reading_numbers"]
 
 _NUMBERS = ["building", "unit", "room"]
 
@@ -114,3 +114,14 @@ def fill_divisions(parts: pd.DataFrame) -> pd.DataFrame:
     parts.loc[no_street, "street"] = parts.loc[no_street, "community"].str[:9]
     parts["estate_scope"] = parts["community"].where(shared, "")
     return parts
+
+
+def sites_reading_numbers(filled: pd.DataFrame) -> set[str]:
+    """Return the sites of `filled` (what `fill_divisions` gave) whose mentions' divisions may depend
+    on their building, unit and room: written in several districts or, in one, with several
+    communities. Every other site's mentions are placed by the ways its divisions are written alone.
+    """
+    named = filled[filled["site"] != ""]
+    districts = named.loc[named["district"] != "", ["site", "district"]].drop_duplicates()["site"]
+    several = set(districts[districts.duplicated()])
+    return several | set(named.loc[named["estate_scope"] != "", "site"])

@@ -28,9 +28,11 @@ from entity_resolution.places.registry import fill_divisions
 from ontology.gazetteer import load_gazetteer
 
 __all__ = [
+    "KEY_COLUMNS",
     "PLACE_COLUMNS",
     "PlaceResolution",
     "place_chain",
+    "place_chains",
     "place_changes",
     "place_id",
     "resolve_parts",
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 PLACE_COLUMNS = ("place_id", "level", "name", "full_address", "parent_id", "grid_id")
-_KEY_COLUMNS = (
+KEY_COLUMNS = (
     "district",
     "region",
     "street",
@@ -107,11 +109,12 @@ def place_chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     return chain
 
 
-def _resolve_distinct(
+def place_chains(
     parts: pd.DataFrame,
 ) -> tuple[dict[tuple[str, ...], list[tuple[str, str, str, str]]], pd.DataFrame]:
-    """Return each distinct part tuple's chain, and the place rows with their parents."""
-    columns = [*_KEY_COLUMNS]
+    """Return each distinct KEY_COLUMNS tuple's chain, and the place rows with their parents, of
+    parts whose divisions the registry has filled."""
+    columns = [*KEY_COLUMNS]
     distinct = parts.loc[parts["level"] != "", columns].drop_duplicates()
     chains = {row: place_chain(row) for row in distinct.itertuples(index=False, name=None)}
     rows: dict[str, tuple[str, str, str, str, str | None]] = {}
@@ -215,8 +218,8 @@ def resolve_parts(
     written alike: an optional `mentions` column says how many (for the grids' votes).
     """
     parts = fill_divisions(raw_parts)
-    chains, places = _resolve_distinct(parts)
-    keys = list(zip(*(parts[c] for c in _KEY_COLUMNS), strict=True))
+    chains, places = place_chains(parts)
+    keys = list(zip(*(parts[c] for c in KEY_COLUMNS), strict=True))
     levels = dict(zip(places["place_id"], places["level"], strict=True))
     # one path per distinct address, shared by its mentions (paths are only read after this)
     path_of = {key: [link[0] for link in chain] for key, chain in chains.items()}

@@ -146,3 +146,47 @@ def test_a_new_room_written_plainly_is_placed_without_moving_its_estate():
     columns = list(whole.places.columns)
     assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
     assert len(linked.touched) == 3  # building 5, its unit and its room are new
+
+
+def _assert_as_whole_run(linked, whole) -> None:
+    after = linked.state.assignments.set_index("record_id").sort_index()
+    expected = whole.assignments.set_index("record_id").sort_index()
+    assert after["place_id"].fillna("").equals(expected["place_id"].fillna(""))
+    assert after["place_path"].map(tuple).equals(expected["place_path"].map(tuple))
+    columns = list(whole.places.columns)
+    assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
+
+
+_XIANGXIE = pd.DataFrame(
+    {
+        "record_id": ["a", "b", "c", "d"],
+        "address": [
+            "沙坪坝区香榭家园2栋1单元2101",
+            "香榭家园3栋",
+            "重庆市沙坪坝区中梁镇新店子社区香榭家园6栋",
+            "香榭家园2-1-2101",
+        ],
+        "grid_code": ["", "", "", "500106001003-G01"],
+    }
+)
+
+
+def test_new_rooms_written_formally_or_with_a_known_grid_move_nothing_else():
+    batch = pd.DataFrame(
+        {
+            "record_id": ["e", "f", "g"],
+            "address": ["重庆市沙坪坝区中梁镇新店子社区香榭家园7栋1单元101", "香榭家园2-1-2102", "香榭家园9栋"],
+            "grid_code": ["", "500106001003-G01", ""],
+        }
+    )
+    linked, whole = _link_and_whole(_XIANGXIE, batch)
+    assert sorted(linked.changed["record_id"]) == ["e", "f", "g"]
+    _assert_as_whole_run(linked, whole)
+
+
+def test_a_new_community_or_district_for_an_estate_places_its_other_mentions_again():
+    for address in ("重庆市沙坪坝区童家桥街道五灵观社区香榭家园8栋", "重庆市九龙坡区香榭家园8栋"):
+        batch = pd.DataFrame({"record_id": ["e"], "address": [address], "grid_code": [""]})
+        linked, whole = _link_and_whole(_XIANGXIE, batch)
+        _assert_as_whole_run(linked, whole)
+        assert len(linked.changed) > 1  # the registry learnt something of the estate's other mentions
