@@ -27,12 +27,14 @@ from entity_resolution.places.resolve import (
     PLACE_COLUMNS,
     place_chains,
     place_changes,
+    preferred_rows,
     resolve_parts,
 )
 
 __all__ = ["PlaceState", "link_places", "place_state"]
 
 _BELOW_COMMUNITY = ("estate", "building", "unit", "room")
+_IN_BUILDING = ("building", "unit", "room")  # a grid mention votes for the grid of its building
 _FORM = "form"  # hash of every part the registry and the place chain read: one written form
 _NOT_FORM = ("record_id", "address", _FORM)
 
@@ -152,7 +154,7 @@ def _derived(
         },
         index=placed.index,
     )
-    added = rows[~rows["place_id"].isin(set(places["place_id"]))]
+    added = preferred_rows(rows, places)
     grids = pd.Series(_inherited_grids(added, chains, places), index=added.index, dtype=object)
     return assignments, added.assign(grid_id=grids)[list(PLACE_COLUMNS)]
 
@@ -168,7 +170,7 @@ def _inherited_grids(
     for chain in chains.values():
         building = next((pid for pid, level, _, _ in chain if level == "building"), None)
         for pid, level, _, _ in chain:
-            if building is not None and level in ("building", "unit", "room"):
+            if building is not None and level in _IN_BUILDING:
                 building_of[pid] = building
     return [grid_of.get(building_of.get(pid, "")) for pid in added["place_id"]]
 
@@ -200,15 +202,14 @@ def _unsettled_sites(
     vanishes = before.reindex(delta.index, fill_value=0) + delta <= 0
     # delta > 0 on a form never written: a new form; delta < 0 down to none: a form gone
     new_form = ((delta > 0) & appears & ~delta.index.isin(place_of.index)) | ((delta < 0) & vanishes)
-    site_of = pd.concat(
-        [forms[["site", "grid_code"]], added.drop_duplicates(_FORM).set_index(_FORM)[["site", "grid_code"]]]
-    )
+    written = ["site", "grid_code", "level"]
+    site_of = pd.concat([forms[written], added.drop_duplicates(_FORM).set_index(_FORM)[written]])
     site_of = site_of[~site_of.index.duplicated()]
     unsettled = set(site_of.loc[delta.index[new_form.to_numpy()], "site"])
     # a building's grid is the one most of its grid mentions name: a vote for that grid cannot
-    # change it, any other vote (or one taken away) can
+    # change it, any other vote (or one taken away) can; a mention above the building votes for none
     voting = site_of.loc[delta.index[(delta != 0).to_numpy()]]
-    voting = voting[voting["grid_code"] != ""]
+    voting = voting[(voting["grid_code"] != "") & voting["level"].isin(_IN_BUILDING).to_numpy()]
     grid = place_of.reindex(voting.index).map(grid_of).to_numpy()
     lost = delta.reindex(voting.index).to_numpy() < 0
     unsettled |= set(voting.loc[lost | (grid != voting["grid_code"].to_numpy()), "site"])
@@ -226,12 +227,14 @@ def _places_after(
         & state.places["level"].isin(_BELOW_COMMUNITY).to_numpy()
     )
     kept = state.places[~stale]
-    fresh = resolved[~resolved["place_id"].isin(kept["place_id"])]
+    fresh = preferred_rows(resolved, kept)
     refreshed = resolved.set_index("place_id")["grid_id"]
     kept = kept.assign(
         grid_id=kept["place_id"].map(refreshed).where(kept["place_id"].isin(refreshed.index), kept["grid_id"])
     )
-    added = added[~added["place_id"].isin(kept["place_id"]) & ~added["place_id"].isin(fresh["place_id"])]
+    kept = kept[~kept["place_id"].isin(fresh["place_id"])]
+    added = preferred_rows(added[~added["place_id"].isin(fresh["place_id"])], kept)
+    kept = kept[~kept["place_id"].isin(added["place_id"])]
     places = pd.concat([kept, fresh, added], ignore_index=True).sort_values("place_id", ignore_index=True)
     candidates = set(state.places.loc[stale, "place_id"]) | set(resolved["place_id"]) | set(added["place_id"])
     return places, _rows_changed(state.places, places, candidates)

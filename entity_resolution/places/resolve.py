@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from entity_resolution.places.prepare import PlaceOptions, prepare_addresses
@@ -34,6 +35,7 @@ __all__ = [
     "place_chain",
     "place_chains",
     "place_changes",
+    "preferred_rows",
     "place_id",
     "resolve_parts",
     "resolve_places",
@@ -88,6 +90,7 @@ def _division_name(code: str) -> str:
 def place_chain(row: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Return (place_id, level, name, full_address) from the district down to the mention's level."""
     district, region, street, community, site, building, unit, room, level, scope = row
+    street = community[:9] if community else street  # a community is in its own street, whatever was written
     chain: list[tuple[str, str, str, str]] = []
     address = ""
     for code, division_level in ((district, "district"), (street, "street"), (community, "community")):
@@ -121,12 +124,35 @@ def place_chains(
     for chain in chains.values():
         parent: str | None = None
         for pid, level, name, address in chain:
-            rows.setdefault(pid, (pid, level, name, address, parent))
+            row = (pid, level, name, address, parent)
+            held = rows.get(pid)
+            if held is None or _rank(row) < _rank(held):
+                rows[pid] = row
             parent = pid
-    places = pd.DataFrame(
-        list(rows.values()), columns=["place_id", "level", "name", "full_address", "parent_id"]
-    )
+    places = pd.DataFrame(list(rows.values()), columns=list(PLACE_COLUMNS[:-1]))
     return chains, places
+
+
+def _rank(row: tuple[str, str, str, str, object]) -> tuple[int, str, str]:
+    """Order the ways one place is written: the fullest address first, then by text, so the row a
+    run keeps does not hang on the order it reads its mentions in."""
+    address, parent = row[3], row[4]
+    return -len(address), address, parent if isinstance(parent, str) else ""
+
+
+def preferred_rows(candidates: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """Return the candidate place rows of places not in `held`, and those that a run reading both
+    would keep over the held row of the same place."""
+    known = held[held["place_id"].isin(set(candidates["place_id"]))]
+    address = dict(zip(known["place_id"], known["full_address"], strict=True))
+    parent = dict(zip(known["place_id"], known["parent_id"], strict=True))
+    keep = [
+        pid not in address or _rank((pid, "", "", text, up)) < _rank((pid, "", "", address[pid], parent[pid]))
+        for pid, text, up in zip(
+            candidates["place_id"], candidates["full_address"], candidates["parent_id"], strict=True
+        )
+    ]
+    return candidates[np.asarray(keep, dtype=bool)]
 
 
 def _grids(assigned: pd.DataFrame, places: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:

@@ -156,3 +156,22 @@ def test_a_grid_code_names_its_community_through_the_configured_pattern():
     assert other_format["hint_community"].tolist() == ["500106006010", "", ""]
     hub_format = prepare_addresses(mentions, PlaceOptions(grid_code_pattern=r"^(\d{12})-G\d+$"))
     assert hub_format["hint_community"].tolist() == ["", "500106006010", ""]
+
+
+def test_a_place_is_written_out_the_same_whatever_order_its_mentions_come_in(small_city):
+    addresses = [
+        "渝北区铁路宿舍5栋1单元2202",
+        "渝北区仙桃街道铁路宿舍5栋1单元2202",  # the street the room is written with
+        "重庆市北碚区天府镇天府民居南社区香榭家园1栋",  # a street its community is not in
+        "北碚区东阳街道天府民居南社区香榭家园1栋",
+    ]
+    forward, backward = _resolve(addresses), _resolve(addresses[::-1])
+    assert forward.places.equals(backward.places)
+    rows = forward.places.set_index("place_id")
+    room = rows.loc[_place(forward, "r0")["place_id"]]
+    assert room["full_address"] == "渝北区仙桃街道铁路宿舍5栋1单元2202"  # the fullest way it is written
+    community = rows.loc[rows["name"] == "天府民居南社区"].iloc[0]
+    assert community["parent_id"] == "500109002"  # 东阳街道, the street the gazetteer puts it in
+    mentions = load_simulated_places(small_city).mentions
+    shuffled = mentions.sample(frac=1.0, random_state=5)
+    assert resolve_places(mentions).places.equals(resolve_places(shuffled).places)
