@@ -126,19 +126,28 @@ def _derived(
     """Return the assignments (indexed by form) of the new forms that teach the registry nothing, and
     the places they add.
 
-    A site whose divisions do not hang on building, unit and room (`sites_reading_numbers`) is
-    placed by the distinct ways its divisions are written: one earlier form per way stands for all
-    its forms. If adding the batch's new forms to those leaves each placed as before, the site
-    learns nothing and the new forms get what the registry gives them beside those few.
+    The registry reads the distinct ways a site is written (`_REGISTRY_READS`), so one earlier form
+    per way stands for all; for a site whose divisions do not hang on building, unit and room
+    (`sites_reading_numbers`), one per way its divisions are written does. If adding the batch's new
+    forms to those leaves each placed as before, the site learns nothing and the new forms get what
+    the registry gives them beside those few.
     """
-    context = forms.drop_duplicates(list(_DIVISION_READS))
-    fresh = new_forms[new_forms["site"].isin(set(context["site"]))]
     reads = list(_REGISTRY_READS)
+    by_divisions = forms.drop_duplicates(list(_DIVISION_READS))
+    numbered = sites_reading_numbers(fill_divisions(by_divisions[reads].reset_index(drop=True)))
+    context = pd.concat(
+        [
+            by_divisions[~by_divisions["site"].isin(numbered).to_numpy()],
+            forms[forms["site"].isin(numbered).to_numpy()].drop_duplicates(reads),
+        ]
+    )
+    fresh = new_forms[new_forms["site"].isin(set(context["site"]))]
     before = fill_divisions(context[reads].reset_index(drop=True))
     after = fill_divisions(pd.concat([context[reads], fresh[[*reads, "level"]]], ignore_index=True))
     known = len(context)
     moved = (before[_FILLED].to_numpy() != after[_FILLED].to_numpy()[:known]).any(axis=1)
-    learning = set(context.loc[moved, "site"]) | sites_reading_numbers(before) | sites_reading_numbers(after)
+    # a site that starts to read numbers is not stood for by one form per way of its divisions
+    learning = set(context.loc[moved, "site"]) | (sites_reading_numbers(after) - numbered)
     placed = after.iloc[known:].set_axis(pd.Index(fresh[_FORM].to_numpy(), name=_FORM))
     placed = placed[~placed["site"].isin(learning).to_numpy()]
     chains, rows = place_chains(placed)

@@ -175,7 +175,11 @@ def test_new_rooms_written_formally_or_with_a_known_grid_move_nothing_else():
     batch = pd.DataFrame(
         {
             "record_id": ["e", "f", "g"],
-            "address": ["重庆市沙坪坝区中梁镇新店子社区香榭家园7栋1单元101", "香榭家园2-1-2102", "香榭家园9栋"],
+            "address": [
+                "重庆市沙坪坝区中梁镇新店子社区香榭家园7栋1单元101",
+                "香榭家园2-1-2102",
+                "香榭家园9栋",
+            ],
             "grid_code": ["", "500106001003-G01", ""],
         }
     )
@@ -190,3 +194,28 @@ def test_a_new_community_or_district_for_an_estate_places_its_other_mentions_aga
         linked, whole = _link_and_whole(_XIANGXIE, batch)
         _assert_as_whole_run(linked, whole)
         assert len(linked.changed) > 1  # the registry learnt something of the estate's other mentions
+
+
+def test_an_estate_known_in_two_districts_learns_a_room_from_the_batch_as_a_whole_run_does():
+    first = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "x"],
+            "address": [
+                "沙坪坝区锦绣花园3栋2单元501",
+                "九龙坡区锦绣花园5栋1单元101",
+                "锦绣花园5栋1单元101",  # shorthand of a room written with its district
+                "锦绣花园3栋2单元502",  # shorthand of a room no one has written with a district yet
+            ],
+            "grid_code": ["", "", "", ""],
+        }
+    )
+    teaches = pd.DataFrame(
+        {"record_id": ["d"], "address": ["沙坪坝区锦绣花园3栋2单元502"], "grid_code": [""]}
+    )
+    linked, whole = _link_and_whole(first, teaches)
+    _assert_as_whole_run(linked, whole)
+    assert sorted(linked.changed["record_id"]) == ["d", "x"]  # the shorthand room now has its district
+    plain = pd.DataFrame({"record_id": ["e"], "address": ["九龙坡区锦绣花园5栋1单元102"], "grid_code": [""]})
+    linked, whole = _link_and_whole(first, plain)
+    _assert_as_whole_run(linked, whole)
+    assert linked.changed["record_id"].tolist() == ["e"]
