@@ -185,8 +185,9 @@ def _inherited_grids(
 
 
 def _grid_of(places: pd.DataFrame, added: pd.DataFrame) -> pd.Series:
-    """Return place_id -> grid_id of the places and those added."""
-    both = places if added.empty else pd.concat([places, added], ignore_index=True)
+    """Return place_id -> grid_id of the places and those added (an added row replaces a held one)."""
+    held = places[~places["place_id"].isin(set(added["place_id"])).to_numpy()]
+    both = places if added.empty else pd.concat([held, added], ignore_index=True)
     return both.set_index("place_id")["grid_id"]
 
 

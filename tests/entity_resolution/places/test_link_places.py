@@ -154,7 +154,12 @@ def _assert_as_whole_run(linked, whole) -> None:
     assert after["place_id"].fillna("").equals(expected["place_id"].fillna(""))
     assert after["place_path"].map(tuple).equals(expected["place_path"].map(tuple))
     columns = list(whole.places.columns)
-    assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
+    places = linked.state.places[columns]
+    # a division no mention is placed in any more keeps its row (it is the gazetteer's); nothing else
+    extra = places[~places["place_id"].isin(whole.places["place_id"])]
+    assert set(extra["level"]) <= {"district", "street", "community"}
+    same = places[places["place_id"].isin(whole.places["place_id"])].reset_index(drop=True)
+    assert same.fillna("").equals(whole.places[columns].fillna(""))
 
 
 _XIANGXIE = pd.DataFrame(
@@ -219,3 +224,30 @@ def test_an_estate_known_in_two_districts_learns_a_room_from_the_batch_as_a_whol
     linked, whole = _link_and_whole(first, plain)
     _assert_as_whole_run(linked, whole)
     assert linked.changed["record_id"].tolist() == ["e"]
+
+
+def test_a_room_written_more_fully_than_before_is_written_out_so_beside_a_grid_report():
+    first = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "address": [
+                "沙坪坝区中梁镇香榭家园1栋",
+                "沙坪坝区童家桥街道香榭家园2栋",
+                "沙坪坝区香榭家园3栋1单元101",
+            ],
+            "grid_code": ["", "", ""],
+        }
+    )
+    batch = pd.DataFrame(
+        {
+            "record_id": ["d", "e"],
+            "address": ["沙坪坝区中梁镇香榭家园3栋1单元101", "沙坪坝区锦绣花园2栋"],  # another estate's grid
+            "grid_code": ["", "500106019001-G02"],
+        }
+    )
+    linked, whole = _link_and_whole(first, batch)
+    _assert_as_whole_run(linked, whole)
+    room = whole.places.set_index("place_id").loc[
+        whole.assignments.set_index("record_id").loc["c", "place_id"]
+    ]
+    assert room["full_address"] == "沙坪坝区中梁镇香榭家园3栋1单元101"
