@@ -133,6 +133,8 @@ def _derived(
     the registry gives them beside those few.
     """
     reads = list(_REGISTRY_READS)
+    fresh = new_forms[new_forms["site"].isin(set(forms["site"])).to_numpy()]
+    forms = forms[forms["site"].isin(set(fresh["site"])).to_numpy()]  # only sites written anew
     by_divisions = forms.drop_duplicates(list(_DIVISION_READS))
     numbered = sites_reading_numbers(fill_divisions(by_divisions[reads].reset_index(drop=True)))
     context = pd.concat(
@@ -141,7 +143,6 @@ def _derived(
             forms[forms["site"].isin(numbered).to_numpy()].drop_duplicates(reads),
         ]
     )
-    fresh = new_forms[new_forms["site"].isin(set(context["site"]))]
     before = fill_divisions(context[reads].reset_index(drop=True))
     after = fill_divisions(pd.concat([context[reads], fresh[[*reads, "level"]]], ignore_index=True))
     known = len(context)
