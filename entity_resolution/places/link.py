@@ -9,8 +9,11 @@ Most of a day's addresses are written as the estate's addresses were written bef
 update, a resident calling again). The registry reads the distinct ways a site is written, not how
 often, so a site whose set of written forms a batch leaves as it was (and whose buildings keep the
 grid most of their grid mentions name) is not re-resolved: its new mentions take the place an
-earlier mention written the same way has. Only the sites the batch writes in a new way (or whose
-last mention of a form it removes) are resolved again.
+earlier mention written the same way has. A new way of writing a site (a new room, a formal
+address, a grid report) mostly teaches the registry nothing: the registry runs over one earlier
+form per way the site is written and the new forms, and if no earlier form is placed otherwise, the
+new ones keep what it gives them. Only a site that learns something from the batch (or whose last
+mention of a form it removes, or whose building a grid vote may move) is resolved again.
 """
 
 from __future__ import annotations
