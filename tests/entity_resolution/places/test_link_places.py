@@ -67,6 +67,20 @@ def _link_and_whole(first: pd.DataFrame, batch: pd.DataFrame):
     return linked, resolve_places(pd.concat([kept, batch], ignore_index=True))
 
 
+def _assert_as_whole_run(linked, whole) -> None:
+    after = linked.state.assignments.set_index("record_id").sort_index()
+    expected = whole.assignments.set_index("record_id").sort_index()
+    assert after["place_id"].fillna("").equals(expected["place_id"].fillna(""))
+    assert after["place_path"].map(tuple).equals(expected["place_path"].map(tuple))
+    columns = list(whole.places.columns)
+    places = linked.state.places[columns]
+    # a division no mention is placed in any more keeps its row (it is the gazetteer's); nothing else
+    extra = places[~places["place_id"].isin(whole.places["place_id"])]
+    assert set(extra["level"]) <= {"district", "street", "community"}
+    same = places[places["place_id"].isin(whole.places["place_id"])].reset_index(drop=True)
+    assert same.fillna("").equals(whole.places[columns].fillna(""))
+
+
 def _grid_of_building(places: pd.DataFrame, name: str) -> str:
     building = places[(places["level"] == "building") & places["full_address"].str.endswith(name)]
     return str(building["grid_id"].iloc[0])
@@ -139,27 +153,9 @@ def test_a_new_room_written_plainly_is_placed_without_moving_its_estate():
     batch = pd.DataFrame({"record_id": ["d"], "address": ["沙坪坝香榭家园5栋2单元101"], "grid_code": [""]})
     linked, whole = _link_and_whole(first, batch)
     assert linked.changed["record_id"].tolist() == ["d"]  # the estate's other mentions did not move
-    after = linked.state.assignments.set_index("record_id").sort_index()
-    expected = whole.assignments.set_index("record_id").sort_index()
-    assert after["place_id"].equals(expected["place_id"])
-    assert after["place_path"].map(tuple).equals(expected["place_path"].map(tuple))
-    columns = list(whole.places.columns)
-    assert linked.state.places[columns].fillna("").equals(whole.places[columns].fillna(""))
+    _assert_as_whole_run(linked, whole)
+    assert len(linked.state.places) == len(whole.places)
     assert len(linked.touched) == 3  # building 5, its unit and its room are new
-
-
-def _assert_as_whole_run(linked, whole) -> None:
-    after = linked.state.assignments.set_index("record_id").sort_index()
-    expected = whole.assignments.set_index("record_id").sort_index()
-    assert after["place_id"].fillna("").equals(expected["place_id"].fillna(""))
-    assert after["place_path"].map(tuple).equals(expected["place_path"].map(tuple))
-    columns = list(whole.places.columns)
-    places = linked.state.places[columns]
-    # a division no mention is placed in any more keeps its row (it is the gazetteer's); nothing else
-    extra = places[~places["place_id"].isin(whole.places["place_id"])]
-    assert set(extra["level"]) <= {"district", "street", "community"}
-    same = places[places["place_id"].isin(whole.places["place_id"])].reset_index(drop=True)
-    assert same.fillna("").equals(whole.places[columns].fillna(""))
 
 
 _XIANGXIE = pd.DataFrame(
