@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from cityhub.pipeline.resolve_tables import (
@@ -94,6 +96,23 @@ def row_keys(name: str, frame: pd.DataFrame) -> pd.Series:
     return frame[column].astype(str)
 
 
+def keyed_rows(name: str, frame: pd.DataFrame, keys: set[str]) -> npt.NDArray[np.bool_]:
+    """Return which rows of a resolved table have one of `keys` (as `row_keys` gives them); a person
+    mention's key is built only for the rows whose mention_id is among the keys', not the whole table."""
+    if name != "person_mentions":
+        return row_keys(name, frame).isin(keys).to_numpy()
+    return _split_key_rows(frame, "mention_id", keys)
+
+
+def _split_key_rows(frame: pd.DataFrame, column: str, keys: set[str]) -> npt.NDArray[np.bool_]:
+    """Return which rows' `source:<column>` is one of `keys`."""
+    hit = np.zeros(len(frame), dtype=bool)
+    near = np.flatnonzero(frame[column].astype(str).isin({k.partition(":")[2] for k in keys}).to_numpy())
+    rows = frame.iloc[near]
+    hit[near] = (rows["source"].astype(str) + ":" + rows[column].astype(str)).isin(keys).to_numpy()
+    return hit
+
+
 def input_hashes(mentions: pd.DataFrame) -> pd.Series:
     """Return per person mention (source:mention_id) a hash of the fields people are resolved on."""
     text = mentions[PERSON_FIELDS].astype(str)
@@ -154,8 +173,7 @@ def _mention_rows(
     """Return the person mention rows to replace: the batch's, and earlier ones whose person or place
     moved."""
     old = tables["person_mentions"]
-    keys = row_keys("person_mentions", old)
-    again = old[keys.isin(moved | set(place_of.index.str.removeprefix("person:"))).to_numpy()]
+    again = old[keyed_rows("person_mentions", old, moved | set(place_of.index.str.removeprefix("person:")))]
     rows = pd.concat([again, batch.reindex(columns=MENTION_COLUMNS)], ignore_index=True)
     rows = rows.drop_duplicates(["source", "mention_id"], keep="last", ignore_index=True)
     key = row_keys("person_mentions", rows)
@@ -287,18 +305,19 @@ def _link_events(
     all_mentions = pd.concat(
         [
             tables["person_mentions"][
-                ~row_keys("person_mentions", tables["person_mentions"]).isin(
-                    set(row_keys("person_mentions", mention_rows)) | gone_mentions
+                ~keyed_rows(
+                    "person_mentions",
+                    tables["person_mentions"],
+                    set(row_keys("person_mentions", mention_rows)) | gone_mentions,
                 )
             ],
             mention_rows,
         ],
         ignore_index=True,
     )
-    of_events = all_mentions.assign(event_id=all_mentions["source"] + ":" + all_mentions["record_id"])
-    of_events = of_events[
-        of_events["event_id"].isin(set(events["event_id"])) & of_events["person_id"].notna()
-    ]
+    of_events = all_mentions[_split_key_rows(all_mentions, "record_id", set(events["event_id"]))]
+    of_events = of_events[of_events["person_id"].notna().to_numpy()]
+    of_events = of_events.assign(event_id=of_events["source"] + ":" + of_events["record_id"])
     involved = of_events.groupby("event_id")["person_id"].agg(lambda s: sorted(set(s)))
     events["person_ids"] = [p if isinstance(p, list) else [] for p in events["event_id"].map(involved)]
     old_cases = state.events.prepared

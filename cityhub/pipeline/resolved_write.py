@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cityhub.pipeline.fusion_state import write_mark
-from cityhub.pipeline.link_tables import Change, row_keys
+from cityhub.pipeline.link_tables import Change, keyed_rows
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import JSON_COLUMNS, RESOLVED_TABLES
 from cityhub.warehouse.review import write_review_queue
@@ -138,7 +138,7 @@ def _changed_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (rows to insert, stored rows to delete, the table's new rows with changed_at)."""
     keys = [c.name for c in RESOLVED_TABLES[name].primary_key.columns]
-    hit = row_keys(name, old).isin(change.keys).to_numpy()
+    hit = keyed_rows(name, old, change.keys)
     before = old[hit]
     columns = [c for c in change.rows.columns if c != "changed_at"]
     new = change.rows[columns].drop_duplicates(keys, keep="last")
