@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cityhub.pipeline.case_people import case_mentions, renamed_people, with_people_renamed
-from cityhub.pipeline.link_tables import Change, Increment, resolved_people_rows, row_keys
+from cityhub.pipeline.link_tables import Change, Increment, resolved_people_rows
 from cityhub.pipeline.resolve_tables import MENTION_COLUMNS, Resolutions
+from cityhub.pipeline.table_keys import row_keys
 from entity_resolution.people import ResolveOptions
 from entity_resolution.people.coreference import case_coreference, merge_people
 

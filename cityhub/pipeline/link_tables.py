@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from cityhub.pipeline.resolve_tables import (
@@ -31,6 +29,7 @@ from cityhub.pipeline.resolve_tables import (
     mention_key,
     people_table,
 )
+from cityhub.pipeline.table_keys import keyed_rows, row_keys, split_key_rows
 from entity_resolution.events import EVENT_COLUMNS
 from entity_resolution.events.escalation import CASE_COLUMNS
 from entity_resolution.events.handling import (
@@ -78,39 +77,6 @@ class Increment:
     resolutions: Resolutions
     inputs: pd.Series
     touched: dict[str, set[str]]
-
-
-def row_keys(name: str, frame: pd.DataFrame) -> pd.Series:
-    """Return the key a resolved table's rows are replaced by (a person mention's source:mention_id,
-    an event's people by the event)."""
-    if name == "person_mentions":
-        return frame["source"].astype(str) + ":" + frame["mention_id"].astype(str)
-    column = {
-        "people": "person_id",
-        "places": "place_id",
-        "grids": "grid_id",
-        "events": "event_id",
-        "event_people": "event_id",
-        "cases": "case_id",
-    }[name]
-    return frame[column].astype(str)
-
-
-def keyed_rows(name: str, frame: pd.DataFrame, keys: set[str]) -> npt.NDArray[np.bool_]:
-    """Return which rows of a resolved table have one of `keys` (as `row_keys` gives them); a person
-    mention's key is built only for the rows whose mention_id is among the keys', not the whole table."""
-    if name != "person_mentions":
-        return row_keys(name, frame).isin(keys).to_numpy()
-    return _split_key_rows(frame, "mention_id", keys)
-
-
-def _split_key_rows(frame: pd.DataFrame, column: str, keys: set[str]) -> npt.NDArray[np.bool_]:
-    """Return which rows' `source:<column>` is one of `keys`."""
-    hit = np.zeros(len(frame), dtype=bool)
-    near = np.flatnonzero(frame[column].astype(str).isin({k.partition(":")[2] for k in keys}).to_numpy())
-    rows = frame.iloc[near]
-    hit[near] = (rows["source"].astype(str) + ":" + rows[column].astype(str)).isin(keys).to_numpy()
-    return hit
 
 
 def input_hashes(mentions: pd.DataFrame) -> pd.Series:
@@ -315,7 +281,7 @@ def _link_events(
         ],
         ignore_index=True,
     )
-    of_events = all_mentions[_split_key_rows(all_mentions, "record_id", set(events["event_id"]))]
+    of_events = all_mentions[split_key_rows(all_mentions, "record_id", set(events["event_id"]))]
     of_events = of_events[of_events["person_id"].notna().to_numpy()]
     of_events = of_events.assign(event_id=of_events["source"] + ":" + of_events["record_id"])
     involved = of_events.groupby("event_id")["person_id"].agg(lambda s: sorted(set(s)))

@@ -30,9 +30,10 @@ from cityhub.pipeline.fusion_state import (
     save_state,
     write_mark,
 )
-from cityhub.pipeline.link_tables import Change, resolved_people_rows, row_keys
+from cityhub.pipeline.link_tables import Change, resolved_people_rows
 from cityhub.pipeline.resolve_tables import MENTION_COLUMNS, Resolutions, closings_of
 from cityhub.pipeline.resolved_write import apply_changes
+from cityhub.pipeline.table_keys import row_keys
 from cityhub.resolve_files import people_options
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.migrate import upgrade

@@ -15,7 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cityhub.pipeline.fusion_state import write_mark
-from cityhub.pipeline.link_tables import Change, keyed_rows
+from cityhub.pipeline.link_tables import Change
+from cityhub.pipeline.table_keys import keyed_rows
 from cityhub.warehouse import Warehouse
 from cityhub.warehouse.resolved import JSON_COLUMNS, RESOLVED_TABLES
 from cityhub.warehouse.review import write_review_queue

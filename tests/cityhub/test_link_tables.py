@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from cityhub.pipeline.link_tables import keyed_rows, row_keys
+from cityhub.pipeline.table_keys import keyed_rows, row_keys
 
 
 def test_keyed_rows_picks_the_rows_row_keys_would():
