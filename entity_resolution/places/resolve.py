@@ -6,7 +6,9 @@ gazetteer codes; an estate is `district|estate name`, and a building, unit or ro
 parent's key (an estate sharing its name with another in the district is keyed by its
 community instead); those keys are hashed into `PL-<16 hex>`. When a later run learns the district of
 an estate that shorthand named without one, its records move to the full ID and the move is
-reported in `id_changes` (a merge when the old ID is left empty, a split otherwise).
+reported in `id_changes` (a merge when the old ID is left empty, a split otherwise). A place
+written in several ways is written out with the fullest address its mentions give (ties by text), so
+its row does not hang on the order a run reads them in; a community sits under its own street.
 
     >>> mentions = pd.DataFrame({"record_id": ["a", "b", "c"],
     ...     "address": ["重庆市沙坪坝区锦绣花园3幢2单元501号", "锦绣花园3-2-501", "锦绣花园3栋"]})
